@@ -1,0 +1,100 @@
+#pragma once
+// Turning a user's expression into the row-major matrix the algorithms work
+// on, and the checks every entry point makes on it.
+
+#include <cmath>
+#include <cstddef>
+#include <string>
+#include <type_traits>
+#include <unordered_set>
+
+#include <xtensor/xexpression.hpp>
+#include <xtensor/xtensor.hpp>
+
+#include "segkit/core/error.hpp"
+
+namespace segkit {
+
+/// The type a computation on elements of type V runs in: float stays float
+/// (twice the SIMD width), everything else is computed in double.
+template <class V>
+using compute_type_t = std::conditional_t<std::is_same_v<std::remove_cv_t<V>, float>, float, double>;
+
+namespace detail {
+
+template <class E>
+using expression_value_t = typename std::decay_t<E>::value_type;
+
+/// Evaluates `e` into a dense row-major n x d matrix of T; `what` names it in errors.
+template <class T, class E>
+xt::xtensor<T, 2> to_matrix(const xt::xexpression<E>& e, const char* what) {
+  const auto& x = e.derived_cast();
+  static_assert(std::is_arithmetic_v<expression_value_t<E>>, "segkit: the data must hold numbers");
+  if (x.dimension() != 2)
+    throw error(std::string(what) + " must be a 2-D matrix (rows x features), got " +
+                std::to_string(x.dimension()) + " dimension(s)");
+  xt::xtensor<T, 2> out = xt::cast<T>(x);
+  return out;
+}
+
+template <class T>
+void check_finite(const xt::xtensor<T, 2>& X, const char* what) {
+  const std::size_t n = X.shape(0), d = X.shape(1);
+  const T* p = X.data();
+  for (std::size_t i = 0; i < n * d; ++i) {
+    if (!std::isfinite(p[i])) {
+      throw error(std::string(what) + " holds " + (std::isnan(p[i]) ? "NaN" : "an infinity") +
+                  " at row " + std::to_string(i / d) + ", column " + std::to_string(i % d) +
+                  " (0-based); impute or drop it first");
+    }
+  }
+}
+
+/// The checks every fit makes: a non-empty matrix of finite values.
+template <class T>
+void check_data(const xt::xtensor<T, 2>& X, const char* what) {
+  if (X.shape(0) == 0) throw error(std::string(what) + " is empty: it has no rows");
+  if (X.shape(1) == 0) throw error(std::string(what) + " has no features (0 columns)");
+  check_finite(X, what);
+}
+
+template <class T>
+void check_width(const xt::xtensor<T, 2>& X, std::size_t expected, const char* what) {
+  if (X.shape(1) != expected)
+    throw error(std::string(what) + " has " + std::to_string(X.shape(1)) +
+                " feature(s) but the model was fitted on " + std::to_string(expected));
+}
+
+/// Throws unless 1 <= k <= n and X holds at least k distinct rows.
+template <class T>
+void check_k(const xt::xtensor<T, 2>& X, std::size_t k) {
+  const std::size_t n = X.shape(0), d = X.shape(1);
+  if (k == 0) throw error("k must be at least 1, got k = 0");
+  if (k > n)
+    throw error("k = " + std::to_string(k) + " is larger than the number of rows (" +
+                std::to_string(n) + ")");
+  // Stop as soon as k distinct rows are seen: on real data this is a handful of rows.
+  const T* base = X.data();
+  auto row_hash = [base, d](std::size_t i) {
+    std::size_t h = 1469598103934665603ULL;
+    for (std::size_t j = 0; j < d; ++j) {
+      T v = base[i * d + j];
+      if (v == T(0)) v = T(0);  // -0 and +0 are the same point
+      h = (h ^ std::hash<T>{}(v)) * 1099511628211ULL;
+    }
+    return h;
+  };
+  auto row_equal = [base, d](std::size_t a, std::size_t b) {
+    for (std::size_t j = 0; j < d; ++j)
+      if (base[a * d + j] != base[b * d + j]) return false;
+    return true;
+  };
+  std::unordered_set<std::size_t, decltype(row_hash), decltype(row_equal)> seen(16, row_hash, row_equal);
+  for (std::size_t i = 0; i < n && seen.size() < k; ++i) seen.insert(i);
+  if (seen.size() < k)
+    throw error("k = " + std::to_string(k) + " but the data holds only " + std::to_string(seen.size()) +
+                " distinct row(s)");
+}
+
+}  // namespace detail
+}  // namespace segkit

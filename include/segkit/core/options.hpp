@@ -1,0 +1,18 @@
+#pragma once
+// segkit::Options — the run-time settings shared by a Pipeline and its clusterer.
+
+#include <cstddef>
+#include <cstdint>
+
+namespace segkit {
+
+struct Options {
+  std::size_t k = 8;         ///< number of segments
+  std::size_t n_init = 1;    ///< independent starts; the lowest inertia wins
+  std::size_t max_iter = 300;
+  double tol = 1e-4;         ///< relative to the mean per-feature variance (scikit-learn's meaning)
+  std::uint64_t seed = 0;    ///< same seed, same result, whatever the thread count
+  std::size_t threads = 0;   ///< 0 = all cores
+};
+
+}  // namespace segkit

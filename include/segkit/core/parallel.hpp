@@ -1,0 +1,59 @@
+#pragma once
+// Deterministic chunked parallelism.
+//
+// Work is cut into chunks whose size never depends on the thread count, and
+// whatever a chunk produces is merged by the caller in chunk order, so the
+// result is bit-identical for 1, 2 or all threads.
+
+#include <algorithm>
+#include <atomic>
+#include <cstddef>
+#include <exception>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace segkit::detail {
+
+inline std::size_t resolve_threads(std::size_t requested) {
+  if (requested != 0) return requested;
+  const unsigned hw = std::thread::hardware_concurrency();
+  return hw == 0 ? 1 : hw;
+}
+
+inline std::size_t chunk_count(std::size_t n, std::size_t chunk) { return (n + chunk - 1) / chunk; }
+
+/// Calls body(c) for every c in [0, n_chunks) on up to `threads` threads.
+/// The first exception thrown by any chunk is rethrown on the caller's thread.
+template <class Body>
+void parallel_for(std::size_t n_chunks, std::size_t threads, Body&& body) {
+  threads = std::min(resolve_threads(threads), n_chunks);
+  if (threads <= 1) {
+    for (std::size_t c = 0; c < n_chunks; ++c) body(c);
+    return;
+  }
+  std::atomic<std::size_t> next{0};
+  std::exception_ptr failure;
+  std::mutex failure_mutex;
+  auto work = [&] {
+    for (;;) {
+      const std::size_t c = next.fetch_add(1, std::memory_order_relaxed);
+      if (c >= n_chunks) return;
+      try {
+        body(c);
+      } catch (...) {
+        const std::lock_guard<std::mutex> lock(failure_mutex);
+        if (!failure) failure = std::current_exception();
+        next.store(n_chunks, std::memory_order_relaxed);  // stop handing out work
+      }
+    }
+  };
+  std::vector<std::thread> pool;
+  pool.reserve(threads - 1);
+  for (std::size_t t = 1; t < threads; ++t) pool.emplace_back(work);
+  work();
+  for (auto& th : pool) th.join();
+  if (failure) std::rethrow_exception(failure);
+}
+
+}  // namespace segkit::detail

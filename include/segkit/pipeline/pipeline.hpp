@@ -1,0 +1,170 @@
+#pragma once
+// Pipeline<Scaler, Initializer, Distance, Clusterer, Evaluator>: scale, run
+// n_init starts, keep the lowest inertia, and remember what predict needs.
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include <xtensor/xexpression.hpp>
+#include <xtensor/xtensor.hpp>
+
+#include "segkit/cluster/concept.hpp"
+#include "segkit/cluster/lloyd.hpp"
+#include "segkit/core/clustering.hpp"
+#include "segkit/core/error.hpp"
+#include "segkit/core/matrix.hpp"
+#include "segkit/core/options.hpp"
+#include "segkit/core/random.hpp"
+#include "segkit/distance/concept.hpp"
+#include "segkit/distance/squared_euclidean.hpp"
+#include "segkit/evaluate/concept.hpp"
+#include "segkit/evaluate/silhouette.hpp"
+#include "segkit/init/concept.hpp"
+#include "segkit/init/kmeans_plus_plus.hpp"
+#include "segkit/scaler/concept.hpp"
+#include "segkit/scaler/standard.hpp"
+
+namespace segkit {
+
+template <Scaler ScalerPolicy = StandardScaler, Initializer InitializerPolicy = KMeansPlusPlus,
+          Distance DistancePolicy = SquaredEuclidean, Clusterer ClustererPolicy = Lloyd,
+          Evaluator EvaluatorPolicy = Silhouette>
+class Pipeline {
+ public:
+  using scaler_type = ScalerPolicy;
+  using initializer_type = InitializerPolicy;
+  using distance_type = DistancePolicy;
+  using clusterer_type = ClustererPolicy;
+  using evaluator_type = EvaluatorPolicy;
+
+  explicit Pipeline(Options options = {}, ScalerPolicy scaler = {}, InitializerPolicy initializer = {},
+                    DistancePolicy distance = {}, ClustererPolicy clusterer = {}, EvaluatorPolicy evaluator = {})
+      : options_(options),
+        scaler_(std::move(scaler)),
+        initializer_(std::move(initializer)),
+        distance_(std::move(distance)),
+        clusterer_(std::move(clusterer)),
+        evaluator_(std::move(evaluator)) {}
+
+  /// Fits on X (n x d) in X's own value type: float data is clustered in float.
+  template <class E>
+  Pipeline& fit(const xt::xexpression<E>& X) {
+    using T = compute_type_t<detail::expression_value_t<E>>;
+    check_options();
+    xt::xtensor<T, 2> data = detail::to_matrix<T>(X, "X");
+    detail::check_data(data, "X");
+    detail::check_k(data, options_.k);
+
+    ScalerPolicy scaler = scaler_;
+    scaler.fit(data);
+    Fitted<T> fitted{scaler.transform(data), {}};
+    data = xt::xtensor<T, 2>();  // the scaled copy is all that is kept
+
+    for (std::size_t start = 0; start < options_.n_init; ++start) {
+      const xt::xtensor<T, 2> initial = initializer_.initial_centers(
+          fitted.X, options_.k, distance_, detail::derive_seed(options_.seed, start), options_.threads);
+      Clustering<T> run = clusterer_.cluster(fitted.X, initial, distance_, options_);
+      if (start == 0 || run.inertia < fitted.clustering.inertia) fitted.clustering = std::move(run);
+    }
+
+    scaler_ = std::move(scaler);
+    scaled_centers_ = xt::cast<double>(fitted.clustering.centers);
+    centers_ = scaler_.inverse_transform(scaled_centers_);
+    n_features_ = fitted.X.shape(1);
+    score_.reset();
+    state_ = std::move(fitted);
+    return *this;
+  }
+
+  /// The nearest segment of each row of X (n x d, same features as in fit).
+  template <class E>
+  xt::xtensor<std::size_t, 1> predict(const xt::xexpression<E>& X) const {
+    using T = compute_type_t<detail::expression_value_t<E>>;
+    require_fitted();
+    const xt::xtensor<T, 2> data = detail::to_matrix<T>(X, "X");
+    detail::check_finite(data, "X");
+    detail::check_width(data, n_features_, "X");
+    const xt::xtensor<T, 2> scaled = scaler_.transform(data);
+    const xt::xtensor<T, 2> centers = xt::cast<T>(scaled_centers_);
+    xt::xtensor<std::size_t, 1> labels = xt::zeros<std::size_t>({scaled.shape(0)});
+    std::vector<T> nearest(scaled.shape(0));
+    detail::assign_nearest(distance_, scaled, centers, labels.data(), nearest.data(), options_.threads);
+    return labels;
+  }
+
+  /// Centres in the original units of the data (k x d).
+  const xt::xtensor<double, 2>& centers() const { return require_fitted(), centers_; }
+  /// Centres in the space the clusterer saw (after the scaler).
+  const xt::xtensor<double, 2>& scaled_centers() const { return require_fitted(), scaled_centers_; }
+  const xt::xtensor<std::size_t, 1>& labels() const {
+    return with_fitted([](const auto& f) -> const xt::xtensor<std::size_t, 1>& { return f.clustering.labels; });
+  }
+  /// Summed distance of each row to its centre, in the scaled space (the clusterer's objective).
+  double inertia() const {
+    return with_fitted([](const auto& f) { return f.clustering.inertia; });
+  }
+  std::size_t iterations() const {
+    return with_fitted([](const auto& f) { return f.clustering.iterations; });
+  }
+  bool converged() const {
+    return with_fitted([](const auto& f) { return f.clustering.converged; });
+  }
+
+  /// The Evaluator's score of the fit. Computed on first call, not inside fit, so
+  /// fitting never waits on an O(n^2) score; cached after that.
+  double score() const {
+    if (!score_)
+      score_ = with_fitted([this](const auto& f) {
+        return static_cast<double>(evaluator_.evaluate(f.X, f.clustering, options_.threads));
+      });
+    return *score_;
+  }
+  static constexpr bool higher_score_is_better() { return EvaluatorPolicy::higher_is_better; }
+
+  const Options& options() const { return options_; }
+  const ScalerPolicy& scaler() const { return scaler_; }
+  const DistancePolicy& distance() const { return distance_; }
+  bool is_fitted() const { return !std::holds_alternative<std::monostate>(state_); }
+
+ private:
+  template <class T>
+  struct Fitted {
+    xt::xtensor<T, 2> X;  // scaled training data, kept for score()
+    Clustering<T> clustering;
+  };
+  using State = std::variant<std::monostate, Fitted<float>, Fitted<double>>;
+
+  void check_options() const {
+    if (options_.n_init == 0) throw error("n_init must be at least 1");
+    if (options_.max_iter == 0) throw error("max_iter must be at least 1");
+    if (!(options_.tol >= 0)) throw error("tol must be a non-negative number");
+  }
+  void require_fitted() const {
+    if (!is_fitted()) throw error("the Pipeline is used before fit()");
+  }
+  /// Calls fn with the fitted state, whichever value type it was fitted in.
+  template <class Fn>
+  decltype(auto) with_fitted(Fn&& fn) const {
+    require_fitted();
+    if (const auto* f = std::get_if<Fitted<float>>(&state_)) return fn(*f);
+    return fn(std::get<Fitted<double>>(state_));
+  }
+
+  Options options_;
+  ScalerPolicy scaler_;
+  InitializerPolicy initializer_;
+  DistancePolicy distance_;
+  ClustererPolicy clusterer_;
+  EvaluatorPolicy evaluator_;
+
+  State state_;
+  xt::xtensor<double, 2> scaled_centers_, centers_;
+  std::size_t n_features_ = 0;
+  mutable std::optional<double> score_;
+};
+
+}  // namespace segkit

@@ -1,0 +1,21 @@
+#pragma once
+// NoScaling: the clusterer sees the data in its original units.
+
+#include <cstddef>
+#include <vector>
+
+#include "segkit/scaler/affine.hpp"
+
+namespace segkit {
+
+class NoScaling : public AffineScaler {
+ public:
+  template <class T>
+  NoScaling& fit(const xt::xtensor<T, 2>& X) {
+    detail::check_data(X, "the data given to NoScaling::fit");
+    set(std::vector<double>(X.shape(1), 0.0), std::vector<double>(X.shape(1), 1.0));
+    return *this;
+  }
+};
+
+}  // namespace segkit
