@@ -11,7 +11,10 @@
 #include <string>
 
 #include <doctest/doctest.h>
+#include <xtensor/xio.hpp>
+#include <xtensor/xmath.hpp>
 #include <xtensor/xtensor.hpp>
+#include <xtensor/xview.hpp>
 
 namespace segkit::test {
 

@@ -1,0 +1,114 @@
+// Initializers: k-means++ quality against scikit-learn, determinism, and GivenCenters.
+
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <set>
+#include <vector>
+
+#include <segkit/init/given_centers.hpp>
+#include <segkit/init/kmeans_plus_plus.hpp>
+#include <segkit/init/random_init.hpp>
+#include <segkit/pipeline/pipeline.hpp>
+
+#include "fixture.hpp"
+
+using segkit::test::Fixture;
+
+static_assert(segkit::Initializer<segkit::KMeansPlusPlus>);
+static_assert(segkit::Initializer<segkit::RandomInit>);
+static_assert(segkit::Initializer<segkit::GivenCenters>);
+
+namespace {
+
+/// Index of the row of X equal to `centre`, or X.shape(0) if none is.
+template <class T>
+std::size_t row_index(const xt::xtensor<T, 2>& X, const xt::xtensor<T, 2>& C, std::size_t c) {
+  for (std::size_t i = 0; i < X.shape(0); ++i)
+    if (xt::view(X, i, xt::all()) == xt::view(C, c, xt::all())) return i;
+  return X.shape(0);
+}
+
+}  // namespace
+
+// k-means++ is random, so one run of it is one sample: scikit-learn's own
+// best-of-10 with random_state 1..40 misses its random_state=0 value by up to
+// 5% on these data, and even medians over 11 seeds differ by 1.7% between
+// equally good implementations (wholesale, k = 9, is bimodal). What is stable
+// is the best each finds with the same budget: the lowest of our 41 seeded
+// best-of-10 runs against the lowest of scikit-learn's 41 (random_state 0..40).
+// Even so one configuration of 36 (marketing, k = 10) lands 0.6% above, where
+// scikit-learn's 41 runs hold one lucky outlier; so each configuration must be
+// within 1%, and on average over all 36 within 0.1%.
+TEST_CASE("k-means++ with 10 starts reaches scikit-learn's best inertia, k = 2..10") {
+  constexpr std::uint64_t seeds = 41;
+  double ratio_sum = 0;
+  std::size_t configurations = 0;
+  for (const std::string name : segkit::test::datasets) {
+    const Fixture f(name);
+    for (std::size_t k = 2; k <= 10; ++k) {
+      CAPTURE(name);
+      CAPTURE(k);
+      double ours = INFINITY;
+      for (std::uint64_t seed = 0; seed < seeds; ++seed) {
+        segkit::Pipeline<> pipeline(segkit::Options{.k = k, .n_init = 10, .seed = seed});
+        pipeline.fit(f["X"]);
+        ours = std::min(ours, pipeline.inertia());
+      }
+      const double theirs = f["kmeanspp_min_best_inertia"](k - 2, 0);
+      INFO("best inertia: segkit " << ours << ", scikit-learn " << theirs << " (scikit-learn random_state=0: "
+                                   << f["kmeanspp_best_inertia"](k - 2, 0) << ")");
+      CHECK(ours <= theirs * 1.01);
+      ratio_sum += ours / theirs;
+      ++configurations;
+    }
+  }
+  CHECK(ratio_sum / static_cast<double>(configurations) <= 1.001);
+}
+
+TEST_CASE_TEMPLATE("initializers pick k distinct rows of X, the same for the same seed", T, float, double) {
+  const Fixture f("marketing");
+  const xt::xtensor<T, 2> X = xt::cast<T>(f["X"]);
+  auto check = [&](const auto& init) {
+    for (std::size_t k : {1u, 2u, 9u, 40u}) {
+      CAPTURE(k);
+      const auto C = init.initial_centers(X, k, segkit::SquaredEuclidean{}, 11, 1);
+      REQUIRE(C.shape(0) == k);
+      std::set<std::size_t> rows;
+      for (std::size_t c = 0; c < k; ++c) rows.insert(row_index(X, C, c));
+      CHECK(rows.size() == k);
+      CHECK(rows.count(X.shape(0)) == 0);
+      CHECK(init.initial_centers(X, k, segkit::SquaredEuclidean{}, 11, 2) == C);  // thread count does not matter
+      CHECK(init.initial_centers(X, k, segkit::SquaredEuclidean{}, 11, 0) == C);
+    }
+    CHECK(init.initial_centers(X, 9, segkit::SquaredEuclidean{}, 12, 1) !=
+          init.initial_centers(X, 9, segkit::SquaredEuclidean{}, 11, 1));
+  };
+  check(segkit::KMeansPlusPlus{});
+  check(segkit::RandomInit{});
+}
+
+TEST_CASE("k-means++ spreads its centres: one per well-separated blob") {
+  // Four tight blobs far apart; D^2 sampling should hit each one.
+  xt::xtensor<double, 2> X = xt::zeros<double>({400, 2});
+  for (std::size_t i = 0; i < 400; ++i) {
+    X(i, 0) = (i % 4) * 1000.0 + static_cast<double>(i % 7);
+    X(i, 1) = (i % 4 >= 2 ? 1000.0 : 0.0) + static_cast<double>(i % 5);
+  }
+  for (std::uint64_t seed = 0; seed < 20; ++seed) {
+    const auto C = segkit::KMeansPlusPlus{}.initial_centers(X, 4, segkit::SquaredEuclidean{}, seed, 1);
+    std::set<int> blobs;
+    for (std::size_t c = 0; c < 4; ++c)
+      blobs.insert(static_cast<int>(C(c, 0) / 500) * 10 + static_cast<int>(C(c, 1) / 500));
+    CHECK(blobs.size() == 4);
+  }
+}
+
+TEST_CASE_TEMPLATE("GivenCenters returns the caller's centres in the data's type", T, float, double) {
+  const xt::xtensor<T, 2> X = {{0, 0}, {1, 1}, {2, 2}};
+  const segkit::GivenCenters given{{{0.5, 0.5}, {2, 2}}};
+  const auto C = given.initial_centers(X, 2, segkit::SquaredEuclidean{}, 0, 1);
+  static_assert(std::is_same_v<typename decltype(C)::value_type, T>);
+  CHECK(C == xt::xtensor<T, 2>{{0.5, 0.5}, {2, 2}});
+}

@@ -1,0 +1,146 @@
+// Lloyd against scikit-learn from the same starting centres, and its invariants.
+
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+
+#include <segkit/cluster/lloyd.hpp>
+#include <segkit/distance/cosine.hpp>
+#include <segkit/distance/manhattan.hpp>
+#include <segkit/distance/squared_euclidean.hpp>
+#include <segkit/init/random_init.hpp>
+
+#include "fixture.hpp"
+
+using segkit::test::Fixture;
+
+namespace {
+
+template <class T>
+segkit::Clustering<T> run_fixture(const Fixture& f, const std::string& prefix, const std::string& data,
+                                  std::size_t threads = 1) {
+  const xt::xtensor<T, 2> X = xt::cast<T>(f[data]);
+  const xt::xtensor<T, 2> init = xt::cast<T>(f[prefix + "_init"]);
+  return segkit::Lloyd{}.cluster(X, init, segkit::SquaredEuclidean{}, segkit::Options{.threads = threads});
+}
+
+xt::xtensor<double, 2> standardized(const Fixture& f) {
+  return (f["X"] - f["standard_mean"]) / f["standard_scale"];
+}
+
+}  // namespace
+
+TEST_CASE("Lloyd from given centres matches scikit-learn exactly on the real datasets") {
+  for (const std::string name : segkit::test::datasets) {
+    const Fixture f(name);
+    for (const std::string prefix : {"lloyd_k3", "lloyd_k5", "lloyd_k8", "std_lloyd_k5"}) {
+      CAPTURE(name);
+      CAPTURE(prefix);
+      const bool scaled = prefix.rfind("std_", 0) == 0;
+      const xt::xtensor<double, 2> X = scaled ? standardized(f) : f["X"];
+      const xt::xtensor<double, 2> init = f[prefix + "_init"];
+      const auto result = segkit::Lloyd{}.cluster(X, init, segkit::SquaredEuclidean{}, segkit::Options{});
+      const auto expected_labels = xt::cast<std::size_t>(xt::flatten(f[prefix + "_labels"]));
+      CHECK(std::equal(result.labels.begin(), result.labels.end(), expected_labels.begin()));
+      CHECK(result.iterations == static_cast<std::size_t>(f.scalar(prefix + "_iterations")));
+      // Centres compared relative to each feature's spread: a centre coordinate near 0 has no relative scale.
+      const xt::xtensor<double, 2> spread = xt::broadcast(xt::view(xt::amax(xt::abs(X), {0}), xt::newaxis(), xt::all()),
+                                                          result.centers.shape());
+      segkit::test::check_close(result.centers / spread, f[prefix + "_centers"] / spread, 1e-9, 1.0);
+      CHECK(std::abs(result.inertia - f.scalar(prefix + "_inertia")) <= 1e-9 * f.scalar(prefix + "_inertia"));
+      CHECK(result.converged);
+    }
+  }
+}
+
+TEST_CASE_TEMPLATE("Lloyd in float ends close to the double result", T, float, double) {
+  const Fixture f("wholesale");
+  const auto expected = run_fixture<double>(f, "lloyd_k5", "X");
+  const auto result = run_fixture<T>(f, "lloyd_k5", "X");
+  std::size_t agree = 0;
+  for (std::size_t i = 0; i < result.labels.size(); ++i) agree += result.labels(i) == expected.labels(i);
+  CHECK(agree >= result.labels.size() * 99 / 100);
+  CHECK(std::abs(result.inertia - expected.inertia) <= (std::is_same_v<T, float> ? 1e-4 : 1e-12) * expected.inertia);
+}
+
+TEST_CASE_TEMPLATE("Lloyd invariants: labels in range, inertia never rises, labels match final centres", T, float,
+                   double) {
+  const Fixture f("marketing");
+  const xt::xtensor<T, 2> X = xt::cast<T>(standardized(f));
+  for (std::size_t k : {2u, 7u, 20u}) {
+    const auto init = segkit::RandomInit{}.initial_centers(X, k, segkit::SquaredEuclidean{}, 42, 1);
+    const auto result = segkit::Lloyd{}.cluster(X, init, segkit::SquaredEuclidean{}, segkit::Options{.tol = 0});
+    CHECK(std::all_of(result.labels.begin(), result.labels.end(), [k](std::size_t l) { return l < k; }));
+    REQUIRE(result.inertia_trace.size() == result.iterations);
+    for (std::size_t i = 1; i < result.inertia_trace.size(); ++i)
+      CHECK(result.inertia_trace[i] <= result.inertia_trace[i - 1] * (1 + 1e-6));
+    CHECK(xt::all(xt::isfinite(result.centers)));
+    // The returned labels are the nearest centres of the returned centres.
+    xt::xtensor<std::size_t, 1> again = xt::zeros<std::size_t>({X.shape(0)});
+    std::vector<T> nearest(X.shape(0));
+    segkit::detail::assign_nearest(segkit::SquaredEuclidean{}, X, result.centers, again.data(), nearest.data(), 1);
+    CHECK(again == result.labels);
+    CHECK(result.inertia <= result.inertia_trace.front());
+  }
+}
+
+TEST_CASE_TEMPLATE("Lloyd is bit-identical for 1, 2 and all threads and on a rerun", T, float, double) {
+  const Fixture f("ccgeneral");
+  const auto one = run_fixture<T>(f, "lloyd_k8", "X", 1);
+  for (std::size_t threads : {1u, 2u, 0u, 3u}) {
+    CAPTURE(threads);
+    const auto other = run_fixture<T>(f, "lloyd_k8", "X", threads);
+    CHECK(other.labels == one.labels);
+    CHECK(other.centers == one.centers);  // exact, not approximate
+    CHECK(other.inertia == one.inertia);
+    CHECK(other.iterations == one.iterations);
+  }
+}
+
+TEST_CASE_TEMPLATE("an empty cluster is relocated to the farthest row, never left as NaN", T, float, double) {
+  // Two tight groups, and a third start far from every row: it wins no row in the
+  // first assignment and must be moved onto the row farthest from its centre.
+  const xt::xtensor<T, 2> X = {{0, 0}, {0, 1}, {1, 0}, {10, 10}, {10, 11}, {11, 10}, {30, 30}};
+  const xt::xtensor<T, 2> init = {{0, 0}, {10, 10}, {1000, -1000}};
+  const auto result = segkit::Lloyd{}.cluster(X, init, segkit::SquaredEuclidean{}, segkit::Options{});
+  CHECK(xt::all(xt::isfinite(result.centers)));
+  CHECK(result.labels(6) == 2);  // the outlier at (30, 30) became the third segment
+  CHECK(result.centers(2, 0) == doctest::Approx(30));
+  for (std::size_t c = 0; c < 3; ++c)
+    CHECK(std::count(result.labels.begin(), result.labels.end(), c) > 0);
+}
+
+TEST_CASE_TEMPLATE("Lloyd with Manhattan and Cosine distances uses their own centres", T, float, double) {
+  const xt::xtensor<T, 2> X = {{1, 0}, {2, 0}, {100, 0}, {0, 1}, {0, 3}, {0, 50}};
+  SUBCASE("Manhattan: coordinate-wise medians") {
+    const xt::xtensor<T, 2> init = {{1, 0}, {0, 1}};
+    const auto r = segkit::Lloyd{}.cluster(X, init, segkit::Manhattan{}, segkit::Options{});
+    CHECK(r.labels == xt::xtensor<std::size_t, 1>{0, 0, 0, 1, 1, 1});
+    CHECK(r.centers(0, 0) == T(2));  // median of 1, 2, 100 (a mean would be 34.3)
+    CHECK(r.centers(1, 1) == T(3));
+    CHECK(r.inertia == doctest::Approx(1 + 98 + 2 + 47));
+  }
+  SUBCASE("Cosine: unit-length mean direction") {
+    const xt::xtensor<T, 2> init = {{1, 0.1}, {0.1, 1}};
+    const auto r = segkit::Lloyd{}.cluster(X, init, segkit::Cosine{}, segkit::Options{});
+    CHECK(r.labels == xt::xtensor<std::size_t, 1>{0, 0, 0, 1, 1, 1});
+    CHECK(r.centers(0, 0) == doctest::Approx(1));
+    CHECK(r.centers(1, 1) == doctest::Approx(1));
+    CHECK(r.inertia == doctest::Approx(0).epsilon(1e-6));
+  }
+}
+
+TEST_CASE("Lloyd stops at max_iter without claiming convergence, and reassigns once more") {
+  const Fixture f("ccgeneral");
+  const xt::xtensor<double, 2> X = f["X"];
+  const auto r = segkit::Lloyd{}.cluster(X, f["lloyd_k8_init"], segkit::SquaredEuclidean{},
+                                         segkit::Options{.max_iter = 2, .tol = 0});
+  CHECK(r.iterations == 2);
+  CHECK_FALSE(r.converged);
+  xt::xtensor<std::size_t, 1> nearest_labels = xt::zeros<std::size_t>({X.shape(0)});
+  std::vector<double> nearest(X.shape(0));
+  segkit::detail::assign_nearest(segkit::SquaredEuclidean{}, X, r.centers, nearest_labels.data(), nearest.data(), 1);
+  CHECK(nearest_labels == r.labels);
+}

@@ -1,0 +1,134 @@
+// Pipeline: composition, n_init, determinism, predict, lazily computed score.
+
+#include <doctest/doctest.h>
+
+#include <cmath>
+
+#include <segkit/segkit.hpp>
+
+#include "fixture.hpp"
+
+using segkit::test::Fixture;
+
+TEST_CASE("Pipeline with NoScaling and GivenCenters reproduces scikit-learn's Lloyd") {
+  const Fixture f("mall");
+  segkit::Pipeline<segkit::NoScaling, segkit::GivenCenters> pipeline(
+      segkit::Options{.k = 5}, segkit::NoScaling{}, segkit::GivenCenters{f["lloyd_k5_init"]});
+  pipeline.fit(f["X"]);
+  CHECK(pipeline.labels() == xt::cast<std::size_t>(xt::flatten(f["lloyd_k5_labels"])));
+  segkit::test::check_close(pipeline.centers(), f["lloyd_k5_centers"], 1e-9);
+  CHECK(pipeline.inertia() == doctest::Approx(f.scalar("lloyd_k5_inertia")).epsilon(1e-12));
+  CHECK(pipeline.score() == doctest::Approx(f.scalar("lloyd_k5_silhouette")).epsilon(1e-12));
+  CHECK(pipeline.converged());
+  CHECK(pipeline.iterations() == static_cast<std::size_t>(f.scalar("lloyd_k5_iterations")));
+}
+
+TEST_CASE("centres come back in original units, and predict reproduces the fit's labels") {
+  const Fixture f("wholesale");
+  segkit::Pipeline<> pipeline(segkit::Options{.k = 4, .n_init = 3, .seed = 5});
+  pipeline.fit(f["X"]);
+  const auto& labels = pipeline.labels();
+  CHECK(pipeline.predict(f["X"]) == labels);
+  // Each centre is the mean of its segment's rows in the original units.
+  for (std::size_t c = 0; c < 4; ++c) {
+    xt::xtensor<double, 1> sum = xt::zeros<double>({f["X"].shape(1)});
+    double count = 0;
+    for (std::size_t i = 0; i < labels.size(); ++i)
+      if (labels(i) == c) sum += xt::view(f["X"], i, xt::all()), ++count;
+    REQUIRE(count > 0);
+    segkit::test::check_close(xt::view(pipeline.centers(), c, xt::all()), sum / count, 1e-9);
+  }
+  // The scaled centres are the standardised centres.
+  segkit::test::check_close(pipeline.scaled_centers(),
+                            (pipeline.centers() - f["standard_mean"]) / f["standard_scale"], 1e-9, 1e-3);
+}
+
+TEST_CASE_TEMPLATE("same seed, same result: bit-identical for 1, 2 and all threads and on a rerun", T, float,
+                   double) {
+  const Fixture f("ccgeneral");
+  const xt::xtensor<T, 2> X = xt::cast<T>(f["X"]);
+  auto fit = [&](std::size_t threads) {
+    segkit::Pipeline<> p(segkit::Options{.k = 6, .n_init = 3, .seed = 99, .threads = threads});
+    p.fit(X);
+    return p;
+  };
+  const auto reference = fit(1);
+  for (std::size_t threads : {1u, 2u, 0u}) {
+    CAPTURE(threads);
+    const auto other = fit(threads);
+    CHECK(other.labels() == reference.labels());
+    CHECK(other.centers() == reference.centers());
+    CHECK(other.inertia() == reference.inertia());
+    CHECK(other.iterations() == reference.iterations());
+  }
+  segkit::Pipeline<> other_seed(segkit::Options{.k = 6, .n_init = 3, .seed = 100});
+  other_seed.fit(X);
+  CHECK(other_seed.centers() != reference.centers());
+}
+
+TEST_CASE("n_init keeps the lowest inertia of its starts, each seeded from the seed alone") {
+  const Fixture f("marketing");
+  const segkit::Options base{.k = 7, .n_init = 1, .seed = 3};
+  // The starts of an n_init = 5 run are the same as five single starts with derived seeds.
+  double lowest = INFINITY;
+  for (std::uint64_t start = 0; start < 5; ++start) {
+    segkit::Pipeline<segkit::StandardScaler, segkit::GivenCenters> single(
+        base, segkit::StandardScaler{},
+        segkit::GivenCenters{xt::cast<double>(segkit::KMeansPlusPlus{}.initial_centers(
+            segkit::StandardScaler{}.fit(f["X"]).transform(f["X"]), 7, segkit::SquaredEuclidean{},
+            segkit::detail::derive_seed(3, start), 1))});
+    single.fit(f["X"]);
+    lowest = std::min(lowest, single.inertia());
+  }
+  segkit::Pipeline<> multi(segkit::Options{.k = 7, .n_init = 5, .seed = 3});
+  multi.fit(f["X"]);
+  CHECK(multi.inertia() == lowest);
+  segkit::Pipeline<> first(base);
+  first.fit(f["X"]);
+  CHECK(multi.inertia() <= first.inertia());
+}
+
+TEST_CASE("float data is clustered in float; the fitted state is double") {
+  const Fixture f("mall");
+  const xt::xtensor<float, 2> Xf = xt::cast<float>(f["X"]);
+  segkit::Pipeline<> pf(segkit::Options{.k = 5, .n_init = 4, .seed = 1});
+  pf.fit(Xf);
+  segkit::Pipeline<> pd(segkit::Options{.k = 5, .n_init = 4, .seed = 1});
+  pd.fit(f["X"]);
+  static_assert(std::is_same_v<std::decay_t<decltype(pf.centers())>, xt::xtensor<double, 2>>);
+  CHECK(pf.inertia() == doctest::Approx(pd.inertia()).epsilon(1e-4));
+  CHECK(pf.predict(Xf) == pf.labels());
+  CHECK(pf.predict(f["X"]) == pf.labels());  // double rows against a float fit
+}
+
+TEST_CASE("every policy combination composes and fits") {
+  const Fixture f("mall");
+  const segkit::Options options{.k = 5, .n_init = 2, .seed = 8};
+  auto check = [&](auto pipeline) {
+    pipeline.fit(f["X"]);
+    CHECK(pipeline.labels().size() == 200);
+    CHECK(xt::all(xt::isfinite(pipeline.centers())));
+    CHECK(std::isfinite(pipeline.score()));
+    CHECK(pipeline.predict(f["X"]) == pipeline.labels());
+  };
+  check(segkit::Pipeline<segkit::MinMaxScaler, segkit::RandomInit, segkit::Manhattan, segkit::Lloyd,
+                         segkit::DaviesBouldin>(options));
+  check(segkit::Pipeline<segkit::RobustScaler, segkit::KMeansPlusPlus, segkit::Cosine, segkit::Lloyd,
+                         segkit::CalinskiHarabasz>(options));
+  check(segkit::Pipeline<segkit::NoScaling, segkit::KMeansPlusPlus, segkit::SquaredEuclidean, segkit::Lloyd,
+                         segkit::Inertia>(options));
+}
+
+TEST_CASE("score is computed when asked, and says which way is better") {
+  const Fixture f("mall");
+  segkit::Pipeline<segkit::StandardScaler, segkit::KMeansPlusPlus, segkit::SquaredEuclidean, segkit::Lloyd,
+                   segkit::DaviesBouldin>
+      pipeline(segkit::Options{.k = 5, .seed = 4});
+  pipeline.fit(f["X"]);
+  const double db = pipeline.score();
+  CHECK(db == doctest::Approx(segkit::davies_bouldin_score((f["X"] - f["standard_mean"]) / f["standard_scale"],
+                                                           pipeline.labels()))
+                  .epsilon(1e-12));
+  static_assert(!decltype(pipeline)::higher_score_is_better());
+  static_assert(segkit::Pipeline<>::higher_score_is_better());
+}
