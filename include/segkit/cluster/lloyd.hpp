@@ -24,22 +24,23 @@ namespace segkit {
 
 namespace detail {
 
-/// Mean over features of the population variance, in double.
+/// Mean over features of the population variance, in double. Walks the rows
+/// in storage order (a column-wise walk is 25x slower at d = 16) while each
+/// column is still summed in row order.
 template <class T>
 double mean_feature_variance(const xt::xtensor<T, 2>& X) {
   const std::size_t n = X.shape(0), d = X.shape(1);
-  double total = 0;
-  for (std::size_t j = 0; j < d; ++j) {
-    double mean = 0;
-    for (std::size_t i = 0; i < n; ++i) mean += X(i, j);
-    mean /= static_cast<double>(n);
-    double var = 0;
-    for (std::size_t i = 0; i < n; ++i) {
-      const double diff = X(i, j) - mean;
-      var += diff * diff;
+  std::vector<double> mean(d, 0.0), var(d, 0.0);
+  for (std::size_t i = 0; i < n; ++i)
+    for (std::size_t j = 0; j < d; ++j) mean[j] += X(i, j);
+  for (double& m : mean) m /= static_cast<double>(n);
+  for (std::size_t i = 0; i < n; ++i)
+    for (std::size_t j = 0; j < d; ++j) {
+      const double diff = X(i, j) - mean[j];
+      var[j] += diff * diff;
     }
-    total += var / static_cast<double>(n);
-  }
+  double total = 0;
+  for (const double v : var) total += v / static_cast<double>(n);
   return total / static_cast<double>(d);
 }
 
@@ -48,12 +49,11 @@ double mean_feature_variance(const xt::xtensor<T, 2>& X) {
 template <class T, class D>
 double assign_nearest(const D& distance, const xt::xtensor<T, 2>& X, const xt::xtensor<T, 2>& centers,
                       std::size_t* labels, T* nearest, std::size_t threads) {
-  constexpr std::size_t chunk = 256;
-  const std::size_t n = X.shape(0), k = centers.shape(0);
-  const std::size_t n_chunks = chunk_count(n, chunk);
-  std::vector<double> partial(n_chunks);
-  parallel_for(n_chunks, threads, [&](std::size_t c) {
-    const std::size_t b = c * chunk, e = std::min(n, b + chunk);
+  const std::size_t k = centers.shape(0);
+  // Starting threads costs ~0.1 ms here; below about a million multiply-adds one
+  // thread is faster (benchmarks: n = 1e4, d = 2, k = 2). Results are the same either way.
+  if (X.shape(0) * k * X.shape(1) < (std::size_t{1} << 20)) threads = 1;
+  return chunked_sum(X.shape(0), 256, threads, [&](std::size_t b, std::size_t e) {
     std::vector<T> dist((e - b) * k);
     pairwise(distance, X, b, e, centers, dist.data());
     double sum = 0;
@@ -66,28 +66,22 @@ double assign_nearest(const D& distance, const xt::xtensor<T, 2>& X, const xt::x
       nearest[i] = row[best];
       sum += static_cast<double>(row[best]);
     }
-    partial[c] = sum;
+    return sum;
   });
-  return std::accumulate(partial.begin(), partial.end(), 0.0);
 }
 
 /// Summed distance of each row to the centre its label names.
 template <class T, class D>
 double labelled_inertia(const D& distance, const xt::xtensor<T, 2>& X, const xt::xtensor<T, 2>& centers,
                         const std::size_t* labels, std::size_t threads) {
-  constexpr std::size_t chunk = 256;
-  const std::size_t n = X.shape(0), d = X.shape(1);
-  const std::size_t n_chunks = chunk_count(n, chunk);
-  std::vector<double> partial(n_chunks);
-  parallel_for(n_chunks, threads, [&](std::size_t c) {
-    const std::size_t b = c * chunk, e = std::min(n, b + chunk);
+  const std::size_t d = X.shape(1);
+  return chunked_sum(X.shape(0), 256, threads, [&](std::size_t b, std::size_t e) {
     double sum = 0;
     for (std::size_t i = b; i < e; ++i)
       sum += static_cast<double>(distance.distance(std::span<const T>(X.data() + i * d, d),
                                                    std::span<const T>(centers.data() + labels[i] * d, d)));
-    partial[c] = sum;
+    return sum;
   });
-  return std::accumulate(partial.begin(), partial.end(), 0.0);
 }
 
 }  // namespace detail

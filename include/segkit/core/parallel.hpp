@@ -10,6 +10,7 @@
 #include <cstddef>
 #include <exception>
 #include <mutex>
+#include <numeric>
 #include <thread>
 #include <vector>
 
@@ -54,6 +55,19 @@ void parallel_for(std::size_t n_chunks, std::size_t threads, Body&& body) {
   work();
   for (auto& th : pool) th.join();
   if (failure) std::rethrow_exception(failure);
+}
+
+/// Sums body(begin, end) over rows [0, n) cut into chunks of `chunk` rows, on
+/// up to `threads` threads, adding the partial sums in chunk order.
+template <class Body>
+double chunked_sum(std::size_t n, std::size_t chunk, std::size_t threads, Body&& body) {
+  const std::size_t n_chunks = chunk_count(n, chunk);
+  std::vector<double> partial(n_chunks);
+  parallel_for(n_chunks, threads, [&](std::size_t c) {
+    const std::size_t begin = c * chunk;
+    partial[c] = body(begin, std::min(n, begin + chunk));
+  });
+  return std::accumulate(partial.begin(), partial.end(), 0.0);
 }
 
 }  // namespace segkit::detail
