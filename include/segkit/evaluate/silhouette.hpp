@@ -35,6 +35,27 @@ double summed_distance(const T* x, const T* xt, std::size_t stride, std::size_t 
   while (j + W <= end) {
     const std::size_t stop = std::min(end, j + block);
     batch acc_sum(T(0));
+    // Four column blocks at a time: four independent chains over the features
+    // instead of one as long as d; their roots are added in the same order as below.
+    for (; j + 4 * W <= stop; j += 4 * W) {
+      batch a0(T(0)), a1(T(0)), a2(T(0)), a3(T(0));
+      const T* col = xt + j;
+      for (std::size_t f = 0; f < d; ++f, col += stride) {
+        const batch xf(x[f]);
+        const batch d0 = xf - batch::load_unaligned(col);
+        const batch d1 = xf - batch::load_unaligned(col + W);
+        const batch d2 = xf - batch::load_unaligned(col + 2 * W);
+        const batch d3 = xf - batch::load_unaligned(col + 3 * W);
+        a0 += d0 * d0;
+        a1 += d1 * d1;
+        a2 += d2 * d2;
+        a3 += d3 * d3;
+      }
+      acc_sum += xsimd::sqrt(a0);
+      acc_sum += xsimd::sqrt(a1);
+      acc_sum += xsimd::sqrt(a2);
+      acc_sum += xsimd::sqrt(a3);
+    }
     for (; j + W <= stop; j += W) {
       batch acc(T(0));
       for (std::size_t f = 0; f < d; ++f) {
