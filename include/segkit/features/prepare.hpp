@@ -1,0 +1,404 @@
+#pragma once
+// From a customer Table to the matrix a Pipeline clusters: choose columns,
+// impute, derive age and tenure, treat outliers, log-transform skewed money,
+// one-hot encode categories. `Preparation::fit` decides every step from the
+// training table and records it, so `transform` applies exactly the same steps
+// to new customers at predict time, and says what it touched.
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <cstdio>
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <xtensor/xtensor.hpp>
+
+#include "segkit/core/error.hpp"
+#include "segkit/data/table.hpp"
+#include "segkit/scaler/robust.hpp"
+
+namespace segkit::features {
+
+enum class MissingPolicy {
+  impute,     ///< numeric: the median; categorical: the most frequent level
+  drop_rows,  ///< leave out every customer with a missing value in a chosen column
+};
+
+enum class OutlierPolicy {
+  keep,  ///< leave values alone
+  flag,  ///< count and report values beyond the IQR fences, keep them
+  clip,  ///< move values beyond the IQR fences onto the fence
+};
+
+struct PrepareOptions {
+  std::vector<std::string> columns;  ///< header names or 1-based numbers; empty = every usable column
+  std::vector<std::string> exclude;  ///< never used as features (an id column, a target)
+  MissingPolicy missing = MissingPolicy::impute;
+  OutlierPolicy outliers = OutlierPolicy::clip;
+  /// Tukey's fences at Q1 - f IQR and Q3 + f IQR. The default 3 ("far out") leaves
+  /// the long but genuine tail of spending alone and catches entry errors such
+  /// as an income of 666666 or a birth year of 1893.
+  double iqr_factor = 3.0;
+  bool log_skewed = false;       ///< log1p of non-negative numeric columns with skewness above 1
+  std::size_t max_levels = 20;   ///< a text column with more levels is an identifier or free text
+  bool derive_age = true;        ///< a birth-year column becomes age at the reference date
+  bool derive_tenure = true;     ///< a date column becomes days until the reference date
+  std::optional<std::int64_t> reference_date;  ///< days since 1970-01-01; default: the latest date in the table
+};
+
+/// One thing a step did, for the report: "Income: 24 missing values imputed with the median 51381.5".
+struct Action {
+  std::string column;
+  std::string what;
+  std::size_t rows = 0;  ///< how many customers it touched
+};
+
+/// The matrix for the Pipeline, and what it was made from.
+struct Prepared {
+  xt::xtensor<double, 2> X;          ///< customers x features, encoded, ready for the Pipeline's scaler
+  std::vector<std::size_t> rows;     ///< the table row of each row of X (rows may have been dropped)
+  xt::xtensor<double, 2> original;   ///< numeric features in business units (imputed, derived; not clipped,
+                                     ///< logged or encoded): what profiles describe
+  std::vector<std::string> original_names;
+  std::vector<Action> actions;       ///< what this transform touched
+};
+
+/// How one table column turns into one or more features.
+struct Recipe {
+  enum class Kind { numeric, age, tenure, one_hot };
+  Kind kind = Kind::numeric;
+  std::string source;  ///< column name in the table
+  std::string name;    ///< feature name (for one-hot: the prefix)
+  double fill = std::numeric_limits<double>::quiet_NaN();  ///< imputed value, in the feature's units
+  std::string fill_level;                                   ///< imputed category
+  double low = -std::numeric_limits<double>::infinity(), high = std::numeric_limits<double>::infinity();
+  bool log = false;
+  double reference = 0;             ///< age: the reference year; tenure: the reference day
+  std::vector<std::string> levels;  ///< one-hot levels, sorted
+};
+
+namespace detail {
+
+inline std::string lower(std::string text) {
+  for (char& ch : text) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  return text;
+}
+
+inline bool looks_like_birth_year(const std::string& name) {
+  const std::string n = lower(name);
+  return n.find("birth") != std::string::npos || n == "yob";
+}
+
+/// "ID", "customer_id", "Customer ID", "CustomerID", "CUST_ID": a number that names a customer.
+inline bool looks_like_id(const std::string& name) {
+  const std::string n = lower(name);
+  return n == "id" || n.ends_with("_id") || n.ends_with(" id") || name.ends_with("ID");
+}
+
+inline std::vector<double> present(const std::vector<double>& values) {
+  std::vector<double> out;
+  for (const double v : values)
+    if (std::isfinite(v)) out.push_back(v);
+  return out;
+}
+
+inline double median_of(std::vector<double> values) {
+  std::sort(values.begin(), values.end());
+  return segkit::detail::percentile_sorted(values, 50);
+}
+
+inline std::string number(double v) {
+  char buffer[48];
+  std::snprintf(buffer, sizeof buffer, "%.6g", v);
+  return buffer;
+}
+
+}  // namespace detail
+
+class Preparation {
+ public:
+  /// Decides every step from `table` (the training customers).
+  static Preparation fit(const data::Table& table, const PrepareOptions& options = {}) {
+    if (table.empty()) throw error("the table has no rows");
+    Preparation p;
+    p.options_ = options;
+    std::set<std::string> excluded;
+    for (const std::string& key : options.exclude) excluded.insert(table.column(key).name());
+
+    std::vector<const data::Column*> chosen;
+    if (!options.columns.empty()) {
+      for (const std::string& key : options.columns) {
+        const data::Column& c = table.column(key);  // throws, listing the columns, on an unknown name
+        if (excluded.count(c.name())) throw error("column \"" + c.name() + "\" is both chosen and excluded");
+        chosen.push_back(&c);
+      }
+    } else {
+      for (const data::Column& c : table) {
+        if (excluded.count(c.name())) continue;
+        if (is_identifier(c)) {
+          p.fit_actions_.push_back({c.name(), "left out: an identifier (every value distinct)", 0});
+          continue;
+        }
+        chosen.push_back(&c);
+      }
+    }
+    const std::int64_t reference_day = options.reference_date ? *options.reference_date : latest_date(table);
+    for (const data::Column* c : chosen) p.plan(*c, reference_day);
+    if (p.recipes_.empty()) throw error("no usable feature columns: " + table.describe_columns());
+    return p;
+  }
+
+  /// The features of every customer in `table`, prepared as at fit.
+  Prepared transform(const data::Table& table) const {
+    const std::size_t n = table.rows();
+    std::vector<bool> keep(n, true);
+    std::vector<Action> actions;
+    if (options_.missing == MissingPolicy::drop_rows) {
+      for (const Recipe& r : recipes_) {
+        const data::Column& c = table.column(r.source);
+        std::size_t dropped = 0;
+        for (std::size_t i = 0; i < n; ++i)
+          if (c.missing(i) && keep[i]) keep[i] = false, ++dropped;
+        if (dropped) actions.push_back({r.source, "customers left out: a missing value", dropped});
+      }
+    }
+    Prepared out;
+    for (std::size_t i = 0; i < n; ++i)
+      if (keep[i]) out.rows.push_back(i);
+    if (out.rows.empty()) throw error("no customers left after leaving out those with missing values");
+    const std::size_t m = out.rows.size();
+
+    std::vector<std::vector<double>> features, originals;
+    for (const Recipe& r : recipes_) {
+      const data::Column& c = table.column(r.source);
+      if (r.kind == Recipe::Kind::one_hot) {
+        one_hot(r, c, out.rows, features, actions);
+        continue;
+      }
+      std::vector<double> values = numeric_values(r, c, out.rows, actions);
+      originals.push_back(values);
+      out.original_names.push_back(r.name);
+      std::size_t beyond = 0;
+      for (double& v : values)
+        if (v < r.low || v > r.high) {
+          ++beyond;
+          if (options_.outliers == OutlierPolicy::clip) v = std::clamp(v, r.low, r.high);
+        }
+      if (beyond) {
+        const std::string fences = "[" + detail::number(r.low) + ", " + detail::number(r.high) + "]";
+        actions.push_back({r.name,
+                           options_.outliers == OutlierPolicy::clip ? "outliers clipped to the IQR fences " + fences
+                                                                     : "outliers beyond the IQR fences " + fences +
+                                                                           " flagged, kept",
+                           beyond});
+      }
+      if (r.log) {
+        std::size_t negative = 0;
+        for (double& v : values) {
+          if (v < 0) v = 0, ++negative;
+          v = std::log1p(v);
+        }
+        if (negative) actions.push_back({r.name, "negative values set to 0 before log1p", negative});
+      }
+      features.push_back(std::move(values));
+    }
+    out.X = xt::empty<double>({m, features.size()});
+    for (std::size_t j = 0; j < features.size(); ++j)
+      for (std::size_t i = 0; i < m; ++i) out.X(i, j) = features[j][i];
+    out.original = xt::empty<double>({m, originals.size()});
+    for (std::size_t j = 0; j < originals.size(); ++j)
+      for (std::size_t i = 0; i < m; ++i) out.original(i, j) = originals[j][i];
+    out.actions = std::move(actions);
+    return out;
+  }
+
+  /// The columns of Prepared::X, in order.
+  const std::vector<std::string>& feature_names() const { return feature_names_; }
+  const std::vector<Recipe>& recipes() const { return recipes_; }
+  const PrepareOptions& options() const { return options_; }
+  /// What fit decided (columns left out, derived, log-transformed, encoded).
+  const std::vector<Action>& fit_actions() const { return fit_actions_; }
+
+  /// Rebuilds a Preparation from its recipes (a saved model).
+  static Preparation from_recipes(std::vector<Recipe> recipes, PrepareOptions options) {
+    Preparation p;
+    p.options_ = std::move(options);
+    for (Recipe& r : recipes) p.add(std::move(r));
+    return p;
+  }
+
+ private:
+  static bool is_identifier(const data::Column& c) {
+    if (c.is_date()) return false;
+    if (c.is_numeric() && !detail::looks_like_id(c.name())) return false;
+    if (c.is_categorical()) {
+      // Every value distinct: a customer number, not a category.
+      std::set<std::string> seen;
+      for (std::size_t i = 0; i < c.size(); ++i)
+        if (!c.missing(i) && !seen.insert(c.texts()[i]).second) return false;
+      return c.size() > 1;
+    }
+    std::set<double> seen;
+    for (const double v : c.numbers())
+      if (std::isfinite(v) && !seen.insert(v).second) return false;
+    return c.size() > 1;
+  }
+
+  static std::int64_t latest_date(const data::Table& table) {
+    std::optional<std::int64_t> latest;
+    for (const data::Column& c : table)
+      if (c.is_date())
+        for (std::size_t i = 0; i < c.size(); ++i)
+          if (!c.missing(i)) latest = std::max(latest.value_or(c.days()[i]), c.days()[i]);
+    return latest.value_or(0);
+  }
+
+  void add(Recipe r) {
+    if (r.kind == Recipe::Kind::one_hot)
+      for (const std::string& level : r.levels) feature_names_.push_back(r.name + "=" + level);
+    else
+      feature_names_.push_back(r.name);
+    recipes_.push_back(std::move(r));
+  }
+
+  /// Decides the recipe of one column from its training values.
+  void plan(const data::Column& c, std::int64_t reference_day) {
+    Recipe r;
+    r.source = r.name = c.name();
+    if (c.is_categorical()) {
+      const auto counts = c.level_counts();
+      if (counts.empty()) {
+        fit_actions_.push_back({c.name(), "left out: every value is missing", 0});
+        return;
+      }
+      if (counts.size() > options_.max_levels) {
+        fit_actions_.push_back({c.name(),
+                                "left out: " + std::to_string(counts.size()) + " distinct values (more than " +
+                                    std::to_string(options_.max_levels) + ", so not a category)",
+                                0});
+        return;
+      }
+      r.kind = Recipe::Kind::one_hot;
+      std::size_t best = 0;
+      for (const auto& [level, count] : counts) {
+        r.levels.push_back(level);
+        if (count > best) best = count, r.fill_level = level;
+      }
+      fit_actions_.push_back({c.name(), "one-hot encoded into " + std::to_string(r.levels.size()) + " columns", 0});
+      add(std::move(r));
+      return;
+    }
+    if (c.is_date()) {
+      if (!options_.derive_tenure) {
+        fit_actions_.push_back({c.name(), "left out: a date (tenure derivation is off)", 0});
+        return;
+      }
+      r.kind = Recipe::Kind::tenure;
+      r.reference = static_cast<double>(reference_day);
+      r.name = c.name() + " (days before " + data::format_date(reference_day) + ")";
+      fit_actions_.push_back({c.name(), "turned into tenure: days from it to " + data::format_date(reference_day), 0});
+    } else if (options_.derive_age && detail::looks_like_birth_year(c.name())) {
+      const int year = static_cast<int>(data::date_from_days(reference_day).year());
+      r.kind = Recipe::Kind::age;
+      r.reference = year;
+      r.name = "age in " + std::to_string(year) + " (from " + c.name() + ")";
+      fit_actions_.push_back({c.name(), "turned into age in " + std::to_string(year), 0});
+    }
+    // Statistics of the feature's own values (after deriving), from the customers that have one.
+    std::vector<std::size_t> all(c.size());
+    for (std::size_t i = 0; i < all.size(); ++i) all[i] = i;
+    std::vector<Action> ignored;
+    Recipe probe = r;  // fill is NaN: missing values stay NaN and are skipped below
+    std::vector<double> values = detail::present(numeric_values(probe, c, all, ignored));
+    if (values.empty()) {
+      fit_actions_.push_back({c.name(), "left out: every value is missing", 0});
+      return;
+    }
+    std::sort(values.begin(), values.end());
+    if (values.front() == values.back()) {
+      fit_actions_.push_back({r.name, "left out: the same value for every customer", 0});
+      return;
+    }
+    r.fill = segkit::detail::percentile_sorted(values, 50);
+    if (options_.outliers != OutlierPolicy::keep) {
+      const double q1 = segkit::detail::percentile_sorted(values, 25);
+      const double q3 = segkit::detail::percentile_sorted(values, 75);
+      const double iqr = q3 - q1;
+      if (iqr > 0) r.low = q1 - options_.iqr_factor * iqr, r.high = q3 + options_.iqr_factor * iqr;
+    }
+    if (options_.log_skewed && values.front() >= 0 && skewness(values) > 1) {
+      r.log = true;
+      fit_actions_.push_back({r.name, "log1p-transformed (skewness " + detail::number(skewness(values)) + ")", 0});
+    }
+    add(std::move(r));
+  }
+
+  static double skewness(const std::vector<double>& v) {
+    double mean = 0;
+    for (const double x : v) mean += x;
+    mean /= static_cast<double>(v.size());
+    double m2 = 0, m3 = 0;
+    for (const double x : v) m2 += (x - mean) * (x - mean), m3 += (x - mean) * (x - mean) * (x - mean);
+    m2 /= static_cast<double>(v.size());
+    m3 /= static_cast<double>(v.size());
+    return m2 > 0 ? m3 / std::pow(m2, 1.5) : 0.0;
+  }
+
+  /// The feature values (derived, imputed) of `rows` for a numeric/age/tenure recipe.
+  std::vector<double> numeric_values(const Recipe& r, const data::Column& c, const std::vector<std::size_t>& rows,
+                                     std::vector<Action>& actions) const {
+    std::vector<double> out(rows.size());
+    std::size_t imputed = 0;
+    for (std::size_t k = 0; k < rows.size(); ++k) {
+      const std::size_t i = rows[k];
+      if (c.missing(i)) {
+        out[k] = r.fill;
+        imputed += std::isfinite(r.fill) ? 1 : 0;
+        continue;
+      }
+      switch (r.kind) {
+        case Recipe::Kind::numeric: out[k] = c.numbers()[i]; break;
+        case Recipe::Kind::age: out[k] = r.reference - c.numbers()[i]; break;
+        case Recipe::Kind::tenure: out[k] = r.reference - static_cast<double>(c.days()[i]); break;
+        case Recipe::Kind::one_hot: break;
+      }
+    }
+    if (imputed) actions.push_back({r.name, "missing values imputed with the median " + detail::number(r.fill), imputed});
+    return out;
+  }
+
+  void one_hot(const Recipe& r, const data::Column& c, const std::vector<std::size_t>& rows,
+               std::vector<std::vector<double>>& features, std::vector<Action>& actions) const {
+    std::map<std::string, std::size_t> index;
+    for (std::size_t l = 0; l < r.levels.size(); ++l) index[r.levels[l]] = l;
+    std::vector<std::vector<double>> columns(r.levels.size(), std::vector<double>(rows.size(), 0.0));
+    std::size_t imputed = 0, unseen = 0;
+    for (std::size_t k = 0; k < rows.size(); ++k) {
+      std::string level = c.texts()[rows[k]];
+      if (c.missing(rows[k])) level = r.fill_level, ++imputed;
+      const auto it = index.find(level);
+      if (it == index.end()) {
+        ++unseen;  // a category the training customers did not have: no column is set
+        continue;
+      }
+      columns[it->second][k] = 1.0;
+    }
+    if (imputed) actions.push_back({r.source, "missing values imputed with the most frequent level \"" + r.fill_level + "\"", imputed});
+    if (unseen) actions.push_back({r.source, "values not seen at fit (encoded as no level)", unseen});
+    for (auto& column : columns) features.push_back(std::move(column));
+  }
+
+  PrepareOptions options_;
+  std::vector<Recipe> recipes_;
+  std::vector<std::string> feature_names_;
+  std::vector<Action> fit_actions_;
+};
+
+}  // namespace segkit::features

@@ -1,0 +1,142 @@
+// Preparing features: every step decided at fit, applied the same way at
+// predict, and reported.
+
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include <segkit/features/prepare.hpp>
+
+#include "fixture.hpp"
+
+using segkit::data::Column;
+using segkit::data::Table;
+using segkit::features::Preparation;
+using segkit::features::PrepareOptions;
+
+namespace {
+
+const double missing = std::nan("");
+
+/// Ten customers: an id, a birth year (one far-out entry error), an income with
+/// a gap and an entry error, a constant column, a category with a gap, a date.
+Table customers() {
+  Table t;
+  t.add(Column::numeric("ID", {101, 102, 103, 104, 105, 106, 107, 108, 109, 110}));
+  t.add(Column::numeric("Year_Birth", {1980, 1975, 1990, 1985, 1970, 1893, 1988, 1982, 1979, 1991}));
+  t.add(Column::numeric("Income", {50, 60, missing, 55, 65, 58, 62, 666666, 52, 57}));
+  t.add(Column::numeric("Z_CostContact", {3, 3, 3, 3, 3, 3, 3, 3, 3, 3}));
+  t.add(Column::categorical("Education", {"PhD", "Master", "PhD", "", "Basic", "PhD", "Master", "PhD", "Basic", "PhD"},
+                            {false, false, false, true, false, false, false, false, false, false}));
+  const std::int64_t d0 = segkit::data::days_from_civil(2014, 1, 1);
+  t.add(Column::date("Dt_Customer", {d0, d0 - 10, d0 - 20, d0 - 30, d0 - 40, d0 - 50, d0 - 60, d0 - 70, d0 - 80, d0 - 90}));
+  return t;
+}
+
+const segkit::features::Action* find(const std::vector<segkit::features::Action>& actions, const std::string& column,
+                                     const std::string& what) {
+  for (const auto& a : actions)
+    if (a.column.find(column) != std::string::npos && a.what.find(what) != std::string::npos) return &a;
+  return nullptr;
+}
+
+}  // namespace
+
+TEST_CASE("fit decides the steps and reports them; transform applies them") {
+  const Table t = customers();
+  const Preparation prep = Preparation::fit(t);
+  CHECK(find(prep.fit_actions(), "ID", "identifier") != nullptr);
+  CHECK(find(prep.fit_actions(), "Z_CostContact", "same value") != nullptr);
+  CHECK(find(prep.fit_actions(), "Year_Birth", "age in 2014") != nullptr);
+  CHECK(find(prep.fit_actions(), "Dt_Customer", "tenure") != nullptr);
+  CHECK(find(prep.fit_actions(), "Education", "one-hot encoded into 3 columns") != nullptr);
+  CHECK(prep.feature_names() == std::vector<std::string>{"age in 2014 (from Year_Birth)", "Income",
+                                                          "Education=Basic", "Education=Master", "Education=PhD",
+                                                          "Dt_Customer (days before 2014-01-01)"});
+
+  const auto out = prep.transform(t);
+  REQUIRE(out.X.shape(0) == 10);
+  REQUIRE(out.rows.size() == 10);
+  // Age: 2014 - 1980 = 34; the 1893 entry (age 121) is beyond Q3 + 3 IQR and clipped.
+  CHECK(out.X(0, 0) == 34);
+  CHECK(out.original(5, 0) == 121);  // profiles see the value as entered
+  CHECK(out.X(5, 0) < 121);
+  const auto* clipped_age = find(out.actions, "age", "clipped");
+  REQUIRE(clipped_age != nullptr);
+  CHECK(clipped_age->rows == 1);
+  // Income: the gap gets the median of the nine known incomes (58), 666666 is clipped.
+  CHECK(out.original(2, 1) == 58);
+  CHECK(out.X(2, 1) == 58);
+  CHECK(out.X(7, 1) < 100);
+  CHECK(find(out.actions, "Income", "imputed with the median 58")->rows == 1);
+  CHECK(find(out.actions, "Income", "clipped")->rows == 1);
+  // Education: one-hot, the gap gets the most frequent level (PhD).
+  CHECK(out.X(0, 4) == 1);
+  CHECK(out.X(3, 4) == 1);
+  CHECK(out.X(3, 2) + out.X(3, 3) == 0);
+  CHECK(find(out.actions, "Education", "most frequent level \"PhD\"")->rows == 1);
+  // Tenure: days before the latest date, 2014-01-01.
+  CHECK(out.X(9, 5) == 90);
+  CHECK(out.original_names == std::vector<std::string>{"age in 2014 (from Year_Birth)", "Income",
+                                                        "Dt_Customer (days before 2014-01-01)"});
+}
+
+TEST_CASE("new customers get the training customers' steps, not their own") {
+  const Preparation prep = Preparation::fit(customers());
+  Table fresh;
+  fresh.add(Column::numeric("ID", {900, 901}));
+  fresh.add(Column::numeric("Year_Birth", {2000, 1990}));
+  fresh.add(Column::numeric("Income", {missing, 1e9}));
+  fresh.add(Column::numeric("Z_CostContact", {3, 3}));
+  fresh.add(Column::categorical("Education", {"2n Cycle", "Master"}));
+  fresh.add(Column::date("Dt_Customer", {segkit::data::days_from_civil(2013, 12, 31), 0}, {false, true}));
+  const auto out = Preparation::fit(customers()).transform(fresh);
+  CHECK(out.X(0, 0) == 14);                         // age against the training reference year
+  CHECK(out.X(0, 1) == 58);                         // the training median, not this table's
+  CHECK(out.X(1, 1) == prep.recipes()[1].high);     // clipped at the training fence
+  CHECK(out.X(0, 2) + out.X(0, 3) + out.X(0, 4) == 0);  // a level unseen at fit sets no column
+  CHECK(find(out.actions, "Education", "not seen at fit")->rows == 1);
+  CHECK(out.X(0, 5) == 1);
+  CHECK(out.X(1, 5) == prep.recipes()[3].fill);     // missing date: the training median tenure
+}
+
+TEST_CASE("options: chosen columns, dropping incomplete rows, flagging, log of skewed money") {
+  const Table t = customers();
+  PrepareOptions options;
+  options.columns = {"Income", "2"};  // by name and by 1-based number
+  options.missing = segkit::features::MissingPolicy::drop_rows;
+  options.outliers = segkit::features::OutlierPolicy::flag;
+  const auto prep = Preparation::fit(t, options);
+  const auto out = prep.transform(t);
+  CHECK(prep.feature_names().size() == 2);
+  CHECK(out.rows.size() == 9);  // the customer without an income is left out
+  CHECK(out.rows[2] == 3);
+  CHECK(find(out.actions, "Income", "left out")->rows == 1);
+  CHECK(out.X(6, 0) == 666666);  // flagged, not clipped
+  CHECK(find(out.actions, "Income", "flagged")->rows == 1);
+
+  PrepareOptions logged;
+  logged.columns = {"Income"};
+  logged.outliers = segkit::features::OutlierPolicy::keep;
+  logged.log_skewed = true;
+  const auto lp = Preparation::fit(t, logged);
+  CHECK(lp.recipes()[0].log);
+  CHECK(lp.transform(t).X(0, 0) == doctest::Approx(std::log1p(50.0)));
+}
+
+TEST_CASE("bad choices are named") {
+  const Table t = customers();
+  PrepareOptions unknown;
+  unknown.columns = {"Incme"};
+  CHECK_THROWS_WITH_AS(Preparation::fit(t, unknown), doctest::Contains("Incme"), segkit::error);
+  PrepareOptions clash;
+  clash.columns = {"Income"};
+  clash.exclude = {"Income"};
+  CHECK_THROWS_WITH_AS(Preparation::fit(t, clash), doctest::Contains("both chosen and excluded"), segkit::error);
+  Table only_id;
+  only_id.add(Column::numeric("CustomerID", {1, 2, 3}));
+  CHECK_THROWS_WITH_AS(Preparation::fit(only_id), doctest::Contains("no usable feature columns"), segkit::error);
+  CHECK_THROWS_WITH_AS(Preparation::fit(Table{}), doctest::Contains("no rows"), segkit::error);
+}
