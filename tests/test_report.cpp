@@ -104,12 +104,12 @@ TEST_CASE("a report file is written whole or not at all") {
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   const auto path = dir / "report.html";
-  segkit::report::write_file_atomically(path, "<html></html>");
+  segkit::write_file_atomically(path, "<html></html>");
   std::ifstream in(path);
   std::stringstream text;
   text << in.rdbuf();
   CHECK(text.str() == "<html></html>");
-  CHECK_THROWS_WITH_AS(segkit::report::write_file_atomically(dir / "missing" / "report.html", "x"),
+  CHECK_THROWS_WITH_AS(segkit::write_file_atomically(dir / "missing" / "report.html", "x"),
                        doctest::Contains("cannot write"), segkit::error);
   CHECK_FALSE(std::filesystem::exists(dir / "missing"));
   std::size_t files = 0;

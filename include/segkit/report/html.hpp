@@ -6,14 +6,12 @@
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
-#include <filesystem>
-#include <fstream>
 #include <numeric>
 #include <string>
-#include <system_error>
 #include <vector>
 
 #include "segkit/core/error.hpp"
+#include "segkit/core/file.hpp"
 #include "segkit/report/svg.hpp"
 
 namespace segkit::report {
@@ -229,32 +227,6 @@ inline std::string render_html(const ReportData& data) {
     s += "</table>\n</section>\n";
   }
   return s + "</body>\n</html>\n";
-}
-
-/// Writes `content` to `path` so that no half-written file is ever left there:
-/// a temporary file beside it is renamed over `path` only once it is complete.
-inline void write_file_atomically(const std::filesystem::path& path, const std::string& content) {
-  std::filesystem::path temporary = path;
-  temporary += ".partial";
-  {
-    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-    if (!out) throw error("cannot write " + path.string() + ": the folder is missing or not writable");
-    out << content;
-    out.flush();
-    if (!out) {
-      out.close();
-      std::error_code ignored;
-      std::filesystem::remove(temporary, ignored);
-      throw error("writing " + path.string() + " failed (disk full?)");
-    }
-  }
-  std::error_code failed;
-  std::filesystem::rename(temporary, path, failed);
-  if (failed) {
-    std::error_code ignored;
-    std::filesystem::remove(temporary, ignored);
-    throw error("cannot write " + path.string() + ": " + failed.message());
-  }
 }
 
 }  // namespace segkit::report

@@ -2,6 +2,7 @@
 // What every built-in scaler shares: x' = (x - center) / scale per feature,
 // with the parameters kept in double whatever the data's type.
 
+#include <cmath>
 #include <cstddef>
 #include <limits>
 #include <string>
@@ -39,6 +40,19 @@ class AffineScaler {
   const std::vector<double>& center() const { return center_; }
   const std::vector<double>& scale() const { return scale_; }
   bool fitted() const { return !scale_.empty(); }
+
+  /// Restores fitted parameters, as a saved model does; every scale must be a
+  /// finite non-zero number.
+  void set_parameters(std::vector<double> center, std::vector<double> scale) {
+    if (center.size() != scale.size() || scale.empty())
+      throw error("scaler parameters: " + std::to_string(center.size()) + " centre(s) and " +
+                  std::to_string(scale.size()) + " scale(s)");
+    for (std::size_t j = 0; j < scale.size(); ++j)
+      if (!std::isfinite(center[j]) || !std::isfinite(scale[j]) || scale[j] == 0)
+        throw error("scaler parameters: feature " + std::to_string(j) + " has centre " + std::to_string(center[j]) +
+                    " and scale " + std::to_string(scale[j]));
+    set(std::move(center), std::move(scale));
+  }
 
  protected:
   /// scikit-learn's _handle_zeros_in_scale: a (near-)zero spread becomes 1, so a
