@@ -17,7 +17,7 @@
 namespace segkit::report {
 
 /// The scores of each K of a sweep, and the K that was chosen.
-struct KSweep {
+struct KScores {
   std::vector<double> k;
   std::vector<double> inertia, silhouette, davies_bouldin, calinski_harabasz;
   double chosen_k = NAN;
@@ -28,7 +28,7 @@ struct KSweep {
 struct ReportData {
   std::string title = "Customer segments";
   std::string summary;  ///< a paragraph under the title (data, preparation, options)
-  KSweep sweep;
+  KScores sweep;
 
   std::vector<std::size_t> labels;  ///< segment of each customer
   std::vector<std::string> ids;     ///< customer id of each row (row number when empty)
