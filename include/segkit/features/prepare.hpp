@@ -122,6 +122,30 @@ inline std::string number(double v) {
 
 }  // namespace detail
 
+/// A column that names customers rather than describing them: text with every
+/// value distinct, or numbers with every value distinct under an id-like header.
+inline bool is_identifier(const data::Column& c) {
+  if (c.is_date()) return false;
+  if (c.is_numeric() && !detail::looks_like_id(c.name())) return false;
+  if (c.is_categorical()) {
+    std::set<std::string> seen;
+    for (std::size_t i = 0; i < c.size(); ++i)
+      if (!c.missing(i) && !seen.insert(c.texts()[i]).second) return false;
+    return c.size() > 1;
+  }
+  std::set<double> seen;
+  for (const double v : c.numbers())
+    if (std::isfinite(v) && !seen.insert(v).second) return false;
+  return c.size() > 1;
+}
+
+/// The first identifier column of a table, if it has one.
+inline std::optional<std::string> find_id_column(const data::Table& table) {
+  for (const data::Column& c : table)
+    if (is_identifier(c)) return c.name();
+  return std::nullopt;
+}
+
 class Preparation {
  public:
   /// Decides every step from `table` (the training customers).
@@ -192,12 +216,14 @@ class Preparation {
           if (options_.outliers == OutlierPolicy::clip) v = std::clamp(v, r.low, r.high);
         }
       if (beyond) {
-        const std::string fences = "[" + detail::number(r.low) + ", " + detail::number(r.high) + "]";
-        actions.push_back({r.name,
-                           options_.outliers == OutlierPolicy::clip ? "outliers clipped to the IQR fences " + fences
-                                                                     : "outliers beyond the IQR fences " + fences +
-                                                                           " flagged, kept",
-                           beyond});
+        // Appended piece by piece: GCC 12 warns falsely (-Wrestrict, PR 105329) on "literal" + std::string.
+        const bool clip = options_.outliers == OutlierPolicy::clip;
+        std::string what = clip ? "outliers clipped to the IQR fences [" : "outliers beyond the IQR fences [";
+        what += detail::number(r.low);
+        what += ", ";
+        what += detail::number(r.high);
+        what += clip ? "]" : "] flagged, kept";
+        actions.push_back({r.name, what, beyond});
       }
       if (r.log) {
         std::size_t negative = 0;
@@ -235,22 +261,6 @@ class Preparation {
   }
 
  private:
-  static bool is_identifier(const data::Column& c) {
-    if (c.is_date()) return false;
-    if (c.is_numeric() && !detail::looks_like_id(c.name())) return false;
-    if (c.is_categorical()) {
-      // Every value distinct: a customer number, not a category.
-      std::set<std::string> seen;
-      for (std::size_t i = 0; i < c.size(); ++i)
-        if (!c.missing(i) && !seen.insert(c.texts()[i]).second) return false;
-      return c.size() > 1;
-    }
-    std::set<double> seen;
-    for (const double v : c.numbers())
-      if (std::isfinite(v) && !seen.insert(v).second) return false;
-    return c.size() > 1;
-  }
-
   static std::int64_t latest_date(const data::Table& table) {
     std::optional<std::int64_t> latest;
     for (const data::Column& c : table)

@@ -1,0 +1,670 @@
+// segkit — the command-line tool: segment a customer file, predict with a saved
+// model, or segment customers by recency, frequency and monetary value.
+//
+//   segkit segment FILE [--features a,b] [--k N|auto] [--k-range 2..10] [--scaler ...] [--distance ...]
+//                       [--seed N] [--out labels.csv] [--report report.html] [--model model.json]
+//   segkit predict --model model.json FILE [--out labels.csv]
+//   segkit rfm FILE --customer COL --date COL (--amount COL | --quantity COL --price COL) [--invoice COL]
+//                   [--as-of DATE] [--k N|auto] [--out ...] [--report ...]
+//
+// Every failure ends with one line on stderr naming the problem and a non-zero
+// exit status; output files are written only once everything has been computed,
+// each one whole or not at all.
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include <segkit/core/file.hpp>
+#include <segkit/data/csv.hpp>
+#include <segkit/decompose/pca.hpp>
+#include <segkit/features/prepare.hpp>
+#include <segkit/io/model.hpp>
+#include <segkit/profile/profile.hpp>
+#include <segkit/report/html.hpp>
+#include <segkit/rfm/rfm.hpp>
+#include <segkit/segkit.hpp>
+#include <segkit/select/choose_k.hpp>
+
+namespace {
+
+// ---------------------------------------------------------------- options --
+
+struct ReadArgs {
+  std::string file;
+  std::string delimiter;  // "" = detect; "tab", "whitespace", or one character
+  bool no_header = false;
+};
+
+struct ClusterArgs {
+  std::string k = "auto";
+  std::string k_range = "2..10";
+  std::string scaler = "standard";
+  std::string distance = "sqeuclidean";
+  std::uint64_t seed = 0;
+  std::size_t n_init = 10;
+  std::string out, report, model;
+};
+
+struct SegmentArgs {
+  ReadArgs read;
+  ClusterArgs cluster;
+  std::vector<std::string> features;
+  std::string id;
+  std::string missing = "impute";
+  std::string outliers = "clip";
+  bool log_skewed = false;
+};
+
+struct PredictArgs {
+  ReadArgs read;
+  std::string model, out;
+};
+
+struct RfmArgs {
+  ReadArgs read;
+  ClusterArgs cluster;
+  std::string customer, date, amount, quantity, price, invoice, as_of;
+};
+
+void progress(const std::string& message) { std::fprintf(stderr, "segkit: %s\n", message.c_str()); }
+
+segkit::data::CsvOptions csv_options(const ReadArgs& args) {
+  segkit::data::CsvOptions options;
+  options.header = !args.no_header;
+  if (args.delimiter.empty()) return options;
+  if (args.delimiter == "whitespace" || args.delimiter == " ")
+    options.whitespace = true;
+  else if (args.delimiter == "tab" || args.delimiter == "\\t" || args.delimiter == "\t")
+    options.delimiter = '\t';
+  else if (args.delimiter.size() == 1)
+    options.delimiter = args.delimiter[0];
+  else
+    throw segkit::error("--delimiter must be one character, \"tab\" or \"whitespace\", not \"" + args.delimiter + "\"");
+  return options;
+}
+
+segkit::data::Table read_table(const ReadArgs& args, segkit::data::CsvOptions options) {
+  progress("reading " + args.file);
+  segkit::data::Table table = segkit::data::read_csv(args.file, options);
+  progress(std::to_string(table.rows()) + " rows, " + std::to_string(table.columns()) + " columns");
+  return table;
+}
+
+std::pair<std::size_t, std::size_t> parse_range(const std::string& text) {
+  const std::size_t dots = text.find("..");
+  try {
+    if (dots != std::string::npos) {
+      std::size_t used_a = 0, used_b = 0;
+      const std::string a = text.substr(0, dots), b = text.substr(dots + 2);
+      const unsigned long lo = std::stoul(a, &used_a), hi = std::stoul(b, &used_b);
+      if (used_a == a.size() && used_b == b.size() && lo <= hi) return {lo, hi};
+    }
+  } catch (const std::exception&) {
+  }
+  throw segkit::error("--k-range must look like 2..10, not \"" + text + "\"");
+}
+
+std::optional<std::size_t> fixed_k(const std::string& text) {
+  if (text == "auto") return std::nullopt;
+  std::size_t used = 0;
+  unsigned long k = 0;
+  try {
+    k = std::stoul(text, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used != text.size() || used == 0) throw segkit::error("--k must be a number or \"auto\", not \"" + text + "\"");
+  return k;
+}
+
+std::vector<std::string> split_list(const std::vector<std::string>& items) {
+  std::vector<std::string> out;
+  for (const std::string& item : items) {
+    std::stringstream stream(item);
+    std::string part;
+    while (std::getline(stream, part, ','))
+      if (!part.empty()) out.push_back(part);
+  }
+  return out;
+}
+
+std::string csv_field(const std::string& text) {
+  if (text.find_first_of(",\"\r\n") == std::string::npos) return text;
+  std::string out = "\"";
+  for (const char ch : text) out += ch == '"' ? std::string("\"\"") : std::string(1, ch);
+  return out + "\"";
+}
+
+std::string number_text(double v, int digits = 6) {
+  char buffer[64];
+  std::snprintf(buffer, sizeof buffer, "%.*g", digits, v);
+  return buffer;
+}
+
+/// Text of one cell, whatever the column's kind, for ids in output files.
+std::string cell_text(const segkit::data::Column& column, std::size_t row) {
+  if (column.missing(row)) return "";
+  if (column.is_categorical()) return column.texts()[row];
+  if (column.is_date()) return segkit::data::format_date(column.days()[row]);
+  return number_text(column.numbers()[row], 15);
+}
+
+/// "Annual Income (k$)" reads "annual income" inside a segment's name.
+std::string display_name(const std::string& feature) {
+  std::string out = feature.substr(0, feature.find(" ("));
+  std::replace(out.begin(), out.end(), '_', ' ');
+  for (char& ch : out) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  return out.empty() ? feature : out;
+}
+
+/// Writes every output only when all of them are ready, each whole or not at all.
+struct Outputs {
+  std::vector<std::pair<std::string, std::string>> files;  // path, content
+  void add(const std::string& path, std::string content) {
+    if (!path.empty()) files.emplace_back(path, std::move(content));
+  }
+  void write() const {
+    for (const auto& [path, content] : files) {
+      segkit::write_file_atomically(path, content);
+      progress("wrote " + path);
+    }
+  }
+};
+
+// ------------------------------------------------------------- clustering --
+
+/// What one clustering run produced, whatever its policies.
+struct Fit {
+  std::size_t k = 0;
+  std::vector<std::size_t> labels;
+  xt::xtensor<double, 2> scaled;   // the data as the clusterer saw it
+  segkit::AffineScaler scaling;
+  xt::xtensor<double, 2> scaled_centers;
+  double inertia = 0;
+  segkit::report::KScores sweep;  // empty when K was given
+  std::string k_reason;
+};
+
+template <class Scaler, class Distance>
+Fit fit_with(const xt::xtensor<double, 2>& X, const ClusterArgs& args) {
+  using P = segkit::Pipeline<Scaler, segkit::KMeansPlusPlus, Distance>;
+  segkit::Options options{.n_init = args.n_init, .seed = args.seed};
+  Fit fit;
+  if (const auto k = fixed_k(args.k)) {
+    fit.k = *k;
+    fit.k_reason = "K = " + std::to_string(*k) + " as asked (--k).";
+  } else {
+    const auto [lo, hi] = parse_range(args.k_range);
+    segkit::SweepOptions sweep_options;
+    sweep_options.k_min = lo;
+    sweep_options.k_max = std::min<std::size_t>(hi, X.shape(0) - 1);
+    progress("trying K = " + std::to_string(lo) + ".." + std::to_string(sweep_options.k_max));
+    const segkit::KSweep sweep = segkit::sweep_k<P>(X, options, sweep_options);
+    const segkit::KRecommendation& recommendation = sweep.recommendation;
+    fit.k = recommendation.k;
+    fit.k_reason = recommendation.reason;
+    if (sweep.silhouette_sampled)
+      fit.k_reason += " (Silhouette on a random sample of " + std::to_string(sweep.silhouette_sample_size) +
+                      " customers.)";
+    for (const auto& s : sweep.scores) {
+      fit.sweep.k.push_back(static_cast<double>(s.k));
+      fit.sweep.inertia.push_back(s.inertia);
+      fit.sweep.silhouette.push_back(s.silhouette);
+      fit.sweep.davies_bouldin.push_back(s.davies_bouldin);
+      fit.sweep.calinski_harabasz.push_back(s.calinski_harabasz);
+    }
+    fit.sweep.chosen_k = static_cast<double>(fit.k);
+    fit.sweep.reason = fit.k_reason;
+  }
+  options.k = fit.k;
+  progress("fitting K = " + std::to_string(fit.k));
+  P pipeline(options);
+  pipeline.fit(X);
+  fit.labels.assign(pipeline.labels().begin(), pipeline.labels().end());
+  fit.scaling = pipeline.scaler();
+  fit.scaled = pipeline.scaler().transform(X);
+  fit.scaled_centers = pipeline.scaled_centers();
+  fit.inertia = pipeline.inertia();
+  return fit;
+}
+
+template <class Scaler>
+Fit fit_scaled(const xt::xtensor<double, 2>& X, const ClusterArgs& args) {
+  if (args.distance == "sqeuclidean") return fit_with<Scaler, segkit::SquaredEuclidean>(X, args);
+  if (args.distance == "manhattan") return fit_with<Scaler, segkit::Manhattan>(X, args);
+  if (args.distance == "cosine") return fit_with<Scaler, segkit::Cosine>(X, args);
+  throw segkit::error("--distance must be sqeuclidean, manhattan or cosine, not \"" + args.distance + "\"");
+}
+
+Fit cluster(const xt::xtensor<double, 2>& X, const ClusterArgs& args) {
+  if (args.scaler == "standard") return fit_scaled<segkit::StandardScaler>(X, args);
+  if (args.scaler == "minmax") return fit_scaled<segkit::MinMaxScaler>(X, args);
+  if (args.scaler == "robust") return fit_scaled<segkit::RobustScaler>(X, args);
+  if (args.scaler == "none") return fit_scaled<segkit::NoScaling>(X, args);
+  throw segkit::error("--scaler must be standard, minmax, robust or none, not \"" + args.scaler + "\"");
+}
+
+// --------------------------------------------------------------- printing --
+
+std::string profile_table(const segkit::Profiles& profiles, std::vector<std::string>& header,
+                          std::vector<std::vector<std::string>>& rows) {
+  header = {"segment", "name", "customers", "share"};
+  for (const std::string& f : profiles.features) header.push_back(f + " (mean)");
+  for (std::size_t c = 0; c < profiles.segments.size(); ++c) {
+    const auto& s = profiles.segments[c];
+    std::vector<std::string> row = {std::to_string(c), s.name, std::to_string(s.size),
+                                    number_text(100 * s.share, 3) + "%"};
+    for (const double m : s.mean) row.push_back(number_text(m, 5));
+    rows.push_back(row);
+  }
+  // The terminal shows every mean only for a few features; otherwise what sets each segment apart.
+  std::vector<std::string> term_header = header;
+  std::vector<std::vector<std::string>> term_rows = rows;
+  if (profiles.features.size() > 4) {
+    term_header.resize(4);
+    term_header.push_back("sets it apart: mean (all customers)");
+    for (std::size_t c = 0; c < profiles.segments.size(); ++c) {
+      const auto& s = profiles.segments[c];
+      term_rows[c].resize(4);
+      std::string apart;
+      for (std::size_t t = 0; t < std::min<std::size_t>(3, s.distinctive.size()); ++t) {
+        const std::size_t j = s.distinctive[t];
+        if (!apart.empty()) apart += ", ";
+        apart += profiles.features[j];
+        apart += ' ';
+        apart += number_text(s.mean[j], 4);
+        apart += " (";
+        apart += number_text(profiles.mean[j], 4);
+        apart += ')';
+      }
+      term_rows[c].push_back(apart);
+    }
+  }
+  // Columns padded to their widest cell.
+  std::vector<std::size_t> width(term_header.size());
+  for (std::size_t j = 0; j < term_header.size(); ++j) {
+    width[j] = term_header[j].size();
+    for (const auto& row : term_rows) width[j] = std::max(width[j], row[j].size());
+  }
+  std::string out;
+  auto line = [&](const std::vector<std::string>& cells) {
+    for (std::size_t j = 0; j < cells.size(); ++j) {
+      out += cells[j];
+      if (j + 1 < cells.size()) out += std::string(width[j] - cells[j].size() + 2, ' ');
+    }
+    out += '\n';
+  };
+  line(term_header);
+  for (const auto& row : term_rows) line(row);
+  return out;
+}
+
+/// The report's customer-level parts: PCA projection, silhouettes, pair plot.
+void customer_charts(segkit::report::ReportData& data, const Fit& fit, const xt::xtensor<double, 2>& original,
+                     const std::vector<std::string>& original_names) {
+  data.labels = fit.labels;
+  const std::size_t n = fit.labels.size();
+  if (fit.scaled.shape(1) >= 2) {
+    segkit::PCA pca(2);
+    const auto projected = pca.fit_transform(fit.scaled);
+    for (std::size_t i = 0; i < n; ++i) data.pca_x.push_back(projected(i, 0)), data.pca_y.push_back(projected(i, 1));
+    data.pca_x_label = "PC 1 (" + number_text(100 * pca.explained_variance_ratio()(0), 3) + "% of variance)";
+    data.pca_y_label = "PC 2 (" + number_text(100 * pca.explained_variance_ratio()(1), 3) + "% of variance)";
+  }
+  std::size_t distinct = 0;
+  for (const std::size_t l : fit.labels) distinct = std::max(distinct, l + 1);
+  // The exact silhouette is O(n^2): beyond 20,000 customers the plot is left out.
+  if (distinct >= 2 && n <= 20000) {
+    const auto samples = segkit::silhouette_samples(fit.scaled, fit.labels);
+    data.silhouette_samples.assign(samples.begin(), samples.end());
+  }
+  for (std::size_t j = 0; j < std::min<std::size_t>(6, original.shape(1)); ++j) {
+    data.feature_names.push_back(original_names[j]);
+    std::vector<double> column(n);
+    for (std::size_t i = 0; i < n; ++i) column[i] = original(i, j);
+    data.feature_values.push_back(std::move(column));
+  }
+}
+
+// ---------------------------------------------------------------- segment --
+
+int run_segment(const SegmentArgs& args) {
+  segkit::data::CsvOptions read_options = csv_options(args.read);
+  segkit::data::Table table = read_table(args.read, read_options);
+  // Ids are names: "0001" must come back as "0001", so a numeric id column is read again as text.
+  const std::string id_key = !args.id.empty() ? args.id : segkit::features::find_id_column(table).value_or("");
+  if (!id_key.empty() && table.column(id_key).is_numeric()) {
+    read_options.categorical.push_back(table.column(id_key).name());
+    table = segkit::data::read_csv(args.read.file, read_options);
+  }
+  segkit::features::PrepareOptions prepare;
+  prepare.columns = split_list(args.features);
+  if (!args.id.empty()) prepare.exclude.push_back(args.id);
+  if (args.missing == "drop")
+    prepare.missing = segkit::features::MissingPolicy::drop_rows;
+  else if (args.missing != "impute")
+    throw segkit::error("--missing must be impute or drop, not \"" + args.missing + "\"");
+  if (args.outliers == "keep")
+    prepare.outliers = segkit::features::OutlierPolicy::keep;
+  else if (args.outliers == "flag")
+    prepare.outliers = segkit::features::OutlierPolicy::flag;
+  else if (args.outliers != "clip")
+    throw segkit::error("--outliers must be clip, flag or keep, not \"" + args.outliers + "\"");
+  prepare.log_skewed = args.log_skewed;
+
+  const auto preparation = segkit::features::Preparation::fit(table, prepare);
+  const auto prepared = preparation.transform(table);
+  std::printf("Preparation:\n");
+  for (const auto& a : preparation.fit_actions()) std::printf("  %s: %s\n", a.column.c_str(), a.what.c_str());
+  for (const auto& a : prepared.actions)
+    std::printf("  %s: %s (%zu customers)\n", a.column.c_str(), a.what.c_str(), a.rows);
+  std::printf("  %zu customers x %zu features: %s\n", prepared.X.shape(0), prepared.X.shape(1), [&] {
+    std::string names;
+    for (const auto& f : preparation.feature_names()) names += (names.empty() ? "" : ", ") + f;
+    return names;
+  }().c_str());
+
+  const std::string id_column = id_key.empty() ? "" : table.column(id_key).name();
+
+  const Fit fit = cluster(prepared.X, args.cluster);
+  std::printf("\nNumber of segments: %s\n", fit.k_reason.c_str());
+
+  std::vector<segkit::CategoricalColumn> categories;
+  for (const auto& r : preparation.recipes())
+    if (r.kind == segkit::features::Recipe::Kind::one_hot) {
+      segkit::CategoricalColumn column{r.source, {}};
+      const auto& c = table.column(r.source);
+      for (const std::size_t row : prepared.rows) column.values.push_back(c.missing(row) ? r.fill_level : c.texts()[row]);
+      categories.push_back(std::move(column));
+    }
+  segkit::ProfileOptions profile_options;
+  for (const std::string& name : prepared.original_names) profile_options.display_names.push_back(display_name(name));
+  const segkit::Profiles profiles =
+      segkit::profile_segments(prepared.original, prepared.original_names, fit.labels, categories, profile_options);
+  std::vector<std::string> header;
+  std::vector<std::vector<std::string>> rows;
+  std::printf("\nSegments:\n%s", profile_table(profiles, header, rows).c_str());
+
+  std::vector<std::string> ids(prepared.rows.size());
+  for (std::size_t i = 0; i < prepared.rows.size(); ++i)
+    ids[i] = id_column.empty() ? std::to_string(prepared.rows[i] + 1) : cell_text(table.column(id_column), prepared.rows[i]);
+
+  Outputs outputs;
+  if (!args.cluster.out.empty()) {
+    std::string csv = (id_column.empty() ? std::string("row") : csv_field(id_column)) + ",segment\n";
+    for (std::size_t i = 0; i < ids.size(); ++i) csv += csv_field(ids[i]) + "," + std::to_string(fit.labels[i]) + "\n";
+    outputs.add(args.cluster.out, std::move(csv));
+  }
+  if (!args.cluster.report.empty()) {
+    segkit::report::ReportData data;
+    data.title = "Customer segments of " + args.read.file;
+    data.summary = std::to_string(prepared.X.shape(0)) + " customers, " + std::to_string(prepared.X.shape(1)) +
+                   " features, scaler " + args.cluster.scaler + ", distance " + args.cluster.distance + ", seed " +
+                   std::to_string(args.cluster.seed) + ".";
+    data.sweep = fit.sweep;
+    data.ids = ids;
+    for (const auto& s : profiles.segments) data.segment_names.push_back(s.name);
+    customer_charts(data, fit, prepared.original, prepared.original_names);
+    data.profile_header = header;
+    data.profile_rows = rows;
+    outputs.add(args.cluster.report, segkit::report::render_html(data));
+  }
+  if (!args.cluster.model.empty()) {
+    segkit::io::Model model;
+    model.preparation = preparation;
+    model.scaler = args.cluster.scaler;
+    model.scaling = fit.scaling;
+    model.distance = args.cluster.distance;
+    model.centers = fit.scaled_centers;
+    for (const auto& s : profiles.segments) model.segment_names.push_back(s.name);
+    model.id_column = id_column;
+    outputs.add(args.cluster.model, segkit::io::to_json(model));
+  }
+  outputs.write();
+  return 0;
+}
+
+// ---------------------------------------------------------------- predict --
+
+int run_predict(const PredictArgs& args) {
+  const segkit::io::Model model = segkit::io::load_model(args.model);
+  const segkit::data::Table table = read_table(args.read, csv_options(args.read));
+  const segkit::io::Assignment assignment = model.predict(table);
+  const bool has_id = !model.id_column.empty() && table.contains(model.id_column);
+  std::string csv = (has_id ? csv_field(model.id_column) : std::string("row")) + ",segment\n";
+  std::vector<std::size_t> sizes(model.centers.shape(0), 0);
+  for (std::size_t i = 0; i < assignment.rows.size(); ++i) {
+    const std::size_t row = assignment.rows[i];
+    csv += csv_field(has_id ? cell_text(table.column(model.id_column), row) : std::to_string(row + 1)) + "," +
+           std::to_string(assignment.labels[i]) + "\n";
+    ++sizes[assignment.labels[i]];
+  }
+  for (std::size_t c = 0; c < sizes.size(); ++c)
+    std::printf("segment %zu%s: %zu customers\n", c,
+                c < model.segment_names.size() ? (" (" + model.segment_names[c] + ")").c_str() : "", sizes[c]);
+  if (args.out.empty())
+    std::fputs(csv.c_str(), stdout);
+  else {
+    Outputs outputs;
+    outputs.add(args.out, std::move(csv));
+    outputs.write();
+  }
+  return 0;
+}
+
+// -------------------------------------------------------------------- rfm --
+
+/// A date column as day numbers: a parsed date column, or yyyymmdd numbers (CDNOW).
+std::vector<std::int64_t> day_numbers(const segkit::data::Column& column) {
+  std::vector<std::int64_t> days(column.size());
+  for (std::size_t i = 0; i < column.size(); ++i) {
+    if (column.missing(i)) throw segkit::error("column \"" + column.name() + "\": no date in row " + std::to_string(i + 1));
+    if (column.is_date()) {
+      days[i] = column.days()[i];
+      continue;
+    }
+    if (!column.is_numeric())
+      throw segkit::error("column \"" + column.name() + "\" does not hold dates (row " + std::to_string(i + 1) + ")");
+    const double v = column.numbers()[i];
+    const auto ymd = static_cast<long long>(v);
+    if (v != static_cast<double>(ymd) || ymd < 10000101 || ymd > 99991231)
+      throw segkit::error("column \"" + column.name() + "\", row " + std::to_string(i + 1) + ": " + number_text(v, 15) +
+                          " is not a date (expected yyyymmdd)");
+    days[i] = segkit::data::days_from_civil(static_cast<int>(ymd / 10000), static_cast<unsigned>(ymd / 100 % 100),
+                                            static_cast<unsigned>(ymd % 100));
+  }
+  return days;
+}
+
+std::vector<double> numbers_of(const segkit::data::Column& column) {
+  if (!column.is_numeric())
+    throw segkit::error("column \"" + column.name() + "\" is " + segkit::data::to_string(column.kind()) +
+                        ", not numeric");
+  return column.numbers();
+}
+
+std::vector<std::string> texts_of(const segkit::data::Column& column) {
+  std::vector<std::string> out(column.size());
+  for (std::size_t i = 0; i < column.size(); ++i) out[i] = cell_text(column, i);
+  return out;
+}
+
+int run_rfm(const RfmArgs& args) {
+  segkit::data::CsvOptions options = csv_options(args.read);
+  // Customer and invoice ids are names, not quantities: "00012" must stay "00012".
+  options.categorical.push_back(args.customer);
+  if (!args.invoice.empty()) options.categorical.push_back(args.invoice);
+  const segkit::data::Table table = read_table(args.read, options);
+
+  const std::vector<std::string> customers = texts_of(table.column(args.customer));
+  const std::vector<std::int64_t> dates = day_numbers(table.column(args.date));
+  std::vector<double> amounts;
+  if (!args.amount.empty()) {
+    amounts = numbers_of(table.column(args.amount));
+  } else {
+    const auto quantity = numbers_of(table.column(args.quantity));
+    const auto price = numbers_of(table.column(args.price));
+    amounts.resize(quantity.size());
+    for (std::size_t i = 0; i < quantity.size(); ++i) amounts[i] = quantity[i] * price[i];
+  }
+  for (std::size_t i = 0; i < amounts.size(); ++i)
+    if (!std::isfinite(amounts[i])) throw segkit::error("no amount in row " + std::to_string(i + 1));
+
+  segkit::rfm::RfmOptions rfm_options;
+  if (!args.as_of.empty()) {
+    const auto parsed = segkit::data::parse_csv("as_of\n" + args.as_of + "\n", segkit::data::CsvOptions{});
+    const auto& column = parsed.column("as_of");
+    if (column.is_date())
+      rfm_options.as_of = column.days()[0];
+    else
+      rfm_options.as_of = day_numbers(column)[0];
+  }
+  const segkit::rfm::Rfm rfm = args.invoice.empty()
+                                   ? segkit::rfm::compute_rfm(customers, dates, amounts, rfm_options)
+                                   : segkit::rfm::compute_rfm(customers, dates, amounts, texts_of(table.column(args.invoice)), rfm_options);
+  const auto& report = rfm.report;
+  std::printf("RFM of %zu customers as of %s (purchases %s to %s):\n", rfm.size(),
+              segkit::data::format_date(report.as_of).c_str(), segkit::data::format_date(report.first_date).c_str(),
+              segkit::data::format_date(report.last_date).c_str());
+  std::printf("  %zu rows: %zu purchases, %zu returns or cancellations, %zu without a customer id (left out)\n",
+              report.rows, report.purchases, report.returns, report.missing_customer);
+  if (!report.customers_without_purchase.empty())
+    std::printf("  %zu customers with returns but no purchase left out\n", report.customers_without_purchase.size());
+
+  const segkit::rfm::RfmScores scores = segkit::rfm::score_rfm(rfm);
+  const auto named = segkit::rfm::rf_segments(scores);
+  std::map<std::string, std::size_t> named_counts;
+  for (const auto s : named) ++named_counts[std::string(segkit::rfm::segment_name(s))];
+  std::printf("\nRFM segments (quintile scores):\n");
+  for (const auto& [name, count] : named_counts)
+    std::printf("  %-20s %6zu  %5.1f%%\n", name.c_str(), count, 100.0 * static_cast<double>(count) / static_cast<double>(rfm.size()));
+
+  const xt::xtensor<double, 2> X = segkit::rfm::log_rfm_matrix(rfm);
+  const Fit fit = cluster(X, args.cluster);
+  std::printf("\nk-means on log(1 + R, F, M): %s\n", fit.k_reason.c_str());
+  xt::xtensor<double, 2> original = xt::empty<double>({rfm.size(), std::size_t{3}});
+  for (std::size_t i = 0; i < rfm.size(); ++i) {
+    original(i, 0) = static_cast<double>(rfm.recency[i]);
+    original(i, 1) = static_cast<double>(rfm.frequency[i]);
+    original(i, 2) = rfm.monetary[i];
+  }
+  const std::vector<std::string> names = {"recency (days)", "frequency", "monetary"};
+  std::vector<std::string> named_text;
+  for (const auto s : named) named_text.emplace_back(segkit::rfm::segment_name(s));
+  const segkit::Profiles profiles = segkit::profile_segments(original, names, fit.labels,
+                                                             {segkit::CategoricalColumn{"RFM segment", named_text}},
+                                                             segkit::ProfileOptions{.display_names = {"recency", "frequency", "spend"}});
+  std::vector<std::string> header;
+  std::vector<std::vector<std::string>> rows;
+  std::printf("\nSegments:\n%s", profile_table(profiles, header, rows).c_str());
+
+  Outputs outputs;
+  if (!args.cluster.out.empty()) {
+    std::string csv = "customer,recency,frequency,monetary,r_score,f_score,m_score,rfm_segment,segment\n";
+    for (std::size_t i = 0; i < rfm.size(); ++i)
+      csv += csv_field(rfm.customers[i]) + "," + std::to_string(rfm.recency[i]) + "," + std::to_string(rfm.frequency[i]) +
+             "," + number_text(rfm.monetary[i], 12) + "," + std::to_string(scores.r[i]) + "," +
+             std::to_string(scores.f[i]) + "," + std::to_string(scores.m[i]) + "," + csv_field(named_text[i]) + "," +
+             std::to_string(fit.labels[i]) + "\n";
+    outputs.add(args.cluster.out, std::move(csv));
+  }
+  if (!args.cluster.report.empty()) {
+    segkit::report::ReportData data;
+    data.title = "RFM segments of " + args.read.file;
+    data.summary = std::to_string(rfm.size()) + " customers as of " + segkit::data::format_date(report.as_of) +
+                   "; k-means on log(1 + recency, frequency, monetary).";
+    data.sweep = fit.sweep;
+    data.ids = rfm.customers;
+    for (const auto& s : profiles.segments) data.segment_names.push_back(s.name);
+    customer_charts(data, fit, original, names);
+    data.profile_header = header;
+    data.profile_rows = rows;
+    outputs.add(args.cluster.report, segkit::report::render_html(data));
+  }
+  outputs.write();
+  return 0;
+}
+
+void add_read_options(CLI::App* command, ReadArgs& args) {
+  command->add_option("FILE", args.file, "customer file (CSV or TSV, with a header row)")->required();
+  command->add_option("--delimiter", args.delimiter,
+                      "field separator: one character, \"tab\" or \"whitespace\" (default: detected)");
+  command->add_flag("--no-header", args.no_header, "the first row is data; columns are named 1, 2, ...");
+}
+
+void add_cluster_options(CLI::App* command, ClusterArgs& args, bool with_model) {
+  command->add_option("--k", args.k, "number of segments, or \"auto\" to choose it")->capture_default_str();
+  command->add_option("--k-range", args.k_range, "the K tried by --k auto")->capture_default_str();
+  command->add_option("--scaler", args.scaler, "standard, minmax, robust or none")->capture_default_str();
+  command->add_option("--distance", args.distance, "sqeuclidean, manhattan or cosine")->capture_default_str();
+  command->add_option("--seed", args.seed, "random seed: the same seed gives the same segments")->capture_default_str();
+  command->add_option("--n-init", args.n_init, "k-means++ starts; the lowest inertia wins")->capture_default_str();
+  command->add_option("--out", args.out, "write one row per customer with its segment (CSV)");
+  command->add_option("--report", args.report, "write a self-contained HTML report with charts");
+  if (with_model) command->add_option("--model", args.model, "write the model that `segkit predict` uses (JSON)");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"segkit: customer segments from a customer file"};
+  app.require_subcommand(1);
+
+  SegmentArgs segment;
+  CLI::App* segment_command = app.add_subcommand("segment", "segment the customers of a file and describe the segments");
+  add_read_options(segment_command, segment.read);
+  segment_command->add_option("--features", segment.features,
+                              "columns to use, by name or 1-based number, comma-separated (default: every usable one)");
+  segment_command->add_option("--id", segment.id, "the customer id column (default: detected)");
+  segment_command->add_option("--missing", segment.missing, "impute (median / most frequent) or drop")->capture_default_str();
+  segment_command->add_option("--outliers", segment.outliers, "clip, flag or keep values beyond 3 IQR")->capture_default_str();
+  segment_command->add_flag("--log-skewed", segment.log_skewed, "log1p-transform skewed non-negative columns");
+  add_cluster_options(segment_command, segment.cluster, true);
+
+  PredictArgs predict;
+  CLI::App* predict_command = app.add_subcommand("predict", "assign new customers with a saved model");
+  add_read_options(predict_command, predict.read);
+  predict_command->add_option("--model", predict.model, "model written by `segkit segment --model`")->required();
+  predict_command->add_option("--out", predict.out, "write one row per customer with its segment (default: stdout)");
+
+  RfmArgs rfm;
+  CLI::App* rfm_command = app.add_subcommand("rfm", "recency, frequency and monetary segments from a transaction log");
+  add_read_options(rfm_command, rfm.read);
+  rfm_command->add_option("--customer", rfm.customer, "customer id column")->required();
+  rfm_command->add_option("--date", rfm.date, "purchase date column")->required();
+  auto* amount = rfm_command->add_option("--amount", rfm.amount, "amount column");
+  auto* quantity = rfm_command->add_option("--quantity", rfm.quantity, "quantity column (with --price)");
+  auto* price = rfm_command->add_option("--price", rfm.price, "unit price column (with --quantity)");
+  quantity->needs(price);
+  price->needs(quantity);
+  amount->excludes(quantity);
+  rfm_command->add_option("--invoice", rfm.invoice, "invoice id column (cancellations start with C)");
+  rfm_command->add_option("--as-of", rfm.as_of, "reference date (default: the day after the last purchase)");
+  add_cluster_options(rfm_command, rfm.cluster, false);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  try {
+    if (segment_command->parsed()) return run_segment(segment);
+    if (predict_command->parsed()) return run_predict(predict);
+    if (rfm.amount.empty() && rfm.quantity.empty())
+      throw segkit::error("segkit rfm needs --amount, or --quantity with --price");
+    return run_rfm(rfm);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "segkit: error: %s\n", e.what());
+    return 1;
+  }
+}
