@@ -1,0 +1,296 @@
+#pragma once
+// Choosing K: fit a Pipeline for every k in a range, score each fit, find the
+// elbow of the inertia curve and recommend the K on which the criteria agree.
+//
+// Every score is computed on the data as the Pipeline clustered it (after its
+// scaler), with segkit's free functions, so a number in the sweep is the number
+// silhouette_score / davies_bouldin_score / calinski_harabasz_score give for the
+// same labels. The three scores are Euclidean whatever the Pipeline's Distance.
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <iomanip>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <xtensor/xexpression.hpp>
+#include <xtensor/xtensor.hpp>
+
+#include "segkit/core/error.hpp"
+#include "segkit/core/matrix.hpp"
+#include "segkit/core/options.hpp"
+#include "segkit/core/random.hpp"
+#include "segkit/evaluate/calinski_harabasz.hpp"
+#include "segkit/evaluate/davies_bouldin.hpp"
+#include "segkit/evaluate/silhouette.hpp"
+#include "segkit/pipeline/pipeline.hpp"
+#include "segkit/select/adjusted_rand.hpp"
+#include "segkit/select/kneedle.hpp"
+
+namespace segkit {
+
+struct SweepOptions {
+  std::size_t k_min = 2;  ///< at least 2: the scores need two segments
+  std::size_t k_max = 10;
+  /// The silhouette costs O(n^2 d); above this many rows it is computed on a
+  /// random sample of this many rows (the same rows for every k, drawn from the seed).
+  std::size_t silhouette_max_rows = 10000;
+  /// Extra fits per k with seeds seed + 1, ..., seed + stability_runs, each
+  /// compared with the main fit by the adjusted Rand index; 0 = no stability.
+  std::size_t stability_runs = 0;
+};
+
+/// One k of the sweep. Scores are on the scaled data the Pipeline clustered.
+struct KScore {
+  std::size_t k = 0;
+  double inertia = 0;  ///< the clusterer's objective (summed distance to the centres)
+  double silhouette = 0;  ///< on a sample of rows when KSweep::silhouette_sampled
+  double davies_bouldin = 0;
+  double calinski_harabasz = 0;
+  std::size_t iterations = 0;
+  bool converged = false;
+  std::optional<double> stability;      ///< mean adjusted Rand index of the extra-seed fits with the main fit
+  std::optional<double> stability_min;  ///< the lowest of them
+  xt::xtensor<std::size_t, 1> labels;   ///< the main fit's segment of each row
+};
+
+enum class Criterion { silhouette, davies_bouldin, calinski_harabasz, elbow };
+
+inline const char* criterion_name(Criterion c) {
+  switch (c) {
+    case Criterion::silhouette: return "silhouette";
+    case Criterion::davies_bouldin: return "Davies-Bouldin";
+    case Criterion::calinski_harabasz: return "Calinski-Harabasz";
+    case Criterion::elbow: return "elbow";
+  }
+  return "?";
+}
+
+struct KRecommendation {
+  std::size_t k = 0;
+  std::vector<Criterion> agreeing;  ///< the criteria whose best k is k
+  std::size_t best_silhouette_k = 0;         ///< highest silhouette (first on a tie)
+  std::size_t best_davies_bouldin_k = 0;     ///< lowest Davies-Bouldin
+  std::size_t best_calinski_harabasz_k = 0;  ///< highest Calinski-Harabasz
+  std::optional<std::size_t> elbow_k;        ///< Kneedle elbow of inertia over k, if the curve bends
+  std::string reason;                        ///< one or two sentences for a person
+};
+
+struct KSweep {
+  std::vector<KScore> scores;  ///< one per k, k_min first
+  bool silhouette_sampled = false;
+  std::size_t silhouette_sample_size = 0;  ///< rows the silhouette was computed on (n when not sampled)
+  std::vector<std::size_t> silhouette_rows;  ///< those rows, ascending, when sampled (empty otherwise)
+  std::size_t rows = 0;
+  KRecommendation recommendation;
+
+  const KScore& at(std::size_t k) const {
+    for (const KScore& s : scores)
+      if (s.k == k) return s;
+    throw error("the sweep has no k = " + std::to_string(k));
+  }
+};
+
+namespace detail {
+
+inline std::string format_number(double v) {
+  std::ostringstream out;
+  out << std::setprecision(3) << std::fixed << v;
+  return out.str();
+}
+
+/// Rows for the sampled silhouette: sample_size of [0, n) without replacement,
+/// in increasing order, by a partial Fisher-Yates shuffle with segkit's portable Rng.
+inline std::vector<std::size_t> sample_rows(std::size_t n, std::size_t sample_size, std::uint64_t seed) {
+  std::vector<std::size_t> order(n);
+  for (std::size_t i = 0; i < n; ++i) order[i] = i;
+  Rng rng(seed);
+  for (std::size_t i = 0; i < sample_size; ++i) std::swap(order[i], order[i + rng.below(n - i)]);
+  order.resize(sample_size);
+  std::sort(order.begin(), order.end());
+  return order;
+}
+
+/// The seed of the silhouette's row sample: a SplitMix64 stream of its own, apart
+/// from derive_seed's stream of Pipeline starts, so the sample and the fits never share draws.
+inline std::uint64_t silhouette_sample_seed(std::uint64_t seed) {
+  std::uint64_t state = seed ^ 0x5EED5A3B1E5C0DEDULL;
+  return splitmix64(state);
+}
+
+}  // namespace detail
+
+/// The recommendation from per-k scores (ascending k) and the elbow (a k, if any).
+/// Each criterion votes for its best k; the k with most votes wins; among tied k the
+/// one with the higher silhouette wins (the silhouette's own pick beats all others).
+inline KRecommendation recommend_k(const std::vector<KScore>& scores, std::optional<std::size_t> elbow_k) {
+  if (scores.empty()) throw error("recommend_k: no scores");
+  KRecommendation r;
+  const KScore* sil = &scores[0];
+  const KScore* db = &scores[0];
+  const KScore* ch = &scores[0];
+  for (const KScore& s : scores) {
+    if (s.silhouette > sil->silhouette) sil = &s;
+    if (s.davies_bouldin < db->davies_bouldin) db = &s;
+    if (s.calinski_harabasz > ch->calinski_harabasz) ch = &s;
+  }
+  r.best_silhouette_k = sil->k;
+  r.best_davies_bouldin_k = db->k;
+  r.best_calinski_harabasz_k = ch->k;
+  r.elbow_k = elbow_k;
+
+  auto votes_for = [&](std::size_t k) {
+    return static_cast<int>(sil->k == k) + static_cast<int>(db->k == k) + static_cast<int>(ch->k == k) +
+           static_cast<int>(elbow_k && *elbow_k == k);
+  };
+  const KScore* best = nullptr;
+  for (const KScore& s : scores) {
+    if (!best || votes_for(s.k) > votes_for(best->k) ||
+        (votes_for(s.k) == votes_for(best->k) && s.silhouette > best->silhouette))
+      best = &s;
+  }
+  r.k = best->k;
+  if (sil->k == r.k) r.agreeing.push_back(Criterion::silhouette);
+  if (db->k == r.k) r.agreeing.push_back(Criterion::davies_bouldin);
+  if (ch->k == r.k) r.agreeing.push_back(Criterion::calinski_harabasz);
+  if (elbow_k && *elbow_k == r.k) r.agreeing.push_back(Criterion::elbow);
+
+  using detail::format_number;
+  std::vector<std::string> agree, disagree;
+  const std::string at_k = " at K = " + std::to_string(r.k) + ")";
+  auto explain = [&](bool agrees, const std::string& yes, const std::string& no) {
+    (agrees ? agree : disagree).push_back(agrees ? yes : no);
+  };
+  explain(sil->k == r.k, "the silhouette is highest (" + format_number(sil->silhouette) + ")",
+          "the silhouette is highest at K = " + std::to_string(sil->k) + " (" + format_number(sil->silhouette) +
+              " vs " + format_number(best->silhouette) + at_k);
+  explain(db->k == r.k, "Davies-Bouldin is lowest (" + format_number(db->davies_bouldin) + ")",
+          "Davies-Bouldin is lowest at K = " + std::to_string(db->k) + " (" + format_number(db->davies_bouldin) +
+              " vs " + format_number(best->davies_bouldin) + at_k);
+  explain(ch->k == r.k, "Calinski-Harabasz is highest (" + format_number(ch->calinski_harabasz) + ")",
+          "Calinski-Harabasz is highest at K = " + std::to_string(ch->k) + " (" +
+              format_number(ch->calinski_harabasz) + " vs " + format_number(best->calinski_harabasz) + at_k);
+  if (elbow_k)
+    explain(*elbow_k == r.k, "the inertia curve bends here (Kneedle elbow)",
+            "the inertia curve's elbow (Kneedle) is at K = " + std::to_string(*elbow_k));
+  else
+    disagree.push_back("the inertia curve has no elbow");
+
+  auto join = [](const std::vector<std::string>& parts) {
+    std::string out;
+    for (std::size_t i = 0; i < parts.size(); ++i) {
+      if (i > 0) out += i + 1 == parts.size() ? " and " : ", ";
+      out += parts[i];
+    }
+    return out;
+  };
+  const std::size_t counted = elbow_k ? 4 : 3;
+  r.reason = "K = " + std::to_string(r.k) + " (" + std::to_string(r.agreeing.size()) + " of " +
+             std::to_string(counted) + " criteria agree): ";
+  r.reason += agree.empty() ? std::string("no criterion picks it alone; it has the highest silhouette among the tied")
+                            : join(agree);
+  r.reason += ".";
+  if (!disagree.empty()) r.reason += " But " + join(disagree) + ".";
+  if (best->stability)
+    r.reason += " Across seeds its segments agree with an adjusted Rand index of " +
+                format_number(*best->stability) + " on average (lowest " + format_number(*best->stability_min) + ").";
+  return r;
+}
+
+/// Fits P(options with k, policies...) for k = sweep.k_min..k_max on X (n x d)
+/// and scores each fit; options.seed and n_init apply to every k. P is a Pipeline
+/// type (Pipeline<> by default); `policies` are passed to its constructor after the
+/// Options, so a sweep can use the same parametrised policies as the final fit.
+template <class P = Pipeline<>, class E, class... Policies>
+KSweep sweep_k(const xt::xexpression<E>& X, Options options, const SweepOptions& sweep = {},
+               const Policies&... policies) {
+  using T = compute_type_t<detail::expression_value_t<E>>;
+  const xt::xtensor<T, 2> data = detail::to_matrix<T>(X, "X");
+  detail::check_data(data, "X");
+  const std::size_t n = data.shape(0), d = data.shape(1);
+  if (sweep.k_min < 2)
+    throw error("k_min = " + std::to_string(sweep.k_min) + ": choosing K needs k >= 2, the scores compare segments");
+  if (sweep.k_max < sweep.k_min)
+    throw error("the k range " + std::to_string(sweep.k_min) + ".." + std::to_string(sweep.k_max) + " is empty");
+  if (sweep.k_max + 1 > n)
+    throw error("k_max = " + std::to_string(sweep.k_max) + " needs more than " + std::to_string(sweep.k_max) +
+                " rows (the scores need k <= n - 1), the data has " + std::to_string(n));
+  if (n > sweep.silhouette_max_rows && sweep.silhouette_max_rows <= sweep.k_max)
+    throw error("silhouette_max_rows = " + std::to_string(sweep.silhouette_max_rows) +
+                " is too small a sample to score k_max = " + std::to_string(sweep.k_max) + " segments");
+
+  KSweep result;
+  result.rows = n;
+  result.silhouette_sampled = n > sweep.silhouette_max_rows;
+  result.silhouette_sample_size = result.silhouette_sampled ? sweep.silhouette_max_rows : n;
+  if (result.silhouette_sampled)
+    result.silhouette_rows =
+        detail::sample_rows(n, sweep.silhouette_max_rows, detail::silhouette_sample_seed(options.seed));
+  const std::vector<std::size_t>& sample = result.silhouette_rows;
+
+  xt::xtensor<T, 2> scaled, scaled_sample;
+  for (std::size_t k = sweep.k_min; k <= sweep.k_max; ++k) {
+    Options run = options;
+    run.k = k;
+    P pipeline(run, policies...);
+    pipeline.fit(data);
+    if (k == sweep.k_min) {
+      // The scaler is fitted on the same data for every k, so one transform serves
+      // the whole sweep; it is the same call on the same input as inside fit.
+      scaled = pipeline.scaler().transform(data);
+      if (result.silhouette_sampled) {
+        scaled_sample = xt::xtensor<T, 2>::from_shape({sample.size(), d});
+        for (std::size_t i = 0; i < sample.size(); ++i)
+          for (std::size_t j = 0; j < d; ++j) scaled_sample(i, j) = scaled(sample[i], j);
+      }
+    }
+    KScore s;
+    s.k = k;
+    s.labels = pipeline.labels();
+    s.inertia = pipeline.inertia();
+    s.iterations = pipeline.iterations();
+    s.converged = pipeline.converged();
+    if (result.silhouette_sampled) {
+      xt::xtensor<std::size_t, 1> sample_labels = xt::xtensor<std::size_t, 1>::from_shape({sample.size()});
+      for (std::size_t i = 0; i < sample.size(); ++i) sample_labels(i) = s.labels(sample[i]);
+      s.silhouette = silhouette_score(scaled_sample, sample_labels, options.threads);
+    } else {
+      s.silhouette = silhouette_score(scaled, s.labels, options.threads);
+    }
+    s.davies_bouldin = davies_bouldin_score(scaled, s.labels);
+    s.calinski_harabasz = calinski_harabasz_score(scaled, s.labels);
+    if (sweep.stability_runs > 0) {
+      double sum = 0, lowest = 1;
+      for (std::size_t r = 1; r <= sweep.stability_runs; ++r) {
+        Options other = run;
+        other.seed = options.seed + r;
+        P again(other, policies...);
+        again.fit(data);
+        const double ari = adjusted_rand_score(s.labels, again.labels());
+        sum += ari;
+        lowest = std::min(lowest, ari);
+      }
+      s.stability = sum / static_cast<double>(sweep.stability_runs);
+      s.stability_min = lowest;
+    }
+    result.scores.push_back(std::move(s));
+  }
+
+  std::vector<double> ks, inertia;
+  for (const KScore& s : result.scores) ks.push_back(static_cast<double>(s.k)), inertia.push_back(s.inertia);
+  std::optional<std::size_t> elbow_k;
+  if (ks.size() >= 2)
+    if (const auto at = kneedle_elbow(ks, inertia)) elbow_k = result.scores[*at].k;
+  result.recommendation = recommend_k(result.scores, elbow_k);
+  if (result.silhouette_sampled)
+    result.recommendation.reason += " (The silhouette was computed on a random sample of " +
+                                    std::to_string(result.silhouette_sample_size) + " of the " + std::to_string(n) +
+                                    " rows.)";
+  return result;
+}
+
+}  // namespace segkit
