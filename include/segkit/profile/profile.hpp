@@ -1,0 +1,254 @@
+#pragma once
+// Segment profiles in the units the business uses: size and share, mean and
+// median of every original feature, category shares, the features that set a
+// segment apart, and a short name built from them ("high income · low spending").
+
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <xtensor/xexpression.hpp>
+#include <xtensor/xtensor.hpp>
+
+#include "segkit/core/error.hpp"
+#include "segkit/core/matrix.hpp"
+#include "segkit/evaluate/labels.hpp"
+
+namespace segkit {
+
+/// A categorical column beside X (for example "Genre"), one value per row.
+struct CategoricalColumn {
+  std::string name;
+  std::vector<std::string> values;
+};
+
+struct ProfileOptions {
+  /// Short names for the descriptive segment names ("income" for "Annual Income (k$)");
+  /// empty = the feature names. One per feature otherwise.
+  std::vector<std::string> display_names;
+  /// |z| at which a feature reads "high"/"low", and "very high"/"very low". Half a
+  /// standard deviation is a difference a reader notices; one and a half is far out.
+  double high = 0.5;
+  double very_high = 1.5;
+  /// Features in a segment's name (fewer when X has fewer); more are added only to
+  /// tell apart segments that would otherwise share a name.
+  std::size_t name_features = 2;
+  std::string separator = " \u00b7 ";  // " · "
+};
+
+struct CategoryShare {
+  std::string category;
+  std::size_t count = 0;
+  double share = 0;  ///< of the segment's customers
+};
+
+struct SegmentProfile {
+  std::size_t size = 0;
+  double share = 0;                  ///< of all customers
+  std::vector<double> mean, median;  ///< per feature, original units
+  /// Standardised difference per feature: (segment mean - overall mean) / overall
+  /// population standard deviation; 0 for a constant feature.
+  std::vector<double> z;
+  /// Feature indices, most distinctive first (largest |z|; ties to the lower index).
+  std::vector<std::size_t> distinctive;
+  /// Per categorical column, every category of that column (sorted), with its share here.
+  std::vector<std::vector<CategoryShare>> categories;
+  std::string name;  ///< unique within one profiling
+};
+
+struct Profiles {
+  std::vector<std::string> features, display_names, categorical;
+  std::size_t rows = 0;
+  std::vector<double> mean, median, stddev;  ///< over all customers (stddev: population)
+  std::vector<std::vector<CategoryShare>> categories;  ///< over all customers
+  std::vector<SegmentProfile> segments;                ///< segment j describes label j
+};
+
+/// The word for a standardised difference z with the thresholds of options.
+inline std::string level_word(double z, const ProfileOptions& options = {}) {
+  if (z >= options.very_high) return "very high";
+  if (z >= options.high) return "high";
+  if (z <= -options.very_high) return "very low";
+  if (z <= -options.high) return "low";
+  return "average";
+}
+
+namespace detail {
+
+inline double median_of(std::vector<double>& v) {
+  const std::size_t n = v.size(), mid = n / 2;
+  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(mid), v.end());
+  const double upper = v[mid];
+  if (n % 2 == 1) return upper;
+  const double lower = *std::max_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(mid));
+  return lower + (upper - lower) / 2;
+}
+
+inline std::string profile_name(const SegmentProfile& s, const std::vector<std::string>& display, std::size_t count,
+                                const ProfileOptions& options) {
+  // The chosen features are written in column order, so that every name in one
+  // profiling reads the same way ("income · spending"), whichever is stronger.
+  std::vector<std::size_t> chosen(s.distinctive.begin(), s.distinctive.begin() + static_cast<std::ptrdiff_t>(count));
+  std::sort(chosen.begin(), chosen.end());
+  std::string name;
+  for (const std::size_t j : chosen) {
+    if (!name.empty()) name += options.separator;
+    name += level_word(s.z[j], options) + " " + display[j];
+  }
+  return name;
+}
+
+/// Names every segment uniquely: segments that share a name get one more feature
+/// each until they differ; if all features still leave a tie, "(segment j)" is added.
+inline void name_segments(std::vector<SegmentProfile>& segments, const std::vector<std::string>& display,
+                          const ProfileOptions& options) {
+  const std::size_t d = display.size();
+  std::vector<std::size_t> count(segments.size(), std::min(std::max<std::size_t>(options.name_features, 1), d));
+  for (;;) {
+    for (std::size_t c = 0; c < segments.size(); ++c)
+      segments[c].name = profile_name(segments[c], display, count[c], options);
+    std::map<std::string, std::vector<std::size_t>> by_name;
+    for (std::size_t c = 0; c < segments.size(); ++c) by_name[segments[c].name].push_back(c);
+    bool grew = false;
+    for (const auto& [name, members] : by_name)
+      if (members.size() > 1)
+        for (const std::size_t c : members)
+          if (count[c] < d) ++count[c], grew = true;
+    if (!grew) {
+      for (const auto& [name, members] : by_name)
+        if (members.size() > 1)
+          for (const std::size_t c : members) segments[c].name += " (segment " + std::to_string(c) + ")";
+      return;
+    }
+  }
+}
+
+inline std::vector<CategoryShare> category_shares(const std::vector<std::string>& values,
+                                                  const std::vector<std::string>& categories,
+                                                  const std::vector<std::size_t>* labels, std::size_t segment) {
+  std::vector<CategoryShare> out;
+  for (const std::string& c : categories) out.push_back(CategoryShare{c, 0, 0});
+  std::size_t total = 0;
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    if (labels && (*labels)[i] != segment) continue;
+    const auto it = std::lower_bound(categories.begin(), categories.end(), values[i]);
+    ++out[static_cast<std::size_t>(it - categories.begin())].count;
+    ++total;
+  }
+  for (CategoryShare& s : out) s.share = total ? static_cast<double>(s.count) / static_cast<double>(total) : 0.0;
+  return out;
+}
+
+}  // namespace detail
+
+/// Profiles of the segments of X (n x d, original units: before scaling and encoding)
+/// given by labels (one per row, 0..k-1, every segment with at least one customer; k is
+/// the largest label + 1). feature_names: one per column of X. categorical: columns
+/// beside X, one value per row. Throws segkit::error on mismatched sizes, NaN or
+/// infinity in X, an empty X, or a segment without customers.
+template <class E, class L>
+Profiles profile_segments(const xt::xexpression<E>& X, const std::vector<std::string>& feature_names,
+                          const L& labels, const std::vector<CategoricalColumn>& categorical = {},
+                          const ProfileOptions& options = {}) {
+  const xt::xtensor<double, 2> data = detail::to_matrix<double>(X, "X");
+  detail::check_data(data, "X");
+  const std::size_t n = data.shape(0), d = data.shape(1);
+  if (feature_names.size() != d)
+    throw error("X has " + std::to_string(d) + " feature(s) but " + std::to_string(feature_names.size()) +
+                " feature name(s) were given");
+  if (!options.display_names.empty() && options.display_names.size() != d)
+    throw error("X has " + std::to_string(d) + " feature(s) but " + std::to_string(options.display_names.size()) +
+                " display name(s) were given");
+  if (!(options.high > 0 && options.very_high >= options.high))
+    throw error("profile thresholds must satisfy 0 < high <= very_high");
+
+  const std::vector<std::int64_t> raw = detail::label_values(labels);
+  if (raw.size() != n)
+    throw error("X has " + std::to_string(n) + " row(s) but " + std::to_string(raw.size()) + " label(s) were given");
+  std::vector<std::size_t> label(n);
+  std::size_t k = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (raw[i] < 0) throw error("label " + std::to_string(raw[i]) + " at row " + std::to_string(i) + " is negative");
+    label[i] = static_cast<std::size_t>(raw[i]);
+    k = std::max(k, label[i] + 1);
+  }
+  for (const CategoricalColumn& column : categorical)
+    if (column.values.size() != n)
+      throw error("categorical column '" + column.name + "' has " + std::to_string(column.values.size()) +
+                  " value(s) but X has " + std::to_string(n) + " row(s)");
+
+  Profiles out;
+  out.rows = n;
+  out.features = feature_names;
+  out.display_names = options.display_names.empty() ? feature_names : options.display_names;
+  out.segments.resize(k);
+  std::vector<std::size_t> size(k, 0);
+  for (const std::size_t c : label) ++size[c];
+  for (std::size_t c = 0; c < k; ++c)
+    if (size[c] == 0)
+      throw error("segment " + std::to_string(c) + " has no customers (the labels run to " + std::to_string(k - 1) +
+                  "); profiles need every segment 0..k-1 to hold at least one");
+
+  // Plain sums in row order: deterministic, and double keeps far more digits than a
+  // profile shows.
+  std::vector<std::vector<double>> column(d);
+  std::vector<std::vector<std::vector<double>>> in_segment(k, std::vector<std::vector<double>>(d));
+  for (std::size_t c = 0; c < k; ++c)
+    for (auto& v : in_segment[c]) v.reserve(size[c]);
+  for (std::size_t j = 0; j < d; ++j) column[j].reserve(n);
+  for (std::size_t i = 0; i < n; ++i)
+    for (std::size_t j = 0; j < d; ++j) {
+      column[j].push_back(data(i, j));
+      in_segment[label[i]][j].push_back(data(i, j));
+    }
+  auto mean_of = [](const std::vector<double>& v) {
+    double s = 0;
+    for (const double x : v) s += x;
+    return s / static_cast<double>(v.size());
+  };
+  out.mean.resize(d), out.median.resize(d), out.stddev.resize(d);
+  for (std::size_t j = 0; j < d; ++j) {
+    out.mean[j] = mean_of(column[j]);
+    double ss = 0;
+    for (const double x : column[j]) ss += (x - out.mean[j]) * (x - out.mean[j]);
+    out.stddev[j] = std::sqrt(ss / static_cast<double>(n));
+    out.median[j] = detail::median_of(column[j]);
+  }
+
+  std::vector<std::vector<std::string>> categories;
+  for (const CategoricalColumn& col : categorical) {
+    out.categorical.push_back(col.name);
+    std::vector<std::string> values = col.values;
+    std::sort(values.begin(), values.end());
+    values.erase(std::unique(values.begin(), values.end()), values.end());
+    out.categories.push_back(detail::category_shares(col.values, values, nullptr, 0));
+    categories.push_back(std::move(values));
+  }
+
+  for (std::size_t c = 0; c < k; ++c) {
+    SegmentProfile& s = out.segments[c];
+    s.size = size[c];
+    s.share = static_cast<double>(size[c]) / static_cast<double>(n);
+    s.mean.resize(d), s.median.resize(d), s.z.resize(d);
+    for (std::size_t j = 0; j < d; ++j) {
+      s.mean[j] = mean_of(in_segment[c][j]);
+      s.median[j] = detail::median_of(in_segment[c][j]);
+      // A constant feature cannot set any segment apart; 0, never NaN (as the scalers do).
+      s.z[j] = out.stddev[j] > 0 ? (s.mean[j] - out.mean[j]) / out.stddev[j] : 0.0;
+    }
+    s.distinctive.resize(d);
+    for (std::size_t j = 0; j < d; ++j) s.distinctive[j] = j;
+    std::stable_sort(s.distinctive.begin(), s.distinctive.end(),
+                     [&s](std::size_t a, std::size_t b) { return std::abs(s.z[a]) > std::abs(s.z[b]); });
+    for (std::size_t t = 0; t < categorical.size(); ++t)
+      s.categories.push_back(detail::category_shares(categorical[t].values, categories[t], &label, c));
+  }
+  detail::name_segments(out.segments, out.display_names, options);
+  return out;
+}
+
+}  // namespace segkit
