@@ -44,7 +44,7 @@ Log read_retail(const std::string& path) {
     const std::size_t m = months.find(date.substr(3, 3));
     if (m == std::string::npos || m % 3 != 0) throw std::runtime_error(path + ": bad month in " + line);
     log.customer.push_back(line.substr(0, a));
-    log.date.push_back(segkit::rfm::day_number(2000 + std::stoi(date.substr(7)), static_cast<unsigned>(m / 3 + 1),
+    log.date.push_back(segkit::days_from_civil(2000 + std::stoi(date.substr(7)), static_cast<unsigned>(m / 3 + 1),
                                                static_cast<unsigned>(std::stoi(date.substr(0, 2)))));
     log.amount.push_back(std::stod(line.substr(b + 1)));
   }
@@ -64,7 +64,7 @@ Log read_cdnow(const std::string& path) {
     double dollars = 0;
     if (!(fields >> id >> ymd >> cds >> dollars)) continue;
     log.customer.push_back(id);
-    log.date.push_back(segkit::rfm::day_number(static_cast<int>(ymd / 10000), static_cast<unsigned>(ymd / 100 % 100),
+    log.date.push_back(segkit::days_from_civil(static_cast<int>(ymd / 10000), static_cast<unsigned>(ymd / 100 % 100),
                                                static_cast<unsigned>(ymd % 100)));
     log.amount.push_back(dollars);
   }
@@ -73,7 +73,7 @@ Log read_cdnow(const std::string& path) {
 
 std::string cut(const std::string& name) { return std::string(SEGKIT_FIXTURE_DIR) + "/../rfm_data/" + name; }
 
-std::int64_t day(int y, unsigned m, unsigned d) { return segkit::rfm::day_number(y, m, d); }
+std::int64_t day(int y, unsigned m, unsigned d) { return segkit::days_from_civil(y, m, d); }
 
 template <class V>
 void check_column(const std::vector<V>& got, const xt::xtensor<double, 2>& want, const char* what) {
@@ -89,14 +89,14 @@ void check_column(const std::vector<V>& got, const xt::xtensor<double, 2>& want,
 
 }  // namespace
 
-TEST_CASE("day_number counts days from 1970-01-01 and rejects impossible dates") {
-  CHECK(segkit::rfm::day_number(1970, 1, 1) == 0);
-  CHECK(segkit::rfm::day_number(1969, 12, 31) == -1);
-  CHECK(segkit::rfm::day_number(2013, 2, 11) == 15747);
-  CHECK(segkit::rfm::day_number(2000, 3, 1) - segkit::rfm::day_number(2000, 2, 28) == 2);  // leap year
-  CHECK(segkit::rfm::format_day(15747) == "2013-02-11");
-  CHECK_THROWS_AS(segkit::rfm::day_number(2013, 2, 29), segkit::error);
-  CHECK_THROWS_AS(segkit::rfm::day_number(2013, 13, 1), segkit::error);
+TEST_CASE("days_from_civil counts days from 1970-01-01 and rejects impossible dates") {
+  CHECK(segkit::days_from_civil(1970, 1, 1) == 0);
+  CHECK(segkit::days_from_civil(1969, 12, 31) == -1);
+  CHECK(segkit::days_from_civil(2013, 2, 11) == 15747);
+  CHECK(segkit::days_from_civil(2000, 3, 1) - segkit::days_from_civil(2000, 2, 28) == 2);  // leap year
+  CHECK(segkit::format_date(15747) == "2013-02-11");
+  CHECK_THROWS_AS(segkit::days_from_civil(2013, 2, 29), segkit::error);
+  CHECK_THROWS_AS(segkit::days_from_civil(2013, 13, 1), segkit::error);
 }
 
 TEST_CASE("RFM of a hand-made log: returns, missing customers, same-day rows, as-of date") {

@@ -19,27 +19,10 @@
 
 #include <xtensor/xtensor.hpp>
 
+#include "segkit/core/date.hpp"
 #include "segkit/core/error.hpp"
 
 namespace segkit::rfm {
-
-/// Days since 1970-01-01 of a calendar date (proleptic Gregorian); throws segkit::error
-/// on an invalid date such as 2013-02-30. Dates are whole days: RFM works at that grain.
-inline std::int64_t day_number(int year, unsigned month, unsigned day) {
-  const std::chrono::year_month_day ymd{std::chrono::year{year}, std::chrono::month{month}, std::chrono::day{day}};
-  if (!ymd.ok())
-    throw error("invalid date " + std::to_string(year) + "-" + std::to_string(month) + "-" + std::to_string(day));
-  return std::chrono::sys_days{ymd}.time_since_epoch().count();
-}
-
-/// The date of a day number as yyyy-mm-dd (for messages and reports).
-inline std::string format_day(std::int64_t day) {
-  const std::chrono::year_month_day ymd{std::chrono::sys_days{std::chrono::days{day}}};
-  char text[32];
-  std::snprintf(text, sizeof text, "%04d-%02u-%02u", static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
-                static_cast<unsigned>(ymd.day()));
-  return text;
-}
 
 /// What counts as one purchase for the frequency.
 enum class FrequencyCount {
@@ -141,8 +124,8 @@ inline Rfm compute(const std::vector<std::string>& customer, const std::vector<s
   if (options.as_of) {
     for (std::size_t i = 0; i < n; ++i)
       if (!customer[i].empty() && date[i] > *options.as_of)
-        throw error("the as-of date " + format_day(*options.as_of) + " is before the transaction at row " +
-                    std::to_string(i) + " (0-based; customer " + customer[i] + ", " + format_day(date[i]) + ")");
+        throw error("the as-of date " + format_date(*options.as_of) + " is before the transaction at row " +
+                    std::to_string(i) + " (0-based; customer " + customer[i] + ", " + format_date(date[i]) + ")");
   }
 
   // Per customer, in order of first appearance; sorted by id at the end.
@@ -237,7 +220,7 @@ inline Rfm compute(const std::vector<std::string>& customer, const std::vector<s
 
 /// RFM per customer from one transaction per element of the three vectors.
 /// customer: id, empty = missing (the row is dropped and counted); date: day number
-/// (see day_number); amount: the row's value (quantity x unit price, computed by the
+/// (see segkit::days_from_civil); amount: the row's value (quantity x unit price, computed by the
 /// caller), negative for a return. Throws segkit::error on mismatched lengths, an
 /// empty log, a NaN or infinite amount, or an as_of before a transaction (naming the row).
 inline Rfm compute_rfm(const std::vector<std::string>& customer, const std::vector<std::int64_t>& date,
