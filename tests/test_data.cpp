@@ -1,0 +1,319 @@
+// segkit::data: the Table and read_csv, on fixtures cut from the real customer files
+// (tests/data/README.md), on the full files in data/, and on malformed input.
+
+#include <cmath>
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <numeric>
+#include <random>
+#include <string>
+
+#include <doctest/doctest.h>
+
+#include <segkit/data/csv.hpp>
+#include <segkit/data/table.hpp>
+
+namespace {
+
+namespace sd = segkit::data;
+
+// SEGKIT_FIXTURE_DIR is tests/fixtures; the small inputs sit beside it, the full datasets at the top.
+const std::string small_dir = std::string(SEGKIT_FIXTURE_DIR) + "/../data/";
+const std::string full_dir = std::string(SEGKIT_FIXTURE_DIR) + "/../../data/";
+
+double sum_present(const std::vector<double>& v) {
+  double s = 0;
+  for (const double x : v)
+    if (!std::isnan(x)) s += x;
+  return s;
+}
+
+std::string message_of(auto&& call) {
+  try {
+    call();
+  } catch (const segkit::error& e) {
+    return e.what();
+  }
+  return "(no segkit::error thrown)";
+}
+
+// A scratch directory of its own per test, since ctest may run test cases side by side.
+struct ScratchDir {
+  std::filesystem::path path;
+  ScratchDir() {
+    std::random_device rd;
+    path = std::filesystem::temp_directory_path() / ("segkit_test_data_" + std::to_string(rd()) + std::to_string(rd()));
+    std::filesystem::create_directories(path);
+  }
+  ~ScratchDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path, ec);
+  }
+  std::string write(const std::string& name, const std::string& bytes) const {
+    const auto file = (path / name).string();
+    std::ofstream(file, std::ios::binary) << bytes;
+    return file;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("data: Mall Customers, full file (comma, CRLF, no final newline)") {
+  const sd::Table t = sd::read_csv(full_dir + "mall_customers/Mall_Customers.csv");
+  CHECK(t.rows() == 200);
+  CHECK(t.columns() == 5);
+  CHECK(t.names() == std::vector<std::string>{"CustomerID", "Genre", "Age", "Annual Income (k$)",
+                                              "Spending Score (1-100)"});
+  CHECK(t["Genre"].kind() == sd::ColumnKind::categorical);
+  const auto genres = t["Genre"].level_counts();
+  CHECK(genres.size() == 2);
+  CHECK(genres.at("Female") == 112);
+  CHECK(genres.at("Male") == 88);
+  CHECK(t["Annual Income (k$)"].kind() == sd::ColumnKind::numeric);
+  CHECK(sum_present(t["Annual Income (k$)"].numbers()) == 12112);
+  CHECK(sum_present(t["Spending Score (1-100)"].numbers()) == 10040);
+  CHECK(t.missing_count() == 0);
+  // The zero-padded ids are numbers unless asked for as text.
+  CHECK(t["CustomerID"].numbers().front() == 1);
+
+  const auto X = t.matrix({"Annual Income (k$)", "5"});
+  REQUIRE(X.shape(0) == 200);
+  REQUIRE(X.shape(1) == 2);
+  CHECK(X(0, 0) == 15);
+  CHECK(X(0, 1) == 39);
+  CHECK(X(199, 0) == 137);
+  CHECK(X(199, 1) == 83);
+}
+
+TEST_CASE("data: marketing_campaign, full file (TAB detected, CRLF, empty incomes, dd-mm-yyyy dates)") {
+  const sd::Table t = sd::read_csv(full_dir + "customer_personality/marketing_campaign.csv");
+  CHECK(t.rows() == 2240);
+  CHECK(t.columns() == 29);
+  CHECK(t["Income"].is_numeric());
+  CHECK(t["Income"].missing_count() == 24);
+  CHECK(t.missing_count() == 24);
+  CHECK(t.incomplete_rows() == 24);
+  REQUIRE(t["Dt_Customer"].is_date());
+  CHECK(sd::format_date(t["Dt_Customer"].days().front()) == "2012-09-04");
+  CHECK(t["Dt_Customer"].days().front() == sd::days_from_civil(2012, 9, 4));
+  REQUIRE(t["Education"].is_categorical());
+  CHECK(t["Education"].level_counts().at("Graduation") == 1127);
+  CHECK(t["Education"].level_counts().at("PhD") == 486);
+  CHECK(t["Marital_Status"].level_counts().at("YOLO") == 2);
+  CHECK(t.column("29").name() == "Response");
+}
+
+TEST_CASE("data: CC GENERAL, full file (LF, empty cells)") {
+  const sd::Table t = sd::read_csv(full_dir + "cc_general/CC GENERAL.csv");
+  CHECK(t.rows() == 8950);
+  CHECK(t.columns() == 18);
+  CHECK(t["CUST_ID"].is_categorical());
+  CHECK(t["MINIMUM_PAYMENTS"].missing_count() == 313);
+  CHECK(t["CREDIT_LIMIT"].missing_count() == 1);
+  CHECK(t.names(sd::ColumnKind::numeric).size() == 17);
+}
+
+TEST_CASE("data: fixtures cut from the real files") {
+  SUBCASE("Mall Customers, first 50 rows") {
+    const auto t = sd::read_csv(small_dir + "mall_customers_head.csv");
+    CHECK(t.rows() == 50);
+    CHECK(t.columns() == 5);
+    CHECK(t["Genre"].texts()[2] == "Female");  // no '\r' left on the last field of a CRLF line
+    CHECK(t["Spending Score (1-100)"].numbers()[0] == 39);
+  }
+  SUBCASE("marketing_campaign, first 50 rows: 4 empty incomes") {
+    const auto t = sd::read_csv(small_dir + "marketing_campaign_head.tsv");
+    CHECK(t.rows() == 50);
+    CHECK(t.columns() == 29);
+    const auto& income = t["Income"];
+    CHECK(income.missing_count() == 4);
+    const auto& id = t["ID"].numbers();
+    std::vector<double> ids_missing;
+    for (std::size_t i = 0; i < t.rows(); ++i)
+      if (income.missing(i)) ids_missing.push_back(id[i]);
+    CHECK(ids_missing == std::vector<double>{1994, 5255, 7281, 7244});
+    CHECK(std::isnan(income.numbers()[10]));
+    CHECK(income.numbers()[0] == 58138);
+  }
+  SUBCASE("CC GENERAL, first 50 rows: 3 empty MINIMUM_PAYMENTS") {
+    const auto t = sd::read_csv(small_dir + "cc_general_head.csv");
+    CHECK(t.rows() == 50);
+    CHECK(t.columns() == 18);
+    CHECK(t["MINIMUM_PAYMENTS"].missing_count() == 3);
+    CHECK(t["MINIMUM_PAYMENTS"].missing(3));
+    CHECK(t["BALANCE"].numbers()[0] == doctest::Approx(40.900749));
+  }
+  SUBCASE("Retail_Data_Transactions, first 50 rows: dd-Mon-yy dates") {
+    const auto t = sd::read_csv(small_dir + "retail_transactions_head.csv");
+    CHECK(t.rows() == 50);
+    CHECK(t["customer_id"].is_categorical());
+    CHECK(t["customer_id"].texts().front() == "CS5295");
+    REQUIRE(t["trans_date"].is_date());
+    CHECK(sd::format_date(t["trans_date"].days()[0]) == "2013-02-11");
+    CHECK(sd::format_date(t["trans_date"].days()[49]) == "2014-06-19");
+    CHECK(t["tran_amount"].numbers()[0] == 35);
+  }
+  SUBCASE("CDNOW_master, first 50 lines: space-padded, no header") {
+    const sd::CsvOptions no_header{.header = false};
+    const auto t = sd::read_csv(small_dir + "cdnow_head.txt", no_header);
+    CHECK(t.rows() == 50);
+    CHECK(t.columns() == 4);
+    CHECK(t.names() == std::vector<std::string>{"1", "2", "3", "4"});
+    CHECK(t["2"].is_numeric());  // yyyymmdd integers stay numbers unless asked for as dates
+    CHECK(t["2"].numbers()[0] == 19970101);
+    CHECK(t["4"].numbers()[0] == doctest::Approx(11.77));
+    CHECK(t["4"].numbers()[49] == doctest::Approx(31.60));
+
+    const auto typed = sd::read_csv(small_dir + "cdnow_head.txt",
+                                    {.whitespace = true, .header = false, .categorical = {"1"}, .date = {"2"}});
+    CHECK(typed["1"].texts()[1] == "00002");
+    REQUIRE(typed["2"].is_date());
+    CHECK(sd::format_date(typed["2"].days()[0]) == "1997-01-01");
+    CHECK(sd::format_date(typed["2"].days()[49]) == "1997-07-13");
+  }
+}
+
+TEST_CASE("data: RFC 4180 quoting: embedded delimiter, doubled quotes, line break") {
+  const auto t = sd::read_csv(small_dir + "quoted.csv");
+  REQUIRE(t.rows() == 3);
+  CHECK(t["name"].texts()[0] == "Smith, Anna");
+  CHECK(t["note"].texts()[0] == "said \"hi\"");
+  CHECK(t["name"].texts()[1] == "Multi\r\nline");
+  CHECK(t["name"].missing(2));
+  CHECK(t["note"].missing(2));
+  CHECK(std::isnan(t["amount"].numbers()[2]));
+  CHECK(t["amount"].numbers()[1] == 20);
+}
+
+TEST_CASE("data: a UTF-8 byte-order mark is not part of the first name") {
+  const auto t = sd::read_csv(small_dir + "bom.csv");
+  CHECK(t.names().front() == "CustomerID");
+  CHECK(t["CustomerID"].numbers() == std::vector<double>{1, 2});
+}
+
+TEST_CASE("data: semicolon delimiter detected, missing cells in any spelling, a date column with a gap") {
+  const auto t = sd::read_csv(small_dir + "semicolon.csv");
+  REQUIRE(t.columns() == 4);
+  CHECK(t["Score"].is_numeric());
+  CHECK(t["Score"].missing_count() == 1);  // "n/a"
+  CHECK(t["Genre"].missing(2));            // "NULL"
+  REQUIRE(t["Joined"].is_date());
+  CHECK(t["Joined"].missing(2));
+  CHECK(sd::format_date(t["Joined"].days()[1]) == "2015-12-31");
+}
+
+TEST_CASE("data: type inference and date formats") {
+  CHECK(sd::parse_csv("d\n04-09-2012\n31-12-2013\n")["d"].is_date());
+  CHECK(sd::parse_csv("d\n04/09/2012\n\n31/12/2013\n")["d"].is_date());
+  CHECK(sd::parse_csv("d\n2012-09-04\n2013-12-31\n")["d"].is_date());
+  // One format for the whole column: a mix of forms is text, and so is a day that does not exist.
+  CHECK(sd::parse_csv("d\n2012-09-04\n31-12-2013\n")["d"].is_categorical());
+  CHECK(sd::parse_csv("d\n30-02-2012\n")["d"].is_categorical());
+  // A hint replaces the built-in formats: here month first, as in US exports.
+  const auto us = sd::parse_csv("d\n12/31/2013\n", {.date_formats = {"m/d/yyyy"}});
+  CHECK(sd::format_date(us["d"].days()[0]) == "2013-12-31");
+  // Numbers: exponents and signs yes; words that strtod would take, no.
+  CHECK(sd::parse_csv("x\n-1.5e2\n+3\n.5\n")["x"].numbers() == std::vector<double>{-150, 3, 0.5});
+  CHECK(sd::parse_csv("x\ninf\n1\n")["x"].is_categorical());
+  CHECK(sd::parse_csv("x\n0x10\n")["x"].is_categorical());
+  // A column with no value at all is numeric, all NaN.
+  CHECK(sd::parse_csv("a,b\n1,\n2,NA\n")["b"].missing_count() == 2);
+  CHECK(sd::parse_csv("a,b\n1,\n2,NA\n")["b"].is_numeric());
+  // Forced categorical keeps the text as written.
+  CHECK(sd::parse_csv("id\n0007\n", {.categorical = {"id"}})["id"].texts()[0] == "0007");
+  // LF, CRLF and lone CR line ends all work, and so does a '|' delimiter.
+  CHECK(sd::parse_csv("a|b\r1|2\r3|4").rows() == 2);
+}
+
+TEST_CASE("data: Table lookups and the matrix") {
+  const auto t = sd::read_csv(small_dir + "mall_customers_head.csv");
+  CHECK(&t["3"] == &t["Age"]);
+  CHECK(t.index_of("Age") == 2);
+  CHECK(t.contains("Genre"));
+  CHECK_FALSE(t.contains("Gender"));
+  CHECK_FALSE(t.contains("6"));
+  CHECK(message_of([&] { (void)t["Gender"]; }) ==
+        "no column \"Gender\". The columns are: 1 \"CustomerID\", 2 \"Genre\", 3 \"Age\", "
+        "4 \"Annual Income (k$)\", 5 \"Spending Score (1-100)\"");
+  CHECK(message_of([&] { (void)t.matrix({"Age", "Genre"}); }) ==
+        "column \"Genre\" is categorical, not numeric; encode or derive it before putting it in the matrix");
+  CHECK(message_of([&] { (void)t["Genre"].numbers(); }) == "column \"Genre\" is categorical, not numeric");
+
+  sd::Table u;
+  u.add(sd::Column::numeric("x", {1, 2})).add(sd::Column::numeric("x", {3, 4}));
+  CHECK(message_of([&] { (void)u["x"]; }).starts_with("column name \"x\" is ambiguous"));
+  CHECK(u["2"].numbers()[0] == 3);
+  CHECK(message_of([&] { u.add(sd::Column::numeric("y", {1})); }) ==
+        "column \"y\" has 1 rows but the table has 2");
+  CHECK(sd::days_from_civil(1970, 1, 1) == 0);
+  CHECK(message_of([] { (void)sd::days_from_civil(2013, 2, 29); }) == "no such date: 2013-2-29");
+}
+
+TEST_CASE("data: malformed files name the file, line and column") {
+  SUBCASE("ragged row") {
+    const std::string path = small_dir + "ragged.csv";
+    CHECK(message_of([&] { (void)sd::read_csv(path); }) ==
+          "\"" + path + "\", line 4, column 3: ragged row: expected 3 fields (as in the header on line 1), found 2; "
+                        "column 3 is missing");
+    CHECK(message_of([] { (void)sd::parse_csv("a,b\n1,2\n3,4,5\n", {}, "x.csv"); }) ==
+          "\"x.csv\", line 3, column 3: ragged row: expected 2 fields (as in the header on line 1), found 3; "
+          "column 3 is extra");
+    CHECK(message_of([] { (void)sd::parse_csv("1 2\n3 4 5\n", {.whitespace = true, .header = false}, "w.txt"); }) ==
+          "\"w.txt\", line 2, column 3: ragged row: expected 2 fields (as in the first row on line 1), found 3; "
+          "column 3 is extra");
+    // A quoted line break moves the line count on, so the error points at the real line.
+    CHECK(message_of([] { (void)sd::parse_csv("a,b\n\"x\ny\",2\n3\n", {}, "q.csv"); }).starts_with(
+        "\"q.csv\", line 4, column 2: ragged row"));
+  }
+  SUBCASE("text in a column forced numeric") {
+    const std::string path = small_dir + "text_in_number.csv";
+    CHECK(sd::read_csv(path)["Age"].is_categorical());
+    CHECK(message_of([&] { (void)sd::read_csv(path, {.numeric = {"Age"}}); }) ==
+          "\"" + path + "\", line 3, column 3 (\"Age\"): \"twenty\" is not a number, and the column is read as numeric");
+  }
+  SUBCASE("a cell that is not a date in a column forced to date") {
+    CHECK(message_of([] { (void)sd::parse_csv("d\n2012-01-05\nlater\n", {.date = {"d"}}, "d.csv"); }) ==
+          "\"d.csv\", line 3, column 1 (\"d\"): \"later\" is not a date in the format of the column's other cells "
+          "(formats tried: yyyy-m-d, d-m-yyyy, d/m/yyyy, d-Mon-yy, yyyymmdd)");
+  }
+  SUBCASE("unknown column named in the options") {
+    const std::string path = small_dir + "bom.csv";
+    CHECK(message_of([&] { (void)sd::read_csv(path, {.numeric = {"Incme"}}); }) ==
+          "\"" + path + "\": CsvOptions::numeric: no column \"Incme\". The columns are: 1 \"CustomerID\", "
+                        "2 \"Genre\", 3 \"Age\"");
+  }
+  SUBCASE("empty file") {
+    const std::string path = small_dir + "empty.csv";
+    CHECK(message_of([&] { (void)sd::read_csv(path); }) == "\"" + path + "\": the file is empty: no header and no rows");
+    CHECK(message_of([] { (void)sd::parse_csv("\xEF\xBB\xBF\r\n\r\n", {}, "e.csv"); }) ==
+          "\"e.csv\": the file is empty: no header and no rows");
+  }
+  SUBCASE("binary file") {
+    const ScratchDir dir;
+    const std::string path = dir.write("customers.xlsx", std::string("ab,c\nPK\x03\x04\0\0x", 12));
+    CHECK(message_of([&] { (void)sd::read_csv(path); }) ==
+          "\"" + path + "\", line 2: byte 5 is a NUL byte: this is a binary file, not a text table");
+    CHECK(message_of([] { (void)sd::parse_csv("name\nCaf\xE9\n", {}, "latin1.csv"); }) ==
+          "\"latin1.csv\", line 2: byte 4 (0xE9) is not UTF-8: the file is binary or in another encoding; "
+          "save it as UTF-8");
+    CHECK(message_of([] { (void)sd::parse_csv("\xFF\xFEn\0a\0", {}, "u16.csv"); }) ==
+          "\"u16.csv\", line 1: the file is UTF-16 text; save it as UTF-8");
+    CHECK(sd::parse_csv("name\nCaf\xC3\xA9\n")["name"].texts()[0] == "Caf\xC3\xA9");
+  }
+  SUBCASE("missing file and directory") {
+    const std::string path = small_dir + "no_such_file.csv";
+    CHECK(message_of([&] { (void)sd::read_csv(path); }) ==
+          "\"" + path + "\": cannot open the file: No such file or directory");
+    CHECK(message_of([&] { (void)sd::read_csv(small_dir); }) ==
+          "\"" + small_dir + "\": cannot read the file: Is a directory");
+  }
+  SUBCASE("broken quoting") {
+    CHECK(message_of([] { (void)sd::parse_csv("a,b\n1,x\"y\n", {}, "q.csv"); }) ==
+          "\"q.csv\", line 2, column 2: byte 4 of the line: malformed quoting (RFC 4180: a field holding a quote, "
+          "the delimiter or a line break must be enclosed in quotes, an inner quote doubled, nothing after the "
+          "closing quote)");
+    CHECK(message_of([] { (void)sd::parse_csv("a,b\n1,\"x\n2,3\n", {}, "q.csv"); }) ==
+          "\"q.csv\", line 2, column 2: a quoted field opened here is never closed (it runs to the end of the file)");
+  }
+}
