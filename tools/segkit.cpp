@@ -155,7 +155,7 @@ std::string number_text(double v, int digits = 6) {
 std::string cell_text(const segkit::data::Column& column, std::size_t row) {
   if (column.missing(row)) return "";
   if (column.is_categorical()) return column.texts()[row];
-  if (column.is_date()) return segkit::data::format_date(column.days()[row]);
+  if (column.is_date()) return segkit::format_date(column.days()[row]);
   return number_text(column.numbers()[row], 15);
 }
 
@@ -480,7 +480,7 @@ std::vector<std::int64_t> day_numbers(const segkit::data::Column& column) {
     if (v != static_cast<double>(ymd) || ymd < 10000101 || ymd > 99991231)
       throw segkit::error("column \"" + column.name() + "\", row " + std::to_string(i + 1) + ": " + number_text(v, 15) +
                           " is not a date (expected yyyymmdd)");
-    days[i] = segkit::data::days_from_civil(static_cast<int>(ymd / 10000), static_cast<unsigned>(ymd / 100 % 100),
+    days[i] = segkit::days_from_civil(static_cast<int>(ymd / 10000), static_cast<unsigned>(ymd / 100 % 100),
                                             static_cast<unsigned>(ymd % 100));
   }
   return days;
@@ -534,8 +534,8 @@ int run_rfm(const RfmArgs& args) {
                                    : segkit::rfm::compute_rfm(customers, dates, amounts, texts_of(table.column(args.invoice)), rfm_options);
   const auto& report = rfm.report;
   std::printf("RFM of %zu customers as of %s (purchases %s to %s):\n", rfm.size(),
-              segkit::data::format_date(report.as_of).c_str(), segkit::data::format_date(report.first_date).c_str(),
-              segkit::data::format_date(report.last_date).c_str());
+              segkit::format_date(report.as_of).c_str(), segkit::format_date(report.first_date).c_str(),
+              segkit::format_date(report.last_date).c_str());
   std::printf("  %zu rows: %zu purchases, %zu returns or cancellations, %zu without a customer id (left out)\n",
               report.rows, report.purchases, report.returns, report.missing_customer);
   if (!report.customers_without_purchase.empty())
@@ -581,7 +581,7 @@ int run_rfm(const RfmArgs& args) {
   if (!args.cluster.report.empty()) {
     segkit::report::ReportData data;
     data.title = "RFM segments of " + args.read.file;
-    data.summary = std::to_string(rfm.size()) + " customers as of " + segkit::data::format_date(report.as_of) +
+    data.summary = std::to_string(rfm.size()) + " customers as of " + segkit::format_date(report.as_of) +
                    "; k-means on log(1 + recency, frequency, monetary).";
     data.sweep = fit.sweep;
     data.ids = rfm.customers;

@@ -1,9 +1,17 @@
 #pragma once
 // segkit: customer segmentation with policy-based k-means. The umbrella header.
 
+// The core: everything here needs only xtensor, xsimd and xtensor-blas. Reading
+// files (segkit/data/csv.hpp) and model files (segkit/io/model.hpp) are in the
+// target segkit::io and are included on their own.
 #include "segkit/core/clustering.hpp"
+#include "segkit/core/date.hpp"
 #include "segkit/core/error.hpp"
+#include "segkit/core/file.hpp"
 #include "segkit/core/options.hpp"
+
+#include "segkit/data/table.hpp"
+#include "segkit/features/prepare.hpp"
 
 #include "segkit/scaler/concept.hpp"
 #include "segkit/scaler/minmax.hpp"
@@ -31,5 +39,11 @@
 #include "segkit/evaluate/silhouette.hpp"
 
 #include "segkit/pipeline/pipeline.hpp"
+
+#include "segkit/decompose/pca.hpp"
+#include "segkit/profile/profile.hpp"
+#include "segkit/report/html.hpp"
+#include "segkit/rfm/rfm.hpp"
+#include "segkit/select/choose_k.hpp"
 
 #include "segkit/version.hpp"

@@ -26,6 +26,7 @@
 
 #include <xtensor/xtensor.hpp>
 
+#include "segkit/core/date.hpp"
 #include "segkit/core/error.hpp"
 
 namespace segkit::data {
@@ -41,33 +42,10 @@ inline const char* to_string(ColumnKind kind) {
   return "unknown";
 }
 
-/// Days since 1970-01-01 of a calendar date; throws segkit::error if the date does not exist.
-inline std::int64_t days_from_civil(int year, unsigned month, unsigned day) {
-  const std::chrono::year_month_day ymd{std::chrono::year{year}, std::chrono::month{month},
-                                        std::chrono::day{day}};
-  if (!ymd.ok())
-    throw error("no such date: " + std::to_string(year) + "-" + std::to_string(month) + "-" +
-                std::to_string(day));
-  return std::chrono::sys_days{ymd}.time_since_epoch().count();
-}
-
-inline std::chrono::year_month_day date_from_days(std::int64_t days) {
-  return std::chrono::year_month_day{std::chrono::sys_days{std::chrono::days{days}}};
-}
-
-/// "yyyy-mm-dd" (ISO 8601), the form a date column is written back in.
-inline std::string format_date(std::int64_t days) {
-  const auto ymd = date_from_days(days);
-  const int y = static_cast<int>(ymd.year());
-  const unsigned m = static_cast<unsigned>(ymd.month()), d = static_cast<unsigned>(ymd.day());
-  std::string out = std::to_string(y);
-  while (out.size() < 4) out.insert(out.begin(), '0');
-  out += m < 10 ? "-0" : "-";
-  out += std::to_string(m);
-  out += d < 10 ? "-0" : "-";
-  out += std::to_string(d);
-  return out;
-}
+// The calendar helpers live in the core; they are part of this namespace's vocabulary too.
+using segkit::date_from_days;
+using segkit::days_from_civil;
+using segkit::format_date;
 
 namespace detail {
 
