@@ -140,3 +140,14 @@ TEST_CASE("bad choices are named") {
   CHECK_THROWS_WITH_AS(Preparation::fit(only_id), doctest::Contains("no usable feature columns"), segkit::error);
   CHECK_THROWS_WITH_AS(Preparation::fit(Table{}), doctest::Contains("no rows"), segkit::error);
 }
+
+TEST_CASE("a number column with text in it is an error naming the row, not a category") {
+  Table t;
+  std::vector<std::string> ages;
+  for (int i = 0; i < 30; ++i) ages.push_back(std::to_string(20 + i % 15));
+  ages[4] = "abc";
+  t.add(Column::categorical("Age", ages));
+  t.add(Column::numeric("Income", std::vector<double>(30, 1.0)));
+  CHECK_THROWS_WITH_AS(Preparation::fit(t), doctest::Contains("column \"Age\" holds numbers but data row 5 holds the text \"abc\""),
+                       segkit::error);
+}

@@ -16,6 +16,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <map>
 #include <optional>
 #include <sstream>
@@ -167,17 +168,15 @@ std::string display_name(const std::string& feature) {
   return out.empty() ? feature : out;
 }
 
-/// Writes every output only when all of them are ready, each whole or not at all.
+/// Every output is written once all of them are ready, all of them or none.
 struct Outputs {
-  std::vector<std::pair<std::string, std::string>> files;  // path, content
+  std::vector<std::pair<std::filesystem::path, std::string>> files;
   void add(const std::string& path, std::string content) {
     if (!path.empty()) files.emplace_back(path, std::move(content));
   }
   void write() const {
-    for (const auto& [path, content] : files) {
-      segkit::write_file_atomically(path, content);
-      progress("wrote " + path);
-    }
+    segkit::write_files_atomically(files);
+    for (const auto& file : files) progress("wrote " + file.first.string());
   }
 };
 
@@ -438,7 +437,9 @@ int run_segment(const SegmentArgs& args) {
 
 int run_predict(const PredictArgs& args) {
   const segkit::io::Model model = segkit::io::load_model(args.model);
-  const segkit::data::Table table = read_table(args.read, csv_options(args.read));
+  segkit::data::CsvOptions read_options = csv_options(args.read);
+  if (!model.id_column.empty()) read_options.categorical.push_back(model.id_column);  // "0001" stays "0001"
+  const segkit::data::Table table = read_table(args.read, read_options);
   const segkit::io::Assignment assignment = model.predict(table);
   const bool has_id = !model.id_column.empty() && table.contains(model.id_column);
   std::string csv = (has_id ? csv_field(model.id_column) : std::string("row")) + ",segment\n";

@@ -9,6 +9,7 @@
 #include <cctype>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <cstddef>
 #include <cstdint>
 #include <limits>
@@ -100,6 +101,13 @@ inline bool looks_like_birth_year(const std::string& name) {
 inline bool looks_like_id(const std::string& name) {
   const std::string n = lower(name);
   return n == "id" || n.ends_with("_id") || n.ends_with(" id") || name.ends_with("ID");
+}
+
+inline bool is_number(const std::string& text) {
+  if (text.empty()) return false;
+  char* end = nullptr;
+  std::strtod(text.c_str(), &end);
+  return end == text.c_str() + text.size();
 }
 
 inline std::vector<double> present(const std::vector<double>& values) {
@@ -288,6 +296,19 @@ class Preparation {
         fit_actions_.push_back({c.name(), "left out: every value is missing", 0});
         return;
       }
+      // A column of numbers with a few words in it is a data error, not a category.
+      std::size_t numeric_cells = 0, present_cells = 0, first_text = c.size();
+      for (std::size_t i = 0; i < c.size(); ++i) {
+        if (c.missing(i)) continue;
+        ++present_cells;
+        if (detail::is_number(c.texts()[i]))
+          ++numeric_cells;
+        else if (first_text == c.size())
+          first_text = i;
+      }
+      if (numeric_cells * 10 >= present_cells * 9 && first_text < c.size())
+        throw error("column \"" + c.name() + "\" holds numbers but data row " + std::to_string(first_text + 1) +
+                    " holds the text \"" + c.texts()[first_text] + "\"; fix the file or leave the column out");
       if (counts.size() > options_.max_levels) {
         fit_actions_.push_back({c.name(),
                                 "left out: " + std::to_string(counts.size()) + " distinct values (more than " +

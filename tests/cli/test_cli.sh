@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# End-to-end checks of the segkit tool on the bundled data: test_cli.sh SEGKIT DATA_DIR SCENARIO
+# Each scenario runs in a scratch folder of its own and fails with a message on the first wrong outcome.
+set -euo pipefail
+segkit=$1 data=$2 scenario=$3
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+mkdir "$work/in" "$work/out"
+cd "$work/out"  # outputs land here; inputs made by a scenario go to ../in
+
+fail() { echo "FAIL ($scenario): $*" >&2; exit 1; }
+expect_in() { grep -qF -- "$1" "$2" || { cat "$2" >&2; fail "expected \"$1\" in $2"; }; }
+lines() { wc -l < "$1" | tr -d ' '; }
+# A bad input: exit status non-zero, one line on stderr naming the problem, no output file left.
+expect_error() {
+  local pattern=$1; shift
+  if "$segkit" "$@" --out out.csv > stdout.txt 2> stderr.txt; then fail "succeeded on bad input: $*"; fi
+  expect_in "$pattern" stderr.txt
+  [ "$(grep -c 'error:' stderr.txt)" = 1 ] || fail "more than one error line"
+  [ -z "$(ls -A | grep -v -e stdout.txt -e stderr.txt)" ] || fail "output files left behind: $(ls)"
+  rm -f stdout.txt stderr.txt
+}
+
+case $scenario in
+  mall)  # K = 5 chosen, 200 labels, a report, and a model that reproduces the labels
+    "$segkit" segment "$data/mall_customers/Mall_Customers.csv" --features 'Annual Income (k$),Spending Score (1-100)' \
+      --k auto --out labels.csv --report report.html --model model.json > stdout.txt
+    expect_in "K = 5 (3 of 4 criteria agree)" stdout.txt
+    expect_in "high annual income · low spending score" stdout.txt
+    [ "$(lines labels.csv)" = 201 ] || fail "labels.csv has $(lines labels.csv) lines"
+    expect_in "CustomerID,segment" labels.csv
+    expect_in "0001," labels.csv
+    for chart in elbow score-silhouette pca-scatter silhouette-plot; do expect_in "class=\"chart $chart\"" report.html; done
+    "$segkit" predict --model model.json "$data/mall_customers/Mall_Customers.csv" --out predicted.csv > /dev/null
+    cmp labels.csv predicted.csv || fail "predict does not reproduce the labels"
+    ;;
+  marketing)  # every customer gets a segment; missing incomes and outliers are reported
+    "$segkit" segment "$data/customer_personality/marketing_campaign.csv" --k 4 --out labels.csv > stdout.txt
+    [ "$(lines labels.csv)" = 2241 ] || fail "labels.csv has $(lines labels.csv) lines"
+    expect_in "Income: missing values imputed with the median 51381.5 (24 customers)" stdout.txt
+    expect_in "Income: outliers clipped to the IQR fences" stdout.txt
+    expect_in "age in 2014 (from Year_Birth): outliers clipped" stdout.txt
+    expect_in "Marital_Status: one-hot encoded into 8 columns" stdout.txt
+    ;;
+  rfm_retail)
+    "$segkit" rfm "$data/retail_data_transactions/Retail_Data_Transactions.csv" --customer customer_id \
+      --date trans_date --amount tran_amount --k 4 --out rfm.csv --report rfm.html > stdout.txt
+    expect_in "RFM of 6889 customers as of 2015-03-17" stdout.txt
+    [ "$(lines rfm.csv)" = 6890 ] || fail "rfm.csv has $(lines rfm.csv) lines"
+    expect_in "customer,recency,frequency,monetary,r_score,f_score,m_score,rfm_segment,segment" rfm.csv
+    expect_in "class=\"chart pca-scatter\"" rfm.html
+    ;;
+  rfm_cdnow)
+    "$segkit" rfm "$data/cdnow/CDNOW_master.txt" --delimiter whitespace --no-header --customer 1 --date 2 \
+      --amount 4 --k 3 --out rfm.csv > stdout.txt
+    expect_in "RFM of 23570 customers as of 1998-07-01" stdout.txt
+    [ "$(lines rfm.csv)" = 23571 ] || fail "rfm.csv has $(lines rfm.csv) lines"
+    expect_in "00001," rfm.csv
+    ;;
+  bad_input)
+    printf 'a,b\n1,2\n3\n' > ../in/ragged.csv
+    expect_error 'line 3' segment ../in/ragged.csv
+    head -c 0 /dev/null > ../in/empty.csv
+    expect_error 'empty' segment ../in/empty.csv
+    printf 'a,b\n1,\0002\n' > ../in/binary.csv
+    expect_error 'binary' segment ../in/binary.csv
+    { echo 'id,age,income'; for i in $(seq 1 30); do echo "$i,$((20 + i % 9)),$((i * 3 % 50))"; done; echo '31,abc,7'; } > ../in/text.csv
+    expect_error 'holds the text "abc"' segment ../in/text.csv --features age,income
+    expect_error 'no column "Incme"' segment "$data/mall_customers/Mall_Customers.csv" --features Incme
+    expect_error 'cannot open' segment no-such-file.csv
+    expect_error '--k must be a number' segment "$data/mall_customers/Mall_Customers.csv" --k many
+    expect_error 'k = 500 is larger than the number of rows (200)' segment "$data/mall_customers/Mall_Customers.csv" --k 500
+    # A report into a folder that does not exist: nothing at all is written, not even the labels.
+    if "$segkit" segment "$data/mall_customers/Mall_Customers.csv" --k 3 --out labels.csv --report missing/r.html \
+      > /dev/null 2>&1; then fail "wrote into a missing folder"; fi
+    [ ! -e labels.csv ] || fail "labels.csv written although the report could not be"
+    ;;
+  *) fail "unknown scenario" ;;
+esac
+echo "ok ($scenario)"
