@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Renders a segkit report in headless Chromium and checks that every chart is
+# laid out and its marks are drawn (non-empty bounding boxes), not just present
+# in the markup.   check_report.sh SEGKIT DATA_DIR
+set -euo pipefail
+segkit=$1 data=$2
+browser=$(command -v chromium || command -v chromium-browser || true)
+if [ -z "$browser" ]; then
+  echo "chromium is not installed (apt-get install chromium): skipped"
+  exit 77
+fi
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+"$segkit" segment "$data/mall_customers/Mall_Customers.csv" --features 'Age,Annual Income (k$),Spending Score (1-100)' \
+  --k auto --report "$work/report.html" > /dev/null 2>&1
+
+# The probe: after layout, one line per chart with its size, its marks and how many of them have a box.
+# It is put on one line by sed below, so it holds no // comments and no backslashes.
+probe='<script>
+window.addEventListener("load", () => {
+  const lines = [];
+  for (const svg of document.querySelectorAll("svg.chart")) {
+    const marks = [...svg.querySelectorAll("circle, path, rect.plot")];
+    const drawn = marks.filter(m => { const b = m.getBBox(); return b.width > 0 || b.height > 0; }).length;
+    const r = svg.getBoundingClientRect();
+    lines.push(svg.getAttribute("class") + " size=" + Math.round(r.width) + "x" + Math.round(r.height) +
+               " marks=" + marks.length + " drawn=" + drawn);
+  }
+  const pre = document.createElement("pre");
+  pre.id = "segkit-probe";
+  pre.textContent = lines.join(String.fromCharCode(10));
+  document.body.appendChild(pre);
+});
+</script>'
+sed "s#</body>#${probe//$'\n'/ }</body>#" "$work/report.html" > "$work/probe.html"
+timeout 120 "$browser" --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+  --disable-background-networking --disable-component-update --disable-sync --user-data-dir="$work/profile" \
+  --virtual-time-budget=10000 --dump-dom "file://$work/probe.html" > "$work/dom.html" 2> "$work/chromium.log" || true
+result=$(sed -n '/<pre id="segkit-probe">/,/<\/pre>/p' "$work/dom.html" | sed 's/<[^>]*>//g')
+if [ -z "$result" ]; then
+  cat "$work/chromium.log" >&2
+  echo "FAIL: the report did not render (no probe output)" >&2
+  exit 1
+fi
+echo "$result"
+status=0
+check() {  # check CLASS MIN_MARKS: the chart is laid out and all of at least MIN_MARKS marks are drawn
+  local line
+  line=$(echo "$result" | grep -E "^chart $1 " | head -n 1)
+  [ -n "$line" ] || { echo "FAIL: no chart $1" >&2; status=1; return; }
+  local size marks drawn
+  size=$(echo "$line" | sed -E 's/.* size=([0-9]+)x([0-9]+).*/\1 \2/')
+  marks=$(echo "$line" | sed -E 's/.* marks=([0-9]+).*/\1/')
+  drawn=$(echo "$line" | sed -E 's/.* drawn=([0-9]+).*/\1/')
+  set -- "$1" "$2" $size
+  if [ "$3" -lt 100 ] || [ "$4" -lt 100 ] || [ "$marks" -lt "$2" ] || [ "$drawn" -ne "$marks" ]; then
+    echo "FAIL: chart $1: $line (want at least $2 marks, all drawn, 100x100 px or more)" >&2
+    status=1
+  fi
+}
+check elbow 9              # one point per K = 2..10
+check score-silhouette 9
+check score-davies-bouldin 9
+check score-calinski-harabasz 9
+check pca-scatter 200      # one point per customer
+check silhouette-plot 2    # one bar path per segment
+check pair 200             # each pair panel has a point per customer
+exit $status
