@@ -39,8 +39,8 @@ enum class OutlierPolicy {
 };
 
 struct PrepareOptions {
-  std::vector<std::string> columns;  ///< header names or 1-based numbers; empty = every usable column
-  std::vector<std::string> exclude;  ///< never used as features (an id column, a target)
+  std::vector<std::string> columns{};  ///< header names or 1-based numbers; empty = every usable column
+  std::vector<std::string> exclude{};  ///< never used as features (an id column, a target)
   MissingPolicy missing = MissingPolicy::impute;
   OutlierPolicy outliers = OutlierPolicy::clip;
   /// Tukey's fences at Q1 - f IQR and Q3 + f IQR. The default 3 ("far out") leaves
@@ -51,7 +51,7 @@ struct PrepareOptions {
   std::size_t max_levels = 20;   ///< a text column with more levels is an identifier or free text
   bool derive_age = true;        ///< a birth-year column becomes age at the reference date
   bool derive_tenure = true;     ///< a date column becomes days until the reference date
-  std::optional<std::int64_t> reference_date;  ///< days since 1970-01-01; default: the latest date in the table
+  std::optional<std::int64_t> reference_date{};  ///< days since 1970-01-01; default: the latest date in the table
 };
 
 /// One thing a step did, for the report: "Income: 24 missing values imputed with the median 51381.5".
