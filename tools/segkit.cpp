@@ -305,6 +305,17 @@ std::string profile_table(const segkit::Profiles& profiles, std::vector<std::str
   };
   line(term_header);
   for (const auto& row : term_rows) line(row);
+
+  // The report's table has it all: medians beside the means, and each category's share.
+  for (const std::string& f : profiles.features) header.push_back(f + " (median)");
+  for (std::size_t g = 0; g < profiles.categorical.size(); ++g)
+    for (const auto& share : profiles.categories[g]) header.push_back(profiles.categorical[g] + " = " + share.category);
+  for (std::size_t c = 0; c < profiles.segments.size(); ++c) {
+    const auto& s = profiles.segments[c];
+    for (const double m : s.median) rows[c].push_back(number_text(m, 5));
+    for (const auto& column : s.categories)
+      for (const auto& share : column) rows[c].push_back(number_text(100 * share.share, 3) + "%");
+  }
   return out;
 }
 
