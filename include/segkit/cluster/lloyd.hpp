@@ -84,6 +84,38 @@ double labelled_inertia(const D& distance, const xt::xtensor<T, 2>& X, const xt:
   });
 }
 
+/// A distance whose centre is the plain mean (it says so with `center_is_mean`):
+/// Lloyd then sums each cluster in one parallel pass instead of gathering members.
+template <class D>
+concept CentreIsMean = requires { requires D::center_is_mean; };
+
+/// Each cluster's mean, from per-chunk partial sums (in double) added in chunk
+/// order: one pass over X, on every thread, with a result independent of the
+/// thread count. Chunks are large so that the partial sums (chunks x k x d) stay small.
+template <class T>
+void update_means(const xt::xtensor<T, 2>& X, const std::vector<std::size_t>& labels,
+                  const std::vector<std::size_t>& counts, xt::xtensor<T, 2>& centers, std::size_t threads) {
+  constexpr std::size_t chunk = 8192;
+  const std::size_t n = X.shape(0), d = X.shape(1), k = counts.size();
+  const std::size_t n_chunks = chunk_count(n, chunk);
+  std::vector<double> partial(n_chunks * k * d, 0.0);
+  parallel_for(n_chunks, n * d < (std::size_t{1} << 18) ? 1 : threads, [&](std::size_t c) {
+    double* sums = partial.data() + c * k * d;
+    const std::size_t end = std::min(n, (c + 1) * chunk);
+    for (std::size_t i = c * chunk; i < end; ++i) {
+      const T* x = X.data() + i * d;
+      double* s = sums + labels[i] * d;
+      for (std::size_t j = 0; j < d; ++j) s[j] += static_cast<double>(x[j]);
+    }
+  });
+  std::vector<double> total(k * d, 0.0);
+  for (std::size_t c = 0; c < n_chunks; ++c)
+    for (std::size_t e = 0; e < k * d; ++e) total[e] += partial[c * k * d + e];
+  for (std::size_t cl = 0; cl < k; ++cl)
+    for (std::size_t j = 0; j < d; ++j)
+      centers(cl, j) = static_cast<T>(total[cl * d + j] / static_cast<double>(counts[cl]));
+}
+
 }  // namespace detail
 
 struct Lloyd {
@@ -125,15 +157,19 @@ struct Lloyd {
       std::copy_n(labels, n, update_labels.begin());
       const bool relocated = relocate_empty(update_labels, nearest, counts, k);
 
-      // Members of each cluster in row order (a counting sort), then each centre.
-      offsets[0] = 0;
-      for (std::size_t c = 0; c < k; ++c) offsets[c + 1] = offsets[c] + counts[c];
-      std::vector<std::size_t> fill(offsets.begin(), offsets.end() - 1);
-      for (std::size_t i = 0; i < n; ++i) members[fill[update_labels[i]]++] = i;
-      detail::parallel_for(k, threads, [&](std::size_t c) {
-        distance.center(X, std::span<const std::size_t>(members.data() + offsets[c], counts[c]),
-                        std::span<T>(next_centers.data() + c * d, d));
-      });
+      if constexpr (detail::CentreIsMean<D>) {
+        detail::update_means(X, update_labels, counts, next_centers, threads);
+      } else {
+        // Members of each cluster in row order (a counting sort), then each centre.
+        offsets[0] = 0;
+        for (std::size_t c = 0; c < k; ++c) offsets[c + 1] = offsets[c] + counts[c];
+        std::vector<std::size_t> fill(offsets.begin(), offsets.end() - 1);
+        for (std::size_t i = 0; i < n; ++i) members[fill[update_labels[i]]++] = i;
+        detail::parallel_for(k, threads, [&](std::size_t c) {
+          distance.center(X, std::span<const std::size_t>(members.data() + offsets[c], counts[c]),
+                          std::span<T>(next_centers.data() + c * d, d));
+        });
+      }
 
       double shift = 0;
       for (std::size_t i = 0; i < k * d; ++i) {

@@ -15,6 +15,8 @@ struct SquaredEuclidean {
   /// which is what Elkan/Hamerly-style bounds work with.
   static constexpr bool is_metric = false;
   static constexpr bool sqrt_is_metric = true;
+  /// The centre is the plain mean, so Lloyd may sum clusters in one pass (center() says the same).
+  static constexpr bool center_is_mean = true;
 
   template <class T>
   T distance(std::span<const T> a, std::span<const T> b) const {
