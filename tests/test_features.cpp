@@ -124,6 +124,17 @@ TEST_CASE("options: chosen columns, dropping incomplete rows, flagging, log of s
   const auto lp = Preparation::fit(t, logged);
   CHECK(lp.recipes()[0].log);
   CHECK(lp.transform(t).X(0, 0) == doctest::Approx(std::log1p(50.0)));
+
+  // Logged and clipped: the fences are on the log scale, and values are clipped after the log.
+  PrepareOptions both;
+  both.columns = {"Income"};
+  both.log_skewed = true;
+  const auto bp = Preparation::fit(t, both);
+  const auto bt = bp.transform(t);
+  CHECK(bp.recipes()[0].high < 10);  // log1p scale (666666 would be 13.4)
+  CHECK(bt.X(7, 0) == bp.recipes()[0].high);
+  CHECK(find(bt.actions, "Income", "(on the log1p scale)")->rows == 1);
+  CHECK(bt.original(7, 0) == 666666);  // profiles still see the value as entered
 }
 
 TEST_CASE("bad choices are named") {

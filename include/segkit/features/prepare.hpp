@@ -217,6 +217,14 @@ class Preparation {
       std::vector<double> values = numeric_values(r, c, out.rows, actions);
       originals.push_back(values);
       out.original_names.push_back(r.name);
+      if (r.log) {
+        std::size_t negative = 0;
+        for (double& v : values) {
+          if (v < 0) v = 0, ++negative;
+          v = std::log1p(v);
+        }
+        if (negative) actions.push_back({r.name, "negative values set to 0 before log1p", negative});
+      }
       std::size_t beyond = 0;
       for (double& v : values)
         if (v < r.low || v > r.high) {
@@ -231,15 +239,8 @@ class Preparation {
         what += ", ";
         what += detail::number(r.high);
         what += clip ? "]" : "] flagged, kept";
+        if (r.log) what += " (on the log1p scale)";
         actions.push_back({r.name, what, beyond});
-      }
-      if (r.log) {
-        std::size_t negative = 0;
-        for (double& v : values) {
-          if (v < 0) v = 0, ++negative;
-          v = std::log1p(v);
-        }
-        if (negative) actions.push_back({r.name, "negative values set to 0 before log1p", negative});
       }
       features.push_back(std::move(values));
     }
@@ -358,15 +359,17 @@ class Preparation {
       return;
     }
     r.fill = segkit::detail::percentile_sorted(values, 50);
+    if (options_.log_skewed && values.front() >= 0 && skewness(values) > 1) {
+      r.log = true;
+      fit_actions_.push_back({r.name, "log1p-transformed (skewness " + detail::number(skewness(values)) + ")", 0});
+      // The fences of a logged column are on the log scale, where its long tail is no longer "outlying".
+      for (double& v : values) v = std::log1p(v);
+    }
     if (options_.outliers != OutlierPolicy::keep) {
       const double q1 = segkit::detail::percentile_sorted(values, 25);
       const double q3 = segkit::detail::percentile_sorted(values, 75);
       const double iqr = q3 - q1;
       if (iqr > 0) r.low = q1 - options_.iqr_factor * iqr, r.high = q3 + options_.iqr_factor * iqr;
-    }
-    if (options_.log_skewed && values.front() >= 0 && skewness(values) > 1) {
-      r.log = true;
-      fit_actions_.push_back({r.name, "log1p-transformed (skewness " + detail::number(skewness(values)) + ")", 0});
     }
     add(std::move(r));
   }
