@@ -146,18 +146,13 @@ std::string csv_field(const std::string& text) {
   return out + "\"";
 }
 
-std::string number_text(double v, int digits = 6) {
-  char buffer[64];
-  std::snprintf(buffer, sizeof buffer, "%.*g", digits, v);
-  return buffer;
-}
 
 /// Text of one cell, whatever the column's kind, for ids in output files.
 std::string cell_text(const segkit::data::Column& column, std::size_t row) {
   if (column.missing(row)) return "";
   if (column.is_categorical()) return column.texts()[row];
   if (column.is_date()) return segkit::format_date(column.days()[row]);
-  return number_text(column.numbers()[row], 15);
+  return segkit::format_number(column.numbers()[row], 15);
 }
 
 /// "Annual Income (k$)" reads "annual income" inside a segment's name.
@@ -262,8 +257,8 @@ std::string profile_table(const segkit::Profiles& profiles, std::vector<std::str
   for (std::size_t c = 0; c < profiles.segments.size(); ++c) {
     const auto& s = profiles.segments[c];
     std::vector<std::string> row = {std::to_string(c), s.name, std::to_string(s.size),
-                                    number_text(100 * s.share, 3) + "%"};
-    for (const double m : s.mean) row.push_back(number_text(m, 5));
+                                    segkit::format_number(100 * s.share, 3) + "%"};
+    for (const double m : s.mean) row.push_back(segkit::format_number(m, 5));
     rows.push_back(row);
   }
   // The terminal shows every mean only for a few features; otherwise what sets each segment apart.
@@ -281,9 +276,9 @@ std::string profile_table(const segkit::Profiles& profiles, std::vector<std::str
         if (!apart.empty()) apart += ", ";
         apart += profiles.features[j];
         apart += ' ';
-        apart += number_text(s.mean[j], 4);
+        apart += segkit::format_number(s.mean[j], 4);
         apart += " (";
-        apart += number_text(profiles.mean[j], 4);
+        apart += segkit::format_number(profiles.mean[j], 4);
         apart += ')';
       }
       term_rows[c].push_back(apart);
@@ -312,9 +307,9 @@ std::string profile_table(const segkit::Profiles& profiles, std::vector<std::str
     for (const auto& share : profiles.categories[g]) header.push_back(profiles.categorical[g] + " = " + share.category);
   for (std::size_t c = 0; c < profiles.segments.size(); ++c) {
     const auto& s = profiles.segments[c];
-    for (const double m : s.median) rows[c].push_back(number_text(m, 5));
+    for (const double m : s.median) rows[c].push_back(segkit::format_number(m, 5));
     for (const auto& column : s.categories)
-      for (const auto& share : column) rows[c].push_back(number_text(100 * share.share, 3) + "%");
+      for (const auto& share : column) rows[c].push_back(segkit::format_number(100 * share.share, 3) + "%");
   }
   return out;
 }
@@ -328,8 +323,8 @@ void customer_charts(segkit::report::ReportData& data, const Fit& fit, const xt:
     segkit::PCA pca(2);
     const auto projected = pca.fit_transform(fit.scaled);
     for (std::size_t i = 0; i < n; ++i) data.pca_x.push_back(projected(i, 0)), data.pca_y.push_back(projected(i, 1));
-    data.pca_x_label = "PC 1 (" + number_text(100 * pca.explained_variance_ratio()(0), 3) + "% of variance)";
-    data.pca_y_label = "PC 2 (" + number_text(100 * pca.explained_variance_ratio()(1), 3) + "% of variance)";
+    data.pca_x_label = "PC 1 (" + segkit::format_number(100 * pca.explained_variance_ratio()(0), 3) + "% of variance)";
+    data.pca_y_label = "PC 2 (" + segkit::format_number(100 * pca.explained_variance_ratio()(1), 3) + "% of variance)";
   }
   std::size_t distinct = 0;
   for (const std::size_t l : fit.labels) distinct = std::max(distinct, l + 1);
@@ -490,7 +485,7 @@ std::vector<std::int64_t> day_numbers(const segkit::data::Column& column) {
     const double v = column.numbers()[i];
     const auto ymd = static_cast<long long>(v);
     if (v != static_cast<double>(ymd) || ymd < 10000101 || ymd > 99991231)
-      throw segkit::error("column \"" + column.name() + "\", row " + std::to_string(i + 1) + ": " + number_text(v, 15) +
+      throw segkit::error("column \"" + column.name() + "\", row " + std::to_string(i + 1) + ": " + segkit::format_number(v, 15) +
                           " is not a date (expected yyyymmdd)");
     days[i] = segkit::days_from_civil(static_cast<int>(ymd / 10000), static_cast<unsigned>(ymd / 100 % 100),
                                             static_cast<unsigned>(ymd % 100));
@@ -585,7 +580,7 @@ int run_rfm(const RfmArgs& args) {
     std::string csv = "customer,recency,frequency,monetary,r_score,f_score,m_score,rfm_segment,segment\n";
     for (std::size_t i = 0; i < rfm.size(); ++i)
       csv += csv_field(rfm.customers[i]) + "," + std::to_string(rfm.recency[i]) + "," + std::to_string(rfm.frequency[i]) +
-             "," + number_text(rfm.monetary[i], 12) + "," + std::to_string(scores.r[i]) + "," +
+             "," + segkit::format_number(rfm.monetary[i], 12) + "," + std::to_string(scores.r[i]) + "," +
              std::to_string(scores.f[i]) + "," + std::to_string(scores.m[i]) + "," + csv_field(named_text[i]) + "," +
              std::to_string(fit.labels[i]) + "\n";
     outputs.add(args.cluster.out, std::move(csv));

@@ -22,6 +22,7 @@
 #include <xtensor/xtensor.hpp>
 
 #include "segkit/core/error.hpp"
+#include "segkit/core/format.hpp"
 #include "segkit/data/table.hpp"
 #include "segkit/scaler/robust.hpp"
 
@@ -122,11 +123,6 @@ inline double median_of(std::vector<double> values) {
   return segkit::detail::percentile_sorted(values, 50);
 }
 
-inline std::string number(double v) {
-  char buffer[48];
-  std::snprintf(buffer, sizeof buffer, "%.6g", v);
-  return buffer;
-}
 
 }  // namespace detail
 
@@ -235,9 +231,9 @@ class Preparation {
         // Appended piece by piece: GCC 12 warns falsely (-Wrestrict, PR 105329) on "literal" + std::string.
         const bool clip = options_.outliers == OutlierPolicy::clip;
         std::string what = clip ? "outliers clipped to the IQR fences [" : "outliers beyond the IQR fences [";
-        what += detail::number(r.low);
+        what += format_number(r.low);
         what += ", ";
-        what += detail::number(r.high);
+        what += format_number(r.high);
         what += clip ? "]" : "] flagged, kept";
         if (r.log) what += " (on the log1p scale)";
         actions.push_back({r.name, what, beyond});
@@ -361,7 +357,7 @@ class Preparation {
     r.fill = segkit::detail::percentile_sorted(values, 50);
     if (options_.log_skewed && values.front() >= 0 && skewness(values) > 1) {
       r.log = true;
-      fit_actions_.push_back({r.name, "log1p-transformed (skewness " + detail::number(skewness(values)) + ")", 0});
+      fit_actions_.push_back({r.name, "log1p-transformed (skewness " + format_number(skewness(values)) + ")", 0});
       // The fences of a logged column are on the log scale, where its long tail is no longer "outlying".
       for (double& v : values) v = std::log1p(v);
     }
@@ -404,7 +400,7 @@ class Preparation {
         case Recipe::Kind::one_hot: break;
       }
     }
-    if (imputed) actions.push_back({r.name, "missing values imputed with the median " + detail::number(r.fill), imputed});
+    if (imputed) actions.push_back({r.name, "missing values imputed with the median " + format_number(r.fill), imputed});
     return out;
   }
 

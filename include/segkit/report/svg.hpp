@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "segkit/core/format.hpp"
+
 namespace segkit::report {
 
 /// Text made safe for HTML/SVG element content and attribute values.
@@ -29,13 +31,8 @@ inline std::string escape(const std::string& text) {
   return out;
 }
 
-/// A number with up to `digits` significant digits, without exponent noise for the usual ranges.
-inline std::string format_number(double value, int digits = 4) {
-  if (!std::isfinite(value)) return std::isnan(value) ? "NaN" : (value > 0 ? "inf" : "-inf");
-  char buffer[64];
-  std::snprintf(buffer, sizeof buffer, "%.*g", digits, value);
-  return buffer;
-}
+/// Charts label with four significant digits unless told otherwise.
+inline std::string format_number(double value, int digits = 4) { return segkit::format_number(value, digits); }
 
 /// Colour of segment `label`: a qualitative palette (Tableau 10) that stays
 /// distinguishable for the usual handful of segments, cycling after ten.
