@@ -471,26 +471,11 @@ int run_predict(const PredictArgs& args) {
 
 // -------------------------------------------------------------------- rfm --
 
-/// A date column as day numbers: a parsed date column, or yyyymmdd numbers (CDNOW).
+/// The days of a date column (read as a forced date column, so yyyymmdd numbers count too).
 std::vector<std::int64_t> day_numbers(const segkit::data::Column& column) {
-  std::vector<std::int64_t> days(column.size());
-  for (std::size_t i = 0; i < column.size(); ++i) {
-    if (column.missing(i)) throw segkit::error("column \"" + column.name() + "\": no date in row " + std::to_string(i + 1));
-    if (column.is_date()) {
-      days[i] = column.days()[i];
-      continue;
-    }
-    if (!column.is_numeric())
-      throw segkit::error("column \"" + column.name() + "\" does not hold dates (row " + std::to_string(i + 1) + ")");
-    const double v = column.numbers()[i];
-    const auto ymd = static_cast<long long>(v);
-    if (v != static_cast<double>(ymd) || ymd < 10000101 || ymd > 99991231)
-      throw segkit::error("column \"" + column.name() + "\", row " + std::to_string(i + 1) + ": " + segkit::format_number(v, 15) +
-                          " is not a date (expected yyyymmdd)");
-    days[i] = segkit::days_from_civil(static_cast<int>(ymd / 10000), static_cast<unsigned>(ymd / 100 % 100),
-                                            static_cast<unsigned>(ymd % 100));
-  }
-  return days;
+  for (std::size_t i = 0; i < column.size(); ++i)
+    if (column.missing(i)) throw segkit::error("column \"" + column.name() + "\": no date in data row " + std::to_string(i + 1));
+  return column.days();
 }
 
 std::vector<double> numbers_of(const segkit::data::Column& column) {
@@ -508,8 +493,10 @@ std::vector<std::string> texts_of(const segkit::data::Column& column) {
 
 int run_rfm(const RfmArgs& args) {
   segkit::data::CsvOptions options = csv_options(args.read);
-  // Customer and invoice ids are names, not quantities: "00012" must stay "00012".
+  // Customer and invoice ids are names, not quantities: "00012" must stay "00012". The
+  // date column is read as dates whatever its form (CDNOW's are yyyymmdd numbers).
   options.categorical.push_back(args.customer);
+  options.date.push_back(args.date);
   if (!args.invoice.empty()) options.categorical.push_back(args.invoice);
   const segkit::data::Table table = read_table(args.read, options);
 
@@ -529,12 +516,9 @@ int run_rfm(const RfmArgs& args) {
 
   segkit::rfm::RfmOptions rfm_options;
   if (!args.as_of.empty()) {
-    const auto parsed = segkit::data::parse_csv("as_of\n" + args.as_of + "\n", segkit::data::CsvOptions{});
-    const auto& column = parsed.column("as_of");
-    if (column.is_date())
-      rfm_options.as_of = column.days()[0];
-    else
-      rfm_options.as_of = day_numbers(column)[0];
+    segkit::data::CsvOptions as_of_options;
+    as_of_options.date = {"as_of"};
+    rfm_options.as_of = segkit::data::parse_csv("as_of\n" + args.as_of + "\n", as_of_options, "--as-of").column("as_of").days()[0];
   }
   const segkit::rfm::Rfm rfm = args.invoice.empty()
                                    ? segkit::rfm::compute_rfm(customers, dates, amounts, rfm_options)
