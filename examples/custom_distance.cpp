@@ -8,9 +8,8 @@
 #include <string>
 #include <vector>
 
+#include <segkit/data/csv.hpp>  // target segkit::io
 #include <segkit/segkit.hpp>
-
-#include "csv_columns.hpp"
 
 /// sum_j w_j (a_j - b_j)^2. Its centre is still the plain mean: the weights
 /// scale each coordinate's term but do not move the minimiser of the summed
@@ -37,7 +36,7 @@ int main(int argc, char** argv) {
   const std::string path = argc > 1 ? argv[1] : SEGKIT_DATA_DIR "/mall_customers/Mall_Customers.csv";
   try {
     const xt::xtensor<double, 2> customers =
-        example::read_columns(path, {"Age", "Annual Income (k$)", "Spending Score (1-100)"});
+        segkit::data::read_csv(path).matrix({"Age", "Annual Income (k$)", "Spending Score (1-100)"});
 
     // The marketing team cares about spending most, income next, age little.
     const WeightedSquaredEuclidean business{{0.2, 1.0, 3.0}};

@@ -6,15 +6,14 @@
 #include <cstdio>
 #include <string>
 
+#include <segkit/data/csv.hpp>  // target segkit::io
 #include <segkit/segkit.hpp>
-
-#include "csv_columns.hpp"
 
 int main(int argc, char** argv) {
   const std::string path = argc > 1 ? argv[1] : SEGKIT_DATA_DIR "/mall_customers/Mall_Customers.csv";
   try {
     const xt::xtensor<double, 2> customers =
-        example::read_columns(path, {"Annual Income (k$)", "Spending Score (1-100)"});
+        segkit::data::read_csv(path).matrix({"Annual Income (k$)", "Spending Score (1-100)"});
 
     // Standardise, k-means++ with 10 starts, Lloyd, silhouette: the defaults.
     segkit::Pipeline<> pipeline(segkit::Options{.k = 5, .n_init = 10, .seed = 42});
