@@ -87,6 +87,21 @@ void check_column(const std::vector<V>& got, const xt::xtensor<double, 2>& want,
   CHECK(wrong == 0);
 }
 
+/// The parts of a cut's reference that follow from its RFM: scores, named segments,
+/// and the frequency when every row counts.
+void check_scores_and_rows(const segkit::rfm::Rfm& rfm, const Log& log, const Fixture& f) {
+  const segkit::rfm::RfmScores s = segkit::rfm::score_rfm(rfm);
+  check_column(s.r, f["r_score"], "R score");
+  check_column(s.f, f["f_score"], "F score");
+  check_column(s.m, f["m_score"], "M score");
+  std::vector<int> segments;
+  for (const Segment seg : segkit::rfm::rf_segments(s)) segments.push_back(static_cast<int>(seg));
+  check_column(segments, f["segment"], "segment");
+  const segkit::rfm::Rfm by_rows = segkit::rfm::compute_rfm(
+      log.customer, log.date, log.amount, segkit::rfm::RfmOptions{.frequency = segkit::rfm::FrequencyCount::rows});
+  check_column(by_rows.frequency, f["frequency_rows"], "frequency (rows)");
+}
+
 }  // namespace
 
 TEST_CASE("days_from_civil counts days from 1970-01-01 and rejects impossible dates") {
@@ -216,16 +231,7 @@ TEST_CASE("RFM of the first 199 rows of Retail_Data_Transactions.csv equals the 
   check_column(rfm.recency, f["recency"], "recency");
   check_column(rfm.frequency, f["frequency_days"], "frequency (days)");
   check_column(rfm.monetary, f["monetary"], "monetary");
-  const segkit::rfm::RfmScores s = segkit::rfm::score_rfm(rfm);
-  check_column(s.r, f["r_score"], "R score");
-  check_column(s.f, f["f_score"], "F score");
-  check_column(s.m, f["m_score"], "M score");
-  std::vector<int> segments;
-  for (const Segment seg : segkit::rfm::rf_segments(s)) segments.push_back(static_cast<int>(seg));
-  check_column(segments, f["segment"], "segment");
-  const segkit::rfm::Rfm by_rows = segkit::rfm::compute_rfm(
-      log.customer, log.date, log.amount, segkit::rfm::RfmOptions{.frequency = segkit::rfm::FrequencyCount::rows});
-  check_column(by_rows.frequency, f["frequency_rows"], "frequency (rows)");
+  check_scores_and_rows(rfm, log, f);
   CHECK(rfm.report.missing_customer == 0);
   CHECK(rfm.report.returns == 0);
 }
@@ -245,16 +251,7 @@ TEST_CASE("RFM of the first 200 rows of CDNOW_master.txt equals the reference") 
   std::vector<double> monetary(f["monetary"].begin(), f["monetary"].end());
   segkit::test::check_close(rfm.monetary, monetary, 1e-12, 1.0);
   CHECK(rfm.report.zero_amount_rows == 0);
-  const segkit::rfm::RfmScores s = segkit::rfm::score_rfm(rfm);
-  check_column(s.r, f["r_score"], "R score");
-  check_column(s.f, f["f_score"], "F score");
-  check_column(s.m, f["m_score"], "M score");
-  std::vector<int> segments;
-  for (const Segment seg : segkit::rfm::rf_segments(s)) segments.push_back(static_cast<int>(seg));
-  check_column(segments, f["segment"], "segment");
-  const segkit::rfm::Rfm by_rows = segkit::rfm::compute_rfm(
-      log.customer, log.date, log.amount, segkit::rfm::RfmOptions{.frequency = segkit::rfm::FrequencyCount::rows});
-  check_column(by_rows.frequency, f["frequency_rows"], "frequency (rows)");
+  check_scores_and_rows(rfm, log, f);
 
   const xt::xtensor<double, 2> X = segkit::rfm::log_rfm_matrix(rfm);
   REQUIRE(X.shape(0) == rfm.size());
@@ -316,21 +313,16 @@ TEST_CASE("bad transaction logs throw segkit::error naming the problem") {
         }).find("needs invoice ids") != std::string::npos);
 }
 
-// The full files are not in the repository; with SEGKIT_SHARED_DATA pointing at the
-// shared data folder this checks them against the committed summary numbers.
-TEST_CASE("full transaction logs match the reference summary (only with SEGKIT_SHARED_DATA)") {
-  const char* root = std::getenv("SEGKIT_SHARED_DATA");
-  if (!root) {
-    MESSAGE("SEGKIT_SHARED_DATA is not set: the full-file check is skipped");
-    return;
-  }
+// The full logs, bundled in data/, against the summary numbers of tests/fixtures/make_rfm_fixtures.py.
+TEST_CASE("full transaction logs match the reference summary") {
+  const std::string root = std::string(SEGKIT_FIXTURE_DIR) + "/../../data";
   struct Case {
     std::string fixture;
     Log log;
   };
   const Case cases[] = {
-      {"rfm_retail_full", read_retail(std::string(root) + "/retail_data_transactions/Retail_Data_Transactions.csv")},
-      {"rfm_cdnow_full", read_cdnow(std::string(root) + "/cdnow/CDNOW_master.txt")}};
+      {"rfm_retail_full", read_retail(root + "/retail_data_transactions/Retail_Data_Transactions.csv")},
+      {"rfm_cdnow_full", read_cdnow(root + "/cdnow/CDNOW_master.txt")}};
   for (const Case& c : cases) {
     CAPTURE(c.fixture);
     const Fixture f(c.fixture);
