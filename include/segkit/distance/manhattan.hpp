@@ -9,6 +9,8 @@
 
 #include <xtensor/xtensor.hpp>
 
+#include "segkit/core/median.hpp"
+
 namespace segkit {
 
 struct Manhattan {
@@ -29,14 +31,7 @@ struct Manhattan {
     std::vector<T> column(m);
     for (std::size_t j = 0; j < d; ++j) {
       for (std::size_t r = 0; r < m; ++r) column[r] = X(members[r], j);
-      const std::size_t mid = m / 2;
-      std::nth_element(column.begin(), column.begin() + mid, column.end());
-      T median = column[mid];
-      if (m % 2 == 0) {
-        const T lower = *std::max_element(column.begin(), column.begin() + mid);
-        median = lower + (median - lower) / T(2);
-      }
-      out[j] = median;
+      out[j] = detail::median_in_place(column);
     }
   }
 };

@@ -118,11 +118,6 @@ inline std::vector<double> present(const std::vector<double>& values) {
   return out;
 }
 
-inline double median_of(std::vector<double> values) {
-  std::sort(values.begin(), values.end());
-  return segkit::detail::percentile_sorted(values, 50);
-}
-
 
 }  // namespace detail
 

@@ -16,6 +16,7 @@
 
 #include "segkit/core/error.hpp"
 #include "segkit/core/matrix.hpp"
+#include "segkit/core/median.hpp"
 #include "segkit/evaluate/labels.hpp"
 
 namespace segkit {
@@ -78,15 +79,6 @@ inline std::string level_word(double z, const ProfileOptions& options = {}) {
 }
 
 namespace detail {
-
-inline double median_of(std::vector<double>& v) {
-  const std::size_t n = v.size(), mid = n / 2;
-  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(mid), v.end());
-  const double upper = v[mid];
-  if (n % 2 == 1) return upper;
-  const double lower = *std::max_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(mid));
-  return lower + (upper - lower) / 2;
-}
 
 inline std::string profile_name(const SegmentProfile& s, const std::vector<std::string>& display, std::size_t count,
                                 const ProfileOptions& options) {
@@ -216,7 +208,7 @@ Profiles profile_segments(const xt::xexpression<E>& X, const std::vector<std::st
     double ss = 0;
     for (const double x : column[j]) ss += (x - out.mean[j]) * (x - out.mean[j]);
     out.stddev[j] = std::sqrt(ss / static_cast<double>(n));
-    out.median[j] = detail::median_of(column[j]);
+    out.median[j] = detail::median_in_place(column[j]);
   }
 
   std::vector<std::vector<std::string>> categories;
@@ -236,7 +228,7 @@ Profiles profile_segments(const xt::xexpression<E>& X, const std::vector<std::st
     s.mean.resize(d), s.median.resize(d), s.z.resize(d);
     for (std::size_t j = 0; j < d; ++j) {
       s.mean[j] = mean_of(in_segment[c][j]);
-      s.median[j] = detail::median_of(in_segment[c][j]);
+      s.median[j] = detail::median_in_place(in_segment[c][j]);
       // A constant feature cannot set any segment apart; 0, never NaN (as the scalers do).
       s.z[j] = out.stddev[j] > 0 ? (s.mean[j] - out.mean[j]) / out.stddev[j] : 0.0;
     }
