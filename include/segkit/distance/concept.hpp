@@ -5,12 +5,14 @@
 // minimises a cluster's summed distance (mean for squared Euclidean, median
 // for Manhattan, ...): the two belong together, since k-means with a
 // distance and someone else's centre optimises no coherent objective.
-// It may also give a batch kernel `pairwise`; without one, the per-pair
-// distance is used.
+// It may also give batch kernels `pairwise` (rows against centres) and
+// `nearest` (each row's nearest centre); without them, the per-pair distance
+// is used.
 
 #include <concepts>
 #include <cstddef>
 #include <span>
+#include <vector>
 
 #include <xtensor/xtensor.hpp>
 
@@ -47,6 +49,32 @@ void pairwise(const D& dist, const xt::xtensor<T, 2>& X, std::size_t begin, std:
       const std::span<const T> x(X.data() + i * d, d);
       for (std::size_t c = 0; c < k; ++c)
         *out++ = static_cast<T>(dist.distance(x, std::span<const T>(C.data() + c * d, d)));
+    }
+  }
+}
+
+template <class D, class T>
+concept HasNearest = requires(const D& dist, const xt::xtensor<T, 2>& X, const xt::xtensor<T, 2>& C,
+                              std::size_t i, std::size_t* labels, T* best) { dist.nearest(X, i, i, C, labels, best); };
+
+/// For rows [begin, end): labels[i - begin] = the first c minimising distance(X[i], C[c]),
+/// best[i - begin] that distance. `scratch` holds (end - begin) x k values.
+template <class D, class T>
+void nearest(const D& dist, const xt::xtensor<T, 2>& X, std::size_t begin, std::size_t end,
+             const xt::xtensor<T, 2>& C, std::size_t* labels, T* best, std::vector<T>& scratch) {
+  if constexpr (HasNearest<D, T>) {
+    dist.nearest(X, begin, end, C, labels, best);
+  } else {
+    const std::size_t k = C.shape(0);
+    scratch.resize((end - begin) * k);
+    pairwise(dist, X, begin, end, C, scratch.data());
+    for (std::size_t i = 0; i < end - begin; ++i) {
+      const T* row = scratch.data() + i * k;
+      std::size_t pick = 0;
+      for (std::size_t c = 1; c < k; ++c)
+        if (row[c] < row[pick]) pick = c;
+      labels[i] = pick;
+      best[i] = row[pick];
     }
   }
 }

@@ -1,12 +1,17 @@
 #pragma once
 // SquaredEuclidean: the k-means distance; its centre is the mean.
 
+#include <algorithm>
 #include <cstddef>
+#include <limits>
 #include <span>
 #include <vector>
 
 #include <xsimd/xsimd.hpp>
 #include <xtensor/xtensor.hpp>
+
+#include "segkit/core/dispatch.hpp"
+#include "segkit/core/kernels.hpp"
 
 namespace segkit {
 
@@ -41,53 +46,55 @@ struct SquaredEuclidean {
     for (std::size_t j = 0; j < d; ++j) out[j] = static_cast<T>(sum[j] / count);
   }
 
-  /// Batch kernel: vectorised across centres, so it is fast for any d, and each
-  /// distance is summed over features in order, exactly as `distance` sums it.
+  /// Batch kernel: rows [begin, end) of X against every centre, a block of rows
+  /// at a time in registers (core/kernels.hpp), with the kernels of the
+  /// architecture in use (core/dispatch.hpp). out gets (end - begin) x k distances.
   template <class T>
   void pairwise(const xt::xtensor<T, 2>& X, std::size_t begin, std::size_t end, const xt::xtensor<T, 2>& C,
                 T* out) const {
-    using batch = xsimd::batch<T>;
-    constexpr std::size_t W = batch::size;
-    const std::size_t d = X.shape(1), k = C.shape(0);
-    const std::size_t k_pad = (k + W - 1) / W * W;
-    // Centres transposed (d x k_pad); padding lanes are computed and never read.
-    std::vector<T> ct(d * k_pad, T(0));
+    const std::size_t d = X.shape(1), k = C.shape(0), k_pad = kernels::padded<T>(k);
+    const aligned<T> ct = transposed(C);
+    const auto& kernel = simd::active<T>();
+    aligned<T> dist(block * k_pad);
+    for (std::size_t b = begin; b < end; b += block) {
+      const std::size_t m = std::min(block, end - b);
+      kernel.squared_distances(X.data() + b * d, m, d, ct.data(), k_pad, dist.data());
+      for (std::size_t i = 0; i < m; ++i)
+        for (std::size_t c = 0; c < k; ++c) *out++ = dist[i * k_pad + c];
+    }
+  }
+
+  /// Nearest-centre kernel: for rows [begin, end) of X, labels[i - begin] the
+  /// nearest centre (the first on ties) and best[i - begin] its distance,
+  /// without writing out the distances.
+  template <class T>
+  void nearest(const xt::xtensor<T, 2>& X, std::size_t begin, std::size_t end, const xt::xtensor<T, 2>& C,
+               std::size_t* labels, T* best) const {
+    const std::size_t d = X.shape(1), k_pad = kernels::padded<T>(C.shape(0));
+    const aligned<T> ct = transposed(C);
+    const auto& kernel = simd::active<T>();
+    aligned<T> dist(block * k_pad);
+    for (std::size_t b = begin; b < end; b += block) {
+      const std::size_t m = std::min(block, end - b);
+      kernel.nearest_centres(X.data() + b * d, m, d, ct.data(), k_pad, dist.data(), labels + (b - begin),
+                             best + (b - begin));
+    }
+  }
+
+ private:
+  template <class T>
+  using aligned = std::vector<T, xsimd::aligned_allocator<T, 64>>;
+  static constexpr std::size_t block = 64;  // rows per kernel call: their distances stay in L1
+
+  /// Centres transposed (d x k_pad), padded with +infinity: a padding column's
+  /// distance is infinite, so it is never nearest, and never read by pairwise.
+  template <class T>
+  static aligned<T> transposed(const xt::xtensor<T, 2>& C) {
+    const std::size_t d = C.shape(1), k = C.shape(0), k_pad = kernels::padded<T>(k);
+    aligned<T> ct(d * k_pad, std::numeric_limits<T>::infinity());
     for (std::size_t c = 0; c < k; ++c)
       for (std::size_t j = 0; j < d; ++j) ct[j * k_pad + c] = C(c, j);
-    std::vector<T> row(k_pad);
-    for (std::size_t i = begin; i < end; ++i) {
-      const T* x = X.data() + i * d;
-      std::size_t c = 0;
-      for (; c + 4 * W <= k_pad; c += 4 * W) {  // four accumulators hide the add latency
-        batch a0(T(0)), a1(T(0)), a2(T(0)), a3(T(0));
-        const T* col = ct.data() + c;
-        for (std::size_t j = 0; j < d; ++j, col += k_pad) {
-          const batch xj(x[j]);
-          const batch d0 = xj - batch::load_unaligned(col);
-          const batch d1 = xj - batch::load_unaligned(col + W);
-          const batch d2 = xj - batch::load_unaligned(col + 2 * W);
-          const batch d3 = xj - batch::load_unaligned(col + 3 * W);
-          a0 += d0 * d0;
-          a1 += d1 * d1;
-          a2 += d2 * d2;
-          a3 += d3 * d3;
-        }
-        a0.store_unaligned(row.data() + c);
-        a1.store_unaligned(row.data() + c + W);
-        a2.store_unaligned(row.data() + c + 2 * W);
-        a3.store_unaligned(row.data() + c + 3 * W);
-      }
-      for (; c < k_pad; c += W) {
-        batch acc(T(0));
-        const T* col = ct.data() + c;
-        for (std::size_t j = 0; j < d; ++j, col += k_pad) {
-          const batch diff = batch(x[j]) - batch::load_unaligned(col);
-          acc += diff * diff;
-        }
-        acc.store_unaligned(row.data() + c);
-      }
-      for (std::size_t cc = 0; cc < k; ++cc) *out++ = row[cc];
-    }
+    return ct;
   }
 };
 

@@ -14,6 +14,7 @@
 #include <xtensor/xtensor.hpp>
 
 #include "segkit/core/clustering.hpp"
+#include "segkit/core/dispatch.hpp"
 #include "segkit/core/matrix.hpp"
 #include "segkit/core/parallel.hpp"
 #include "segkit/evaluate/labels.hpp"
@@ -21,61 +22,6 @@
 namespace segkit {
 
 namespace detail {
-
-/// Sum over j in [begin, end) of the Euclidean distance from x to column j of
-/// the transposed matrix xt (d x n, row stride n).
-template <class T>
-double summed_distance(const T* x, const T* xt, std::size_t stride, std::size_t d, std::size_t begin,
-                       std::size_t end) {
-  using batch = xsimd::batch<T>;
-  constexpr std::size_t W = batch::size;
-  constexpr std::size_t block = 1024;  // float lanes are flushed into double this often
-  double total = 0;
-  std::size_t j = begin;
-  while (j + W <= end) {
-    const std::size_t stop = std::min(end, j + block);
-    batch acc_sum(T(0));
-    // Four column blocks at a time: four independent chains over the features
-    // instead of one as long as d; their roots are added in the same order as below.
-    for (; j + 4 * W <= stop; j += 4 * W) {
-      batch a0(T(0)), a1(T(0)), a2(T(0)), a3(T(0));
-      const T* col = xt + j;
-      for (std::size_t f = 0; f < d; ++f, col += stride) {
-        const batch xf(x[f]);
-        const batch d0 = xf - batch::load_unaligned(col);
-        const batch d1 = xf - batch::load_unaligned(col + W);
-        const batch d2 = xf - batch::load_unaligned(col + 2 * W);
-        const batch d3 = xf - batch::load_unaligned(col + 3 * W);
-        a0 += d0 * d0;
-        a1 += d1 * d1;
-        a2 += d2 * d2;
-        a3 += d3 * d3;
-      }
-      acc_sum += xsimd::sqrt(a0);
-      acc_sum += xsimd::sqrt(a1);
-      acc_sum += xsimd::sqrt(a2);
-      acc_sum += xsimd::sqrt(a3);
-    }
-    for (; j + W <= stop; j += W) {
-      batch acc(T(0));
-      for (std::size_t f = 0; f < d; ++f) {
-        const batch diff = batch(x[f]) - batch::load_unaligned(xt + f * stride + j);
-        acc += diff * diff;
-      }
-      acc_sum += xsimd::sqrt(acc);
-    }
-    total += static_cast<double>(xsimd::hadd(acc_sum));
-  }
-  for (; j < end; ++j) {
-    T acc = 0;
-    for (std::size_t f = 0; f < d; ++f) {
-      const T diff = x[f] - xt[f * stride + j];
-      acc += diff * diff;
-    }
-    total += static_cast<double>(std::sqrt(acc));
-  }
-  return total;
-}
 
 /// Silhouette of each row.
 template <class T>
@@ -92,6 +38,7 @@ std::vector<double> silhouette_samples(const xt::xtensor<T, 2>& X, const DenseLa
   }
 
   std::vector<double> samples(n);
+  const auto& kernel = simd::active<T>();
   constexpr std::size_t chunk = 16;
   parallel_for(chunk_count(n, chunk), threads, [&](std::size_t ch) {
     std::vector<T> x(d);
@@ -105,7 +52,7 @@ std::vector<double> silhouette_samples(const xt::xtensor<T, 2>& X, const DenseLa
       }
       double a = 0, b_min = std::numeric_limits<double>::infinity();
       for (std::size_t c = 0; c < m; ++c) {
-        const double sum = summed_distance(x.data(), transposed.data(), n, d, offsets[c], offsets[c + 1]);
+        const double sum = kernel.summed_distance(x.data(), transposed.data(), n, d, offsets[c], offsets[c + 1]);
         if (c == own)
           a = sum / static_cast<double>(labels.sizes[c] - 1);
         else

@@ -1,0 +1,207 @@
+#pragma once
+// The SIMD kernels under the hot loops (Lloyd's assignment, the silhouette's
+// distance sums), each templated on the xsimd architecture.
+//
+// Why templated on the architecture: a program that wants run-time dispatch
+// compiles this header once per instruction set, in translation units of
+// their own built with that set's flags (cmake/segkitSimdDispatch.cmake), and
+// installs the best table for the CPU it runs on (core/dispatch.hpp). Every
+// function here therefore has the architecture in its signature, takes raw
+// pointers, allocates nothing and calls nothing but xsimd and other templates
+// of this file: a copy compiled with AVX-512 flags is then a different symbol
+// from the baseline one, never merged with it by the linker.
+
+#include <cmath>
+#include <cstddef>
+#include <limits>
+#include <type_traits>
+
+#include <xsimd/xsimd.hpp>
+
+namespace segkit::kernels {
+
+/// Centre columns are padded to a multiple of this many lanes, the widest batch
+/// of any architecture (64 bytes), so one transposed layout serves every table.
+template <class T>
+inline constexpr std::size_t pad_lanes = 64 / sizeof(T);
+
+template <class T>
+constexpr std::size_t padded(std::size_t k) {
+  return (k + pad_lanes<T> - 1) / pad_lanes<T> * pad_lanes<T>;
+}
+
+/// Architectures with 32 vector registers can hold a 4 x 4 block of accumulators.
+template <class Arch>
+inline constexpr bool has_32_registers = std::is_base_of_v<xsimd::avx512f, Arch>;
+
+/// R rows against KB batches of centres: R x KB independent accumulator chains
+/// (one chain per row is latency-bound at small k), each centre load reused R times.
+template <class Arch, class T, std::size_t R, std::size_t KB>
+void squared_distance_tile(const T* X, std::size_t d, const T* ct, std::size_t k_pad, T* out) {
+  using batch = xsimd::batch<T, Arch>;
+  constexpr std::size_t W = batch::size;
+  batch acc[R][KB];
+  for (std::size_t r = 0; r < R; ++r)
+    for (std::size_t b = 0; b < KB; ++b) acc[r][b] = batch(T(0));
+  const T* col = ct;
+  for (std::size_t j = 0; j < d; ++j, col += k_pad) {
+    batch c[KB];
+    for (std::size_t b = 0; b < KB; ++b) c[b] = batch::load_aligned(col + b * W);
+    for (std::size_t r = 0; r < R; ++r) {
+      const batch xj(X[r * d + j]);
+      for (std::size_t b = 0; b < KB; ++b) {
+        // Summed as (x - c)^2 feature by feature, never as |x|^2 - 2xc + |c|^2,
+        // which cancels in float on uncentred data.
+        const batch diff = xj - c[b];
+        acc[r][b] = xsimd::fma(diff, diff, acc[r][b]);
+      }
+    }
+  }
+  for (std::size_t r = 0; r < R; ++r)
+    for (std::size_t b = 0; b < KB; ++b) acc[r][b].store_aligned(out + r * k_pad + b * W);
+}
+
+template <class Arch, class T, std::size_t R>
+void squared_distance_rows(const T* X, std::size_t d, const T* ct, std::size_t k_pad, T* out) {
+  constexpr std::size_t W = xsimd::batch<T, Arch>::size;
+  constexpr std::size_t KB = has_32_registers<Arch> ? 4 : 2;
+  std::size_t c = 0;
+  for (; c + KB * W <= k_pad; c += KB * W) squared_distance_tile<Arch, T, R, KB>(X, d, ct + c, k_pad, out + c);
+  for (; c < k_pad; c += W) squared_distance_tile<Arch, T, R, 1>(X, d, ct + c, k_pad, out + c);
+}
+
+/// Squared Euclidean distances of the m rows X (m x d, row-major) to the
+/// centres given transposed in ct (d x k_pad, 64-byte aligned, k_pad =
+/// padded(k)); out (m x k_pad, 64-byte aligned) gets row i's distances at
+/// out[i * k_pad ...]. The padding lanes are computed and never meant to be read.
+template <class Arch, class T>
+void squared_distances(const T* X, std::size_t m, std::size_t d, const T* ct, std::size_t k_pad, T* out) {
+  constexpr std::size_t W = xsimd::batch<T, Arch>::size;
+  std::size_t i = 0;
+  if (k_pad == W) {
+    // One batch of centres: eight rows at a time to fill the pipeline.
+    for (; i + 8 <= m; i += 8) squared_distance_tile<Arch, T, 8, 1>(X + i * d, d, ct, k_pad, out + i * k_pad);
+  } else {
+    for (; i + 4 <= m; i += 4) squared_distance_rows<Arch, T, 4>(X + i * d, d, ct, k_pad, out + i * k_pad);
+  }
+  for (; i < m; ++i) squared_distance_rows<Arch, T, 1>(X + i * d, d, ct, k_pad, out + i * k_pad);
+}
+
+/// The smallest of v[0..W) by a tree of pairwise minima (overwrites v).
+template <std::size_t W, class T>
+T lane_min(T* v) {
+  for (std::size_t half = W / 2; half > 0; half /= 2)
+    for (std::size_t l = 0; l < half; ++l) v[l] = v[l + half] < v[l] ? v[l + half] : v[l];
+  return v[0];
+}
+
+/// Each of the m rows' nearest centre: labels[i] the first index of the smallest
+/// distance (the first on ties, as a scalar scan would pick), best[i] that
+/// distance. ct as for squared_distances, with the padding columns set to
+/// +infinity so that they are never nearest; scratch holds m x k_pad values.
+template <class Arch, class T>
+void nearest_centres(const T* X, std::size_t m, std::size_t d, const T* ct, std::size_t k_pad, T* scratch,
+                     std::size_t* labels, T* best) {
+  using batch = xsimd::batch<T, Arch>;
+  constexpr std::size_t W = batch::size;
+  squared_distances<Arch, T>(X, m, d, ct, k_pad, scratch);
+  alignas(64) T lane_index[W];
+  for (std::size_t l = 0; l < W; ++l) lane_index[l] = static_cast<T>(l);
+  const batch lanes = batch::load_aligned(lane_index);
+  alignas(64) T mins[W];
+  alignas(64) T index[W];
+  for (std::size_t i = 0; i < m; ++i) {
+    const T* row = scratch + i * k_pad;
+    // Per lane, the smallest distance and the first column holding it (strict <
+    // keeps the earliest); then the smallest column among the lanes that tie.
+    // Column numbers are exact in T: k < 2^24 even in float.
+    batch bmin = batch::load_aligned(row), bidx = lanes;
+    for (std::size_t c = W; c < k_pad; c += W) {
+      const batch v = batch::load_aligned(row + c);
+      const auto closer = v < bmin;
+      bmin = xsimd::select(closer, v, bmin);
+      bidx = xsimd::select(closer, lanes + batch(static_cast<T>(c)), bidx);
+    }
+    // Branch-free across the lanes (a compare-and-branch scan mispredicts on
+    // every row): the smallest distance, then the smallest column holding it.
+    bmin.store_aligned(mins);
+    const T smallest = lane_min<W>(mins);
+    xsimd::select(bmin == batch(smallest), bidx, batch(std::numeric_limits<T>::infinity())).store_aligned(index);
+    labels[i] = static_cast<std::size_t>(lane_min<W>(index));
+    best[i] = smallest;
+  }
+}
+
+/// Sum over columns j in [begin, end) of the Euclidean distance from x to
+/// column j of xt (d x n, row stride `stride`). The silhouette's inner loop.
+template <class Arch, class T>
+double summed_distance(const T* x, const T* xt, std::size_t stride, std::size_t d, std::size_t begin,
+                       std::size_t end) {
+  using batch = xsimd::batch<T, Arch>;
+  constexpr std::size_t W = batch::size;
+  constexpr std::size_t block = 1024;  // float lanes are flushed into double this often
+  double total = 0;
+  std::size_t j = begin;
+  while (j + W <= end) {
+    const std::size_t stop = (end - j < block) ? end : j + block;
+    batch acc_sum(T(0));
+    // Four column blocks at a time: four independent chains over the features
+    // instead of one as long as d; their roots are added in the same order as below.
+    for (; j + 4 * W <= stop; j += 4 * W) {
+      batch a0(T(0)), a1(T(0)), a2(T(0)), a3(T(0));
+      const T* col = xt + j;
+      for (std::size_t f = 0; f < d; ++f, col += stride) {
+        const batch xf(x[f]);
+        const batch d0 = xf - batch::load_unaligned(col);
+        const batch d1 = xf - batch::load_unaligned(col + W);
+        const batch d2 = xf - batch::load_unaligned(col + 2 * W);
+        const batch d3 = xf - batch::load_unaligned(col + 3 * W);
+        a0 = xsimd::fma(d0, d0, a0);
+        a1 = xsimd::fma(d1, d1, a1);
+        a2 = xsimd::fma(d2, d2, a2);
+        a3 = xsimd::fma(d3, d3, a3);
+      }
+      acc_sum += xsimd::sqrt(a0);
+      acc_sum += xsimd::sqrt(a1);
+      acc_sum += xsimd::sqrt(a2);
+      acc_sum += xsimd::sqrt(a3);
+    }
+    for (; j + W <= stop; j += W) {
+      batch acc(T(0));
+      for (std::size_t f = 0; f < d; ++f) {
+        const batch diff = batch(x[f]) - batch::load_unaligned(xt + f * stride + j);
+        acc = xsimd::fma(diff, diff, acc);
+      }
+      acc_sum += xsimd::sqrt(acc);
+    }
+    total += static_cast<double>(xsimd::hadd(acc_sum));
+  }
+  for (; j < end; ++j) {
+    T acc = 0;
+    for (std::size_t f = 0; f < d; ++f) {
+      const T diff = x[f] - xt[f * stride + j];
+      acc += diff * diff;
+    }
+    total += static_cast<double>(std::sqrt(acc));
+  }
+  return total;
+}
+
+/// One architecture's kernels for one value type: what a dispatching program
+/// installs (core/dispatch.hpp).
+template <class T>
+struct Table {
+  const char* arch;  ///< xsimd's name of the architecture, e.g. "avx512bw"
+  void (*squared_distances)(const T*, std::size_t, std::size_t, const T*, std::size_t, T*);
+  void (*nearest_centres)(const T*, std::size_t, std::size_t, const T*, std::size_t, T*, std::size_t*, T*);
+  double (*summed_distance)(const T*, const T*, std::size_t, std::size_t, std::size_t, std::size_t);
+};
+
+template <class Arch, class T>
+const Table<T>& table() {
+  static const Table<T> t{Arch::name(), &squared_distances<Arch, T>, &nearest_centres<Arch, T>,
+                             &summed_distance<Arch, T>};
+  return t;
+}
+
+}  // namespace segkit::kernels
