@@ -25,6 +25,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <segkit/core/dispatch.hpp>
 #include <segkit/core/file.hpp>
 #include <segkit/data/csv.hpp>
 #include <segkit/decompose/pca.hpp>
@@ -610,6 +611,9 @@ void add_cluster_options(CLI::App* command, ClusterArgs& args, bool with_model) 
 int main(int argc, char** argv) {
   CLI::App app{"segkit: customer segments from a customer file"};
   app.require_subcommand(1);
+  // The version line names the SIMD kernels chosen for this CPU (see SEGKIT_SIMD in docs/performance.md).
+  app.set_version_flag("--version", std::string("segkit ") + segkit::version + " (SIMD kernels: " +
+                                        segkit::simd::active_arch() + ")");
 
   SegmentArgs segment;
   CLI::App* segment_command = app.add_subcommand("segment", "segment the customers of a file and describe the segments");
