@@ -4,8 +4,11 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <random>
 #include <string>
 
+#include <segkit/cluster/hamerly.hpp>
 #include <segkit/cluster/lloyd.hpp>
 #include <segkit/distance/cosine.hpp>
 #include <segkit/distance/manhattan.hpp>
@@ -174,4 +177,109 @@ TEST_CASE_TEMPLATE("the one-pass mean update agrees with the per-cluster centres
   CHECK(fast.iterations == generic.iterations);
   // The sums are added in another order, so the last bits may differ.
   segkit::test::check_close(fast.centers, generic.centers, std::is_same_v<T, float> ? 1e-6 : 1e-12, 1.0);
+}
+
+// --- Hamerly: an exact accelerated Lloyd, so every test compares with Lloyd bit for bit ---
+
+namespace {
+
+/// Hamerly and Lloyd from the same start: the same labels, centres, iterations and inertia.
+template <class T, class D = segkit::SquaredEuclidean>
+void check_hamerly_is_lloyd(const xt::xtensor<T, 2>& X, const xt::xtensor<T, 2>& init, segkit::Options options = {},
+                            D distance = {}) {
+  const auto lloyd = segkit::Lloyd{}.cluster(X, init, distance, options);
+  const auto hamerly = segkit::Hamerly{}.cluster(X, init, distance, options);
+  CHECK(hamerly.labels == lloyd.labels);
+  const bool same_centers = hamerly.centers == lloyd.centers;  // exact
+  CHECK(same_centers);
+  CHECK(hamerly.iterations == lloyd.iterations);
+  CHECK(hamerly.converged == lloyd.converged);
+  CHECK(hamerly.inertia == lloyd.inertia);
+  // The objective of each assignment is summed in another order for skipped rows, so it is close, not equal.
+  REQUIRE(hamerly.inertia_trace.size() == lloyd.inertia_trace.size());
+  for (std::size_t i = 0; i < lloyd.inertia_trace.size(); ++i)
+    CHECK(hamerly.inertia_trace[i] == doctest::Approx(lloyd.inertia_trace[i]).epsilon(1e-5));
+}
+
+/// k Gaussian blobs in d dimensions (unit noise, centres uniform in [-spread, spread]).
+template <class T>
+xt::xtensor<T, 2> blobs(std::size_t n, std::size_t d, std::size_t k, double spread, std::uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::uniform_real_distribution<double> uniform(-spread, spread);
+  std::normal_distribution<double> noise(0.0, 1.0);
+  xt::xtensor<double, 2> centres = xt::empty<double>({k, d});
+  for (auto& v : centres) v = uniform(rng);
+  xt::xtensor<T, 2> X = xt::empty<T>({n, d});
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::size_t c = rng() % k;
+    for (std::size_t j = 0; j < d; ++j) X(i, j) = static_cast<T>(centres(c, j) + noise(rng));
+  }
+  return X;
+}
+
+}  // namespace
+
+TEST_CASE_TEMPLATE("Hamerly gives exactly Lloyd's clustering on every real dataset", T, float, double) {
+  for (const std::string name : segkit::test::datasets) {
+    const Fixture f(name);
+    for (const std::string prefix : {"lloyd_k3", "lloyd_k5", "lloyd_k8", "std_lloyd_k5"}) {
+      CAPTURE(name);
+      CAPTURE(prefix);
+      const bool scaled = prefix.rfind("std_", 0) == 0;
+      const xt::xtensor<T, 2> X = xt::cast<T>(scaled ? xt::xtensor<double, 2>(standardized(f)) : f["X"]);
+      const xt::xtensor<T, 2> init = xt::cast<T>(f[prefix + "_init"]);
+      check_hamerly_is_lloyd(X, init);
+      check_hamerly_is_lloyd(X, init, segkit::Options{.tol = 0});
+    }
+  }
+}
+
+TEST_CASE_TEMPLATE("Hamerly gives exactly Lloyd's clustering on synthetic blobs", T, float, double) {
+  struct Shape {
+    std::size_t n, d, k;
+    double spread;
+  };
+  // Well separated, overlapping, many centres, and a start with duplicate rows.
+  for (const Shape s : {Shape{5000, 2, 5, 10}, Shape{4000, 8, 20, 3}, Shape{3000, 16, 60, 1}, Shape{2000, 3, 40, 20}}) {
+    CAPTURE(s.n);
+    CAPTURE(s.k);
+    const xt::xtensor<T, 2> X = blobs<T>(s.n, s.d, s.k, s.spread, 11);
+    for (std::uint64_t seed : {1u, 2u, 3u}) {
+      const xt::xtensor<T, 2> init = segkit::RandomInit{}.initial_centers(X, s.k, segkit::SquaredEuclidean{}, seed, 1);
+      check_hamerly_is_lloyd(X, init, segkit::Options{.tol = 0});
+    }
+  }
+  SUBCASE("empty clusters are relocated as Lloyd relocates them") {
+    const xt::xtensor<T, 2> X = blobs<T>(3000, 4, 3, 5, 7);
+    xt::xtensor<T, 2> init = xt::view(X, xt::range(0, 6), xt::all());
+    for (std::size_t j = 0; j < 4; ++j) {
+      init(4, j) = T(1000);  // wins no row
+      init(5, j) = X(0, j);  // a duplicate of the first start
+    }
+    check_hamerly_is_lloyd(X, init, segkit::Options{.tol = 0});
+  }
+  SUBCASE("with Manhattan distance, a metric, bounds on the distance itself") {
+    const xt::xtensor<T, 2> X = blobs<T>(3000, 5, 8, 4, 5);
+    const xt::xtensor<T, 2> init = segkit::RandomInit{}.initial_centers(X, 8, segkit::SquaredEuclidean{}, 4, 1);
+    check_hamerly_is_lloyd(X, init, segkit::Options{.tol = 0}, segkit::Manhattan{});
+  }
+}
+
+TEST_CASE_TEMPLATE("Lloyd and Hamerly are bit-identical for 1, 2, 3 and all threads", T, float, double) {
+  // Large enough for many chunks and for the threads to be used at all.
+  const xt::xtensor<T, 2> X = blobs<T>(60000, 8, 12, 3, 21);
+  const xt::xtensor<T, 2> init = segkit::RandomInit{}.initial_centers(X, 12, segkit::SquaredEuclidean{}, 9, 1);
+  const auto one = segkit::Hamerly{}.cluster(X, init, segkit::SquaredEuclidean{}, segkit::Options{.tol = 0, .threads = 1});
+  for (std::size_t threads : {2u, 3u, 0u}) {
+    CAPTURE(threads);
+    const segkit::Options options{.tol = 0, .threads = threads};
+    for (const auto& other : {segkit::Hamerly{}.cluster(X, init, segkit::SquaredEuclidean{}, options),
+                              segkit::Lloyd{}.cluster(X, init, segkit::SquaredEuclidean{}, options)}) {
+      CHECK(other.labels == one.labels);
+      const bool same_centers = other.centers == one.centers;
+      CHECK(same_centers);
+      CHECK(other.inertia == one.inertia);
+      CHECK(other.iterations == one.iterations);
+    }
+  }
 }

@@ -30,6 +30,7 @@
 #include "segkit/init/random_init.hpp"
 
 #include "segkit/cluster/concept.hpp"
+#include "segkit/cluster/hamerly.hpp"
 #include "segkit/cluster/lloyd.hpp"
 
 #include "segkit/evaluate/calinski_harabasz.hpp"
