@@ -1,298 +1,42 @@
 #pragma once
-// Lloyd's k-means iteration, with scikit-learn's stopping rules: stop when the
-// labels no longer change, or when the summed squared centre shift falls to
-// tol x the mean per-feature variance; then reassign once more so that the
-// labels returned belong to the centres returned.
-//
-// The loop (detail::kmeans_loop) is shared with the exact accelerated
-// clusterers (cluster/hamerly.hpp): they differ only in the assignment step,
-// and give the same labels, so the centres, stopping and relocation are one code.
+// Lloyd: exact k-means, scikit-learn's algorithm = "lloyd" (same labels and
+// iterations from the same centres). The loop is detail::kmeans_loop
+// (cluster/kmeans_loop.hpp). Where the distance has the triangle inequality and
+// k is large enough for bounds to pay, it skips the rows whose label Hamerly's
+// bounds prove (cluster/bounds.hpp): the result is the same to the bit, only
+// sooner. `accelerate = false` computes every distance of every row.
 
-#include <algorithm>
 #include <cstddef>
-#include <numeric>
-#include <span>
-#include <string>
-#include <vector>
 
 #include <xtensor/xtensor.hpp>
 
+#include "segkit/cluster/bounds.hpp"
+#include "segkit/cluster/kmeans_loop.hpp"
 #include "segkit/core/clustering.hpp"
-#include "segkit/core/error.hpp"
-#include "segkit/core/matrix.hpp"
 #include "segkit/core/options.hpp"
-#include "segkit/core/parallel.hpp"
 #include "segkit/distance/concept.hpp"
 
 namespace segkit {
 
-namespace detail {
-
-/// Mean over features of the population variance, in double. Walks the rows
-/// in storage order (a column-wise walk is 25x slower at d = 16) while each
-/// column is still summed in row order.
-template <class T>
-double mean_feature_variance(const xt::xtensor<T, 2>& X) {
-  const std::size_t n = X.shape(0), d = X.shape(1);
-  const T* data = X.data();
-  std::vector<double> mean(d, 0.0), var(d, 0.0);
-  for (std::size_t i = 0; i < n; ++i)
-    for (std::size_t j = 0; j < d; ++j) mean[j] += data[i * d + j];
-  for (double& m : mean) m /= static_cast<double>(n);
-  for (std::size_t i = 0; i < n; ++i)
-    for (std::size_t j = 0; j < d; ++j) {
-      const double diff = data[i * d + j] - mean[j];
-      var[j] += diff * diff;
-    }
-  double total = 0;
-  for (const double v : var) total += v / static_cast<double>(n);
-  return total / static_cast<double>(d);
-}
-
-/// Rows per partial sum of the centre update: fixed by n alone (never by the
-/// thread count), and at most ~256 chunks so the partial sums stay small.
-inline std::size_t sum_chunk_rows(std::size_t n) { return std::max<std::size_t>(4096, (n + 255) / 256); }
-
-/// Adds rows [b, e) of X to sums[label * d ...] (in double), in row order.
-template <class T>
-void add_rows(const T* __restrict X, std::size_t d, const std::size_t* __restrict labels, std::size_t b,
-              std::size_t e, double* __restrict sums) {
-  for (std::size_t i = b; i < e; ++i) {
-    const T* x = X + i * d;
-    double* s = sums + labels[i] * d;
-    for (std::size_t j = 0; j < d; ++j) s[j] += static_cast<double>(x[j]);
-  }
-}
-
-/// Below about a million multiply-adds one thread is faster than starting
-/// threads (~0.1 ms; benchmarks: n = 1e4, d = 2, k = 2). Results are the same either way.
-inline std::size_t threads_for(std::size_t work, std::size_t threads) {
-  return work < (std::size_t{1} << 20) ? 1 : threads;
-}
-
-/// Assigns each row its nearest centre (the first on ties). Returns the summed
-/// distance, merged in chunk order so it does not depend on the thread count.
-/// With `chunk_sums`, the same pass also sums each chunk's rows per cluster
-/// (chunks of sum_chunk_rows(n), k x d doubles each), so the mean update needs
-/// no second pass over X.
-template <class T, class D>
-double assign_nearest(const D& distance, const xt::xtensor<T, 2>& X, const xt::xtensor<T, 2>& centers,
-                      std::size_t* labels, T* nearest, std::size_t threads,
-                      std::vector<double>* chunk_sums = nullptr) {
-  const std::size_t n = X.shape(0), d = X.shape(1), k = centers.shape(0);
-  const std::size_t chunk = sum_chunk_rows(n), n_chunks = chunk_count(n, chunk);
-  if (chunk_sums) chunk_sums->assign(n_chunks * k * d, 0.0);
-  std::vector<double> partial(n_chunks);
-  parallel_for(n_chunks, threads_for(n * k * d, threads), [&](std::size_t c) {
-    constexpr std::size_t block = 256;  // rows whose distances are computed together
-    std::vector<T> scratch;
-    const std::size_t chunk_end = std::min(n, (c + 1) * chunk);
-    double sum = 0;
-    for (std::size_t b = c * chunk; b < chunk_end; b += block) {
-      const std::size_t e = std::min(chunk_end, b + block);
-      detail::nearest(distance, X, b, e, centers, labels + b, nearest + b, scratch);
-      for (std::size_t i = b; i < e; ++i) sum += static_cast<double>(nearest[i]);
-      // The block is still in cache: summing it here saves the update a pass over X.
-      if (chunk_sums) add_rows(X.data(), d, labels, b, e, chunk_sums->data() + c * k * d);
-    }
-    partial[c] = sum;
-  });
-  return std::accumulate(partial.begin(), partial.end(), 0.0);
-}
-
-/// Summed distance of each row to the centre its label names.
-template <class T, class D>
-double labelled_inertia(const D& distance, const xt::xtensor<T, 2>& X, const xt::xtensor<T, 2>& centers,
-                        const std::size_t* labels, std::size_t threads) {
-  const std::size_t d = X.shape(1);
-  return chunked_sum(X.shape(0), 256, threads, [&](std::size_t b, std::size_t e) {
-    double sum = 0;
-    for (std::size_t i = b; i < e; ++i)
-      sum += static_cast<double>(distance.distance(std::span<const T>(X.data() + i * d, d),
-                                                   std::span<const T>(centers.data() + labels[i] * d, d)));
-    return sum;
-  });
-}
-
-/// A distance whose centre is the plain mean (it says so with `center_is_mean`):
-/// the loop then sums each cluster in the assignment pass instead of gathering members.
-template <class D>
-concept CentreIsMean = requires { requires D::center_is_mean; };
-
-/// Each cluster's mean from per-chunk partial sums, added in chunk order.
-template <class T>
-void means_from_chunk_sums(const std::vector<double>& partial, const std::vector<std::size_t>& counts,
-                           xt::xtensor<T, 2>& centers) {
-  const std::size_t k = counts.size(), d = centers.shape(1), n_chunks = partial.size() / (k * d);
-  std::vector<double> total(k * d, 0.0);
-  for (std::size_t c = 0; c < n_chunks; ++c)
-    for (std::size_t e = 0; e < k * d; ++e) total[e] += partial[c * k * d + e];
-  for (std::size_t cl = 0; cl < k; ++cl)
-    for (std::size_t j = 0; j < d; ++j)
-      centers(cl, j) = static_cast<T>(total[cl * d + j] / static_cast<double>(counts[cl]));
-}
-
-/// Each cluster's mean in one pass over X, in the chunks of assign_nearest's
-/// fused sums (so both give the same bits), independent of the thread count.
-template <class T>
-void update_means(const xt::xtensor<T, 2>& X, const std::vector<std::size_t>& labels,
-                  const std::vector<std::size_t>& counts, xt::xtensor<T, 2>& centers, std::size_t threads) {
-  const std::size_t n = X.shape(0), d = X.shape(1), k = counts.size();
-  const std::size_t chunk = sum_chunk_rows(n), n_chunks = chunk_count(n, chunk);
-  std::vector<double> partial(n_chunks * k * d, 0.0);
-  parallel_for(n_chunks, n * d < (std::size_t{1} << 18) ? 1 : threads, [&](std::size_t c) {
-    add_rows(X.data(), d, labels.data(), c * chunk, std::min(n, (c + 1) * chunk), partial.data() + c * k * d);
-  });
-  means_from_chunk_sums(partial, counts, centers);
-}
-
-/// Counts each cluster's rows and gives every empty cluster the row farthest
-/// from its own centre (taken from a cluster that keeps at least one row), as
-/// scikit-learn does. Returns whether any cluster was empty.
-template <class T>
-bool relocate_empty(std::vector<std::size_t>& update_labels, const std::vector<T>& nearest,
-                    std::vector<std::size_t>& counts) {
-  const std::size_t k = counts.size();
-  std::vector<std::size_t> order(update_labels.size());
-  std::iota(order.begin(), order.end(), std::size_t{0});
-  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return nearest[a] > nearest[b]; });
-  std::size_t next = 0;
-  bool relocated = false;
-  for (std::size_t c = 0; c < k; ++c) {
-    if (counts[c] != 0) continue;
-    while (counts[update_labels[order[next]]] < 2) ++next;
-    const std::size_t row = order[next++];
-    --counts[update_labels[row]];
-    update_labels[row] = c;
-    counts[c] = 1;
-    relocated = true;
-  }
-  return relocated;
-}
-
-/// Lloyd's assignment step: every row against every centre.
-struct FullAssignment {
-  /// Whether assign() fills `nearest` with each row's distance to its centre.
-  static constexpr bool exact_nearest = true;
-
-  template <class T, class D>
-  double assign(const D& distance, const xt::xtensor<T, 2>& X, const xt::xtensor<T, 2>& centers,
-                std::size_t* labels, std::vector<T>& nearest, std::size_t threads,
-                std::vector<double>* chunk_sums) {
-    return assign_nearest(distance, X, centers, labels, nearest.data(), threads, chunk_sums);
-  }
-  /// Called when the loop moved rows itself (an empty cluster was relocated).
-  void reset() {}
-};
-
-/// The checks every clusterer makes on its starting point; `who` names it in messages.
-template <class T>
-void check_start(const xt::xtensor<T, 2>& X, const xt::xtensor<T, 2>& initial_centers, const Options& options,
-                 const char* who) {
-  const std::size_t n = X.shape(0), d = X.shape(1), k = initial_centers.shape(0);
-  check_data(X, "X");
-  // Appended, not built as string(who) + "...": GCC 12 reports a false -Wrestrict on that.
-  std::string message(who);
-  if (k == 0) throw error(message.append(" needs at least one starting centre"));
-  if (k > n)
-    throw error(message.append(" was given ")
-                    .append(std::to_string(k))
-                    .append(" starting centres for ")
-                    .append(std::to_string(n))
-                    .append(" rows"));
-  if (initial_centers.shape(1) != d)
-    throw error("the starting centres have " + std::to_string(initial_centers.shape(1)) +
-                " feature(s) but the data has " + std::to_string(d));
-  check_finite(initial_centers, "the starting centres");
-  if (options.max_iter == 0) throw error("max_iter must be at least 1");
-  if (!(options.tol >= 0)) throw error("tol must be a non-negative number");
-}
-
-/// Lloyd's loop around an assignment step. Any step that gives the same labels
-/// as FullAssignment gives the same clustering, bit for bit.
-template <class T, class D, class Step>
-Clustering<T> kmeans_loop(const xt::xtensor<T, 2>& X, const xt::xtensor<T, 2>& initial_centers, const D& distance,
-                          const Options& options, Step& step) {
-  const std::size_t n = X.shape(0), d = X.shape(1), k = initial_centers.shape(0);
-  const double tol = options.tol * mean_feature_variance(X);
-  const std::size_t threads = options.threads;
-
-  Clustering<T> result;
-  result.centers = initial_centers;
-  result.labels = xt::zeros<std::size_t>({n});
-  xt::xtensor<T, 2>& centers = result.centers;
-  xt::xtensor<T, 2> next_centers = centers;
-
-  std::size_t* labels = result.labels.data();
-  std::vector<std::size_t> previous(n, k);  // k: no row has a label yet
-  std::vector<std::size_t> update_labels(n);
-  std::vector<T> nearest(n);
-  std::vector<std::size_t> counts(k), offsets(k + 1), members(n);
-  std::vector<double> chunk_sums;
-
-  bool strict = false;
-  for (std::size_t it = 0; it < options.max_iter; ++it) {
-    result.inertia_trace.push_back(step.assign(distance, X, centers, labels, nearest, threads,
-                                               CentreIsMean<D> ? &chunk_sums : nullptr));
-    std::copy_n(labels, n, update_labels.begin());
-    std::fill(counts.begin(), counts.end(), 0);
-    for (const std::size_t label : update_labels) ++counts[label];
-    bool relocated = false;
-    if (std::find(counts.begin(), counts.end(), std::size_t{0}) != counts.end()) {
-      // Rare: the farthest rows are needed, which a bounded step does not know.
-      if constexpr (!Step::exact_nearest) assign_nearest(distance, X, centers, labels, nearest.data(), threads);
-      relocated = relocate_empty(update_labels, nearest, counts);
-      step.reset();
-    }
-
-    if constexpr (CentreIsMean<D>) {
-      if (relocated)
-        update_means(X, update_labels, counts, next_centers, threads);
-      else
-        means_from_chunk_sums(chunk_sums, counts, next_centers);
-    } else {
-      // Members of each cluster in row order (a counting sort), then each centre.
-      offsets[0] = 0;
-      for (std::size_t c = 0; c < k; ++c) offsets[c + 1] = offsets[c] + counts[c];
-      std::vector<std::size_t> fill(offsets.begin(), offsets.end() - 1);
-      for (std::size_t i = 0; i < n; ++i) members[fill[update_labels[i]]++] = i;
-      parallel_for(k, threads, [&](std::size_t c) {
-        distance.center(X, std::span<const std::size_t>(members.data() + offsets[c], counts[c]),
-                        std::span<T>(next_centers.data() + c * d, d));
-      });
-    }
-
-    double shift = 0;
-    for (std::size_t i = 0; i < k * d; ++i) {
-      const double diff = static_cast<double>(next_centers.data()[i]) - centers.data()[i];
-      shift += diff * diff;
-    }
-    std::swap(centers, next_centers);
-    result.iterations = it + 1;
-    if (!relocated && std::equal(previous.begin(), previous.end(), labels)) {
-      strict = true;
-      break;
-    }
-    if (shift <= tol) {
-      result.converged = true;
-      break;
-    }
-    std::copy_n(labels, n, previous.begin());
-  }
-  result.converged = result.converged || strict;
-  if (!strict) step.assign(distance, X, centers, labels, nearest, threads, nullptr);
-  result.inertia = labelled_inertia(distance, X, centers, labels, threads);
-  return result;
-}
-
-}  // namespace detail
-
 struct Lloyd {
+  /// Use Hamerly's bounds where they pay (same result either way).
+  bool accelerate = true;
+  /// From this many centres on, bounds win: below it the full assignment is
+  /// memory-bound and the bounds' bookkeeping costs more than the distances they
+  /// save (1,000,000 x 16: full wins at k = 8, bounds at k = 64; 200,000 x 64 at k = 32).
+  static constexpr std::size_t bounds_from_k = 16;
+
   template <class T, class D>
     requires DistanceFor<D, T>
   Clustering<T> cluster(const xt::xtensor<T, 2>& X, const xt::xtensor<T, 2>& initial_centers, const D& distance,
                         const Options& options) const {
     detail::check_start(X, initial_centers, options, "Lloyd");
+    if constexpr (TriangleInequality<D>) {
+      if (accelerate && initial_centers.shape(0) >= bounds_from_k) {
+        detail::HamerlyAssignment<T, D> step;
+        return detail::kmeans_loop(X, initial_centers, distance, options, step);
+      }
+    }
     detail::FullAssignment step;
     return detail::kmeans_loop(X, initial_centers, distance, options, step);
   }
