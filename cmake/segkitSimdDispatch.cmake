@@ -44,9 +44,9 @@ function(segkit_enable_simd_dispatch target)
       set(arch "xsimd::avx512bw")
       set(flags -mavx512f -mavx512cd -mavx512dq -mavx512bw)
       # GCC 12's AVX-512 headers self-initialise _mm512_undefined_ps() and friends,
-      # which -Wmaybe-uninitialized reports once xsimd's sqrt is inlined (GCC PR 105593).
+      # which -W(maybe-)uninitialized reports once xsimd's sqrt and hadd are inlined (GCC PR 105593).
       if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU" AND CMAKE_CXX_COMPILER_VERSION VERSION_LESS 13)
-        list(APPEND flags -Wno-maybe-uninitialized)
+        list(APPEND flags -Wno-maybe-uninitialized -Wno-uninitialized)
       endif()
       set(cpu_check [[__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512cd") && __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512bw")]])
     else()

@@ -4,6 +4,8 @@
 
 #include <array>
 #include <cmath>
+#include <limits>
+#include <type_traits>
 #include <vector>
 
 #include <segkit/evaluate/calinski_harabasz.hpp>
@@ -94,6 +96,45 @@ TEST_CASE("scikit-learn's edge cases: singletons, identical rows, thread count")
   const double one = segkit::silhouette_score(f["X"], l, 1);
   CHECK(segkit::silhouette_score(f["X"], l, 2) == one);
   CHECK(segkit::silhouette_score(f["X"], l, 0) == one);
+  CHECK(segkit::silhouette_score(f["X"], l, 3) == one);
+}
+
+TEST_CASE_TEMPLATE("the tiled silhouette equals a plain all-pairs loop (uneven labels, lone rows, odd sizes)", T, float,
+                   double) {
+  // 1,037 rows over tiles of 256, labels of very different sizes (one of a single row),
+  // in an order that interleaves them, so tiles cut through label ranges.
+  const std::size_t n = 1037, d = 5;
+  xt::xtensor<T, 2> X = xt::empty<T>({n, d});
+  std::vector<int> labels(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    labels[i] = i == 500 ? 11 : static_cast<int>((i * i) % 5) + (i % 11 == 0 ? 5 : 0);
+    for (std::size_t j = 0; j < d; ++j)
+      X(i, j) = static_cast<T>(std::sin(0.37 * static_cast<double>(i * (j + 1))) * 3 + labels[i]);
+  }
+  double expected = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    std::vector<double> sum(12, 0.0), count(12, 0.0);  // labels are 0..9 and 11 (one row)
+    for (std::size_t j = 0; j < n; ++j) {
+      double d2 = 0;
+      for (std::size_t f = 0; f < d; ++f) {
+        const double diff = static_cast<double>(X(i, f)) - static_cast<double>(X(j, f));
+        d2 += diff * diff;
+      }
+      sum[static_cast<std::size_t>(labels[j])] += std::sqrt(d2);
+      count[static_cast<std::size_t>(labels[j])] += 1;
+    }
+    const auto own = static_cast<std::size_t>(labels[i]);
+    if (count[own] == 1) continue;  // scores 0
+    const double a = sum[own] / (count[own] - 1);
+    double b = std::numeric_limits<double>::infinity();
+    for (std::size_t c = 0; c < 12; ++c)
+      if (c != own && count[c] > 0) b = std::min(b, sum[c] / count[c]);
+    expected += (b - a) / std::max(a, b);
+  }
+  expected /= static_cast<double>(n);
+  const double tolerance = std::is_same_v<T, float> ? 1e-5 : 1e-12;
+  CHECK(close(segkit::silhouette_score(X, labels), expected, tolerance));
+  CHECK(segkit::silhouette_score(X, labels, 1) == segkit::silhouette_score(X, labels, 2));
 }
 
 TEST_CASE("inertia_score agrees with the Lloyd fixture's inertia") {

@@ -132,59 +132,71 @@ void nearest_centres(const T* X, std::size_t m, std::size_t d, const T* ct, std:
   }
 }
 
-/// Sum over columns j in [begin, end) of the Euclidean distance from x to
-/// column j of xt (d x n, row stride `stride`). The silhouette's inner loop.
-template <class Arch, class T>
-double summed_distance(const T* x, const T* xt, std::size_t stride, std::size_t d, std::size_t begin,
-                       std::size_t end) {
+/// Euclidean distances of R rows (x: R rows of d, contiguous) to the columns
+/// [begin, end) of xt (d x n, row stride `stride`), used both ways at once, as
+/// each pair is computed once for the symmetric silhouette sums:
+///   row_sums[r] += sum over the columns of the distance to row r,
+///   col_sums[j - begin] += sum over the R rows of the distance to column j.
+/// Each column load serves R rows, and R x KB chains hide the latency.
+template <class Arch, class T, std::size_t R>
+void distance_sums_rows(const T* x, const T* xt, std::size_t stride, std::size_t d, std::size_t begin,
+                        std::size_t end, double* row_sums, T* col_sums) {
   using batch = xsimd::batch<T, Arch>;
   constexpr std::size_t W = batch::size;
-  constexpr std::size_t block = 1024;  // float lanes are flushed into double this often
-  double total = 0;
+  constexpr std::size_t KB = has_32_registers<Arch> ? 4 : 2;
+  batch sums[R];
+  for (std::size_t r = 0; r < R; ++r) sums[r] = batch(T(0));
   std::size_t j = begin;
-  while (j + W <= end) {
-    const std::size_t stop = (end - j < block) ? end : j + block;
-    batch acc_sum(T(0));
-    // Four column blocks at a time: four independent chains over the features
-    // instead of one as long as d; their roots are added in the same order as below.
-    for (; j + 4 * W <= stop; j += 4 * W) {
-      batch a0(T(0)), a1(T(0)), a2(T(0)), a3(T(0));
-      const T* col = xt + j;
-      for (std::size_t f = 0; f < d; ++f, col += stride) {
-        const batch xf(x[f]);
-        const batch d0 = xf - batch::load_unaligned(col);
-        const batch d1 = xf - batch::load_unaligned(col + W);
-        const batch d2 = xf - batch::load_unaligned(col + 2 * W);
-        const batch d3 = xf - batch::load_unaligned(col + 3 * W);
-        a0 = xsimd::fma(d0, d0, a0);
-        a1 = xsimd::fma(d1, d1, a1);
-        a2 = xsimd::fma(d2, d2, a2);
-        a3 = xsimd::fma(d3, d3, a3);
+  for (; j + KB * W <= end; j += KB * W) {
+    batch acc[R][KB];
+    for (std::size_t r = 0; r < R; ++r)
+      for (std::size_t b = 0; b < KB; ++b) acc[r][b] = batch(T(0));
+    const T* col = xt + j;
+    for (std::size_t f = 0; f < d; ++f, col += stride) {
+      batch c[KB];
+      for (std::size_t b = 0; b < KB; ++b) c[b] = batch::load_unaligned(col + b * W);
+      for (std::size_t r = 0; r < R; ++r) {
+        const batch xf(x[r * d + f]);
+        for (std::size_t b = 0; b < KB; ++b) {
+          const batch diff = xf - c[b];
+          acc[r][b] = xsimd::fma(diff, diff, acc[r][b]);
+        }
       }
-      acc_sum += xsimd::sqrt(a0);
-      acc_sum += xsimd::sqrt(a1);
-      acc_sum += xsimd::sqrt(a2);
-      acc_sum += xsimd::sqrt(a3);
     }
-    for (; j + W <= stop; j += W) {
-      batch acc(T(0));
+    for (std::size_t b = 0; b < KB; ++b) {
+      batch column = batch::load_unaligned(col_sums + (j - begin) + b * W);
+      for (std::size_t r = 0; r < R; ++r) {
+        const batch dist = xsimd::sqrt(acc[r][b]);
+        sums[r] += dist;
+        column += dist;
+      }
+      column.store_unaligned(col_sums + (j - begin) + b * W);
+    }
+  }
+  for (std::size_t r = 0; r < R; ++r) row_sums[r] += static_cast<double>(xsimd::hadd(sums[r]));
+  for (; j < end; ++j)
+    for (std::size_t r = 0; r < R; ++r) {
+      T acc = 0;
       for (std::size_t f = 0; f < d; ++f) {
-        const batch diff = batch(x[f]) - batch::load_unaligned(xt + f * stride + j);
-        acc = xsimd::fma(diff, diff, acc);
+        const T diff = x[r * d + f] - xt[f * stride + j];
+        acc += diff * diff;
       }
-      acc_sum += xsimd::sqrt(acc);
+      const T dist = std::sqrt(acc);
+      row_sums[r] += static_cast<double>(dist);
+      col_sums[j - begin] += dist;
     }
-    total += static_cast<double>(xsimd::hadd(acc_sum));
-  }
-  for (; j < end; ++j) {
-    T acc = 0;
-    for (std::size_t f = 0; f < d; ++f) {
-      const T diff = x[f] - xt[f * stride + j];
-      acc += diff * diff;
-    }
-    total += static_cast<double>(std::sqrt(acc));
-  }
-  return total;
+}
+
+/// distance_sums_rows for four rows, and for one.
+template <class Arch, class T>
+void distance_sums_4(const T* x, const T* xt, std::size_t stride, std::size_t d, std::size_t begin,
+                     std::size_t end, double* row_sums, T* col_sums) {
+  distance_sums_rows<Arch, T, 4>(x, xt, stride, d, begin, end, row_sums, col_sums);
+}
+template <class Arch, class T>
+void distance_sums_1(const T* x, const T* xt, std::size_t stride, std::size_t d, std::size_t begin,
+                     std::size_t end, double* row_sums, T* col_sums) {
+  distance_sums_rows<Arch, T, 1>(x, xt, stride, d, begin, end, row_sums, col_sums);
 }
 
 /// One architecture's kernels for one value type: what a dispatching program
@@ -194,13 +206,14 @@ struct Table {
   const char* arch;  ///< xsimd's name of the architecture, e.g. "avx512bw"
   void (*squared_distances)(const T*, std::size_t, std::size_t, const T*, std::size_t, T*);
   void (*nearest_centres)(const T*, std::size_t, std::size_t, const T*, std::size_t, T*, std::size_t*, T*);
-  double (*summed_distance)(const T*, const T*, std::size_t, std::size_t, std::size_t, std::size_t);
+  void (*distance_sums_4)(const T*, const T*, std::size_t, std::size_t, std::size_t, std::size_t, double*, T*);
+  void (*distance_sums_1)(const T*, const T*, std::size_t, std::size_t, std::size_t, std::size_t, double*, T*);
 };
 
 template <class Arch, class T>
 const Table<T>& table() {
   static const Table<T> t{Arch::name(), &squared_distances<Arch, T>, &nearest_centres<Arch, T>,
-                             &summed_distance<Arch, T>};
+                             &distance_sums_4<Arch, T>, &distance_sums_1<Arch, T>};
   return t;
 }
 

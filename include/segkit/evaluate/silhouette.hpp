@@ -1,6 +1,6 @@
 #pragma once
 // The silhouette (Rousseeuw 1987) with Euclidean distance, computed exactly:
-// every pair once per row, O(n^2 d), vectorised and spread over the threads.
+// every pair once, O(n^2 d / 2), vectorised and spread over the threads.
 
 #include <algorithm>
 #include <cmath>
@@ -23,45 +23,82 @@ namespace segkit {
 
 namespace detail {
 
-/// Silhouette of each row.
+/// Silhouette of each row. Each pair of rows is computed once and added to
+/// both rows' sums (rows sorted by label, tiles of 256 x 256 above the
+/// diagonal). The sums land in a fixed number of partial copies, each filled
+/// by one task in a fixed order and merged in order, so the result does not
+/// depend on the thread count.
 template <class T>
 std::vector<double> silhouette_samples(const xt::xtensor<T, 2>& X, const DenseLabels& labels, std::size_t threads) {
   const std::size_t n = X.shape(0), d = X.shape(1), m = labels.count();
-  // Rows grouped by label, so each label's rows are one contiguous range.
+  // Rows grouped by label, so each label's rows are one contiguous range of slots.
   std::vector<std::size_t> offsets(m + 1, 0);
   for (std::size_t c = 0; c < m; ++c) offsets[c + 1] = offsets[c] + labels.sizes[c];
-  std::vector<std::size_t> fill(offsets.begin(), offsets.end() - 1);
-  std::vector<T> transposed(d * n);
+  std::vector<std::size_t> fill(offsets.begin(), offsets.end() - 1), row_of_slot(n), label_of_slot(n);
+  std::vector<T> sorted(n * d), transposed(d * n);
   for (std::size_t i = 0; i < n; ++i) {
     const std::size_t slot = fill[labels.codes[i]]++;
-    for (std::size_t f = 0; f < d; ++f) transposed[f * n + slot] = X(i, f);
+    row_of_slot[slot] = i;
+    label_of_slot[slot] = labels.codes[i];
+    for (std::size_t f = 0; f < d; ++f) sorted[slot * d + f] = transposed[f * n + slot] = X(i, f);
   }
 
-  std::vector<double> samples(n);
+  constexpr std::size_t block = 256;
+  const std::size_t n_blocks = chunk_count(n, block);
+  // Up to 8 partial copies of the n x m sums, within 128 MB; never by thread count.
+  const std::size_t copies = std::clamp<std::size_t>((std::size_t{128} << 20) / (n * m * sizeof(double)), 1, 8);
+  std::vector<double> partial(copies * n * m, 0.0);
   const auto& kernel = simd::active<T>();
-  constexpr std::size_t chunk = 16;
-  parallel_for(chunk_count(n, chunk), threads, [&](std::size_t ch) {
-    std::vector<T> x(d);
-    const std::size_t b = ch * chunk, e = std::min(n, b + chunk);
-    for (std::size_t i = b; i < e; ++i) {
-      for (std::size_t f = 0; f < d; ++f) x[f] = X(i, f);
-      const std::size_t own = labels.codes[i];
-      if (labels.sizes[own] == 1) {  // a lone row has no silhouette; scikit-learn scores it 0
-        samples[i] = 0;
-        continue;
+  parallel_for(copies, threads, [&](std::size_t copy) {
+    double* sums = partial.data() + copy * n * m;  // sums[slot * m + label]
+    std::vector<T> column_sums(m * block);        // per label of the tile's rows, per column
+    for (std::size_t I = copy; I < n_blocks; I += copies) {
+      const std::size_t ib = I * block, ie = std::min(n, ib + block);
+      for (std::size_t J = I; J < n_blocks; ++J) {
+        const std::size_t jb = J * block, je = std::min(n, jb + block);
+        std::fill(column_sums.begin(), column_sums.end(), T(0));
+        for (std::size_t s = ib; s < ie;) {
+          const std::size_t own = label_of_slot[s], own_end = std::min(ie, offsets[own + 1]);
+          const std::size_t rows = own_end - s >= 4 ? 4 : 1;  // four rows of one label at a time
+          for (std::size_t c0 = jb; c0 < je;) {
+            const std::size_t other = label_of_slot[c0], c1 = std::min(je, offsets[other + 1]);
+            double row_sums[4] = {0, 0, 0, 0};
+            (rows == 4 ? kernel.distance_sums_4 : kernel.distance_sums_1)(
+                sorted.data() + s * d, transposed.data(), n, d, c0, c1, row_sums,
+                column_sums.data() + own * block + (c0 - jb));
+            for (std::size_t r = 0; r < rows; ++r) sums[(s + r) * m + other] += row_sums[r];
+            c0 = c1;
+          }
+          s += rows;
+        }
+        // A diagonal tile held every pair of its rows both ways already.
+        if (J != I)
+          for (std::size_t c = 0; c < m; ++c)
+            for (std::size_t j = jb; j < je; ++j) sums[j * m + c] += static_cast<double>(column_sums[c * block + j - jb]);
       }
-      double a = 0, b_min = std::numeric_limits<double>::infinity();
-      for (std::size_t c = 0; c < m; ++c) {
-        const double sum = kernel.summed_distance(x.data(), transposed.data(), n, d, offsets[c], offsets[c + 1]);
-        if (c == own)
-          a = sum / static_cast<double>(labels.sizes[c] - 1);
-        else
-          b_min = std::min(b_min, sum / static_cast<double>(labels.sizes[c]));
-      }
-      const double denom = std::max(a, b_min);
-      samples[i] = denom > 0 ? (b_min - a) / denom : 0.0;
     }
   });
+  for (std::size_t copy = 1; copy < copies; ++copy)
+    for (std::size_t e = 0; e < n * m; ++e) partial[e] += partial[copy * n * m + e];
+
+  std::vector<double> samples(n);
+  for (std::size_t slot = 0; slot < n; ++slot) {
+    const std::size_t own = label_of_slot[slot], i = row_of_slot[slot];
+    if (labels.sizes[own] == 1) {  // a lone row has no silhouette; scikit-learn scores it 0
+      samples[i] = 0;
+      continue;
+    }
+    double a = 0, b_min = std::numeric_limits<double>::infinity();
+    for (std::size_t c = 0; c < m; ++c) {
+      const double sum = partial[slot * m + c];
+      if (c == own)
+        a = sum / static_cast<double>(labels.sizes[c] - 1);
+      else
+        b_min = std::min(b_min, sum / static_cast<double>(labels.sizes[c]));
+    }
+    const double denom = std::max(a, b_min);
+    samples[i] = denom > 0 ? (b_min - a) / denom : 0.0;
+  }
   return samples;
 }
 
