@@ -26,12 +26,14 @@
 
 #include "segkit/init/concept.hpp"
 #include "segkit/init/given_centers.hpp"
+#include "segkit/init/kmeans_parallel.hpp"
 #include "segkit/init/kmeans_plus_plus.hpp"
 #include "segkit/init/random_init.hpp"
 
 #include "segkit/cluster/concept.hpp"
 #include "segkit/cluster/hamerly.hpp"
 #include "segkit/cluster/lloyd.hpp"
+#include "segkit/cluster/minibatch.hpp"
 
 #include "segkit/evaluate/calinski_harabasz.hpp"
 #include "segkit/evaluate/concept.hpp"

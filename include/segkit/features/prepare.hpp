@@ -23,8 +23,8 @@
 
 #include "segkit/core/error.hpp"
 #include "segkit/core/format.hpp"
+#include "segkit/core/median.hpp"
 #include "segkit/data/table.hpp"
-#include "segkit/scaler/robust.hpp"
 
 namespace segkit::features {
 
@@ -344,21 +344,22 @@ class Preparation {
       fit_actions_.push_back({c.name(), "left out: every value is missing", 0});
       return;
     }
-    std::sort(values.begin(), values.end());
-    if (values.front() == values.back()) {
+    const auto [lowest, highest] = std::minmax_element(values.begin(), values.end());
+    if (*lowest == *highest) {
       fit_actions_.push_back({r.name, "left out: the same value for every customer", 0});
       return;
     }
-    r.fill = segkit::detail::percentile_sorted(values, 50);
-    if (options_.log_skewed && values.front() >= 0 && skewness(values) > 1) {
+    const bool non_negative = *lowest >= 0;
+    r.fill = segkit::detail::percentile_in_place(values, 50);
+    if (options_.log_skewed && non_negative && skewness(values) > 1) {
       r.log = true;
       fit_actions_.push_back({r.name, "log1p-transformed (skewness " + format_number(skewness(values)) + ")", 0});
       // The fences of a logged column are on the log scale, where its long tail is no longer "outlying".
       for (double& v : values) v = std::log1p(v);
     }
     if (options_.outliers != OutlierPolicy::keep) {
-      const double q1 = segkit::detail::percentile_sorted(values, 25);
-      const double q3 = segkit::detail::percentile_sorted(values, 75);
+      const double q1 = segkit::detail::percentile_in_place(values, 25);
+      const double q3 = segkit::detail::percentile_in_place(values, 75);
       const double iqr = q3 - q1;
       if (iqr > 0) r.low = q1 - options_.iqr_factor * iqr, r.high = q3 + options_.iqr_factor * iqr;
     }

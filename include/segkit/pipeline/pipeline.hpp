@@ -65,9 +65,12 @@ class Pipeline {
     data = xt::xtensor<T, 2>();  // the scaled copy is all that is kept
 
     for (std::size_t start = 0; start < options_.n_init; ++start) {
-      const xt::xtensor<T, 2> initial = initializer_.initial_centers(
-          fitted.X, options_.k, distance_, detail::derive_seed(options_.seed, start), options_.threads);
-      Clustering<T> run = clusterer_.cluster(fitted.X, initial, distance_, options_);
+      // Each start draws from its own seed: a randomised clusterer (MiniBatch) too.
+      Options start_options = options_;
+      start_options.seed = detail::derive_seed(options_.seed, start);
+      const xt::xtensor<T, 2> initial = initializer_.initial_centers(fitted.X, options_.k, distance_,
+                                                                     start_options.seed, options_.threads);
+      Clustering<T> run = clusterer_.cluster(fitted.X, initial, distance_, start_options);
       if (start == 0 || run.inertia < fitted.clustering.inertia) fitted.clustering = std::move(run);
     }
 
