@@ -57,6 +57,9 @@ struct KMeansPlusPlus {
 
     std::vector<double> cumulative(n);
     std::vector<std::size_t> candidate_ids(trials);
+    // Every row's distance to every candidate, kept so that the chosen one updates
+    // `closest` without a second pass over X (n x trials values, a quarter of X at d = 16).
+    std::vector<T> candidate_distance(n * trials);
     xt::xtensor<T, 2> candidates = xt::zeros<T>({trials, d});
     for (std::size_t c = 1; c < k; ++c) {
       double running = 0;
@@ -70,8 +73,8 @@ struct KMeansPlusPlus {
       // Potential of each candidate, summed per chunk and merged in chunk order.
       detail::parallel_for(n_chunks, threads, [&](std::size_t ch) {
         const std::size_t b = ch * chunk, e = std::min(n, b + chunk);
-        std::vector<T> out((e - b) * trials);
-        detail::pairwise(distance, X, b, e, candidates, out.data());
+        T* out = candidate_distance.data() + b * trials;
+        detail::pairwise(distance, X, b, e, candidates, out);
         for (std::size_t t = 0; t < trials; ++t) {
           double sum = 0;
           for (std::size_t i = b; i < e; ++i)
@@ -87,12 +90,10 @@ struct KMeansPlusPlus {
         if (t == 0 || pot < best_potential) best = t, best_potential = pot;
       }
       copy_row(centers, c, candidate_ids[best]);
-      const xt::xtensor<T, 2> chosen = xt::view(centers, xt::range(c, c + 1), xt::all());
       detail::parallel_for(n_chunks, threads, [&](std::size_t ch) {
         const std::size_t b = ch * chunk, e = std::min(n, b + chunk);
-        std::vector<T> out(e - b);
-        detail::pairwise(distance, X, b, e, chosen, out.data());
-        for (std::size_t i = b; i < e; ++i) closest[i] = std::min(closest[i], static_cast<double>(out[i - b]));
+        for (std::size_t i = b; i < e; ++i)
+          closest[i] = std::min(closest[i], static_cast<double>(candidate_distance[i * trials + best]));
       });
       potential = best_potential;
     }
