@@ -3,6 +3,9 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <string>
+#include <thread>
+#include <vector>
 
 #include <segkit/segkit.hpp>
 
@@ -131,4 +134,25 @@ TEST_CASE("score is computed when asked, and says which way is better") {
                   .epsilon(1e-12));
   static_assert(!decltype(pipeline)::higher_score_is_better());
   static_assert(segkit::Pipeline<>::higher_score_is_better());
+}
+
+TEST_CASE("progress: a fit reports each start, a sweep each K, in order, on the caller's thread") {
+  const Fixture f("mall");
+  std::vector<std::string> events;
+  const auto caller = std::this_thread::get_id();
+  bool same_thread = true;
+  segkit::Options options{.k = 3, .n_init = 3, .threads = 2};
+  options.progress = [&](const segkit::Progress& p) {
+    events.push_back(std::string(p.task) + " " + std::to_string(p.done) + "/" + std::to_string(p.total));
+    same_thread = same_thread && std::this_thread::get_id() == caller;
+  };
+  segkit::Pipeline<> pipeline(options);
+  pipeline.fit(f["X"]);
+  CHECK(events == std::vector<std::string>{"start 0/3", "start 1/3", "start 2/3", "start 3/3"});
+  events.clear();
+  options.n_init = 1;
+  segkit::sweep_k(f["X"], options, segkit::SweepOptions{.k_min = 2, .k_max = 3});
+  CHECK(events == std::vector<std::string>{"K 0/2", "start 0/1", "start 1/1", "K 1/2", "start 0/1", "start 1/1",
+                                           "K 2/2"});
+  CHECK(same_thread);
 }

@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -22,6 +23,8 @@
 #include <sstream>
 #include <string>
 #include <vector>
+
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 
@@ -45,6 +48,7 @@ struct ReadArgs {
   std::string file;
   std::string delimiter;  // "" = detect; "tab", "whitespace", or one character
   bool no_header = false;
+  bool quiet = false;  // no progress on stderr
 };
 
 struct ClusterArgs {
@@ -78,7 +82,90 @@ struct RfmArgs {
   std::string customer, date, amount, quantity, price, invoice, as_of;
 };
 
-void progress(const std::string& message) { std::fprintf(stderr, "segkit: %s\n", message.c_str()); }
+/// What the tool shows on stderr while it works: one line per step ("reading
+/// FILE", "fitting K = 5"), and within a step the library's progress (K of a
+/// sweep, starts of a fit) with the time so far and an estimate of what is left:
+/// on a terminal one line updated in place, otherwise one plain line per outer
+/// step; nothing with --quiet.
+class Status {
+ public:
+  void configure(bool quiet) {
+    quiet_ = quiet;
+    terminal_ = isatty(fileno(stderr)) != 0;
+  }
+
+  void step(const std::string& message) {
+    if (quiet_) return;
+    close_line();
+    std::fprintf(stderr, "segkit: %s\n", message.c_str());
+    levels_.clear();
+    step_start_ = Clock::now();
+  }
+
+  void update(const segkit::Progress& p) {
+    if (quiet_ || p.total == 0) return;
+    // Levels nest in the order they first appear; news of an outer level ends the inner ones.
+    std::size_t level = 0;
+    while (level < levels_.size() && levels_[level].task != p.task) ++level;
+    if (level == levels_.size()) levels_.push_back({p.task, 0, p.total});
+    levels_[level].done = p.done;
+    levels_[level].total = p.total;
+    levels_.resize(level + 1);
+    // Fraction of the outermost task: each inner level fills the outer step in progress.
+    double fraction = 0;
+    for (std::size_t l = levels_.size(); l-- > 0;)
+      fraction = (static_cast<double>(levels_[l].done) + (l + 1 < levels_.size() ? fraction : 0.0)) /
+                 static_cast<double>(levels_[l].total);
+    if (fraction > 1) fraction = 1;
+    const double elapsed = std::chrono::duration<double>(Clock::now() - step_start_).count();
+    std::string text;
+    for (const Level& l : levels_)
+      text += (text.empty() ? "" : ", ") + std::string(l.task) + " " + std::to_string(l.done) + "/" +
+              std::to_string(l.total);
+    text += " (" + seconds(elapsed);
+    if (fraction > 0 && fraction < 1) text += ", about " + seconds(elapsed * (1 - fraction) / fraction) + " left";
+    text += ")";
+    if (terminal_) {
+      std::fprintf(stderr, "\r\033[Ksegkit: %s", text.c_str());
+      std::fflush(stderr);
+      line_open_ = true;
+    } else if (level == 0) {
+      std::fprintf(stderr, "segkit: %s\n", text.c_str());
+    }
+  }
+
+  /// Ends an in-place line, so that what follows starts on a line of its own.
+  void close_line() {
+    if (!line_open_) return;
+    std::fprintf(stderr, "\r\033[K");
+    line_open_ = false;
+  }
+
+ private:
+  using Clock = std::chrono::steady_clock;
+  struct Level {
+    const char* task;
+    std::size_t done, total;
+  };
+  static std::string seconds(double s) {
+    char buffer[32];
+    std::snprintf(buffer, sizeof buffer, s < 10 ? "%.1f s" : "%.0f s", s);
+    return buffer;
+  }
+
+  bool quiet_ = false, terminal_ = false, line_open_ = false;
+  std::vector<Level> levels_;
+  Clock::time_point step_start_ = Clock::now();
+};
+
+Status status;
+
+void progress(const std::string& message) { status.step(message); }
+
+/// The library's progress callback, shown by the status line.
+segkit::ProgressCallback show_progress() {
+  return [](const segkit::Progress& p) { status.update(p); };
+}
 
 segkit::data::CsvOptions csv_options(const ReadArgs& args) {
   segkit::data::CsvOptions options;
@@ -193,7 +280,7 @@ struct Fit {
 template <class Scaler, class Distance>
 Fit fit_with(const xt::xtensor<double, 2>& X, const ClusterArgs& args) {
   using P = segkit::Pipeline<Scaler, segkit::KMeansPlusPlus, Distance>;
-  segkit::Options options{.n_init = args.n_init, .seed = args.seed};
+  segkit::Options options{.n_init = args.n_init, .seed = args.seed, .progress = show_progress()};
   Fit fit;
   if (const auto k = fixed_k(args.k)) {
     fit.k = *k;
@@ -208,9 +295,7 @@ Fit fit_with(const xt::xtensor<double, 2>& X, const ClusterArgs& args) {
     const segkit::KRecommendation& recommendation = sweep.recommendation;
     fit.k = recommendation.k;
     fit.k_reason = recommendation.reason;
-    if (sweep.silhouette_sampled)
-      fit.k_reason += " (Silhouette on a random sample of " + std::to_string(sweep.silhouette_sample_size) +
-                      " customers.)";
+    // The recommendation's reason already says when the silhouette was computed on a sample.
     for (const auto& s : sweep.scores) {
       fit.sweep.k.push_back(static_cast<double>(s.k));
       fit.sweep.inertia.push_back(s.inertia);
@@ -225,6 +310,7 @@ Fit fit_with(const xt::xtensor<double, 2>& X, const ClusterArgs& args) {
   progress("fitting K = " + std::to_string(fit.k));
   P pipeline(options);
   pipeline.fit(X);
+  status.close_line();
   fit.labels.assign(pipeline.labels().begin(), pipeline.labels().end());
   fit.scaling = pipeline.scaler();
   fit.scaled = pipeline.scaler().transform(X);
@@ -592,6 +678,7 @@ void add_read_options(CLI::App* command, ReadArgs& args) {
   command->add_option("--delimiter", args.delimiter,
                       "field separator: one character, \"tab\" or \"whitespace\" (default: detected)");
   command->add_flag("--no-header", args.no_header, "the first row is data; columns are named 1, 2, ...");
+  command->add_flag("--quiet", args.quiet, "print no progress on stderr (errors still are)");
 }
 
 void add_cluster_options(CLI::App* command, ClusterArgs& args, bool with_model) {
@@ -653,6 +740,8 @@ int main(int argc, char** argv) {
     return app.exit(e);
   }
   try {
+    status.configure(segment_command->parsed() ? segment.read.quiet
+                                               : predict_command->parsed() ? predict.read.quiet : rfm.read.quiet);
     if (segment_command->parsed()) return run_segment(segment);
     if (predict_command->parsed()) return run_predict(predict);
     if (rfm.amount.empty() && rfm.quantity.empty())

@@ -24,8 +24,16 @@ expect_error() {
 case $scenario in
   mall)  # K = 5 chosen, 200 labels, a report, and a model that reproduces the labels
     "$segkit" segment "$data/mall_customers/Mall_Customers.csv" --features 'Annual Income (k$),Spending Score (1-100)' \
-      --k auto --out labels.csv --report report.html --model model.json > stdout.txt
+      --k auto --out labels.csv --report report.html --model model.json > stdout.txt 2> stderr.txt
     expect_in "K = 5 (3 of 4 criteria agree)" stdout.txt
+    # Progress on stderr (not a terminal here): one plain line per K of the sweep and per start of the fit.
+    expect_in "segkit: K 9/9 (" stderr.txt
+    expect_in "segkit: start 10/10 (" stderr.txt
+    "$segkit" segment "$data/mall_customers/Mall_Customers.csv" --features 'Annual Income (k$),Spending Score (1-100)' \
+      --k auto --quiet > quiet.txt 2> quiet_err.txt
+    [ ! -s quiet_err.txt ] || fail "--quiet still printed on stderr: $(cat quiet_err.txt)"
+    cmp <(grep -v '^segkit:' stdout.txt) quiet.txt || fail "--quiet changed the results printed"
+    rm quiet.txt quiet_err.txt
     expect_in "high annual income · low spending score" stdout.txt
     [ "$(lines labels.csv)" = 201 ] || fail "labels.csv has $(lines labels.csv) lines"
     expect_in "CustomerID,segment" labels.csv

@@ -4,6 +4,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "segkit/core/progress.hpp"
+
 namespace segkit {
 
 struct Options {
@@ -13,6 +15,7 @@ struct Options {
   double tol = 1e-4;         ///< relative to the mean per-feature variance (scikit-learn's meaning)
   std::uint64_t seed = 0;    ///< same seed, same result, whatever the thread count
   std::size_t threads = 0;   ///< 0 = all cores
+  ProgressCallback progress = nullptr;  ///< told after each start of a fit and each K of a sweep (may be empty)
 };
 
 }  // namespace segkit

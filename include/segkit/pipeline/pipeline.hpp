@@ -64,6 +64,7 @@ class Pipeline {
     Fitted<T> fitted{scaler.transform(data), {}};
     data = xt::xtensor<T, 2>();  // the scaled copy is all that is kept
 
+    detail::report(options_.progress, "start", 0, options_.n_init);
     for (std::size_t start = 0; start < options_.n_init; ++start) {
       // Each start draws from its own seed: a randomised clusterer (MiniBatch) too.
       Options start_options = options_;
@@ -72,6 +73,7 @@ class Pipeline {
                                                                      start_options.seed, options_.threads);
       Clustering<T> run = clusterer_.cluster(fitted.X, initial, distance_, start_options);
       if (start == 0 || run.inertia < fitted.clustering.inertia) fitted.clustering = std::move(run);
+      detail::report(options_.progress, "start", start + 1, options_.n_init);
     }
 
     scaler_ = std::move(scaler);

@@ -233,6 +233,7 @@ KSweep sweep_k(const xt::xexpression<E>& X, Options options, const SweepOptions&
   const std::vector<std::size_t>& sample = result.silhouette_rows;
 
   xt::xtensor<T, 2> scaled, scaled_sample;
+  detail::report(options.progress, "K", 0, sweep.k_max - sweep.k_min + 1);
   for (std::size_t k = sweep.k_min; k <= sweep.k_max; ++k) {
     Options run = options;
     run.k = k;
@@ -267,6 +268,7 @@ KSweep sweep_k(const xt::xexpression<E>& X, Options options, const SweepOptions&
       double sum = 0, lowest = 1;
       for (std::size_t r = 1; r <= sweep.stability_runs; ++r) {
         Options other = run;
+        other.progress = nullptr;  // extra fits of the same K: not steps of their own
         other.seed = options.seed + r;
         P again(other, policies...);
         again.fit(data);
@@ -278,6 +280,7 @@ KSweep sweep_k(const xt::xexpression<E>& X, Options options, const SweepOptions&
       s.stability_min = lowest;
     }
     result.scores.push_back(std::move(s));
+    detail::report(options.progress, "K", k - sweep.k_min + 1, sweep.k_max - sweep.k_min + 1);
   }
 
   std::vector<double> ks, inertia;
