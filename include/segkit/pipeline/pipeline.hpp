@@ -18,6 +18,7 @@
 #include "segkit/core/error.hpp"
 #include "segkit/core/matrix.hpp"
 #include "segkit/core/options.hpp"
+#include "segkit/core/parallel.hpp"
 #include "segkit/core/random.hpp"
 #include "segkit/distance/concept.hpp"
 #include "segkit/distance/squared_euclidean.hpp"
@@ -65,15 +66,35 @@ class Pipeline {
     data = xt::xtensor<T, 2>();  // the scaled copy is all that is kept
 
     detail::report(options_.progress, "start", 0, options_.n_init);
-    for (std::size_t start = 0; start < options_.n_init; ++start) {
-      // Each start draws from its own seed: a randomised clusterer (MiniBatch) too.
+    // One start, seeded from the seed and its number alone, on `threads` threads.
+    auto run_start = [&](std::size_t start, std::size_t threads) {
       Options start_options = options_;
-      start_options.seed = detail::derive_seed(options_.seed, start);
-      const xt::xtensor<T, 2> initial = initializer_.initial_centers(fitted.X, options_.k, distance_,
-                                                                     start_options.seed, options_.threads);
-      Clustering<T> run = clusterer_.cluster(fitted.X, initial, distance_, start_options);
+      start_options.seed = detail::derive_seed(options_.seed, start);  // a randomised clusterer's too
+      start_options.threads = threads;
+      start_options.progress = nullptr;
+      const xt::xtensor<T, 2> initial =
+          initializer_.initial_centers(fitted.X, options_.k, distance_, start_options.seed, threads);
+      return clusterer_.cluster(fitted.X, initial, distance_, start_options);
+    };
+    auto keep_best = [&](std::size_t start, Clustering<T>&& run) {
       if (start == 0 || run.inertia < fitted.clustering.inertia) fitted.clustering = std::move(run);
-      detail::report(options_.progress, "start", start + 1, options_.n_init);
+    };
+    const std::size_t threads = detail::resolve_threads(options_.threads);
+    if (options_.n_init > 1 && threads > 1 && fitted.X.size() * options_.k < parallel_starts_below) {
+      // Too little work per start to share among the threads: the starts run side by
+      // side instead, one thread each. Any start's result is the same on any thread
+      // count, and the lowest inertia is kept in start order, so nothing changes but the time.
+      std::vector<Clustering<T>> runs(options_.n_init);
+      detail::parallel_for(options_.n_init, threads, [&](std::size_t start) { runs[start] = run_start(start, 1); });
+      for (std::size_t start = 0; start < options_.n_init; ++start) {
+        keep_best(start, std::move(runs[start]));
+        detail::report(options_.progress, "start", start + 1, options_.n_init);
+      }
+    } else {
+      for (std::size_t start = 0; start < options_.n_init; ++start) {
+        keep_best(start, run_start(start, options_.threads));
+        detail::report(options_.progress, "start", start + 1, options_.n_init);
+      }
     }
 
     scaler_ = std::move(scaler);
@@ -129,6 +150,11 @@ class Pipeline {
     return *score_;
   }
   static constexpr bool higher_score_is_better() { return EvaluatorPolicy::higher_is_better; }
+
+  /// Below this many n x d x k, the n_init starts run in parallel (one thread
+  /// each) rather than one after the other on all threads: the kernels single-thread
+  /// work under about a million multiply-adds anyway (cluster/kmeans_loop.hpp).
+  static constexpr std::size_t parallel_starts_below = std::size_t{1} << 22;
 
   const Options& options() const { return options_; }
   const ScalerPolicy& scaler() const { return scaler_; }
