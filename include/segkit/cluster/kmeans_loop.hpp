@@ -226,33 +226,37 @@ Clustering<T> kmeans_loop(const xt::xtensor<T, 2>& X, const xt::xtensor<T, 2>& i
 
   std::size_t* labels = result.labels.data();
   std::vector<std::size_t> previous(n, k);  // k: no row has a label yet
-  std::vector<std::size_t> update_labels(n);
+  // The labels the centres are updated from: the assignment's own, unless an
+  // empty cluster took rows, which then happens on this copy (made only then).
+  std::vector<std::size_t> relocated_labels;
   std::vector<T> nearest(n);
-  std::vector<std::size_t> counts(k), offsets(k + 1), members(n);
+  std::vector<std::size_t> counts(k), offsets(k + 1), members;  // members: only for a non-mean centre
   std::vector<double> chunk_sums;
 
   bool strict = false;
   for (std::size_t it = 0; it < options.max_iter; ++it) {
     result.inertia_trace.push_back(step.assign(distance, X, centers, labels, nearest, threads,
                                                CentreIsMean<D> ? &chunk_sums : nullptr));
-    std::copy_n(labels, n, update_labels.begin());
     std::fill(counts.begin(), counts.end(), 0);
-    for (const std::size_t label : update_labels) ++counts[label];
+    for (std::size_t i = 0; i < n; ++i) ++counts[labels[i]];
     bool relocated = false;
     if (std::find(counts.begin(), counts.end(), std::size_t{0}) != counts.end()) {
       // Rare: the farthest rows are needed, which a bounded step does not know.
       if constexpr (!Step::exact_nearest) assign_nearest(distance, X, centers, labels, nearest.data(), threads);
-      relocated = relocate_empty(update_labels, nearest, counts);
+      relocated_labels.assign(labels, labels + n);
+      relocated = relocate_empty(relocated_labels, nearest, counts);
       step.reset();
     }
+    const std::size_t* update_labels = relocated ? relocated_labels.data() : labels;
 
     if constexpr (CentreIsMean<D>) {
       if (relocated)
-        update_means(X, update_labels, counts, next_centers, threads);
+        update_means(X, relocated_labels, counts, next_centers, threads);
       else
         means_from_chunk_sums(chunk_sums, counts, next_centers);
     } else {
       // Members of each cluster in row order (a counting sort), then each centre.
+      members.resize(n);
       offsets[0] = 0;
       for (std::size_t c = 0; c < k; ++c) offsets[c + 1] = offsets[c] + counts[c];
       std::vector<std::size_t> fill(offsets.begin(), offsets.end() - 1);

@@ -55,7 +55,10 @@ struct KMeansPlusPlus {
     double potential = 0;
     for (const double v : closest) potential += v;
 
-    std::vector<double> cumulative(n);
+    // The running sum of `closest` in row order, kept only at the end of each chunk:
+    // a draw finds its chunk there and walks the chunk, adding in the same order,
+    // so it picks the row a full n-long running sum would, in n / chunk of the memory.
+    std::vector<double> chunk_end(n_chunks);
     std::vector<std::size_t> candidate_ids(trials);
     // Every row's distance to every candidate, kept so that the chosen one updates
     // `closest` without a second pass over X (n x trials values, a quarter of X at d = 16).
@@ -63,11 +66,25 @@ struct KMeansPlusPlus {
     xt::xtensor<T, 2> candidates = xt::zeros<T>({trials, d});
     for (std::size_t c = 1; c < k; ++c) {
       double running = 0;
-      for (std::size_t i = 0; i < n; ++i) cumulative[i] = (running += closest[i]);
+      for (std::size_t ch = 0; ch < n_chunks; ++ch) {
+        for (std::size_t i = ch * chunk, e = std::min(n, i + chunk); i < e; ++i) running += closest[i];
+        chunk_end[ch] = running;
+      }
       for (std::size_t t = 0; t < trials; ++t) {
         const double r = rng.uniform() * potential;
-        const auto it = std::lower_bound(cumulative.begin(), cumulative.end(), r);
-        candidate_ids[t] = std::min<std::size_t>(static_cast<std::size_t>(it - cumulative.begin()), n - 1);
+        // The first row whose running sum reaches r (the last row if none does).
+        const std::size_t ch = static_cast<std::size_t>(
+            std::lower_bound(chunk_end.begin(), chunk_end.end(), r) - chunk_end.begin());
+        std::size_t row = n - 1;
+        if (ch < n_chunks) {
+          double sum = ch == 0 ? 0.0 : chunk_end[ch - 1];
+          for (std::size_t i = ch * chunk, e = std::min(n, i + chunk); i < e; ++i)
+            if ((sum += closest[i]) >= r) {
+              row = i;
+              break;
+            }
+        }
+        candidate_ids[t] = row;
         copy_row(candidates, t, candidate_ids[t]);
       }
       // Potential of each candidate, summed per chunk and merged in chunk order.
