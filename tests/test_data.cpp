@@ -1,13 +1,20 @@
 // segkit::data: the Table and read_csv, on fixtures cut from the real customer files
 // (tests/data/README.md), on the full files in data/, and on malformed input.
 
+#include <chrono>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <numeric>
 #include <random>
+#include <stdexcept>
 #include <string>
+#include <thread>
+#include <utility>
+#include <vector>
 
 #include <doctest/doctest.h>
 
@@ -56,6 +63,46 @@ struct ScratchDir {
     return file;
   }
 };
+
+// Same names, kinds, missing cells and values, bit for bit.
+void check_same_table(const sd::Table& a, const sd::Table& b) {
+  REQUIRE(a.names() == b.names());
+  REQUIRE(a.rows() == b.rows());
+  for (std::size_t j = 0; j < a.columns(); ++j) {
+    const sd::Column& x = a.at(j);
+    const sd::Column& y = b.at(j);
+    INFO("column " << x.name());
+    REQUIRE(x.kind() == y.kind());
+    CHECK(x.missing_mask() == y.missing_mask());
+    if (x.is_numeric())
+      CHECK(std::memcmp(x.numbers().data(), y.numbers().data(), x.size() * sizeof(double)) == 0);
+    else if (x.is_date())
+      CHECK(x.days() == y.days());
+    else
+      CHECK(x.texts() == y.texts());
+  }
+}
+
+// A few MB of customers with everything a chunk boundary could cut: quoted delimiters and line
+// breaks, doubled quotes, missing cells, blank lines, numbers in every accepted form, a date
+// column, and a column that reads as numbers until its very last rows.
+std::string big_customer_file(std::size_t rows, const char* eol) {
+  std::mt19937 rng(7);
+  const char* forms[] = {"12", "-1.5e2", "+3", ".5", "1.", "0.1", "9007199254740993", "1e5", " 7 ", "-0", "NA", "", "2.5E-3"};
+  const char* notes[] = {"plain", "\"Smith, Anna\"", "\"said \"\"hi\"\"\"", "\"two\nlines\"", "\"cr\r\nlf\"", "", "n/a"};
+  std::string out = std::string("id,amount,income,joined,note,late").append(eol);
+  for (std::size_t i = 0; i < rows; ++i) {
+    out.append("C").append(std::to_string(100000 + i)).append(",");
+    out.append(forms[rng() % 13]).append(",");
+    out.append(std::to_string(rng() % 100000)).append(".").append(std::to_string(rng() % 100)).append(",");
+    out.append(std::to_string(2000 + rng() % 20)).append("-").append(std::to_string(1 + rng() % 12)).append("-");
+    out.append(std::to_string(1 + rng() % 28)).append(",");
+    out.append(notes[rng() % 7]).append(",");
+    out.append(i + 3 == rows ? std::string("unknown") : std::string("00").append(std::to_string(rng() % 10))).append(eol);
+    if (rng() % 5000 == 0) out.append(eol);  // a blank line now and then
+  }
+  return out;
+}
 
 }  // namespace
 
@@ -316,4 +363,134 @@ TEST_CASE("data: malformed files name the file, line and column") {
     CHECK(message_of([] { (void)sd::parse_csv("a,b\n1,\"x\n2,3\n", {}, "q.csv"); }) ==
           "\"q.csv\", line 2, column 2: a quoted field opened here is never closed (it runs to the end of the file)");
   }
+}
+
+TEST_CASE("data: a large file read in chunks on 1 or 2 threads gives the same table") {
+  const ScratchDir dir;
+  for (const char* eol : {"\n", "\r\n"}) {
+    const std::string path = dir.write("customers.csv", big_customer_file(150000, eol));
+    REQUIRE(std::filesystem::file_size(path) > (std::uintmax_t{6} << 20));
+    // One chunk on one thread is the sequential reading.
+    const sd::Table one = sd::read_csv(path, {.threads = 1, .chunk_bytes = std::size_t{1} << 40});
+    REQUIRE(one.rows() == 150000);
+    CHECK(one["id"].is_categorical());
+    CHECK(one["amount"].is_numeric());
+    CHECK(one["income"].is_numeric());
+    CHECK(one["joined"].is_date());
+    CHECK(one["note"].is_categorical());
+    REQUIRE(one["late"].is_categorical());  // numbers until the third row from the end
+    CHECK(one["late"].texts()[0].starts_with("00"));
+    CHECK(one["late"].texts()[149997] == "unknown");
+    CHECK(one["amount"].missing_count() > 0);
+    for (const auto& [threads, chunk] : {std::pair<std::size_t, std::size_t>{1, std::size_t{4} << 20},
+                                         {2, std::size_t{4} << 20},
+                                         {2, std::size_t{100} << 10},
+                                         {2, 4099}}) {
+      INFO("threads " << threads << ", chunk_bytes " << chunk);
+      check_same_table(one, sd::read_csv(path, {.threads = threads, .chunk_bytes = chunk}));
+    }
+    // The text in memory reads the same as the file.
+    std::ifstream in(path, std::ios::binary);
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    check_same_table(one, sd::parse_csv(text, {.threads = 2, .chunk_bytes = 1 << 16}, path));
+  }
+}
+
+TEST_CASE("data: the progress callback counts up to the size of the file") {
+  const ScratchDir dir;
+  const std::string path = dir.write("customers.csv", big_customer_file(60000, "\n"));
+  const std::size_t size = static_cast<std::size_t>(std::filesystem::file_size(path));
+  for (const std::size_t threads : {1, 2}) {
+    std::vector<std::pair<std::size_t, std::size_t>> calls;
+    sd::CsvOptions options{.threads = threads, .chunk_bytes = 1 << 16};
+    // A slow callback, so that calls in the middle of the file happen too.
+    options.progress = [&](const segkit::Progress& p) {
+      CHECK(std::string(p.task) == "read");
+      calls.emplace_back(p.done, p.total);
+      if (p.done < p.total) std::this_thread::sleep_for(std::chrono::milliseconds(150));
+    };
+    const sd::Table t = sd::read_csv(path, options);
+    CHECK(t.rows() == 60000);
+    REQUIRE_FALSE(calls.empty());
+    CHECK(calls.back() == std::pair<std::size_t, std::size_t>{size, size});
+    for (std::size_t k = 0; k < calls.size(); ++k) {
+      CHECK(calls[k].second == size);
+      if (k) CHECK(calls[k].first > calls[k - 1].first);
+    }
+  }
+  // Without a callback nothing changes; a callback that throws stops the reading.
+  CHECK(sd::read_csv(path).rows() == 60000);
+  sd::CsvOptions stop{.chunk_bytes = 1 << 16};
+  stop.progress = [](const segkit::Progress& p) {
+    if (p.done < p.total) throw std::runtime_error("cancelled");
+    throw std::runtime_error("cancelled at the end");
+  };
+  CHECK_THROWS_AS(sd::read_csv(path, stop), std::runtime_error);
+  // A small text: one call, at the end.
+  std::vector<std::pair<std::size_t, std::size_t>> small;
+  sd::CsvOptions once;
+  once.progress = [&](const segkit::Progress& p) { small.emplace_back(p.done, p.total); };
+  CHECK(sd::parse_csv("a,b\n1,2\n", once).rows() == 1);
+  CHECK(small == std::vector<std::pair<std::size_t, std::size_t>>{{8, 8}});
+}
+
+TEST_CASE("data: the number grammar and the messages do not change at chunk boundaries") {
+  // Every chunk size from 1 byte: each cut falls at every place of these lines once.
+  const std::string numbers = "x,y\n-1.5e2,a\n+3,\"b\nc\"\n.5,\n1.,NA\n0.1,d\n 7 ,e\n-0,\n9007199254740993,f\n2.5E-3,g\n";
+  const std::vector<std::string> words = {"inf", "0x10", "1e", "1e999", "--1", ".", "1.5.2", "+", "infinity"};
+  const sd::Table reference = sd::parse_csv(numbers, {.threads = 1, .chunk_bytes = std::size_t{1} << 40});
+  const auto& x = reference["x"].numbers();
+  REQUIRE(x.size() == 9);
+  CHECK(x[0] == -150);
+  CHECK(x[1] == 3);
+  CHECK(x[2] == 0.5);
+  CHECK(x[3] == 1);
+  CHECK(x[4] == 0.1);
+  CHECK(x[5] == 7);
+  CHECK((x[6] == 0 && std::signbit(x[6])));
+  CHECK(x[7] == 9007199254740992.0);  // rounded to even, as std::from_chars does
+  CHECK(x[8] == 0.0025);
+  CHECK(reference["y"].texts()[1] == "b\nc");
+  for (std::size_t chunk = 1; chunk <= numbers.size() + 1; ++chunk)
+    for (const std::size_t threads : {1, 2}) {
+      INFO("chunk_bytes " << chunk << ", threads " << threads);
+      check_same_table(reference, sd::parse_csv(numbers, {.threads = threads, .chunk_bytes = chunk}));
+      // A word that is not a number, in the last row: the column is text, each cell as written.
+      for (const auto& word : words) {
+        const sd::Table t = sd::parse_csv(numbers + word + ",z\n", {.threads = threads, .chunk_bytes = chunk});
+        REQUIRE(t["x"].is_categorical());
+        CHECK(t["x"].texts()[0] == "-1.5e2");
+        CHECK(t["x"].texts()[3] == "1.");
+        CHECK(t["x"].texts()[9] == word);
+      }
+      // "nan" is a missing cell (CsvOptions::missing), not a number and not text.
+      const sd::Table with_nan = sd::parse_csv(numbers + "nan,z\n", {.threads = threads, .chunk_bytes = chunk});
+      REQUIRE(with_nan["x"].is_numeric());
+      CHECK(with_nan["x"].missing(9));
+    }
+
+  // The messages name the same line and column whatever the chunks, after quoted line breaks.
+  const std::string head = "id,amount\n\"1\n0\",2\n3,4\n";
+  const std::vector<std::pair<std::string, std::string>> bad = {
+      {head + "4,5,6\n7,8\n", "\"f.csv\", line 5, column 3: ragged row: expected 2 fields (as in the header on line 1), "
+                               "found 3; column 3 is extra"},
+      {head + "4,x\"y\n", "\"f.csv\", line 5, column 2: byte 4 of the line: malformed quoting (RFC 4180: a field holding "
+                          "a quote, the delimiter or a line break must be enclosed in quotes, an inner quote doubled, "
+                          "nothing after the closing quote)"},
+      {head + "4,\"open\n5,6\n", "\"f.csv\", line 5, column 2: a quoted field opened here is never closed (it runs to "
+                                  "the end of the file)"},
+      {head + "4,5,6\n7,\xE9\n", "\"f.csv\", line 6: byte 3 (0xE9) is not UTF-8: the file is binary or in another "
+                                  "encoding; save it as UTF-8"},
+  };
+  for (std::size_t chunk = 1; chunk <= 40; ++chunk)
+    for (const std::size_t threads : {1, 2}) {
+      INFO("chunk_bytes " << chunk << ", threads " << threads);
+      for (const auto& [text, message] : bad)
+        CHECK(message_of([&] { (void)sd::parse_csv(text, {.threads = threads, .chunk_bytes = chunk}, "f.csv"); }) ==
+              message);
+      CHECK(message_of([&] {
+              (void)sd::parse_csv(head + "4,5\n6,seven\n", {.numeric = {"2"}, .threads = threads, .chunk_bytes = chunk},
+                                  "f.csv");
+            }) == "\"f.csv\", line 6, column 2 (\"amount\"): \"seven\" is not a number, and the column is read as numeric");
+    }
 }

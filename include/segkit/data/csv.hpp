@@ -26,8 +26,26 @@
 //
 // Errors are segkit::error; the message starts with the file and, where it applies, the
 // 1-based line and column (field number) or byte in the line.
+//
+// How it reads (the table never depends on CsvOptions::threads or chunk_bytes):
+//   - A regular file is mapped into memory (POSIX mmap) rather than copied, and the pages
+//     already parsed are handed back, so the file text costs a few chunks of memory, not
+//     its size; a pipe or a device is read whole, as is any file where mmap is missing.
+//   - The text is cut into chunks of about chunk_bytes at line ends outside quotes (an
+//     even number of quote characters before them), parsed on up to `threads` threads and
+//     joined in file order. If any chunk fails (a ragged row, malformed quoting, a byte
+//     that is not UTF-8), the file is walked again from the start on one thread, line by
+//     line, so that the message names the first problem exactly as a sequential reader
+//     would.
+//   - Cells are not copied into strings: numeric columns go straight to doubles
+//     (std::from_chars, the grammar of parse_number below); only columns that hold text
+//     keep their cells as strings.
+//   - The mapping must not be truncated by another process while it is read (the kernel
+//     would stop the program with SIGBUS, as for every memory-mapped reader).
 
+#include <algorithm>
 #include <array>
+#include <atomic>
 #include <cerrno>
 #include <charconv>
 #include <chrono>
@@ -36,18 +54,34 @@
 #include <cstdio>
 #include <cstring>
 #include <exception>
+#include <functional>
 #include <limits>
+#include <memory>
 #include <new>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <thread>
 #include <utility>
 #include <vector>
 
 #include <csv.h>
 
+#if defined(__unix__) && __has_include(<sys/mman.h>) && __has_include(<sys/stat.h>) && __has_include(<fcntl.h>) && \
+    __has_include(<unistd.h>)
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#define SEGKIT_CSV_MMAP 1
+#else
+#define SEGKIT_CSV_MMAP 0
+#endif
+
 #include "segkit/core/error.hpp"
+#include "segkit/core/parallel.hpp"
+#include "segkit/core/progress.hpp"
 #include "segkit/data/table.hpp"
 
 namespace segkit::data {
@@ -67,14 +101,19 @@ struct CsvOptions {
   std::vector<std::string> date_formats{};
   /// Cell texts that mean "missing", compared without case; an empty cell is always missing.
   std::vector<std::string> missing = {"NA", "NaN", "N/A", "null"};
+  /// Threads that parse chunks of the text; 0 = all cores. The table is the same for any number.
+  std::size_t threads = 0;
+  /// Told now and then while reading, never required: Progress{"read", bytes parsed so far,
+  /// size of the file (of the text for parse_csv)}. Calls come from the calling thread only, at
+  /// most about ten a second, with increasing `done`; the last has done == total, once the
+  /// table is complete. It may throw to stop reading; the exception reaches the caller.
+  ProgressCallback progress{};
+  /// Bytes per chunk parsed on its own (at least 1). The table is the same for any size;
+  /// smaller chunks spread small files over threads, larger ones cost more memory per thread.
+  std::size_t chunk_bytes = std::size_t{4} << 20;
 };
 
 namespace detail {
-
-struct CsvRecord {
-  std::size_t line = 0;  // 1-based line the record starts on
-  std::vector<std::string> fields;
-};
 
 // Appends rather than `"..." + std::string(...)`, which trips GCC 12's bogus -Wrestrict at -O2.
 inline std::string csv_where(std::string_view source, std::size_t line = 0, std::size_t column = 0,
@@ -109,6 +148,32 @@ inline bool is_missing_cell(std::string_view cell, const std::vector<std::string
   return false;
 }
 
+/// `digits` ("12", "1.5", ".5", "1.": decimal digits, at least one, and at most one point) as
+/// std::from_chars reads it, when one correctly rounded operation gives that value (Clinger's
+/// fast path: an integer below 2^53 divided by an exact power of ten up to 10^22); else
+/// nothing, and the caller asks std::from_chars. Same bits either way, several times faster.
+inline std::optional<double> simple_decimal(std::string_view s) {
+  static constexpr double powers[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
+                                      1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+  constexpr std::uint64_t limit = std::uint64_t{1} << 53;
+  std::uint64_t mantissa = 0;
+  std::size_t digits = 0, decimals = 0;
+  bool point = false;
+  for (const char c : s) {
+    if (c >= '0' && c <= '9') {
+      mantissa = mantissa * 10 + static_cast<std::uint64_t>(c - '0');
+      if (mantissa > limit) return std::nullopt;
+      ++digits, decimals += point;
+    } else if (c == '.' && !point) {
+      point = true;
+    } else {
+      return std::nullopt;
+    }
+  }
+  if (digits == 0 || decimals > 22) return std::nullopt;
+  return static_cast<double>(mantissa) / powers[decimals];
+}
+
 /// The whole cell as a finite decimal number, or nothing. "inf", "nan" and hex are not numbers here:
 /// a column of such words is text.
 inline std::optional<double> parse_number(std::string_view cell) {
@@ -118,6 +183,7 @@ inline std::optional<double> parse_number(std::string_view cell) {
   if (cell.size() <= first) return std::nullopt;
   const char c = cell[first];
   if (!((c >= '0' && c <= '9') || c == '.')) return std::nullopt;
+  if (const auto simple = simple_decimal(cell.substr(first))) return first ? -*simple : *simple;
   double value = 0;
   const auto [end, ec] = std::from_chars(cell.data(), cell.data() + cell.size(), value);
   if (ec != std::errc() || end != cell.data() + cell.size()) return std::nullopt;
@@ -180,11 +246,7 @@ inline const std::vector<std::string>& default_date_formats() {
   return formats;
 }
 
-inline std::string read_whole_file(const std::string& path) {
-  errno = 0;
-  std::FILE* f = std::fopen(path.c_str(), "rb");
-  if (!f) throw error(csv_where(path) + "cannot open the file: " + std::strerror(errno));
-  std::string text;
+inline void read_stream(std::FILE* f, const std::string& path, std::string& text) {
   char buffer[1 << 16];
   for (;;) {
     const std::size_t got = std::fread(buffer, 1, sizeof buffer, f);
@@ -196,25 +258,91 @@ inline std::string read_whole_file(const std::string& path) {
   const int read_errno = errno;
   std::fclose(f);
   if (failed) throw error(csv_where(path) + "cannot read the file: " + std::strerror(read_errno));
+}
+
+inline std::string read_whole_file(const std::string& path) {
+  errno = 0;
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (!f) throw error(csv_where(path) + "cannot open the file: " + std::strerror(errno));
+  std::string text;
+  read_stream(f, path, text);
   return text;
 }
 
-/// Removes a UTF-8 byte-order mark and refuses what is not UTF-8 text, naming the first bad byte.
-inline std::string_view check_text(std::string_view text, std::string_view source) {
-  if (text.starts_with("\xEF\xBB\xBF")) text.remove_prefix(3);
-  else if (text.starts_with("\xFF\xFE") || text.starts_with("\xFE\xFF"))
-    throw error(csv_where(source, 1) + "the file is UTF-16 text; save it as UTF-8");
-  std::size_t line = 1, line_start = 0;
-  const auto* u = reinterpret_cast<const unsigned char*>(text.data());
-  for (std::size_t i = 0; i < text.size();) {
-    const unsigned char c = u[i];
-    if (c == '\n') {
-      ++line, line_start = ++i;
-      continue;
+/// The text of a file: mapped when it is a regular file (and the platform has mmap), read
+/// into memory otherwise (a pipe, a device, an empty file). release() gives the pages of a
+/// part already parsed back to the system; reading them again maps them again.
+class FileText {
+ public:
+  explicit FileText(const std::string& path) {
+#if SEGKIT_CSV_MMAP
+    errno = 0;
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) throw error(csv_where(path) + "cannot open the file: " + std::strerror(errno));
+    struct stat info {};
+    if (::fstat(fd, &info) == 0 && S_ISREG(info.st_mode) && info.st_size > 0) {
+      const auto size = static_cast<std::size_t>(info.st_size);
+      void* map = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
+      if (map != MAP_FAILED) {
+        ::close(fd);
+        map_ = static_cast<const char*>(map), size_ = size;
+        const long page = ::sysconf(_SC_PAGESIZE);
+        page_ = page > 0 ? static_cast<std::size_t>(page) : 4096;
+        return;
+      }
     }
-    if (c == 0)
-      throw error(csv_where(source, line) + "byte " + std::to_string(i - line_start + 1) +
-                  " is a NUL byte: this is a binary file, not a text table");
+    std::FILE* f = ::fdopen(fd, "rb");
+    if (!f) {
+      const int open_errno = errno;
+      ::close(fd);
+      throw error(csv_where(path) + "cannot open the file: " + std::strerror(open_errno));
+    }
+    errno = 0;
+    read_stream(f, path, buffer_);
+#else
+    buffer_ = read_whole_file(path);
+#endif
+  }
+  ~FileText() {
+#if SEGKIT_CSV_MMAP
+    if (map_) ::munmap(const_cast<char*>(map_), size_);
+#endif
+  }
+  FileText(const FileText&) = delete;
+  FileText& operator=(const FileText&) = delete;
+
+  std::string_view text() const { return map_ ? std::string_view(map_, size_) : std::string_view(buffer_); }
+
+  /// The whole pages inside [begin, end) of text() are no longer needed for now.
+  void release([[maybe_unused]] std::size_t begin, [[maybe_unused]] std::size_t end) const {
+#if SEGKIT_CSV_MMAP
+    if (!map_) return;
+    const std::size_t first = (begin + page_ - 1) / page_ * page_, last = end / page_ * page_;
+    if (last > first) ::madvise(const_cast<char*>(map_) + first, last - first, MADV_DONTNEED);
+#endif
+  }
+
+ private:
+  const char* map_ = nullptr;
+  std::size_t size_ = 0, page_ = 4096;
+  std::string buffer_;
+};
+
+/// Position of the first byte that keeps `text` from being UTF-8 text (a NUL byte, or a
+/// byte that starts no valid sequence), or npos.
+inline std::size_t first_bad_byte(std::string_view text) {
+  const auto* u = reinterpret_cast<const unsigned char*>(text.data());
+  const std::size_t n = text.size();
+  for (std::size_t i = 0; i < n;) {
+    // Eight bytes at a time while they are ASCII and none is NUL.
+    constexpr std::uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+    for (std::uint64_t w = 0; i + 8 <= n; i += 8) {
+      std::memcpy(&w, u + i, 8);
+      if (((w | ((w - ones) & ~w)) & highs) != 0) break;
+    }
+    if (i >= n) break;
+    const unsigned char c = u[i];
+    if (c == 0) return i;
     if (c < 0x80) {
       ++i;
       continue;
@@ -232,17 +360,44 @@ inline std::string_view check_text(std::string_view text, std::string_view sourc
     else if (c == 0xF4) more = 3, hi = 0x8F;
     bool ok = more != 0;
     for (std::size_t k = 1; ok && k <= more; ++k) {
-      ok = i + k < text.size();
+      ok = i + k < n;
       if (ok) ok = k == 1 ? (u[i + k] >= lo && u[i + k] <= hi) : (u[i + k] >= 0x80 && u[i + k] <= 0xBF);
     }
-    if (!ok) {
-      char hex[8];
-      std::snprintf(hex, sizeof hex, "0x%02X", static_cast<unsigned>(c));
-      throw error(csv_where(source, line) + "byte " + std::to_string(i - line_start + 1) + " (" + hex +
-                  ") is not UTF-8: the file is binary or in another encoding; save it as UTF-8");
-    }
+    if (!ok) return i;
     i += more + 1;
   }
+  return std::string_view::npos;
+}
+
+/// Removes a UTF-8 byte-order mark; refuses UTF-16.
+inline std::string_view strip_bom(std::string_view text, std::string_view source) {
+  if (text.starts_with("\xEF\xBB\xBF")) text.remove_prefix(3);
+  else if (text.starts_with("\xFF\xFE") || text.starts_with("\xFE\xFF"))
+    throw error(csv_where(source, 1) + "the file is UTF-16 text; save it as UTF-8");
+  return text;
+}
+
+/// Refuses what is not UTF-8 text (after strip_bom), naming the first bad byte by line and byte.
+inline void check_utf8(std::string_view text, std::string_view source) {
+  const std::size_t bad = first_bad_byte(text);
+  if (bad == std::string_view::npos) return;
+  const std::size_t line = 1 + static_cast<std::size_t>(std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(bad), '\n'));
+  const std::size_t newline = text.rfind('\n', bad);
+  const std::size_t byte = bad - (newline == std::string_view::npos ? 0 : newline + 1) + 1;
+  const auto c = static_cast<unsigned char>(text[bad]);
+  if (c == 0)
+    throw error(csv_where(source, line) + "byte " + std::to_string(byte) +
+                " is a NUL byte: this is a binary file, not a text table");
+  char hex[8];
+  std::snprintf(hex, sizeof hex, "0x%02X", static_cast<unsigned>(c));
+  throw error(csv_where(source, line) + "byte " + std::to_string(byte) + " (" + hex +
+              ") is not UTF-8: the file is binary or in another encoding; save it as UTF-8");
+}
+
+/// Removes a UTF-8 byte-order mark and refuses what is not UTF-8 text, naming the first bad byte.
+inline std::string_view check_text(std::string_view text, std::string_view source) {
+  text = strip_bom(text, source);
+  check_utf8(text, source);
   return text;
 }
 
@@ -333,91 +488,98 @@ inline std::string ragged_message(std::string_view source, std::size_t line, std
                                                    : "; column " + std::to_string(column) + " is missing");
 }
 
-inline std::vector<CsvRecord> tokenise_whitespace(std::string_view text, std::string_view source, bool header) {
-  std::vector<CsvRecord> records;
-  std::size_t line = 0;
-  for (std::size_t at = 0; at < text.size();) {
-    const std::size_t next = line_end(text, at);
-    const std::string_view row = text.substr(at, next - at);
-    at = next, ++line;
-    if (only_blanks(row)) continue;
-    CsvRecord r{line, split_whitespace(row)};
-    if (!records.empty() && r.fields.size() != records.front().fields.size())
-      throw error(ragged_message(source, line, r.fields.size(), records.front().fields.size(),
-                                 records.front().line, header));
-    records.push_back(std::move(r));
-  }
-  return records;
-}
-
-// libcsv is C: its callbacks must not throw, so they record what went wrong and the
-// caller throws after csv_parse returns.
-struct CsvSink {
-  std::vector<CsvRecord> records;
-  CsvRecord current;
-  std::size_t record_line = 0;
-  bool in_record = false;
-  std::size_t ragged_line = 0, ragged_found = 0;
-  std::exception_ptr failure;
-
-  bool stopped() const { return ragged_line != 0 || failure != nullptr; }
-
-  static void on_field(void* data, std::size_t size, void* self) noexcept {
-    auto& sink = *static_cast<CsvSink*>(self);
-    if (sink.stopped()) return;
-    try {
-      sink.current.fields.emplace_back(static_cast<const char*>(data), size);
-    } catch (...) {
-      sink.failure = std::current_exception();
-    }
-  }
-  static void on_row(int, void* self) noexcept {
-    auto& sink = *static_cast<CsvSink*>(self);
-    sink.in_record = false;
-    if (sink.stopped()) return;
-    try {
-      sink.current.line = sink.record_line;
-      if (!sink.records.empty() && sink.current.fields.size() != sink.records.front().fields.size()) {
-        sink.ragged_line = sink.record_line, sink.ragged_found = sink.current.fields.size();
-        return;
-      }
-      sink.records.push_back(std::move(sink.current));
-      sink.current = CsvRecord{};
-    } catch (...) {
-      sink.failure = std::current_exception();
-    }
-  }
-};
-
 struct CsvParser {
   csv_parser parser{};
-  CsvParser() {
+  explicit CsvParser(char delimiter) {
     if (csv_init(&parser, CSV_STRICT | CSV_STRICT_FINI) != 0) throw std::bad_alloc();
+    csv_set_delim(&parser, static_cast<unsigned char>(delimiter));
   }
   ~CsvParser() { csv_free(&parser); }
   CsvParser(const CsvParser&) = delete;
   CsvParser& operator=(const CsvParser&) = delete;
 };
 
-inline std::vector<CsvRecord> tokenise_csv(std::string_view text, char delimiter, std::string_view source,
-                                           bool header) {
-  CsvParser p;
-  csv_set_delim(&p.parser, static_cast<unsigned char>(delimiter));
-  CsvSink sink;
+// ---- The careful walk: line by line, for the messages -----------------------------------
+//
+// The records of a text as the reader sees them, fed to libcsv one line at a time so that
+// every record knows the line it starts on (libcsv itself counts no lines; a quoted line
+// break simply continues the record). It throws the first problem, naming file, line and
+// column. The chunked parser below gives the same records faster, but knows no lines: when
+// a message needs one, this walk finds it.
+
+struct WalkFrom {
+  std::size_t line = 1;        // number of the text's first line
+  std::size_t width = 0;       // fields in the file's first record; 0: the text starts with it
+  std::size_t width_line = 0;  // the line that record starts on
+};
+
+struct Walked {
+  std::size_t records = 0;
+  std::size_t last_line = 0;  // line the last record walked starts on
+  std::size_t end = 0;        // just past the line on which the walk stopped
+  std::vector<std::vector<std::string>> kept;  // the fields of the first records, if asked for
+};
+
+// libcsv is C: its callbacks must not throw, so they record what went wrong and the
+// caller throws after csv_parse returns.
+struct WalkSink {
+  std::size_t fields = 0;  // of the current record, so far
+  std::size_t record_line = 0;
+  bool in_record = false;
+  std::size_t width = 0, width_line = 0;
+  std::size_t ragged_line = 0, ragged_found = 0;
+  std::size_t records = 0, last_line = 0;
+  std::size_t keep = 0;
+  std::vector<std::vector<std::string>> kept;
+  std::exception_ptr failure;
+
+  bool stopped() const { return ragged_line != 0 || failure != nullptr; }
+
+  static void on_field(void* data, std::size_t size, void* self) noexcept {
+    auto& sink = *static_cast<WalkSink*>(self);
+    if (sink.stopped()) return;
+    try {
+      if (sink.records < sink.keep) {
+        if (sink.kept.size() <= sink.records) sink.kept.emplace_back();
+        sink.kept.back().emplace_back(static_cast<const char*>(data), size);
+      }
+    } catch (...) {
+      sink.failure = std::current_exception();
+    }
+    ++sink.fields;
+  }
+  static void on_row(int, void* self) noexcept {
+    auto& sink = *static_cast<WalkSink*>(self);
+    sink.in_record = false;
+    if (sink.stopped()) return;
+    if (sink.width == 0) {
+      sink.width = sink.fields, sink.width_line = sink.record_line;
+    } else if (sink.fields != sink.width) {
+      sink.ragged_line = sink.record_line, sink.ragged_found = sink.fields;
+      return;
+    }
+    ++sink.records, sink.last_line = sink.record_line, sink.fields = 0;
+  }
+};
+
+/// Walks `text` (starting at a record boundary) until `stop_after` records, keeping the
+/// fields of the first `keep`.
+inline Walked walk_csv(std::string_view text, char delimiter, std::string_view source, bool header, WalkFrom from,
+                       std::size_t stop_after = std::numeric_limits<std::size_t>::max(), std::size_t keep = 0) {
+  CsvParser p(delimiter);
+  WalkSink sink;
+  sink.width = from.width, sink.width_line = from.width_line, sink.keep = keep;
   auto check = [&](std::size_t line) {
     if (sink.failure) std::rethrow_exception(sink.failure);
     if (sink.ragged_line)
-      throw error(ragged_message(source, sink.ragged_line, sink.ragged_found, sink.records.front().fields.size(),
-                                 sink.records.front().line, header));
+      throw error(ragged_message(source, sink.ragged_line, sink.ragged_found, sink.width, sink.width_line, header));
     const int status = csv_error(&p.parser);
     if (status == CSV_EPARSE) return false;
-    if (status != CSV_SUCCESS)
-      throw error(csv_where(source, line) + "cannot parse: " + csv_strerror(status));
+    if (status != CSV_SUCCESS) throw error(csv_where(source, line) + "cannot parse: " + csv_strerror(status));
     return true;
   };
-  // Fed one line at a time, so that every record knows the line it starts on (libcsv
-  // itself counts no lines); a quoted line break simply continues the record.
-  std::size_t line = 0;
+  Walked walked;
+  std::size_t line = from.line - 1;
   for (std::size_t at = 0; at < text.size();) {
     const std::size_t next = line_end(text, at);
     const std::string_view chunk = text.substr(at, next - at);
@@ -428,49 +590,358 @@ inline std::vector<CsvRecord> tokenise_csv(std::string_view text, char delimiter
         if (c == delimiter || (c != ' ' && c != '\t' && c != '\r' && c != '\n')) content = true;
       if (content) sink.record_line = line, sink.in_record = true;
     }
-    const std::size_t used = csv_parse(&p.parser, chunk.data(), chunk.size(), CsvSink::on_field, CsvSink::on_row, &sink);
+    const std::size_t used = csv_parse(&p.parser, chunk.data(), chunk.size(), WalkSink::on_field, WalkSink::on_row, &sink);
     if (!check(line) || used != chunk.size()) {
-      throw error(csv_where(source, line, sink.current.fields.size() + 1) + "byte " + std::to_string(used + 1) +
+      throw error(csv_where(source, line, sink.fields + 1) + "byte " + std::to_string(used + 1) +
                   " of the line: malformed quoting (RFC 4180: a field holding a quote, the delimiter or a line "
                   "break must be enclosed in quotes, an inner quote doubled, nothing after the closing quote)");
     }
+    if (sink.records >= stop_after) {
+      walked.records = sink.records, walked.last_line = sink.last_line, walked.end = at;
+      walked.kept = std::move(sink.kept);
+      return walked;
+    }
   }
-  const bool closed = csv_fini(&p.parser, CsvSink::on_field, CsvSink::on_row, &sink) == 0;
+  const bool closed = csv_fini(&p.parser, WalkSink::on_field, WalkSink::on_row, &sink) == 0;
   if (!check(line) || !closed)
-    throw error(csv_where(source, sink.record_line, sink.current.fields.size() + 1) +
+    throw error(csv_where(source, sink.record_line, sink.fields + 1) +
                 "a quoted field opened here is never closed (it runs to the end of the file)");
-  return sink.records;
+  walked.records = sink.records, walked.last_line = sink.last_line, walked.end = text.size();
+  walked.kept = std::move(sink.kept);
+  return walked;
 }
+
+/// Calls word(field) for each run of non-blanks in `line`; returns how many there were.
+template <class Word>
+std::size_t for_each_word(std::string_view line, Word&& word) {
+  auto blank = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
+  std::size_t count = 0, i = 0;
+  while (i < line.size()) {
+    while (i < line.size() && blank(line[i])) ++i;
+    const std::size_t start = i;
+    while (i < line.size() && !blank(line[i])) ++i;
+    if (i > start) word(line.substr(start, i - start)), ++count;
+  }
+  return count;
+}
+
+/// walk_csv for whitespace mode: one record per line that is not blank.
+inline Walked walk_words(std::string_view text, std::string_view source, bool header, WalkFrom from,
+                         std::size_t stop_after = std::numeric_limits<std::size_t>::max(), std::size_t keep = 0) {
+  Walked walked;
+  std::size_t line = from.line - 1, width = from.width, width_line = from.width_line;
+  for (std::size_t at = 0; at < text.size();) {
+    const std::size_t next = line_end(text, at);
+    const std::string_view row = text.substr(at, next - at);
+    at = next, ++line;
+    if (only_blanks(row)) continue;
+    const std::size_t found = for_each_word(row, [](std::string_view) {});
+    if (width == 0) width = found, width_line = line;
+    else if (found != width) throw error(ragged_message(source, line, found, width, width_line, header));
+    if (walked.records < keep) walked.kept.push_back(split_whitespace(row));
+    ++walked.records, walked.last_line = line;
+    if (walked.records >= stop_after) {
+      walked.end = at;
+      return walked;
+    }
+  }
+  walked.end = text.size();
+  return walked;
+}
+
+/// Line ends (LF, CRLF or a lone CR) in text[0, end), where `end` follows a line end.
+inline std::size_t count_line_ends(std::string_view text, std::size_t end) {
+  const auto first = text.begin();
+  std::size_t n = static_cast<std::size_t>(std::count(first, first + static_cast<std::ptrdiff_t>(end), '\n'));
+  for (std::size_t at = text.find('\r'); at < end; at = text.find('\r', at + 1))
+    if (at + 1 >= text.size() || text[at + 1] != '\n') ++n;
+  return n;
+}
+
+// ---- The fast path: chunks parsed on their own, cells straight into columns -------------
 
 enum class Forced { none, numeric, categorical, date };
 
-inline Column make_column(const std::string& name, std::size_t j, const std::vector<CsvRecord>& rows,
-                          Forced forced, const CsvOptions& options, std::string_view source) {
-  const std::size_t n = rows.size();
-  std::vector<bool> missing(n);
-  bool any_value = false;
-  for (std::size_t i = 0; i < n; ++i) {
-    missing[i] = is_missing_cell(rows[i].fields[j], options.missing);
-    any_value = any_value || !missing[i];
+/// Large blocks straight from the system (mmap where there is one), so that freeing a chunk's
+/// piece gives its memory back at once. From the heap (once glibc has raised its mmap threshold,
+/// e.g. after an earlier read), the freed pieces stay resident as holes while each joined column
+/// is mapped afresh: a second read in the same process peaked at 2.5 times its table.
+template <class T>
+struct PieceAllocator {
+  using value_type = T;
+  static constexpr std::size_t large = std::size_t{1} << 16;  // bytes
+  PieceAllocator() = default;
+  template <class U>
+  PieceAllocator(const PieceAllocator<U>&) noexcept {}
+  T* allocate(std::size_t n) {
+#if SEGKIT_CSV_MMAP
+    if (n * sizeof(T) >= large) {
+      void* p = ::mmap(nullptr, n * sizeof(T), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+      if (p == MAP_FAILED) throw std::bad_alloc();
+      return static_cast<T*>(p);
+    }
+#endif
+    return std::allocator<T>().allocate(n);
   }
+  void deallocate(T* p, std::size_t n) noexcept {
+#if SEGKIT_CSV_MMAP
+    if (n * sizeof(T) >= large) {
+      ::munmap(p, n * sizeof(T));
+      return;
+    }
+#endif
+    std::allocator<T>().deallocate(p, n);
+  }
+  friend bool operator==(const PieceAllocator&, const PieceAllocator&) { return true; }
+};
 
-  if (forced == Forced::none || forced == Forced::numeric) {
-    std::vector<double> values(n, std::numeric_limits<double>::quiet_NaN());
-    bool numeric = true;
-    for (std::size_t i = 0; i < n && numeric; ++i) {
-      if (missing[i]) continue;
-      if (const auto v = parse_number(rows[i].fields[j])) {
-        values[i] = *v;
-      } else if (forced == Forced::numeric) {
-        throw error(csv_where(source, rows[i].line, j + 1, name) + "\"" + rows[i].fields[j] +
-                    "\" is not a number, and the column is read as numeric");
-      } else {
-        numeric = false;
+/// Frees a vector's memory (`v = {}` would only clear it: that is operator=(initializer_list)).
+template <class V>
+void release_vector(V& v) {
+  V().swap(v);
+}
+
+/// One column's cells in one chunk.
+struct Piece {
+  enum class Mode : unsigned char {
+    numbers,  // every cell so far missing or a number
+    texts,    // the cells as written, with a missing mask
+    dropped,  // was numbers, met a cell that is not a number: texts come from a second pass
+    skip      // not wanted in this pass
+  };
+  Mode mode = Mode::numbers;
+  std::vector<double, PieceAllocator<double>> numbers;
+  std::vector<std::string, PieceAllocator<std::string>> texts;
+  std::vector<bool> missing;
+  std::size_t bad_row = std::string_view::npos;  // a column forced numeric: first cell that is not a number
+  std::string bad_text;
+};
+
+struct Chunk {
+  std::size_t begin = 0, end = 0;  // bytes of the text
+  bool header = false;             // starts with the header record, which is not a row
+  std::size_t rows = 0;
+  std::vector<Piece> pieces;
+  bool bad_text = false;   // not UTF-8: check_utf8 names the byte
+  bool bad_parse = false;  // libcsv refused it or a row is ragged: walk_csv names the place
+};
+
+/// What every chunk task shares.
+struct ReadPlan {
+  std::string_view text;  // after the byte-order mark
+  char delimiter = ',';   // ' ' = whitespace mode
+  std::size_t width = 0;
+  const std::vector<std::string>* missing = nullptr;
+  std::vector<Forced> forced;
+  // An automatic column that holds a cell which is neither missing nor a number: it is text,
+  // and chunks that start after this is known keep its cells as strings straight away.
+  std::unique_ptr<std::atomic<bool>[]> is_text;
+};
+
+struct CellWriter {
+  const ReadPlan& plan;
+  Chunk& chunk;
+
+  void cell(std::size_t j, std::string_view text) {
+    Piece& p = chunk.pieces[j];
+    switch (p.mode) {
+      case Piece::Mode::numbers:
+        if (is_missing_cell(text, *plan.missing)) {
+          p.numbers.push_back(std::numeric_limits<double>::quiet_NaN());
+        } else if (const auto v = parse_number(text)) {
+          p.numbers.push_back(*v);
+        } else {
+          if (plan.forced[j] == Forced::numeric) p.bad_row = chunk.rows, p.bad_text.assign(text);
+          else plan.is_text[j].store(true, std::memory_order_relaxed);
+          p.mode = Piece::Mode::dropped;
+          release_vector(p.numbers);
+        }
+        return;
+      case Piece::Mode::texts: {
+        const bool missing = is_missing_cell(text, *plan.missing);
+        p.missing.push_back(missing);
+        if (missing) p.texts.emplace_back();
+        else p.texts.emplace_back(text);
+        return;
+      }
+      case Piece::Mode::dropped:
+      case Piece::Mode::skip: return;
+    }
+  }
+};
+
+struct ChunkSink {
+  CellWriter writer;
+  std::size_t width = 0;
+  std::size_t field = 0;
+  bool in_header = false;
+  bool failed = false;
+  std::exception_ptr failure;
+
+  static void on_field(void* data, std::size_t size, void* self) noexcept {
+    auto& sink = *static_cast<ChunkSink*>(self);
+    if (sink.failed) return;
+    if (sink.field >= sink.width) {
+      sink.failed = true;
+      return;
+    }
+    if (!sink.in_header) {
+      try {
+        sink.writer.cell(sink.field, std::string_view(static_cast<const char*>(data), size));
+      } catch (...) {
+        sink.failure = std::current_exception(), sink.failed = true;
+        return;
       }
     }
-    if (numeric) return Column::numeric(name, std::move(values));
+    ++sink.field;
   }
+  static void on_row(int, void* self) noexcept {
+    auto& sink = *static_cast<ChunkSink*>(self);
+    if (sink.failed) return;
+    if (sink.field != sink.width) {
+      sink.failed = true;
+      return;
+    }
+    if (sink.in_header) sink.in_header = false;
+    else ++sink.writer.chunk.rows;
+    sink.field = 0;
+  }
+};
 
+/// Parses one chunk in the modes its pieces are set to; sets bad_text or bad_parse instead of
+/// throwing (only std::bad_alloc escapes).
+inline void parse_chunk(const ReadPlan& plan, Chunk& chunk) {
+  const std::string_view part = plan.text.substr(chunk.begin, chunk.end - chunk.begin);
+  if (first_bad_byte(part) != std::string_view::npos) {
+    chunk.bad_text = true;
+    return;
+  }
+  // At most one record per line end, and one more without: enough room from the start.
+  const std::size_t room = static_cast<std::size_t>(std::count(part.begin(), part.end(), '\n')) + 1;
+  for (Piece& p : chunk.pieces) {
+    if (p.mode == Piece::Mode::numbers) p.numbers.reserve(room);
+    if (p.mode == Piece::Mode::texts) p.texts.reserve(room), p.missing.reserve(room);
+  }
+  if (plan.delimiter == ' ') {
+    CellWriter writer{plan, chunk};
+    bool in_header = chunk.header;
+    for (std::size_t at = 0; at < part.size();) {
+      const std::size_t next = line_end(part, at);
+      const std::string_view line = part.substr(at, next - at);
+      at = next;
+      std::size_t j = 0;
+      bool ragged = false;
+      for_each_word(line, [&](std::string_view word) {
+        if (j >= plan.width) ragged = true;
+        else if (!in_header) writer.cell(j, word);
+        ++j;
+      });
+      if (j == 0) continue;
+      if (ragged || j != plan.width) {
+        chunk.bad_parse = true;
+        return;
+      }
+      if (in_header) in_header = false;
+      else ++chunk.rows;
+    }
+    chunk.bad_parse = in_header;
+  } else {
+    CsvParser p(plan.delimiter);
+    ChunkSink sink{CellWriter{plan, chunk}, plan.width, 0, chunk.header, false, nullptr};
+    const std::size_t used = csv_parse(&p.parser, part.data(), part.size(), ChunkSink::on_field, ChunkSink::on_row, &sink);
+    if (sink.failure) std::rethrow_exception(sink.failure);
+    if (sink.failed || used != part.size() || csv_error(&p.parser) != CSV_SUCCESS) {
+      chunk.bad_parse = true;
+      return;
+    }
+    const int fini = csv_fini(&p.parser, ChunkSink::on_field, ChunkSink::on_row, &sink);
+    if (sink.failure) std::rethrow_exception(sink.failure);
+    chunk.bad_parse = fini != 0 || sink.failed || sink.field != 0 || sink.in_header;
+  }
+  for (Piece& p : chunk.pieces) {
+    // Blank lines and quoted line breaks leave room unused; give it back if it is much.
+    if (p.numbers.capacity() > p.numbers.size() + p.numbers.size() / 16 + 64) p.numbers.shrink_to_fit();
+    if (p.texts.capacity() > p.texts.size() + p.texts.size() / 16 + 64) p.texts.shrink_to_fit();
+  }
+}
+
+/// Where chunks start: 0, then for each multiple of chunk_bytes at or past `from`, the first
+/// line start after it with an even number of quote characters before it (every line start
+/// in whitespace mode), and text.size() at the end. A function of the text alone.
+template <class Release>
+std::vector<std::size_t> chunk_bounds(std::string_view text, bool quoting, std::size_t from, std::size_t chunk_bytes,
+                                      std::size_t threads, Release&& release) {
+  const std::size_t n = text.size(), size = std::max<std::size_t>(chunk_bytes, 1);
+  const std::size_t blocks = n == 0 ? 0 : (n - 1) / size + 1;
+  std::vector<unsigned char> odd_before(blocks + 1, 0);  // quotes before block k, mod 2
+  if (quoting && blocks > 1) {
+    std::vector<unsigned char> odd(blocks, 0);
+    segkit::detail::parallel_for(blocks, threads, [&](std::size_t k) {
+      const std::size_t begin = k * size, end = std::min(n, begin + size);
+      odd[k] = static_cast<unsigned char>(std::count(text.begin() + static_cast<std::ptrdiff_t>(begin),
+                                                     text.begin() + static_cast<std::ptrdiff_t>(end), '"') & 1);
+      release(begin, end);
+    });
+    for (std::size_t k = 0; k < blocks; ++k) odd_before[k + 1] = odd_before[k] ^ odd[k];
+  }
+  std::vector<std::size_t> bounds{0};
+  for (std::size_t k = 1; k < blocks; ++k) {
+    std::size_t at = k * size;
+    if (at < from || at < bounds.back()) continue;  // (the next line start past it is bounds.back())
+    bool odd = odd_before[k] != 0;
+    for (;;) {
+      const void* found = std::memchr(text.data() + at, '\n', n - at);
+      if (!found) {
+        at = n;
+        break;
+      }
+      const std::size_t newline = static_cast<std::size_t>(static_cast<const char*>(found) - text.data());
+      if (quoting)
+        odd ^= (std::count(text.begin() + static_cast<std::ptrdiff_t>(at), text.begin() + static_cast<std::ptrdiff_t>(newline), '"') & 1) != 0;
+      at = newline + 1;
+      if (!odd) break;
+    }
+    if (at >= n) break;
+    bounds.push_back(at);
+  }
+  bounds.push_back(n);
+  return bounds;
+}
+
+/// Reports progress from the calling thread, at most every 100 ms.
+class ProgressReport {
+ public:
+  ProgressReport(const CsvOptions& options, std::size_t total, std::size_t done)
+      : callback_(options.progress), total_(total), done_(done), caller_(std::this_thread::get_id()),
+        last_(std::chrono::steady_clock::now()) {}
+
+  void add(std::size_t bytes) {
+    const std::size_t done = done_.fetch_add(bytes, std::memory_order_relaxed) + bytes;
+    if (!callback_ || std::this_thread::get_id() != caller_) return;
+    const auto now = std::chrono::steady_clock::now();
+    if (now - last_ < std::chrono::milliseconds(100) || done <= reported_ || done >= total_) return;
+    reported_ = done, last_ = now;
+    segkit::detail::report(callback_, "read", done, total_);
+  }
+  void finish() const { segkit::detail::report(callback_, "read", total_, total_); }
+
+ private:
+  const ProgressCallback& callback_;
+  std::size_t total_;
+  std::atomic<std::size_t> done_;
+  std::thread::id caller_;
+  std::chrono::steady_clock::time_point last_;
+  std::size_t reported_ = 0;
+};
+
+/// A column whose cells are text (forced categorical or date, or an automatic column with a
+/// cell that is not a number): a date column if one format fits every cell, else categorical.
+/// `line_of(row)` is the line a data row starts on, for the message.
+template <class LineOf>
+Column text_column(const std::string& name, std::size_t j, std::vector<std::string> texts, std::vector<bool> missing,
+                   Forced forced, const CsvOptions& options, std::string_view source, LineOf&& line_of) {
+  const std::size_t n = texts.size();
+  const bool any_value = std::find(missing.begin(), missing.end(), false) != missing.end();
   if ((forced == Forced::none && any_value) || forced == Forced::date) {
     std::vector<std::string> formats = options.date_formats.empty() ? default_date_formats() : options.date_formats;
     if (forced == Forced::date && options.date_formats.empty()) formats.push_back("yyyymmdd");
@@ -480,7 +951,7 @@ inline Column make_column(const std::string& name, std::size_t j, const std::vec
       std::size_t i = 0;
       for (; i < n; ++i) {
         if (missing[i]) continue;
-        const auto d = parse_date(rows[i].fields[j], format);
+        const auto d = parse_date(texts[i], format);
         if (!d) break;
         days[i] = *d;
       }
@@ -489,71 +960,228 @@ inline Column make_column(const std::string& name, std::size_t j, const std::vec
     }
     if (forced == Forced::date) {
       std::string tried;
-      for (const auto& f : formats) tried += (tried.empty() ? "" : ", ") + f;
-      throw error(csv_where(source, rows[first_failure].line, j + 1, name) + "\"" + rows[first_failure].fields[j] +
+      for (const auto& f : formats) tried.append(tried.empty() ? "" : ", ").append(f);
+      throw error(csv_where(source, line_of(first_failure), j + 1, name) + "\"" + texts[first_failure] +
                   "\" is not a date in the format of the column's other cells (formats tried: " + tried + ")");
     }
   }
-
-  std::vector<std::string> texts(n);
-  for (std::size_t i = 0; i < n; ++i)
-    if (!missing[i]) texts[i] = rows[i].fields[j];
   return Column::categorical(name, std::move(texts), std::move(missing));
+}
+
+/// The table of text[0, n) (after the byte-order mark), or nothing when a chunk failed and
+/// the careful walk found no problem (then the caller tries again with one chunk).
+template <class Release>
+std::optional<Table> read_chunks(std::string_view text, char delimiter, const std::vector<std::string>& names,
+                                 const std::vector<Forced>& forced, std::exception_ptr options_error,
+                                 const std::vector<bool>& seed_text, std::size_t first_end, const CsvOptions& options,
+                                 std::string_view source, ProgressReport& progress, std::size_t chunk_bytes,
+                                 std::size_t threads, Release&& release) {
+  const std::size_t width = names.size();
+  ReadPlan plan;
+  plan.text = text, plan.delimiter = delimiter, plan.width = width, plan.missing = &options.missing, plan.forced = forced;
+  plan.is_text = std::make_unique<std::atomic<bool>[]>(width);
+  for (std::size_t j = 0; j < width; ++j) plan.is_text[j].store(seed_text[j] && forced[j] == Forced::none);
+
+  const std::vector<std::size_t> bounds = chunk_bounds(text, delimiter != ' ', first_end, chunk_bytes, threads, release);
+  std::vector<Chunk> chunks(bounds.size() - 1);
+  for (std::size_t c = 0; c < chunks.size(); ++c)
+    chunks[c].begin = bounds[c], chunks[c].end = bounds[c + 1], chunks[c].header = c == 0 && options.header;
+
+  segkit::detail::parallel_for(chunks.size(), threads, [&](std::size_t c) {
+    Chunk& chunk = chunks[c];
+    chunk.pieces.resize(width);
+    for (std::size_t j = 0; j < width; ++j) {
+      const bool text_now = forced[j] == Forced::categorical || forced[j] == Forced::date ||
+                            (forced[j] == Forced::none && plan.is_text[j].load(std::memory_order_relaxed));
+      chunk.pieces[j].mode = text_now ? Piece::Mode::texts : Piece::Mode::numbers;
+    }
+    parse_chunk(plan, chunk);
+    release(chunk.begin, chunk.end);
+    progress.add(chunk.end - chunk.begin);
+  });
+
+  // The first problem in the order a sequential reader meets them: bytes, then records.
+  for (const Chunk& chunk : chunks)
+    if (chunk.bad_text) {
+      check_utf8(text, source);
+      return std::nullopt;
+    }
+  for (const Chunk& chunk : chunks)
+    if (chunk.bad_parse) {
+      if (delimiter == ' ') walk_words(text, source, options.header, {});
+      else walk_csv(text, delimiter, source, options.header, {});
+      return std::nullopt;
+    }
+  if (options_error) std::rethrow_exception(options_error);
+
+  std::vector<std::size_t> first_row(chunks.size() + 1, 0);  // of each chunk, in the table
+  for (std::size_t c = 0; c < chunks.size(); ++c) first_row[c + 1] = first_row[c] + chunks[c].rows;
+  const std::size_t n = first_row.back();
+  // The line a data row starts on, for messages: walk its chunk line by line.
+  auto line_of = [&](std::size_t row) {
+    const std::size_t c = static_cast<std::size_t>(std::upper_bound(first_row.begin(), first_row.end(), row) - first_row.begin()) - 1;
+    const std::size_t record = row - first_row[c] + (chunks[c].header ? 1 : 0);
+    const std::string_view part = text.substr(chunks[c].begin, chunks[c].end - chunks[c].begin);
+    const WalkFrom from{1 + count_line_ends(text, chunks[c].begin), width, 1};
+    return (delimiter == ' ' ? walk_words(part, source, options.header, from, record + 1)
+                             : walk_csv(part, delimiter, source, options.header, from, record + 1))
+        .last_line;
+  };
+
+  // Columns that turned out to be text need the cells of chunks that parsed them as numbers.
+  std::vector<bool> text_kind(width);
+  for (std::size_t j = 0; j < width; ++j)
+    text_kind[j] = forced[j] == Forced::categorical || forced[j] == Forced::date ||
+                   (forced[j] == Forced::none && plan.is_text[j].load());
+  std::vector<std::size_t> again;
+  for (std::size_t c = 0; c < chunks.size(); ++c)
+    for (std::size_t j = 0; j < width; ++j)
+      if (text_kind[j] && chunks[c].pieces[j].mode != Piece::Mode::texts) {
+        again.push_back(c);
+        break;
+      }
+  segkit::detail::parallel_for(again.size(), threads, [&](std::size_t a) {
+    Chunk& chunk = chunks[again[a]];
+    Chunk texts;
+    texts.begin = chunk.begin, texts.end = chunk.end, texts.header = chunk.header;
+    texts.pieces.resize(width);
+    for (std::size_t j = 0; j < width; ++j)
+      texts.pieces[j].mode = text_kind[j] && chunk.pieces[j].mode != Piece::Mode::texts ? Piece::Mode::texts : Piece::Mode::skip;
+    parse_chunk(plan, texts);
+    release(chunk.begin, chunk.end);
+    if (texts.bad_text || texts.bad_parse || texts.rows != chunk.rows)
+      throw error(csv_where(source) + "the file changed while it was read");
+    for (std::size_t j = 0; j < width; ++j)
+      if (texts.pieces[j].mode == Piece::Mode::texts) chunk.pieces[j] = std::move(texts.pieces[j]);
+  });
+
+  // Join the chunks column by column, freeing each piece once copied.
+  Table table;
+  for (std::size_t j = 0; j < width; ++j) {
+    if (!text_kind[j]) {
+      if (forced[j] == Forced::numeric)
+        for (std::size_t c = 0; c < chunks.size(); ++c)
+          if (const Piece& p = chunks[c].pieces[j]; p.bad_row != std::string_view::npos)
+            throw error(csv_where(source, line_of(first_row[c] + p.bad_row), j + 1, names[j]) + "\"" + p.bad_text +
+                        "\" is not a number, and the column is read as numeric");
+      std::vector<double> values;
+      values.reserve(n);
+      for (Chunk& chunk : chunks) {
+        auto& part = chunk.pieces[j].numbers;
+        values.insert(values.end(), part.begin(), part.end());
+        release_vector(part);
+      }
+      table.add(Column::numeric(names[j], std::move(values)));
+    } else {
+      std::vector<std::string> texts;
+      std::vector<bool> missing;
+      texts.reserve(n), missing.reserve(n);
+      for (Chunk& chunk : chunks) {
+        Piece& p = chunk.pieces[j];
+        std::move(p.texts.begin(), p.texts.end(), std::back_inserter(texts));
+        missing.insert(missing.end(), p.missing.begin(), p.missing.end());
+        release_vector(p.texts), release_vector(p.missing);
+      }
+      table.add(text_column(names[j], j, std::move(texts), std::move(missing), forced[j], options, source, line_of));
+    }
+  }
+  return table;
+}
+
+struct NoRelease {
+  void operator()(std::size_t, std::size_t) const {}
+};
+
+/// parse_csv and read_csv: `release` gives back the pages of a part of `raw` already parsed.
+template <class Release>
+Table parse_text(std::string_view raw, const CsvOptions& options, std::string_view source, Release&& release) {
+  std::string_view text = strip_bom(raw, source);
+  if (only_blanks(text)) throw error(csv_where(source) + "the file is empty: no header and no rows");
+  char delimiter = options.whitespace ? ' ' : options.delimiter;
+  if (delimiter == 0) delimiter = detect_delimiter(text);
+  if (delimiter == '"' || delimiter == '\r' || delimiter == '\n') {
+    check_utf8(text, source);
+    throw error(csv_where(source) + "a quote or line break cannot be the delimiter");
+  }
+
+  // The first records, for the names and the width; a bad byte anywhere comes first.
+  const std::size_t probe = options.header ? 2 : 1;
+  Walked first;
+  try {
+    first = delimiter == ' ' ? walk_words(text, source, options.header, {}, probe, probe)
+                             : walk_csv(text, delimiter, source, options.header, {}, probe, probe);
+  } catch (const error&) {
+    check_utf8(text, source);
+    throw;
+  }
+  if (first.records == 0) {
+    check_utf8(text, source);
+    throw error(csv_where(source) + "the file is empty: no header and no rows");
+  }
+  const std::size_t width = first.kept.front().size();
+  std::vector<std::string> names(width);
+  for (std::size_t j = 0; j < width; ++j) {
+    // An untitled column is known by its number, as without a header.
+    const std::string_view title = options.header ? trim_blanks(first.kept.front()[j]) : std::string_view{};
+    names[j] = title.empty() ? std::to_string(j + 1) : std::string(title);
+  }
+
+  // Forced kinds; a bad name is reported only if the file itself is readable.
+  std::vector<Forced> forced(width, Forced::none);
+  std::exception_ptr options_error;
+  auto force = [&](const std::vector<std::string>& keys, Forced kind, const char* option) {
+    for (const auto& key : keys) {
+      std::size_t j = 0;
+      try {
+        j = find_column(names, key);
+      } catch (const error& e) {
+        throw error(csv_where(source) + "CsvOptions::" + option + ": " + e.what());
+      }
+      if (forced[j] != Forced::none && forced[j] != kind)
+        throw error(csv_where(source) + "column \"" + names[j] + "\" is forced to two different kinds");
+      forced[j] = kind;
+    }
+  };
+  try {
+    force(options.numeric, Forced::numeric, "numeric");
+    force(options.categorical, Forced::categorical, "categorical");
+    force(options.date, Forced::date, "date");
+  } catch (const error&) {
+    options_error = std::current_exception();
+    std::fill(forced.begin(), forced.end(), Forced::none);
+  }
+  // A first row with text in a column: that column keeps strings from the start.
+  std::vector<bool> seed_text(width, false);
+  for (std::size_t r = options.header ? 1 : 0; r < first.kept.size(); ++r)
+    for (std::size_t j = 0; j < width; ++j)
+      if (!is_missing_cell(first.kept[r][j], options.missing) && !parse_number(first.kept[r][j])) seed_text[j] = true;
+
+  const std::size_t bom = raw.size() - text.size();
+  auto release_text = [&](std::size_t begin, std::size_t end) { release(begin + bom, end + bom); };
+  ProgressReport progress(options, raw.size(), bom);
+  std::optional<Table> table = read_chunks(text, delimiter, names, forced, options_error, seed_text, first.end, options,
+                                           source, progress, options.chunk_bytes, options.threads, release_text);
+  // A chunk failed where the file is fine (boundaries fooled): once more as one chunk.
+  if (!table)
+    table = read_chunks(text, delimiter, names, forced, options_error, seed_text, first.end, options, source, progress,
+                        std::numeric_limits<std::size_t>::max(), 1, release_text);
+  if (!table) throw error(csv_where(source) + "cannot parse the file");
+  progress.finish();
+  return std::move(*table);
 }
 
 }  // namespace detail
 
 /// Parses `text` as a customer table; `source` names it in error messages (a file name).
 inline Table parse_csv(std::string_view text, const CsvOptions& options = {}, std::string_view source = "<text>") {
-  text = detail::check_text(text, source);
-  if (detail::only_blanks(text)) throw error(detail::csv_where(source) + "the file is empty: no header and no rows");
-  char delimiter = options.whitespace ? ' ' : options.delimiter;
-  if (delimiter == 0) delimiter = detail::detect_delimiter(text);
-  if (delimiter == '"' || delimiter == '\r' || delimiter == '\n')
-    throw error(detail::csv_where(source) + "a quote or line break cannot be the delimiter");
-
-  std::vector<detail::CsvRecord> records = delimiter == ' '
-                                               ? detail::tokenise_whitespace(text, source, options.header)
-                                               : detail::tokenise_csv(text, delimiter, source, options.header);
-  if (records.empty()) throw error(detail::csv_where(source) + "the file is empty: no header and no rows");
-
-  const std::size_t width = records.front().fields.size();
-  std::vector<std::string> names(width);
-  for (std::size_t j = 0; j < width; ++j) {
-    // An untitled column is known by its number, as without a header.
-    const std::string_view title = options.header ? detail::trim_blanks(records.front().fields[j]) : std::string_view{};
-    names[j] = title.empty() ? std::to_string(j + 1) : std::string(title);
-  }
-  if (options.header) records.erase(records.begin());
-
-  std::vector<detail::Forced> forced(width, detail::Forced::none);
-  auto force = [&](const std::vector<std::string>& keys, detail::Forced kind, const char* option) {
-    for (const auto& key : keys) {
-      std::size_t j = 0;
-      try {
-        j = detail::find_column(names, key);
-      } catch (const error& e) {
-        throw error(detail::csv_where(source) + "CsvOptions::" + option + ": " + e.what());
-      }
-      if (forced[j] != detail::Forced::none && forced[j] != kind)
-        throw error(detail::csv_where(source) + "column \"" + names[j] + "\" is forced to two different kinds");
-      forced[j] = kind;
-    }
-  };
-  force(options.numeric, detail::Forced::numeric, "numeric");
-  force(options.categorical, detail::Forced::categorical, "categorical");
-  force(options.date, detail::Forced::date, "date");
-
-  Table table;
-  for (std::size_t j = 0; j < width; ++j)
-    table.add(detail::make_column(names[j], j, records, forced[j], options, source));
-  return table;
+  return detail::parse_text(text, options, source, detail::NoRelease{});
 }
 
 /// Reads a customer file; see the top of this header for what it accepts.
 inline Table read_csv(const std::string& path, const CsvOptions& options = {}) {
-  const std::string text = detail::read_whole_file(path);
-  return parse_csv(text, options, path);
+  const detail::FileText file(path);
+  return detail::parse_text(file.text(), options, path,
+                            [&file](std::size_t begin, std::size_t end) { file.release(begin, end); });
 }
 
 }  // namespace segkit::data
