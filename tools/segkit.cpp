@@ -22,6 +22,7 @@
 #include <optional>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <unistd.h>
@@ -119,9 +120,13 @@ class Status {
     if (fraction > 1) fraction = 1;
     const double elapsed = std::chrono::duration<double>(Clock::now() - step_start_).count();
     std::string text;
-    for (const Level& l : levels_)
-      text += (text.empty() ? "" : ", ") + std::string(l.task) + " " + std::to_string(l.done) + "/" +
-              std::to_string(l.total);
+    for (const Level& l : levels_) {
+      text += text.empty() ? "" : ", ";
+      if (std::string_view(l.task) == "read")  // bytes of the file
+        text += "read " + std::to_string(l.done >> 20) + " of " + std::to_string(l.total >> 20) + " MB";
+      else
+        text += std::string(l.task) + " " + std::to_string(l.done) + "/" + std::to_string(l.total);
+    }
     text += " (" + seconds(elapsed);
     if (fraction > 0 && fraction < 1) text += ", about " + seconds(elapsed * (1 - fraction) / fraction) + " left";
     text += ")";
@@ -184,7 +189,9 @@ segkit::data::CsvOptions csv_options(const ReadArgs& args) {
 
 segkit::data::Table read_table(const ReadArgs& args, segkit::data::CsvOptions options) {
   progress("reading " + args.file);
+  options.progress = show_progress();
   segkit::data::Table table = segkit::data::read_csv(args.file, options);
+  status.close_line();
   progress(std::to_string(table.rows()) + " rows, " + std::to_string(table.columns()) + " columns");
   return table;
 }
@@ -269,7 +276,6 @@ struct Outputs {
 struct Fit {
   std::size_t k = 0;
   std::vector<std::size_t> labels;
-  xt::xtensor<double, 2> scaled;   // the data as the clusterer saw it
   segkit::AffineScaler scaling;
   xt::xtensor<double, 2> scaled_centers;
   double inertia = 0;
@@ -313,7 +319,6 @@ Fit fit_with(const xt::xtensor<double, 2>& X, const ClusterArgs& args) {
   status.close_line();
   fit.labels.assign(pipeline.labels().begin(), pipeline.labels().end());
   fit.scaling = pipeline.scaler();
-  fit.scaled = pipeline.scaler().transform(X);
   fit.scaled_centers = pipeline.scaled_centers();
   fit.inertia = pipeline.inertia();
   return fit;
@@ -402,13 +407,14 @@ std::string profile_table(const segkit::Profiles& profiles, std::vector<std::str
 }
 
 /// The report's customer-level parts: PCA projection, silhouettes, pair plot.
-void customer_charts(segkit::report::ReportData& data, const Fit& fit, const xt::xtensor<double, 2>& original,
-                     const std::vector<std::string>& original_names) {
+void customer_charts(segkit::report::ReportData& data, const Fit& fit, const xt::xtensor<double, 2>& X,
+                     const xt::xtensor<double, 2>& original, const std::vector<std::string>& original_names) {
   data.labels = fit.labels;
   const std::size_t n = fit.labels.size();
-  if (fit.scaled.shape(1) >= 2) {
+  const xt::xtensor<double, 2> scaled = fit.scaling.transform(X);  // the data as the clusterer saw it
+  if (scaled.shape(1) >= 2) {
     segkit::PCA pca(2);
-    const auto projected = pca.fit_transform(fit.scaled);
+    const auto projected = pca.fit_transform(scaled);
     for (std::size_t i = 0; i < n; ++i) data.pca_x.push_back(projected(i, 0)), data.pca_y.push_back(projected(i, 1));
     data.pca_x_label = "PC 1 (" + segkit::format_number(100 * pca.explained_variance_ratio()(0), 3) + "% of variance)";
     data.pca_y_label = "PC 2 (" + segkit::format_number(100 * pca.explained_variance_ratio()(1), 3) + "% of variance)";
@@ -417,7 +423,7 @@ void customer_charts(segkit::report::ReportData& data, const Fit& fit, const xt:
   for (const std::size_t l : fit.labels) distinct = std::max(distinct, l + 1);
   // The exact silhouette is O(n^2): beyond 20,000 customers the plot is left out.
   if (distinct >= 2 && n <= 20000) {
-    const auto samples = segkit::silhouette_samples(fit.scaled, fit.labels);
+    const auto samples = segkit::silhouette_samples(scaled, fit.labels);
     data.silhouette_samples.assign(samples.begin(), samples.end());
   }
   for (std::size_t j = 0; j < std::min<std::size_t>(6, original.shape(1)); ++j) {
@@ -437,6 +443,7 @@ int run_segment(const SegmentArgs& args) {
   const std::string id_key = !args.id.empty() ? args.id : segkit::features::find_id_column(table).value_or("");
   if (!id_key.empty() && table.column(id_key).is_numeric()) {
     read_options.categorical.push_back(table.column(id_key).name());
+    table = segkit::data::Table{};  // released first: two tables of a million customers need not coexist
     table = segkit::data::read_csv(args.read.file, read_options);
   }
   segkit::features::PrepareOptions prepare;
@@ -506,7 +513,7 @@ int run_segment(const SegmentArgs& args) {
     data.sweep = fit.sweep;
     data.ids = ids;
     for (const auto& s : profiles.segments) data.segment_names.push_back(s.name);
-    customer_charts(data, fit, prepared.original, prepared.original_names);
+    customer_charts(data, fit, prepared.X, prepared.original, prepared.original_names);
     data.profile_header = header;
     data.profile_rows = rows;
     outputs.add(args.cluster.report, segkit::report::render_html(data));
@@ -664,7 +671,7 @@ int run_rfm(const RfmArgs& args) {
     data.sweep = fit.sweep;
     data.ids = rfm.customers;
     for (const auto& s : profiles.segments) data.segment_names.push_back(s.name);
-    customer_charts(data, fit, original, names);
+    customer_charts(data, fit, X, original, names);
     data.profile_header = header;
     data.profile_rows = rows;
     outputs.add(args.cluster.report, segkit::report::render_html(data));

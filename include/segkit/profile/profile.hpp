@@ -17,6 +17,7 @@
 #include "segkit/core/error.hpp"
 #include "segkit/core/matrix.hpp"
 #include "segkit/core/median.hpp"
+#include "segkit/core/parallel.hpp"
 #include "segkit/evaluate/labels.hpp"
 
 namespace segkit {
@@ -203,13 +204,20 @@ Profiles profile_segments(const xt::xexpression<E>& X, const std::vector<std::st
     return s / static_cast<double>(v.size());
   };
   out.mean.resize(d), out.median.resize(d), out.stddev.resize(d);
-  for (std::size_t j = 0; j < d; ++j) {
+  // One feature per task: each result is computed alone, whatever the thread count.
+  detail::parallel_for(d, 0, [&](std::size_t j) {
     out.mean[j] = mean_of(column[j]);
     double ss = 0;
     for (const double x : column[j]) ss += (x - out.mean[j]) * (x - out.mean[j]);
     out.stddev[j] = std::sqrt(ss / static_cast<double>(n));
     out.median[j] = detail::median_in_place(column[j]);
-  }
+  });
+  std::vector<double> segment_means(k * d), segment_medians(k * d);
+  detail::parallel_for(k * d, 0, [&](std::size_t cj) {
+    auto& values = in_segment[cj / d][cj % d];
+    segment_means[cj] = mean_of(values);  // before the median reorders them
+    if (!values.empty()) segment_medians[cj] = detail::median_in_place(values);
+  });
 
   std::vector<std::vector<std::string>> categories;
   for (const CategoricalColumn& col : categorical) {
@@ -227,8 +235,8 @@ Profiles profile_segments(const xt::xexpression<E>& X, const std::vector<std::st
     s.share = static_cast<double>(size[c]) / static_cast<double>(n);
     s.mean.resize(d), s.median.resize(d), s.z.resize(d);
     for (std::size_t j = 0; j < d; ++j) {
-      s.mean[j] = mean_of(in_segment[c][j]);
-      s.median[j] = detail::median_in_place(in_segment[c][j]);
+      s.mean[j] = segment_means[c * d + j];
+      s.median[j] = segment_medians[c * d + j];
       // A constant feature cannot set any segment apart; 0, never NaN (as the scalers do).
       s.z[j] = out.stddev[j] > 0 ? (s.mean[j] - out.mean[j]) / out.stddev[j] : 0.0;
     }
