@@ -6,9 +6,11 @@
 // target segkit::io and are included on their own.
 #include "segkit/core/clustering.hpp"
 #include "segkit/core/date.hpp"
+#include "segkit/core/dispatch.hpp"
 #include "segkit/core/error.hpp"
 #include "segkit/core/file.hpp"
 #include "segkit/core/options.hpp"
+#include "segkit/core/progress.hpp"
 
 #include "segkit/data/table.hpp"
 #include "segkit/features/prepare.hpp"
