@@ -10,6 +10,7 @@
 
 #include <segkit/cluster/hamerly.hpp>
 #include <segkit/cluster/lloyd.hpp>
+#include <segkit/cluster/yinyang.hpp>
 #include <segkit/distance/cosine.hpp>
 #include <segkit/distance/manhattan.hpp>
 #include <segkit/distance/squared_euclidean.hpp>
@@ -183,22 +184,26 @@ TEST_CASE_TEMPLATE("the one-pass mean update agrees with the per-cluster centres
 
 namespace {
 
-/// Hamerly and Lloyd from the same start: the same labels, centres, iterations and inertia.
+/// Hamerly (and Yinyang) and Lloyd from the same start: the same labels, centres, iterations and inertia.
 template <class T, class D = segkit::SquaredEuclidean>
 void check_hamerly_is_lloyd(const xt::xtensor<T, 2>& X, const xt::xtensor<T, 2>& init, segkit::Options options = {},
                             D distance = {}) {
   const auto lloyd = segkit::Lloyd{.accelerate = false}.cluster(X, init, distance, options);
-  const auto hamerly = segkit::Hamerly{}.cluster(X, init, distance, options);
-  CHECK(hamerly.labels == lloyd.labels);
-  const bool same_centers = hamerly.centers == lloyd.centers;  // exact
-  CHECK(same_centers);
-  CHECK(hamerly.iterations == lloyd.iterations);
-  CHECK(hamerly.converged == lloyd.converged);
-  CHECK(hamerly.inertia == lloyd.inertia);
-  // The objective of each assignment is summed in another order for skipped rows, so it is close, not equal.
-  REQUIRE(hamerly.inertia_trace.size() == lloyd.inertia_trace.size());
-  for (std::size_t i = 0; i < lloyd.inertia_trace.size(); ++i)
-    CHECK(hamerly.inertia_trace[i] == doctest::Approx(lloyd.inertia_trace[i]).epsilon(1e-5));
+  for (const bool yinyang : {false, true}) {
+    CAPTURE(yinyang);
+    const auto hamerly = yinyang ? segkit::Yinyang{}.cluster(X, init, distance, options)
+                                 : segkit::Hamerly{}.cluster(X, init, distance, options);
+    CHECK(hamerly.labels == lloyd.labels);
+    const bool same_centers = hamerly.centers == lloyd.centers;  // exact
+    CHECK(same_centers);
+    CHECK(hamerly.iterations == lloyd.iterations);
+    CHECK(hamerly.converged == lloyd.converged);
+    CHECK(hamerly.inertia == lloyd.inertia);
+    // The objective of each assignment is summed in another order for skipped rows, so it is close, not equal.
+    REQUIRE(hamerly.inertia_trace.size() == lloyd.inertia_trace.size());
+    for (std::size_t i = 0; i < lloyd.inertia_trace.size(); ++i)
+      CHECK(hamerly.inertia_trace[i] == doctest::Approx(lloyd.inertia_trace[i]).epsilon(1e-5));
+  }
 }
 
 /// k Gaussian blobs in d dimensions (unit noise, centres uniform in [-spread, spread]).
@@ -219,7 +224,7 @@ xt::xtensor<T, 2> blobs(std::size_t n, std::size_t d, std::size_t k, double spre
 
 }  // namespace
 
-TEST_CASE_TEMPLATE("Hamerly gives exactly Lloyd's clustering on every real dataset", T, float, double) {
+TEST_CASE_TEMPLATE("Hamerly and Yinyang give exactly Lloyd's clustering on every real dataset", T, float, double) {
   for (const std::string name : segkit::test::datasets) {
     const Fixture f(name);
     for (const std::string prefix : {"lloyd_k3", "lloyd_k5", "lloyd_k8", "std_lloyd_k5"}) {
@@ -234,7 +239,7 @@ TEST_CASE_TEMPLATE("Hamerly gives exactly Lloyd's clustering on every real datas
   }
 }
 
-TEST_CASE_TEMPLATE("Hamerly gives exactly Lloyd's clustering on synthetic blobs", T, float, double) {
+TEST_CASE_TEMPLATE("Hamerly and Yinyang give exactly Lloyd's clustering on synthetic blobs", T, float, double) {
   struct Shape {
     std::size_t n, d, k;
     double spread;
@@ -265,7 +270,7 @@ TEST_CASE_TEMPLATE("Hamerly gives exactly Lloyd's clustering on synthetic blobs"
   }
 }
 
-TEST_CASE_TEMPLATE("Lloyd and Hamerly are bit-identical for 1, 2, 3 and all threads", T, float, double) {
+TEST_CASE_TEMPLATE("Lloyd, Hamerly and Yinyang are bit-identical for 1, 2, 3 and all threads", T, float, double) {
   // Large enough for many chunks and for the threads to be used at all.
   const xt::xtensor<T, 2> X = blobs<T>(60000, 8, 12, 3, 21);
   const xt::xtensor<T, 2> init = segkit::RandomInit{}.initial_centers(X, 12, segkit::SquaredEuclidean{}, 9, 1);
@@ -274,6 +279,7 @@ TEST_CASE_TEMPLATE("Lloyd and Hamerly are bit-identical for 1, 2, 3 and all thre
     CAPTURE(threads);
     const segkit::Options options{.tol = 0, .threads = threads};
     for (const auto& other : {segkit::Hamerly{}.cluster(X, init, segkit::SquaredEuclidean{}, options),
+                              segkit::Yinyang{}.cluster(X, init, segkit::SquaredEuclidean{}, options),
                               segkit::Lloyd{.accelerate = false}.cluster(X, init, segkit::SquaredEuclidean{}, options)}) {
       CHECK(other.labels == one.labels);
       const bool same_centers = other.centers == one.centers;

@@ -35,6 +35,7 @@
 #include "segkit/cluster/concept.hpp"
 #include "segkit/cluster/hamerly.hpp"
 #include "segkit/cluster/lloyd.hpp"
+#include "segkit/cluster/yinyang.hpp"
 #include "segkit/cluster/minibatch.hpp"
 
 #include "segkit/evaluate/calinski_harabasz.hpp"

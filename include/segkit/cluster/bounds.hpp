@@ -42,6 +42,19 @@ double metric_of(T value) {
     return std::sqrt(static_cast<double>(value));
 }
 
+/// distance(X[i], C[c]) for the bounds and the objective: the distance's SIMD
+/// one-row kernel where it has one (`fast_distance`), else `distance`.
+template <class D, class T>
+double row_distance(const D& distance, const xt::xtensor<T, 2>& X, std::size_t i, const xt::xtensor<T, 2>& C,
+                    std::size_t c) {
+  const std::size_t d = X.shape(1);
+  if constexpr (requires(const T* p) { distance.fast_distance(p, p, d); })
+    return static_cast<double>(distance.fast_distance(X.data() + i * d, C.data() + c * d, d));
+  else
+    return static_cast<double>(
+        distance.distance(std::span<const T>(X.data() + i * d, d), std::span<const T>(C.data() + c * d, d)));
+}
+
 /// Hamerly's assignment step for detail::kmeans_loop.
 template <class T, class D>
 class HamerlyAssignment {
@@ -162,16 +175,13 @@ class HamerlyAssignment {
     lower_[i] -= (a == fastest_) ? second_motion_ : max_motion_;
     const double limit = std::max(lower_[i], half_gap_[a]) * (1 - eps);
     if (upper_[i] * (1 + eps) < limit) return true;
-    upper_[i] = metric_of<D>(distance.distance(std::span<const T>(X.data() + i * d, d),
-                                               std::span<const T>(centers.data() + a * d, d)));
+    upper_[i] = metric_of<D>(row_distance(distance, X, i, centers, a));
     return upper_[i] * (1 + eps) < limit;
   }
 
   static double own_distance(const D& distance, const xt::xtensor<T, 2>& X, const xt::xtensor<T, 2>& centers,
                              std::size_t a, std::size_t i) {
-    const std::size_t d = X.shape(1);
-    return static_cast<double>(distance.distance(std::span<const T>(X.data() + i * d, d),
-                                                 std::span<const T>(centers.data() + a * d, d)));
+    return row_distance(distance, X, i, centers, a);
   }
 
   std::vector<double> upper_, lower_, motion_, half_gap_;
@@ -183,3 +193,254 @@ class HamerlyAssignment {
 }  // namespace detail
 
 }  // namespace segkit
+
+namespace segkit::detail {
+
+/// Yinyang's assignment step (Ding et al. 2015, "Yinyang K-Means") for
+/// detail::kmeans_loop. The centres are split once into t = ceil(k / 10) groups
+/// (a few Lloyd iterations on the starting centres); per row it keeps an upper
+/// bound on the distance to its own centre and one lower bound per group, which
+/// falls only by that group's largest centre motion, not by the largest of all
+/// (Hamerly's single bound). A row whose bounds prove its label skips every
+/// distance; otherwise only the groups its bounds cannot rule out are computed,
+/// with the same kernel as the full step, so the labels are Lloyd's exactly.
+template <class T, class D>
+class YinyangAssignment {
+ public:
+  static constexpr bool exact_nearest = false;
+
+  double assign(const D& distance, const xt::xtensor<T, 2>& X, const xt::xtensor<T, 2>& centers,
+                std::size_t* labels, std::vector<T>& /*nearest*/, std::size_t threads,
+                std::vector<double>* chunk_sums) {
+    const std::size_t n = X.shape(0), d = X.shape(1), k = centers.shape(0);
+    const bool first = upper_.empty();
+    if (first) make_groups(distance, centers);
+    const std::size_t t = members_.size();
+    if (first) {
+      upper_.assign(n, 0.0);
+      lower_.assign(n * t, 0.0);
+    } else {
+      group_motion(distance, centers);
+    }
+    half_gap(distance, centers);
+    // Each group's centres, contiguous, for the kernel.
+    std::vector<xt::xtensor<T, 2>> group_centers(t);
+    for (std::size_t g = 0; g < t; ++g) {
+      group_centers[g] = xt::empty<T>({members_[g].size(), d});
+      for (std::size_t m = 0; m < members_[g].size(); ++m)
+        std::copy_n(centers.data() + members_[g][m] * d, d, group_centers[g].data() + m * d);
+    }
+
+    const std::size_t chunk = sum_chunk_rows(n), n_chunks = chunk_count(n, chunk);
+    if (chunk_sums) chunk_sums->assign(n_chunks * k * d, 0.0);
+    std::vector<double> partial(n_chunks);
+    parallel_for(n_chunks, threads_for(n * d * (first ? k : 4), threads), [&](std::size_t c) {
+      constexpr std::size_t block = 256;
+      Scratch s(block, d, t, k);
+      const std::size_t chunk_end = std::min(n, (c + 1) * chunk);
+      double sum = 0;
+      for (std::size_t b = c * chunk; b < chunk_end; b += block) {
+        const std::size_t e = std::min(chunk_end, b + block);
+        sum += assign_block(distance, X, centers, group_centers, labels, b, e, first, s);
+        if (chunk_sums) add_rows(X.data(), d, labels, b, e, chunk_sums->data() + c * k * d);
+      }
+      partial[c] = sum;
+    });
+    previous_ = centers;
+    return std::accumulate(partial.begin(), partial.end(), 0.0);
+  }
+
+  void reset() {}
+
+ private:
+  static constexpr double slack(std::size_t d) {
+    return 4.0 * static_cast<double>(d + 8) * std::numeric_limits<T>::epsilon();
+  }
+
+  /// Per-task buffers of one block.
+  struct Scratch {
+    Scratch(std::size_t block, std::size_t d, std::size_t t, std::size_t k)
+        : gathered(xt::empty<T>({block, d})), dist(block * k), rows(), group_min(block * t),
+          group_min_index(block * t), group_second(block * t), scanned(block * t) {}
+    xt::xtensor<T, 2> gathered;
+    std::vector<T> dist;
+    std::vector<std::size_t> rows;
+    std::vector<T> group_min;  // per row and group: the smallest distance and its centre, and the next smallest
+    std::vector<std::size_t> group_min_index;
+    std::vector<T> group_second;
+    std::vector<char> scanned;
+  };
+
+  /// Groups the centres by a few Lloyd iterations on the centres themselves,
+  /// started from the first t: deterministic, and any grouping is exact.
+  void make_groups(const D& distance, const xt::xtensor<T, 2>& centers) {
+    const std::size_t k = centers.shape(0), d = centers.shape(1), t = (k + 9) / 10;
+    group_of_.assign(k, 0);
+    std::vector<double> means(t * d);
+    for (std::size_t g = 0; g < t; ++g)
+      for (std::size_t j = 0; j < d; ++j) means[g * d + j] = static_cast<double>(centers(g, j));
+    for (int iteration = 0; iteration < 5; ++iteration) {
+      for (std::size_t c = 0; c < k; ++c) {
+        double best = std::numeric_limits<double>::infinity();
+        for (std::size_t g = 0; g < t; ++g) {
+          double d2 = 0;
+          for (std::size_t j = 0; j < d; ++j) {
+            const double diff = static_cast<double>(centers(c, j)) - means[g * d + j];
+            d2 += diff * diff;
+          }
+          if (d2 < best) best = d2, group_of_[c] = g;
+        }
+      }
+      std::vector<double> sums(t * d, 0.0);
+      std::vector<std::size_t> counts(t, 0);
+      for (std::size_t c = 0; c < k; ++c) {
+        ++counts[group_of_[c]];
+        for (std::size_t j = 0; j < d; ++j) sums[group_of_[c] * d + j] += static_cast<double>(centers(c, j));
+      }
+      for (std::size_t g = 0; g < t; ++g)
+        if (counts[g] > 0)
+          for (std::size_t j = 0; j < d; ++j) means[g * d + j] = sums[g * d + j] / static_cast<double>(counts[g]);
+    }
+    std::vector<std::vector<std::size_t>> members(t);
+    for (std::size_t c = 0; c < k; ++c) members[group_of_[c]].push_back(c);
+    members_.clear();
+    // Empty groups are dropped, and the groups renumbered in order.
+    for (auto& m : members)
+      if (!m.empty()) members_.push_back(std::move(m));
+    for (std::size_t g = 0; g < members_.size(); ++g)
+      for (const std::size_t c : members_[g]) group_of_[c] = g;
+    (void)distance;
+  }
+
+  void group_motion(const D& distance, const xt::xtensor<T, 2>& centers) {
+    const std::size_t k = centers.shape(0), d = centers.shape(1), t = members_.size();
+    motion_.assign(k, 0.0);
+    group_max_.assign(t, 0.0);
+    for (std::size_t c = 0; c < k; ++c) {
+      motion_[c] = metric_of<D>(distance.distance(std::span<const T>(previous_.data() + c * d, d),
+                                                  std::span<const T>(centers.data() + c * d, d)));
+      group_max_[group_of_[c]] = std::max(group_max_[group_of_[c]], motion_[c]);
+    }
+  }
+
+  void half_gap(const D& distance, const xt::xtensor<T, 2>& centers) {
+    const std::size_t k = centers.shape(0), d = centers.shape(1);
+    half_gap_.assign(k, std::numeric_limits<double>::infinity());
+    for (std::size_t a = 0; a < k; ++a)
+      for (std::size_t b = a + 1; b < k; ++b) {
+        const double gap = metric_of<D>(distance.distance(std::span<const T>(centers.data() + a * d, d),
+                                                          std::span<const T>(centers.data() + b * d, d)));
+        half_gap_[a] = std::min(half_gap_[a], gap / 2);
+        half_gap_[b] = std::min(half_gap_[b], gap / 2);
+      }
+  }
+
+  /// Rows [b, e): bounds, then the groups they cannot rule out. Returns the
+  /// block's summed distance to the assigned centres.
+  double assign_block(const D& distance, const xt::xtensor<T, 2>& X, const xt::xtensor<T, 2>& centers,
+                      const std::vector<xt::xtensor<T, 2>>& group_centers, std::size_t* labels, std::size_t b,
+                      std::size_t e, bool first, Scratch& s) {
+    const std::size_t d = X.shape(1), t = members_.size();
+    const double eps = slack(d);
+    const T inf = std::numeric_limits<T>::infinity();
+    double sum = 0;
+    s.rows.clear();
+    for (std::size_t i = b; i < e; ++i) {
+      if (first) {
+        s.rows.push_back(i);
+        continue;
+      }
+      const std::size_t a = labels[i];
+      double* lower = lower_.data() + i * t;
+      upper_[i] += motion_[a];
+      double lowest = std::numeric_limits<double>::infinity();
+      for (std::size_t g = 0; g < t; ++g) lowest = std::min(lowest, lower[g] -= group_max_[g]);
+      const double limit = std::max(lowest, half_gap_[a]) * (1 - eps);
+      if (upper_[i] * (1 + eps) >= limit) {
+        upper_[i] = own_metric(distance, X, centers, a, i);
+        if (upper_[i] * (1 + eps) >= limit) {
+          s.rows.push_back(i);
+          continue;
+        }
+      }
+      sum += own_distance(distance, X, centers, a, i);
+    }
+    const std::size_t m = s.rows.size();
+    if (m == 0) return sum;
+    // Which groups each row must look at: all at the first call; later, its own
+    // centre's group and every group whose bound does not exceed the upper bound.
+    for (std::size_t r = 0; r < m; ++r) {
+      const std::size_t i = s.rows[r];
+      for (std::size_t g = 0; g < t; ++g) {
+        s.scanned[r * t + g] = first || g == group_of_[labels[i]] ||
+                               lower_[i * t + g] * (1 - eps) <= upper_[i] * (1 + eps);
+        s.group_min[r * t + g] = s.group_second[r * t + g] = inf;
+      }
+    }
+    // One kernel call per group, over the rows that need it.
+    std::vector<std::size_t> need;
+    for (std::size_t g = 0; g < t; ++g) {
+      need.clear();
+      for (std::size_t r = 0; r < m; ++r)
+        if (s.scanned[r * t + g]) need.push_back(r);
+      if (need.empty()) continue;
+      for (std::size_t q = 0; q < need.size(); ++q)
+        std::copy_n(X.data() + s.rows[need[q]] * d, d, s.gathered.data() + q * d);
+      const std::size_t kg = members_[g].size();
+      pairwise(distance, s.gathered, 0, need.size(), group_centers[g], s.dist.data());
+      for (std::size_t q = 0; q < need.size(); ++q) {
+        const std::size_t r = need[q];
+        const T* row = s.dist.data() + q * kg;
+        T& lo = s.group_min[r * t + g];
+        T& second = s.group_second[r * t + g];
+        std::size_t& lo_index = s.group_min_index[r * t + g];
+        for (std::size_t p = 0; p < kg; ++p) {
+          const std::size_t c = members_[g][p];  // members are in increasing centre order
+          if (row[p] < lo) {
+            second = lo;
+            lo = row[p];
+            lo_index = c;
+          } else if (row[p] < second) {
+            second = row[p];
+          }
+        }
+      }
+    }
+    for (std::size_t r = 0; r < m; ++r) {
+      const std::size_t i = s.rows[r];
+      // The nearest centre: the smallest distance, the smallest index on a tie, as the full scan picks.
+      T best = inf;
+      std::size_t best_index = 0, best_group = 0;
+      for (std::size_t g = 0; g < t; ++g) {
+        if (!s.scanned[r * t + g]) continue;
+        const T v = s.group_min[r * t + g];
+        const std::size_t c = s.group_min_index[r * t + g];
+        if (v < best || (v == best && c < best_index)) best = v, best_index = c, best_group = g;
+      }
+      labels[i] = best_index;
+      upper_[i] = metric_of<D>(best);
+      for (std::size_t g = 0; g < t; ++g) {
+        if (!s.scanned[r * t + g]) continue;  // its bound still holds: every centre in it is farther
+        lower_[i * t + g] = metric_of<D>(g == best_group ? s.group_second[r * t + g] : s.group_min[r * t + g]);
+      }
+      sum += static_cast<double>(best);
+    }
+    return sum;
+  }
+
+  static double own_metric(const D& distance, const xt::xtensor<T, 2>& X, const xt::xtensor<T, 2>& centers,
+                           std::size_t a, std::size_t i) {
+    return metric_of<D>(row_distance(distance, X, i, centers, a));
+  }
+  static double own_distance(const D& distance, const xt::xtensor<T, 2>& X, const xt::xtensor<T, 2>& centers,
+                             std::size_t a, std::size_t i) {
+    return row_distance(distance, X, i, centers, a);
+  }
+
+  std::vector<std::size_t> group_of_;
+  std::vector<std::vector<std::size_t>> members_;
+  std::vector<double> upper_, lower_, motion_, group_max_, half_gap_;
+  xt::xtensor<T, 2> previous_;
+};
+
+}  // namespace segkit::detail

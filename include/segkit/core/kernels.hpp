@@ -199,6 +199,30 @@ void distance_sums_1(const T* x, const T* xt, std::size_t stride, std::size_t d,
   distance_sums_rows<Arch, T, 1>(x, xt, stride, d, begin, end, row_sums, col_sums);
 }
 
+/// Squared Euclidean distance of two rows, vectorised across the features
+/// (W partial sums, then added across the lanes): for the one-row distances
+/// of the bounded steps, where a scalar loop would dominate.
+template <class Arch, class T>
+T row_distance(const T* a, const T* b, std::size_t d) {
+  using batch = xsimd::batch<T, Arch>;
+  constexpr std::size_t W = batch::size;
+  std::size_t j = 0;
+  T sum = 0;
+  if (d >= W) {
+    batch acc(T(0));
+    for (; j + W <= d; j += W) {
+      const batch diff = batch::load_unaligned(a + j) - batch::load_unaligned(b + j);
+      acc = xsimd::fma(diff, diff, acc);
+    }
+    sum = xsimd::hadd(acc);
+  }
+  for (; j < d; ++j) {
+    const T diff = a[j] - b[j];
+    sum += diff * diff;
+  }
+  return sum;
+}
+
 /// One architecture's kernels for one value type: what a dispatching program
 /// installs (core/dispatch.hpp).
 template <class T>
@@ -208,12 +232,14 @@ struct Table {
   void (*nearest_centres)(const T*, std::size_t, std::size_t, const T*, std::size_t, T*, std::size_t*, T*);
   void (*distance_sums_4)(const T*, const T*, std::size_t, std::size_t, std::size_t, std::size_t, double*, T*);
   void (*distance_sums_1)(const T*, const T*, std::size_t, std::size_t, std::size_t, std::size_t, double*, T*);
+  T (*row_distance)(const T*, const T*, std::size_t);
 };
 
 template <class Arch, class T>
 const Table<T>& table() {
   static const Table<T> t{Arch::name(), &squared_distances<Arch, T>, &nearest_centres<Arch, T>,
-                             &distance_sums_4<Arch, T>, &distance_sums_1<Arch, T>};
+                             &distance_sums_4<Arch, T>, &distance_sums_1<Arch, T>,
+                             &row_distance<Arch, T>};
   return t;
 }
 

@@ -81,6 +81,14 @@ struct SquaredEuclidean {
     }
   }
 
+  /// The distance of two rows with the SIMD kernel (summed in another order
+  /// than `distance`, so it may differ in the last bits): the bounded steps'
+  /// one-row distances, which only feed bounds and the per-step objective.
+  template <class T>
+  T fast_distance(const T* a, const T* b, std::size_t d) const {
+    return simd::active<T>().row_distance(a, b, d);
+  }
+
  private:
   template <class T>
   using aligned = std::vector<T, xsimd::aligned_allocator<T, 64>>;
