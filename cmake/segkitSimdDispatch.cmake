@@ -68,7 +68,10 @@ const segkit::kernels::Table<float>& kernels_@set_name@_float() { return segkit:
 const segkit::kernels::Table<double>& kernels_@set_name@_double() { return segkit::kernels::table<@arch@, double>(); }
 }  // namespace segkit_simd_dispatch_@id@
 ]] @ONLY)
-    set_source_files_properties("${source}" PROPERTIES COMPILE_OPTIONS "${flags}")
+    # Optimised even in a Debug build: unoptimised, xsimd's own helpers (named by the
+    # narrower architectures they wrap) would be emitted as shared symbols built with
+    # this set's flags, which the linker could hand to the code of a lower set.
+    set_source_files_properties("${source}" PROPERTIES COMPILE_OPTIONS "${flags};-O2")
     list(APPEND sources "${source}")
     string(APPEND declarations
            "const segkit::kernels::Table<float>& kernels_${set_name}_float();\n"

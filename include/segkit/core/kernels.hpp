@@ -88,7 +88,9 @@ void squared_distances(const T* X, std::size_t m, std::size_t d, const T* ct, st
 }
 
 /// The smallest of v[0..W) by a tree of pairwise minima (overwrites v).
-template <std::size_t W, class T>
+/// Templated on Arch too, as everything here, so that no copy built for one
+/// instruction set can stand in for another's (see the top of this file).
+template <class Arch, std::size_t W, class T>
 T lane_min(T* v) {
   for (std::size_t half = W / 2; half > 0; half /= 2)
     for (std::size_t l = 0; l < half; ++l) v[l] = v[l + half] < v[l] ? v[l + half] : v[l];
@@ -125,9 +127,9 @@ void nearest_centres(const T* X, std::size_t m, std::size_t d, const T* ct, std:
     // Branch-free across the lanes (a compare-and-branch scan mispredicts on
     // every row): the smallest distance, then the smallest column holding it.
     bmin.store_aligned(mins);
-    const T smallest = lane_min<W>(mins);
+    const T smallest = lane_min<Arch, W>(mins);
     xsimd::select(bmin == batch(smallest), bidx, batch(std::numeric_limits<T>::infinity())).store_aligned(index);
-    labels[i] = static_cast<std::size_t>(lane_min<W>(index));
+    labels[i] = static_cast<std::size_t>(lane_min<Arch, W>(index));
     best[i] = smallest;
   }
 }
