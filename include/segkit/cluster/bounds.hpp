@@ -42,19 +42,6 @@ double metric_of(T value) {
     return std::sqrt(static_cast<double>(value));
 }
 
-/// distance(X[i], C[c]) for the bounds and the objective: the distance's SIMD
-/// one-row kernel where it has one (`fast_distance`), else `distance`.
-template <class D, class T>
-double row_distance(const D& distance, const xt::xtensor<T, 2>& X, std::size_t i, const xt::xtensor<T, 2>& C,
-                    std::size_t c) {
-  const std::size_t d = X.shape(1);
-  if constexpr (requires(const T* p) { distance.fast_distance(p, p, d); })
-    return static_cast<double>(distance.fast_distance(X.data() + i * d, C.data() + c * d, d));
-  else
-    return static_cast<double>(
-        distance.distance(std::span<const T>(X.data() + i * d, d), std::span<const T>(C.data() + c * d, d)));
-}
-
 /// Hamerly's assignment step for detail::kmeans_loop.
 template <class T, class D>
 class HamerlyAssignment {

@@ -29,24 +29,29 @@ namespace segkit {
 
 namespace detail {
 
-/// Mean over features of the population variance, in double. Walks the rows
-/// in storage order (a column-wise walk is 25x slower at d = 16) while each
-/// column is still summed in row order.
+/// Mean over features of the population variance, in double, in one pass over
+/// the rows in storage order: sums of (x - x0) and (x - x0)^2 with x0 the first
+/// row, which is close enough to the mean that the difference of the two sums
+/// keeps its digits (a plain sum of squares would lose them on uncentred data).
 template <class T>
 double mean_feature_variance(const xt::xtensor<T, 2>& X) {
   const std::size_t n = X.shape(0), d = X.shape(1);
   const T* data = X.data();
-  std::vector<double> mean(d, 0.0), var(d, 0.0);
-  for (std::size_t i = 0; i < n; ++i)
-    for (std::size_t j = 0; j < d; ++j) mean[j] += data[i * d + j];
-  for (double& m : mean) m /= static_cast<double>(n);
-  for (std::size_t i = 0; i < n; ++i)
+  std::vector<double> shift(d), sum(d, 0.0), squares(d, 0.0);
+  for (std::size_t j = 0; j < d; ++j) shift[j] = static_cast<double>(data[j]);
+  for (std::size_t i = 0; i < n; ++i) {
+    const T* x = data + i * d;
     for (std::size_t j = 0; j < d; ++j) {
-      const double diff = data[i * d + j] - mean[j];
-      var[j] += diff * diff;
+      const double v = static_cast<double>(x[j]) - shift[j];
+      sum[j] += v;
+      squares[j] += v * v;
     }
+  }
   double total = 0;
-  for (const double v : var) total += v / static_cast<double>(n);
+  for (std::size_t j = 0; j < d; ++j) {
+    const double mean = sum[j] / static_cast<double>(n);
+    total += std::max(0.0, squares[j] / static_cast<double>(n) - mean * mean);
+  }
   return total / static_cast<double>(d);
 }
 
@@ -101,16 +106,27 @@ double assign_nearest(const D& distance, const xt::xtensor<T, 2>& X, const xt::x
   return std::accumulate(partial.begin(), partial.end(), 0.0);
 }
 
+/// distance(X[i], C[c]) with the distance's SIMD one-row kernel where it has one
+/// (`fast_distance`, summed in another order, so it may differ in the last
+/// bits), else `distance`: for objectives and bounds, never for labels.
+template <class D, class T>
+double row_distance(const D& distance, const xt::xtensor<T, 2>& X, std::size_t i, const xt::xtensor<T, 2>& C,
+                    std::size_t c) {
+  const std::size_t d = X.shape(1);
+  if constexpr (requires(const T* p) { distance.fast_distance(p, p, d); })
+    return static_cast<double>(distance.fast_distance(X.data() + i * d, C.data() + c * d, d));
+  else
+    return static_cast<double>(
+        distance.distance(std::span<const T>(X.data() + i * d, d), std::span<const T>(C.data() + c * d, d)));
+}
+
 /// Summed distance of each row to the centre its label names.
 template <class T, class D>
 double labelled_inertia(const D& distance, const xt::xtensor<T, 2>& X, const xt::xtensor<T, 2>& centers,
                         const std::size_t* labels, std::size_t threads) {
-  const std::size_t d = X.shape(1);
-  return chunked_sum(X.shape(0), 256, threads, [&](std::size_t b, std::size_t e) {
+  return chunked_sum(X.shape(0), 4096, threads_for(X.size(), threads), [&](std::size_t b, std::size_t e) {
     double sum = 0;
-    for (std::size_t i = b; i < e; ++i)
-      sum += static_cast<double>(distance.distance(std::span<const T>(X.data() + i * d, d),
-                                                   std::span<const T>(centers.data() + labels[i] * d, d)));
+    for (std::size_t i = b; i < e; ++i) sum += row_distance(distance, X, i, centers, labels[i]);
     return sum;
   });
 }
@@ -215,7 +231,8 @@ template <class T, class D, class Step>
 Clustering<T> kmeans_loop(const xt::xtensor<T, 2>& X, const xt::xtensor<T, 2>& initial_centers, const D& distance,
                           const Options& options, Step& step) {
   const std::size_t n = X.shape(0), d = X.shape(1), k = initial_centers.shape(0);
-  const double tol = options.tol * mean_feature_variance(X);
+  // tol = 0 (stop only when the labels stop changing) needs no variance: skip its pass over X.
+  const double tol = options.tol > 0 ? options.tol * mean_feature_variance(X) : 0.0;
   const std::size_t threads = options.threads;
 
   Clustering<T> result;
