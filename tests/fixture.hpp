@@ -4,8 +4,10 @@
 
 #include <cmath>
 #include <cstddef>
+#include <cstdint>
 #include <fstream>
 #include <map>
+#include <random>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -70,5 +72,21 @@ void check_close(const A& a, const B& b, double rel, double abs_floor = 0.0) {
 }
 
 inline const char* const datasets[] = {"mall", "wholesale", "marketing", "ccgeneral"};
+
+/// k Gaussian blobs in d dimensions (unit noise, centres uniform in [-spread, spread]).
+template <class T>
+xt::xtensor<T, 2> blobs(std::size_t n, std::size_t d, std::size_t k, double spread, std::uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::uniform_real_distribution<double> uniform(-spread, spread);
+  std::normal_distribution<double> noise(0.0, 1.0);
+  xt::xtensor<double, 2> centres = xt::empty<double>({k, d});
+  for (auto& v : centres) v = uniform(rng);
+  xt::xtensor<T, 2> X = xt::empty<T>({n, d});
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::size_t c = rng() % k;
+    for (std::size_t j = 0; j < d; ++j) X(i, j) = static_cast<T>(centres(c, j) + noise(rng));
+  }
+  return X;
+}
 
 }  // namespace segkit::test

@@ -42,6 +42,34 @@ double metric_of(T value) {
     return std::sqrt(static_cast<double>(value));
 }
 
+/// Half the distance from each centre to its nearest other centre: a row
+/// closer than that to its own centre cannot be closer to another.
+template <class D, class T>
+std::vector<double> half_gaps(const D& distance, const xt::xtensor<T, 2>& centers) {
+  const std::size_t k = centers.shape(0), d = centers.shape(1);
+  std::vector<double> gaps(k, std::numeric_limits<double>::infinity());
+  for (std::size_t a = 0; a < k; ++a)
+    for (std::size_t b = a + 1; b < k; ++b) {
+      const double gap = metric_of<D>(distance.distance(std::span<const T>(centers.data() + a * d, d),
+                                                        std::span<const T>(centers.data() + b * d, d)));
+      gaps[a] = std::min(gaps[a], gap / 2);
+      gaps[b] = std::min(gaps[b], gap / 2);
+    }
+  return gaps;
+}
+
+/// How far each centre moved since `previous`, in the metric.
+template <class D, class T>
+std::vector<double> centre_motions(const D& distance, const xt::xtensor<T, 2>& previous,
+                                   const xt::xtensor<T, 2>& centers) {
+  const std::size_t k = centers.shape(0), d = centers.shape(1);
+  std::vector<double> motion(k);
+  for (std::size_t c = 0; c < k; ++c)
+    motion[c] = metric_of<D>(distance.distance(std::span<const T>(previous.data() + c * d, d),
+                                               std::span<const T>(centers.data() + c * d, d)));
+  return motion;
+}
+
 /// Hamerly's assignment step for detail::kmeans_loop.
 template <class T, class D>
 class HamerlyAssignment {
@@ -59,7 +87,7 @@ class HamerlyAssignment {
     } else {
       centre_motion(distance, centers);
     }
-    half_gap(distance, centers);
+    half_gap_ = half_gaps(distance, centers);
 
     const std::size_t chunk = sum_chunk_rows(n), n_chunks = chunk_count(n, chunk);
     if (chunk_sums) chunk_sums->assign(n_chunks * k * d, 0.0);
@@ -121,13 +149,10 @@ class HamerlyAssignment {
 
   /// Each centre's motion since the last call, and the largest two.
   void centre_motion(const D& distance, const xt::xtensor<T, 2>& centers) {
-    const std::size_t k = centers.shape(0), d = centers.shape(1);
-    motion_.assign(k, 0.0);
+    motion_ = centre_motions(distance, previous_, centers);
     max_motion_ = second_motion_ = 0.0;
     fastest_ = 0;
-    for (std::size_t c = 0; c < k; ++c) {
-      motion_[c] = metric_of<D>(distance.distance(std::span<const T>(previous_.data() + c * d, d),
-                                                  std::span<const T>(centers.data() + c * d, d)));
+    for (std::size_t c = 0; c < motion_.size(); ++c) {
       if (motion_[c] > max_motion_) {
         second_motion_ = max_motion_;
         max_motion_ = motion_[c];
@@ -138,19 +163,6 @@ class HamerlyAssignment {
     }
   }
 
-  /// Half the distance from each centre to its nearest other centre: a row
-  /// closer than that to its own centre cannot be closer to another.
-  void half_gap(const D& distance, const xt::xtensor<T, 2>& centers) {
-    const std::size_t k = centers.shape(0), d = centers.shape(1);
-    half_gap_.assign(k, std::numeric_limits<double>::infinity());
-    for (std::size_t a = 0; a < k; ++a)
-      for (std::size_t b = a + 1; b < k; ++b) {
-        const double gap = metric_of<D>(distance.distance(std::span<const T>(centers.data() + a * d, d),
-                                                          std::span<const T>(centers.data() + b * d, d)));
-        half_gap_[a] = std::min(half_gap_[a], gap / 2);
-        half_gap_[b] = std::min(half_gap_[b], gap / 2);
-      }
-  }
 
   /// Updates row i's bounds for the centre motion and says whether they prove
   /// its label unchanged (tightening the upper bound once if needed).
@@ -209,7 +221,7 @@ class YinyangAssignment {
     } else {
       group_motion(distance, centers);
     }
-    half_gap(distance, centers);
+    half_gap_ = half_gaps(distance, centers);
     // Each group's centres, contiguous, for the kernel.
     std::vector<xt::xtensor<T, 2>> group_centers(t);
     for (std::size_t g = 0; g < t; ++g) {
@@ -300,27 +312,12 @@ class YinyangAssignment {
   }
 
   void group_motion(const D& distance, const xt::xtensor<T, 2>& centers) {
-    const std::size_t k = centers.shape(0), d = centers.shape(1), t = members_.size();
-    motion_.assign(k, 0.0);
-    group_max_.assign(t, 0.0);
-    for (std::size_t c = 0; c < k; ++c) {
-      motion_[c] = metric_of<D>(distance.distance(std::span<const T>(previous_.data() + c * d, d),
-                                                  std::span<const T>(centers.data() + c * d, d)));
+    motion_ = centre_motions(distance, previous_, centers);
+    group_max_.assign(members_.size(), 0.0);
+    for (std::size_t c = 0; c < motion_.size(); ++c)
       group_max_[group_of_[c]] = std::max(group_max_[group_of_[c]], motion_[c]);
-    }
   }
 
-  void half_gap(const D& distance, const xt::xtensor<T, 2>& centers) {
-    const std::size_t k = centers.shape(0), d = centers.shape(1);
-    half_gap_.assign(k, std::numeric_limits<double>::infinity());
-    for (std::size_t a = 0; a < k; ++a)
-      for (std::size_t b = a + 1; b < k; ++b) {
-        const double gap = metric_of<D>(distance.distance(std::span<const T>(centers.data() + a * d, d),
-                                                          std::span<const T>(centers.data() + b * d, d)));
-        half_gap_[a] = std::min(half_gap_[a], gap / 2);
-        half_gap_[b] = std::min(half_gap_[b], gap / 2);
-      }
-  }
 
   /// Rows [b, e): bounds, then the groups they cannot rule out. Returns the
   /// block's summed distance to the assigned centres.
