@@ -42,6 +42,14 @@ double metric_of(T value) {
     return std::sqrt(static_cast<double>(value));
 }
 
+/// Rounding slack of the bounds' tests: a row skips only when its bounds separate
+/// by more than the kernel's and the bounds' rounding, so a skipped row's label is
+/// exactly the one the full computation would give (ties are never skipped).
+template <class T>
+constexpr double bound_slack(std::size_t d) {
+  return 4.0 * static_cast<double>(d + 8) * std::numeric_limits<T>::epsilon();
+}
+
 /// Half the distance from each centre to its nearest other centre: a row
 /// closer than that to its own centre cannot be closer to another.
 template <class D, class T>
@@ -89,25 +97,19 @@ class HamerlyAssignment {
     }
     half_gap_ = half_gaps(distance, centers);
 
-    const std::size_t chunk = sum_chunk_rows(n), n_chunks = chunk_count(n, chunk);
-    if (chunk_sums) chunk_sums->assign(n_chunks * k * d, 0.0);
-    std::vector<double> partial(n_chunks);
-    parallel_for(n_chunks, threads_for(n * d * (first ? k : 4), threads), [&](std::size_t c) {
-      constexpr std::size_t block = 256;
-      xt::xtensor<T, 2> gathered = xt::empty<T>({block, d});
-      std::vector<std::size_t> rows;
-      std::vector<T> dist(block * k);
-      const std::size_t chunk_end = std::min(n, (c + 1) * chunk);
-      double sum = 0;
-      for (std::size_t b = c * chunk; b < chunk_end; b += block) {
-        const std::size_t e = std::min(chunk_end, b + block);
+    const std::size_t pass_threads = threads_for(n * d * (first ? k : 4), threads);
+    const double total = assignment_pass(X, k, labels, pass_threads, chunk_sums, [&] {
+      // Per-chunk buffers for one block of rows.
+      return [&, gathered = xt::xtensor<T, 2>(xt::empty<T>({assignment_block, d})),
+              rows = std::vector<std::size_t>(),
+              dist = std::vector<T>(assignment_block * k)](std::size_t b, std::size_t e) mutable {
+        double sum = 0;
         rows.clear();
         for (std::size_t i = b; i < e; ++i) {
-          if (first || !bounds_hold(distance, X, centers, labels, i)) {
+          if (first || !bounds_hold(distance, X, centers, labels, i))
             rows.push_back(i);
-          } else {
-            sum += own_distance(distance, X, centers, labels[i], i);
-          }
+          else
+            sum += row_distance(distance, X, i, centers, labels[i]);
         }
         // The rows whose label may change: every distance, with Lloyd's kernel.
         for (std::size_t r = 0; r < rows.size(); ++r)
@@ -127,12 +129,11 @@ class HamerlyAssignment {
           lower_[i] = metric_of<D>(second);
           sum += static_cast<double>(row[best]);
         }
-        if (chunk_sums) add_rows(X.data(), d, labels, b, e, chunk_sums->data() + c * k * d);
-      }
-      partial[c] = sum;
+        return sum;
+      };
     });
     previous_ = centers;
-    return std::accumulate(partial.begin(), partial.end(), 0.0);
+    return total;
   }
 
   /// The loop moved rows to empty clusters in its own copy of the labels; the
@@ -140,13 +141,6 @@ class HamerlyAssignment {
   void reset() {}
 
  private:
-  /// Rounding slack: a row skips only when its bounds separate by more than the
-  /// kernel's and the bounds' rounding, so a skipped row's label is exactly the
-  /// one the full computation would give (ties are never skipped).
-  static constexpr double slack(std::size_t d) {
-    return 4.0 * static_cast<double>(d + 8) * std::numeric_limits<T>::epsilon();
-  }
-
   /// Each centre's motion since the last call, and the largest two.
   void centre_motion(const D& distance, const xt::xtensor<T, 2>& centers) {
     motion_ = centre_motions(distance, previous_, centers);
@@ -163,24 +157,18 @@ class HamerlyAssignment {
     }
   }
 
-
   /// Updates row i's bounds for the centre motion and says whether they prove
   /// its label unchanged (tightening the upper bound once if needed).
   bool bounds_hold(const D& distance, const xt::xtensor<T, 2>& X, const xt::xtensor<T, 2>& centers,
                    const std::size_t* labels, std::size_t i) {
     const std::size_t a = labels[i], d = X.shape(1);
-    const double eps = slack(d);
+    const double eps = bound_slack<T>(d);
     upper_[i] += motion_[a];
     lower_[i] -= (a == fastest_) ? second_motion_ : max_motion_;
     const double limit = std::max(lower_[i], half_gap_[a]) * (1 - eps);
     if (upper_[i] * (1 + eps) < limit) return true;
     upper_[i] = metric_of<D>(row_distance(distance, X, i, centers, a));
     return upper_[i] * (1 + eps) < limit;
-  }
-
-  static double own_distance(const D& distance, const xt::xtensor<T, 2>& X, const xt::xtensor<T, 2>& centers,
-                             std::size_t a, std::size_t i) {
-    return row_distance(distance, X, i, centers, a);
   }
 
   std::vector<double> upper_, lower_, motion_, half_gap_;
@@ -213,7 +201,7 @@ class YinyangAssignment {
                 std::vector<double>* chunk_sums) {
     const std::size_t n = X.shape(0), d = X.shape(1), k = centers.shape(0);
     const bool first = upper_.empty();
-    if (first) make_groups(distance, centers);
+    if (first) make_groups(centers);
     const std::size_t t = members_.size();
     if (first) {
       upper_.assign(n, 0.0);
@@ -230,32 +218,19 @@ class YinyangAssignment {
         std::copy_n(centers.data() + members_[g][m] * d, d, group_centers[g].data() + m * d);
     }
 
-    const std::size_t chunk = sum_chunk_rows(n), n_chunks = chunk_count(n, chunk);
-    if (chunk_sums) chunk_sums->assign(n_chunks * k * d, 0.0);
-    std::vector<double> partial(n_chunks);
-    parallel_for(n_chunks, threads_for(n * d * (first ? k : 4), threads), [&](std::size_t c) {
-      constexpr std::size_t block = 256;
-      Scratch s(block, d, t, k);
-      const std::size_t chunk_end = std::min(n, (c + 1) * chunk);
-      double sum = 0;
-      for (std::size_t b = c * chunk; b < chunk_end; b += block) {
-        const std::size_t e = std::min(chunk_end, b + block);
-        sum += assign_block(distance, X, centers, group_centers, labels, b, e, first, s);
-        if (chunk_sums) add_rows(X.data(), d, labels, b, e, chunk_sums->data() + c * k * d);
-      }
-      partial[c] = sum;
+    const std::size_t pass_threads = threads_for(n * d * (first ? k : 4), threads);
+    const double total = assignment_pass(X, k, labels, pass_threads, chunk_sums, [&] {
+      return [&, s = Scratch(assignment_block, d, t, k)](std::size_t b, std::size_t e) mutable {
+        return assign_block(distance, X, centers, group_centers, labels, b, e, first, s);
+      };
     });
     previous_ = centers;
-    return std::accumulate(partial.begin(), partial.end(), 0.0);
+    return total;
   }
 
   void reset() {}
 
  private:
-  static constexpr double slack(std::size_t d) {
-    return 4.0 * static_cast<double>(d + 8) * std::numeric_limits<T>::epsilon();
-  }
-
   /// Per-task buffers of one block.
   struct Scratch {
     Scratch(std::size_t block, std::size_t d, std::size_t t, std::size_t k)
@@ -272,7 +247,7 @@ class YinyangAssignment {
 
   /// Groups the centres by a few Lloyd iterations on the centres themselves,
   /// started from the first t: deterministic, and any grouping is exact.
-  void make_groups(const D& distance, const xt::xtensor<T, 2>& centers) {
+  void make_groups(const xt::xtensor<T, 2>& centers) {
     const std::size_t k = centers.shape(0), d = centers.shape(1), t = (k + 9) / 10;
     group_of_.assign(k, 0);
     std::vector<double> means(t * d);
@@ -308,7 +283,6 @@ class YinyangAssignment {
       if (!m.empty()) members_.push_back(std::move(m));
     for (std::size_t g = 0; g < members_.size(); ++g)
       for (const std::size_t c : members_[g]) group_of_[c] = g;
-    (void)distance;
   }
 
   void group_motion(const D& distance, const xt::xtensor<T, 2>& centers) {
@@ -318,14 +292,13 @@ class YinyangAssignment {
       group_max_[group_of_[c]] = std::max(group_max_[group_of_[c]], motion_[c]);
   }
 
-
   /// Rows [b, e): bounds, then the groups they cannot rule out. Returns the
   /// block's summed distance to the assigned centres.
   double assign_block(const D& distance, const xt::xtensor<T, 2>& X, const xt::xtensor<T, 2>& centers,
                       const std::vector<xt::xtensor<T, 2>>& group_centers, std::size_t* labels, std::size_t b,
                       std::size_t e, bool first, Scratch& s) {
     const std::size_t d = X.shape(1), t = members_.size();
-    const double eps = slack(d);
+    const double eps = bound_slack<T>(d);
     const T inf = std::numeric_limits<T>::infinity();
     double sum = 0;
     s.rows.clear();
@@ -341,13 +314,13 @@ class YinyangAssignment {
       for (std::size_t g = 0; g < t; ++g) lowest = std::min(lowest, lower[g] -= group_max_[g]);
       const double limit = std::max(lowest, half_gap_[a]) * (1 - eps);
       if (upper_[i] * (1 + eps) >= limit) {
-        upper_[i] = own_metric(distance, X, centers, a, i);
+        upper_[i] = metric_of<D>(row_distance(distance, X, i, centers, a));
         if (upper_[i] * (1 + eps) >= limit) {
           s.rows.push_back(i);
           continue;
         }
       }
-      sum += own_distance(distance, X, centers, a, i);
+      sum += row_distance(distance, X, i, centers, a);
     }
     const std::size_t m = s.rows.size();
     if (m == 0) return sum;
@@ -410,15 +383,6 @@ class YinyangAssignment {
       sum += static_cast<double>(best);
     }
     return sum;
-  }
-
-  static double own_metric(const D& distance, const xt::xtensor<T, 2>& X, const xt::xtensor<T, 2>& centers,
-                           std::size_t a, std::size_t i) {
-    return metric_of<D>(row_distance(distance, X, i, centers, a));
-  }
-  static double own_distance(const D& distance, const xt::xtensor<T, 2>& X, const xt::xtensor<T, 2>& centers,
-                             std::size_t a, std::size_t i) {
-    return row_distance(distance, X, i, centers, a);
   }
 
   std::vector<std::size_t> group_of_;

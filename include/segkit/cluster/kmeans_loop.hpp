@@ -76,34 +76,53 @@ inline std::size_t threads_for(std::size_t work, std::size_t threads) {
   return work < (std::size_t{1} << 20) ? 1 : threads;
 }
 
-/// Assigns each row its nearest centre (the first on ties). Returns the summed
-/// distance, merged in chunk order so it does not depend on the thread count.
-/// With `chunk_sums`, the same pass also sums each chunk's rows per cluster
-/// (chunks of sum_chunk_rows(n), k x d doubles each), so the mean update needs
-/// no second pass over X.
-template <class T, class D>
-double assign_nearest(const D& distance, const xt::xtensor<T, 2>& X, const xt::xtensor<T, 2>& centers,
-                      std::size_t* labels, T* nearest, std::size_t threads,
-                      std::vector<double>* chunk_sums = nullptr) {
-  const std::size_t n = X.shape(0), d = X.shape(1), k = centers.shape(0);
+/// Rows an assignment step labels together (assignment_pass hands out blocks of this many).
+inline constexpr std::size_t assignment_block = 256;
+
+/// One assignment pass over X, shared by every assignment step: chunks of
+/// sum_chunk_rows(n) rows on up to `threads` threads, blocks of assignment_block rows within.
+/// `make_worker()` gives each chunk a callable (b, e) -> double that labels rows
+/// [b, e) and returns their summed distance (it owns its scratch buffers). With
+/// `chunk_sums`, each block's rows are added to its chunk's per-cluster sums while
+/// still in cache, so the mean update needs no second pass over X. Returns the
+/// summed distance, merged in chunk order: independent of the thread count.
+template <class T, class MakeWorker>
+double assignment_pass(const xt::xtensor<T, 2>& X, std::size_t k, const std::size_t* labels, std::size_t threads,
+                       std::vector<double>* chunk_sums, MakeWorker&& make_worker) {
+  const std::size_t n = X.shape(0), d = X.shape(1);
   const std::size_t chunk = sum_chunk_rows(n), n_chunks = chunk_count(n, chunk);
   if (chunk_sums) chunk_sums->assign(n_chunks * k * d, 0.0);
   std::vector<double> partial(n_chunks);
-  parallel_for(n_chunks, threads_for(n * k * d, threads), [&](std::size_t c) {
-    constexpr std::size_t block = 256;  // rows whose distances are computed together
-    std::vector<T> scratch;
+  parallel_for(n_chunks, threads, [&](std::size_t c) {
+    auto assign_block = make_worker();
     const std::size_t chunk_end = std::min(n, (c + 1) * chunk);
     double sum = 0;
-    for (std::size_t b = c * chunk; b < chunk_end; b += block) {
-      const std::size_t e = std::min(chunk_end, b + block);
-      detail::nearest(distance, X, b, e, centers, labels + b, nearest + b, scratch);
-      for (std::size_t i = b; i < e; ++i) sum += static_cast<double>(nearest[i]);
-      // The block is still in cache: summing it here saves the update a pass over X.
+    for (std::size_t b = c * chunk; b < chunk_end; b += assignment_block) {
+      const std::size_t e = std::min(chunk_end, b + assignment_block);
+      sum += assign_block(b, e);
       if (chunk_sums) add_rows(X.data(), d, labels, b, e, chunk_sums->data() + c * k * d);
     }
     partial[c] = sum;
   });
   return std::accumulate(partial.begin(), partial.end(), 0.0);
+}
+
+/// Assigns each row its nearest centre (the first on ties). Returns the summed
+/// distance, merged in chunk order so it does not depend on the thread count;
+/// with `chunk_sums`, also each chunk's per-cluster sums (see assignment_pass).
+template <class T, class D>
+double assign_nearest(const D& distance, const xt::xtensor<T, 2>& X, const xt::xtensor<T, 2>& centers,
+                      std::size_t* labels, T* nearest, std::size_t threads,
+                      std::vector<double>* chunk_sums = nullptr) {
+  const std::size_t k = centers.shape(0);
+  return assignment_pass(X, k, labels, threads_for(X.size() * k, threads), chunk_sums, [&] {
+    return [&, scratch = std::vector<T>()](std::size_t b, std::size_t e) mutable {
+      detail::nearest(distance, X, b, e, centers, labels + b, nearest + b, scratch);
+      double sum = 0;
+      for (std::size_t i = b; i < e; ++i) sum += static_cast<double>(nearest[i]);
+      return sum;
+    };
+  });
 }
 
 /// distance(X[i], C[c]) with the distance's SIMD one-row kernel where it has one
