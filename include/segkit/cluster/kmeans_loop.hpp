@@ -188,22 +188,35 @@ void update_means(const xt::xtensor<T, 2>& X, const std::vector<std::size_t>& la
 template <class T>
 bool relocate_empty(std::vector<std::size_t>& update_labels, const std::vector<T>& nearest,
                     std::vector<std::size_t>& counts) {
-  const std::size_t k = counts.size();
-  std::vector<std::size_t> order(update_labels.size());
+  const std::size_t k = counts.size(), n = update_labels.size();
+  const std::size_t empty = static_cast<std::size_t>(std::count(counts.begin(), counts.end(), std::size_t{0}));
+  if (empty == 0) return false;
+  // Farthest first, the earlier row on ties (a stable order). Only the first few
+  // are taken, so order a prefix; order it all only if that prefix runs out.
+  std::vector<std::size_t> order(n);
   std::iota(order.begin(), order.end(), std::size_t{0});
-  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return nearest[a] > nearest[b]; });
+  const auto farther = [&](std::size_t a, std::size_t b) {
+    return nearest[a] > nearest[b] || (nearest[a] == nearest[b] && a < b);
+  };
+  std::size_t sorted = std::min(n, 4 * empty + 64);
+  std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(sorted), order.end(), farther);
   std::size_t next = 0;
-  bool relocated = false;
   for (std::size_t c = 0; c < k; ++c) {
     if (counts[c] != 0) continue;
-    while (counts[update_labels[order[next]]] < 2) ++next;
+    while (true) {
+      if (next == sorted && sorted < n) {
+        std::sort(order.begin() + static_cast<std::ptrdiff_t>(sorted), order.end(), farther);
+        sorted = n;
+      }
+      if (counts[update_labels[order[next]]] >= 2) break;
+      ++next;
+    }
     const std::size_t row = order[next++];
     --counts[update_labels[row]];
     update_labels[row] = c;
     counts[c] = 1;
-    relocated = true;
   }
-  return relocated;
+  return true;
 }
 
 /// Lloyd's assignment step: every row against every centre.
@@ -226,7 +239,7 @@ template <class T>
 void check_start(const xt::xtensor<T, 2>& X, const xt::xtensor<T, 2>& initial_centers, const Options& options,
                  const char* who) {
   const std::size_t n = X.shape(0), d = X.shape(1), k = initial_centers.shape(0);
-  check_data(X, "X");
+  check_data(X, "X", options.threads);
   // Appended, not built as string(who) + "...": GCC 12 reports a false -Wrestrict on that.
   std::string message(who);
   if (k == 0) throw error(message.append(" needs at least one starting centre"));
@@ -322,7 +335,12 @@ Clustering<T> kmeans_loop(const xt::xtensor<T, 2>& X, const xt::xtensor<T, 2>& i
   }
   result.converged = result.converged || strict;
   if (!strict) step.assign(distance, X, centers, labels, nearest, threads, nullptr);
-  result.inertia = labelled_inertia(distance, X, centers, labels, threads);
+  // Stopped on unchanged labels, the centres are the ones the last full assignment
+  // measured (the same sums, in the same order): its summed distance is the inertia.
+  if (strict && Step::exact_nearest)
+    result.inertia = result.inertia_trace.back();
+  else
+    result.inertia = labelled_inertia(distance, X, centers, labels, threads);
   return result;
 }
 

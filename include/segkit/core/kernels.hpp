@@ -43,6 +43,10 @@ void squared_distance_tile(const T* X, std::size_t d, const T* ct, std::size_t k
   batch acc[R][KB];
   for (std::size_t r = 0; r < R; ++r)
     for (std::size_t b = 0; b < KB; ++b) acc[r][b] = batch(T(0));
+  {
+    const char* ahead = reinterpret_cast<const char*>(X + 4 * R * d);
+    for (std::size_t off = 0; off < R * d * sizeof(T); off += 64) __builtin_prefetch(ahead + off);
+  }
   const T* col = ct;
   for (std::size_t j = 0; j < d; ++j, col += k_pad) {
     batch c[KB];
@@ -87,14 +91,29 @@ void squared_distances(const T* X, std::size_t m, std::size_t d, const T* ct, st
   for (; i < m; ++i) squared_distance_rows<Arch, T, 1>(X + i * d, d, ct, k_pad, out + i * k_pad);
 }
 
-/// The smallest of v[0..W) by a tree of pairwise minima (overwrites v).
-/// Templated on Arch too, as everything here, so that no copy built for one
-/// instruction set can stand in for another's (see the top of this file).
-template <class Arch, std::size_t W, class T>
-T lane_min(T* v) {
-  for (std::size_t half = W / 2; half > 0; half /= 2)
-    for (std::size_t l = 0; l < half; ++l) v[l] = v[l + half] < v[l] ? v[l + half] : v[l];
-  return v[0];
+#if defined(__GNUC__)
+#define SEGKIT_ALWAYS_INLINE [[gnu::always_inline]] inline
+#else
+#define SEGKIT_ALWAYS_INLINE inline
+#endif
+
+/// Lane i of the permutation that swaps lanes `half` apart (i xor half).
+template <std::size_t Half>
+struct SwapLanes {
+  static constexpr unsigned get(unsigned i, unsigned) { return i ^ static_cast<unsigned>(Half); }
+};
+
+/// The smallest lane of v, in every lane: log2(W) swap-and-min steps in
+/// registers (a store and a scalar scan cost more than the distances at small k).
+template <class Arch, class T, std::size_t Half = xsimd::batch<T, Arch>::size / 2>
+SEGKIT_ALWAYS_INLINE xsimd::batch<T, Arch> all_lanes_min(const xsimd::batch<T, Arch>& v) {
+  if constexpr (Half == 0) {
+    return v;
+  } else {
+    using index = xsimd::batch<xsimd::as_unsigned_integer_t<T>, Arch>;
+    const auto swapped = xsimd::swizzle(v, xsimd::make_batch_constant<index, SwapLanes<Half>>());
+    return all_lanes_min<Arch, T, Half / 2>(xsimd::select(swapped < v, swapped, v));
+  }
 }
 
 /// Each of the m rows' nearest centre: labels[i] the first index of the smallest
@@ -110,8 +129,6 @@ void nearest_centres(const T* X, std::size_t m, std::size_t d, const T* ct, std:
   alignas(64) T lane_index[W];
   for (std::size_t l = 0; l < W; ++l) lane_index[l] = static_cast<T>(l);
   const batch lanes = batch::load_aligned(lane_index);
-  alignas(64) T mins[W];
-  alignas(64) T index[W];
   for (std::size_t i = 0; i < m; ++i) {
     const T* row = scratch + i * k_pad;
     // Per lane, the smallest distance and the first column holding it (strict <
@@ -126,11 +143,11 @@ void nearest_centres(const T* X, std::size_t m, std::size_t d, const T* ct, std:
     }
     // Branch-free across the lanes (a compare-and-branch scan mispredicts on
     // every row): the smallest distance, then the smallest column holding it.
-    bmin.store_aligned(mins);
-    const T smallest = lane_min<Arch, W>(mins);
-    xsimd::select(bmin == batch(smallest), bidx, batch(std::numeric_limits<T>::infinity())).store_aligned(index);
-    labels[i] = static_cast<std::size_t>(lane_min<Arch, W>(index));
-    best[i] = smallest;
+    const batch smallest = all_lanes_min<Arch, T>(bmin);
+    const batch column =
+        all_lanes_min<Arch, T>(xsimd::select(bmin == smallest, bidx, batch(std::numeric_limits<T>::infinity())));
+    labels[i] = static_cast<std::size_t>(column.get(0));
+    best[i] = smallest.get(0);
   }
 }
 

@@ -15,6 +15,7 @@
 #include <xtensor/xtensor.hpp>
 
 #include "segkit/core/error.hpp"
+#include "segkit/core/parallel.hpp"
 
 namespace segkit {
 
@@ -41,7 +42,7 @@ xt::xtensor<T, 2> to_matrix(const xt::xexpression<E>& e, const char* what) {
 }
 
 template <class T>
-void check_finite(const xt::xtensor<T, 2>& X, const char* what) {
+void check_finite(const xt::xtensor<T, 2>& X, const char* what, std::size_t threads = 1) {
   const std::size_t n = X.shape(0), d = X.shape(1);
   const T* p = X.data();
   if constexpr (std::is_floating_point_v<T> && std::numeric_limits<T>::is_iec559) {
@@ -49,13 +50,18 @@ void check_finite(const xt::xtensor<T, 2>& X, const char* what) {
     // exactly when its exponent bits are all ones. Only then look for where.
     using Bits = std::conditional_t<sizeof(T) == 4, std::uint32_t, std::uint64_t>;
     constexpr Bits exponent = static_cast<Bits>(sizeof(T) == 4 ? 0x7f800000ull : 0x7ff0000000000000ull);
-    Bits any = 0;
-    for (std::size_t i = 0; i < n * d; ++i) {
-      Bits bits;
-      std::memcpy(&bits, p + i, sizeof bits);
-      any |= static_cast<Bits>((bits & exponent) == exponent);
-    }
-    if (any == 0) return;
+    const std::size_t total = n * d, chunk = std::size_t{1} << 16;
+    const double found = chunked_sum(total, chunk, total < (std::size_t{1} << 20) ? 1 : threads,
+                                     [p, exponent](std::size_t b, std::size_t e) {
+                                       Bits any = 0;
+                                       for (std::size_t i = b; i < e; ++i) {
+                                         Bits bits;
+                                         std::memcpy(&bits, p + i, sizeof bits);
+                                         any |= static_cast<Bits>((bits & exponent) == exponent);
+                                       }
+                                       return static_cast<double>(any);
+                                     });
+    if (found == 0) return;
   }
   for (std::size_t i = 0; i < n * d; ++i) {
     if (!std::isfinite(p[i])) {
@@ -68,10 +74,10 @@ void check_finite(const xt::xtensor<T, 2>& X, const char* what) {
 
 /// The checks every fit makes: a non-empty matrix of finite values.
 template <class T>
-void check_data(const xt::xtensor<T, 2>& X, const char* what) {
+void check_data(const xt::xtensor<T, 2>& X, const char* what, std::size_t threads = 1) {
   if (X.shape(0) == 0) throw error(std::string(what) + " is empty: it has no rows");
   if (X.shape(1) == 0) throw error(std::string(what) + " has no features (0 columns)");
-  check_finite(X, what);
+  check_finite(X, what, threads);
 }
 
 template <class T>
