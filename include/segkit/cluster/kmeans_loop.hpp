@@ -10,6 +10,8 @@
 // labels, so the centres, stopping and relocation are one code and one result.
 
 #include <algorithm>
+#include <array>
+#include <memory>
 #include <cstddef>
 #include <numeric>
 #include <span>
@@ -84,26 +86,36 @@ inline constexpr std::size_t assignment_block = 256;
 /// `make_worker()` gives each chunk a callable (b, e) -> double that labels rows
 /// [b, e) and returns their summed distance (it owns its scratch buffers). With
 /// `chunk_sums`, each block's rows are added to its chunk's per-cluster sums while
-/// still in cache, so the mean update needs no second pass over X. Returns the
-/// summed distance, merged in chunk order: independent of the thread count.
+/// still in cache, so the mean update needs no second pass over X. With `changed`,
+/// the rows whose label the pass changed are counted (so no copy of the previous
+/// labels is kept; `labels` must then hold labels already). Returns the summed
+/// distance, merged in chunk order: independent of the thread count.
 template <class T, class MakeWorker>
 double assignment_pass(const xt::xtensor<T, 2>& X, std::size_t k, const std::size_t* labels, std::size_t threads,
-                       std::vector<double>* chunk_sums, MakeWorker&& make_worker) {
+                       std::vector<double>* chunk_sums, std::size_t* changed, MakeWorker&& make_worker) {
   const std::size_t n = X.shape(0), d = X.shape(1);
   const std::size_t chunk = sum_chunk_rows(n), n_chunks = chunk_count(n, chunk);
   if (chunk_sums) chunk_sums->assign(n_chunks * k * d, 0.0);
   std::vector<double> partial(n_chunks);
+  std::vector<std::size_t> moved(n_chunks, 0);
   parallel_for(n_chunks, threads, [&](std::size_t c) {
     auto assign_block = make_worker();
+    std::array<std::size_t, assignment_block> before;
     const std::size_t chunk_end = std::min(n, (c + 1) * chunk);
     double sum = 0;
+    std::size_t chunk_moved = 0;
     for (std::size_t b = c * chunk; b < chunk_end; b += assignment_block) {
       const std::size_t e = std::min(chunk_end, b + assignment_block);
+      if (changed) std::copy(labels + b, labels + e, before.begin());
       sum += assign_block(b, e);
+      if (changed)
+        for (std::size_t i = b; i < e; ++i) chunk_moved += before[i - b] != labels[i];
       if (chunk_sums) add_rows(X.data(), d, labels, b, e, chunk_sums->data() + c * k * d);
     }
     partial[c] = sum;
+    moved[c] = chunk_moved;
   });
+  if (changed) *changed = std::accumulate(moved.begin(), moved.end(), std::size_t{0});
   return std::accumulate(partial.begin(), partial.end(), 0.0);
 }
 
@@ -113,9 +125,9 @@ double assignment_pass(const xt::xtensor<T, 2>& X, std::size_t k, const std::siz
 template <class T, class D>
 double assign_nearest(const D& distance, const xt::xtensor<T, 2>& X, const xt::xtensor<T, 2>& centers,
                       std::size_t* labels, T* nearest, std::size_t threads,
-                      std::vector<double>* chunk_sums = nullptr) {
+                      std::vector<double>* chunk_sums = nullptr, std::size_t* changed = nullptr) {
   const std::size_t k = centers.shape(0);
-  return assignment_pass(X, k, labels, threads_for(X.size() * k, threads), chunk_sums, [&] {
+  return assignment_pass(X, k, labels, threads_for(X.size() * k, threads), chunk_sums, changed, [&] {
     return [&, scratch = std::vector<T>()](std::size_t b, std::size_t e) mutable {
       detail::nearest(distance, X, b, e, centers, labels + b, nearest + b, scratch);
       double sum = 0;
@@ -186,7 +198,7 @@ void update_means(const xt::xtensor<T, 2>& X, const std::vector<std::size_t>& la
 /// from its own centre (taken from a cluster that keeps at least one row), as
 /// scikit-learn does. Returns whether any cluster was empty.
 template <class T>
-bool relocate_empty(std::vector<std::size_t>& update_labels, const std::vector<T>& nearest,
+bool relocate_empty(std::vector<std::size_t>& update_labels, const T* nearest,
                     std::vector<std::size_t>& counts) {
   const std::size_t k = counts.size(), n = update_labels.size();
   const std::size_t empty = static_cast<std::size_t>(std::count(counts.begin(), counts.end(), std::size_t{0}));
@@ -226,9 +238,9 @@ struct FullAssignment {
 
   template <class T, class D>
   double assign(const D& distance, const xt::xtensor<T, 2>& X, const xt::xtensor<T, 2>& centers,
-                std::size_t* labels, std::vector<T>& nearest, std::size_t threads,
-                std::vector<double>* chunk_sums) {
-    return assign_nearest(distance, X, centers, labels, nearest.data(), threads, chunk_sums);
+                std::size_t* labels, T* nearest, std::size_t threads, std::vector<double>* chunk_sums,
+                std::size_t* changed) {
+    return assign_nearest(distance, X, centers, labels, nearest, threads, chunk_sums, changed);
   }
   /// Called when the loop moved rows itself (an empty cluster was relocated).
   void reset() {}
@@ -269,29 +281,32 @@ Clustering<T> kmeans_loop(const xt::xtensor<T, 2>& X, const xt::xtensor<T, 2>& i
 
   Clustering<T> result;
   result.centers = initial_centers;
-  result.labels = xt::zeros<std::size_t>({n});
+  // Left unset (every pass writes every row): n-long fills cost a serial pass each.
+  result.labels = xt::empty<std::size_t>({n});
   xt::xtensor<T, 2>& centers = result.centers;
   xt::xtensor<T, 2> next_centers = centers;
 
   std::size_t* labels = result.labels.data();
-  std::vector<std::size_t> previous(n, k);  // k: no row has a label yet
   // The labels the centres are updated from: the assignment's own, unless an
   // empty cluster took rows, which then happens on this copy (made only then).
   std::vector<std::size_t> relocated_labels;
-  std::vector<T> nearest(n);
+  const std::unique_ptr<T[]> nearest_values(new T[n]);
+  T* const nearest = nearest_values.get();
   std::vector<std::size_t> counts(k), offsets(k + 1), members;  // members: only for a non-mean centre
   std::vector<double> chunk_sums;
 
   bool strict = false;
   for (std::size_t it = 0; it < options.max_iter; ++it) {
+    // Rows whose label changed; the first pass has no labels to compare with.
+    std::size_t changed = n;
     result.inertia_trace.push_back(step.assign(distance, X, centers, labels, nearest, threads,
-                                               CentreIsMean<D> ? &chunk_sums : nullptr));
+                                               CentreIsMean<D> ? &chunk_sums : nullptr, it > 0 ? &changed : nullptr));
     std::fill(counts.begin(), counts.end(), 0);
     for (std::size_t i = 0; i < n; ++i) ++counts[labels[i]];
     bool relocated = false;
     if (std::find(counts.begin(), counts.end(), std::size_t{0}) != counts.end()) {
       // Rare: the farthest rows are needed, which a bounded step does not know.
-      if constexpr (!Step::exact_nearest) assign_nearest(distance, X, centers, labels, nearest.data(), threads);
+      if constexpr (!Step::exact_nearest) assign_nearest(distance, X, centers, labels, nearest, threads);
       relocated_labels.assign(labels, labels + n);
       relocated = relocate_empty(relocated_labels, nearest, counts);
       step.reset();
@@ -323,7 +338,7 @@ Clustering<T> kmeans_loop(const xt::xtensor<T, 2>& X, const xt::xtensor<T, 2>& i
     }
     std::swap(centers, next_centers);
     result.iterations = it + 1;
-    if (!relocated && std::equal(previous.begin(), previous.end(), labels)) {
+    if (!relocated && changed == 0) {
       strict = true;
       break;
     }
@@ -331,10 +346,9 @@ Clustering<T> kmeans_loop(const xt::xtensor<T, 2>& X, const xt::xtensor<T, 2>& i
       result.converged = true;
       break;
     }
-    std::copy_n(labels, n, previous.begin());
   }
   result.converged = result.converged || strict;
-  if (!strict) step.assign(distance, X, centers, labels, nearest, threads, nullptr);
+  if (!strict) step.assign(distance, X, centers, labels, nearest, threads, nullptr, nullptr);
   // Stopped on unchanged labels, the centres are the ones the last full assignment
   // measured (the same sums, in the same order): its summed distance is the inertia.
   if (strict && Step::exact_nearest)

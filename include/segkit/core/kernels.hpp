@@ -12,6 +12,7 @@
 // from the baseline one, never merged with it by the linker.
 
 #include <cmath>
+#include <bit>
 #include <cstddef>
 #include <limits>
 #include <type_traits>
@@ -116,6 +117,28 @@ SEGKIT_ALWAYS_INLINE xsimd::batch<T, Arch> all_lanes_min(const xsimd::batch<T, A
   }
 }
 
+/// Bit l set where lane l of b is true.
+template <class Arch, class T>
+SEGKIT_ALWAYS_INLINE unsigned lane_bits(const xsimd::batch_bool<T, Arch>& b) {
+  constexpr std::size_t W = xsimd::batch<T, Arch>::size;
+#if defined(__x86_64__) || defined(_M_X64)
+  if constexpr (std::is_base_of_v<xsimd::avx512f, Arch>) {
+    return static_cast<unsigned>(b.data);
+  } else if constexpr (std::is_base_of_v<xsimd::avx, Arch>) {
+    if constexpr (sizeof(T) == 8) return static_cast<unsigned>(_mm256_movemask_pd(b));
+    else return static_cast<unsigned>(_mm256_movemask_ps(b));
+  } else if constexpr (std::is_base_of_v<xsimd::sse2, Arch>) {
+    if constexpr (sizeof(T) == 8) return static_cast<unsigned>(_mm_movemask_pd(b));
+    else return static_cast<unsigned>(_mm_movemask_ps(b));
+  } else
+#endif
+  {
+    unsigned bits = 0;
+    for (std::size_t l = 0; l < W; ++l) bits |= static_cast<unsigned>(b.get(l)) << l;
+    return bits;
+  }
+}
+
 /// Each of the m rows' nearest centre: labels[i] the first index of the smallest
 /// distance (the first on ties, as a scalar scan would pick), best[i] that
 /// distance. ct as for squared_distances, with the padding columns set to
@@ -135,6 +158,13 @@ void nearest_centres(const T* X, std::size_t m, std::size_t d, const T* ct, std:
     // keeps the earliest); then the smallest column among the lanes that tie.
     // Column numbers are exact in T: k < 2^24 even in float.
     batch bmin = batch::load_aligned(row), bidx = lanes;
+    if (k_pad == W) {
+      // One batch: the column is the first lane holding the smallest distance.
+      const batch smallest = all_lanes_min<Arch, T>(bmin);
+      labels[i] = static_cast<std::size_t>(std::countr_zero(lane_bits<Arch, T>(bmin == smallest)));
+      best[i] = smallest.get(0);
+      continue;
+    }
     for (std::size_t c = W; c < k_pad; c += W) {
       const batch v = batch::load_aligned(row + c);
       const auto closer = v < bmin;
