@@ -106,10 +106,11 @@ class HamerlyAssignment {
         double sum = 0;
         rows.clear();
         for (std::size_t i = b; i < e; ++i) {
-          if (first || !bounds_hold(distance, X, centers, labels, i))
+          double measured = -1;  // the row's distance, if the bounds needed it
+          if (first || !bounds_hold(distance, X, centers, labels, i, measured))
             rows.push_back(i);
           else
-            sum += row_distance(distance, X, i, centers, labels[i]);
+            sum += measured >= 0 ? measured : row_distance(distance, X, i, centers, labels[i]);
         }
         // The rows whose label may change: every distance, with Lloyd's kernel.
         for (std::size_t r = 0; r < rows.size(); ++r)
@@ -158,16 +159,18 @@ class HamerlyAssignment {
   }
 
   /// Updates row i's bounds for the centre motion and says whether they prove
-  /// its label unchanged (tightening the upper bound once if needed).
+  /// its label unchanged (tightening the upper bound once if needed, with the
+  /// distance it computes for that left in `measured`).
   bool bounds_hold(const D& distance, const xt::xtensor<T, 2>& X, const xt::xtensor<T, 2>& centers,
-                   const std::size_t* labels, std::size_t i) {
+                   const std::size_t* labels, std::size_t i, double& measured) {
     const std::size_t a = labels[i], d = X.shape(1);
     const double eps = bound_slack<T>(d);
     upper_[i] += motion_[a];
     lower_[i] -= (a == fastest_) ? second_motion_ : max_motion_;
     const double limit = std::max(lower_[i], half_gap_[a]) * (1 - eps);
     if (upper_[i] * (1 + eps) < limit) return true;
-    upper_[i] = metric_of<D>(row_distance(distance, X, i, centers, a));
+    measured = row_distance(distance, X, i, centers, a);
+    upper_[i] = metric_of<D>(measured);
     return upper_[i] * (1 + eps) < limit;
   }
 
@@ -313,14 +316,16 @@ class YinyangAssignment {
       double lowest = std::numeric_limits<double>::infinity();
       for (std::size_t g = 0; g < t; ++g) lowest = std::min(lowest, lower[g] -= group_max_[g]);
       const double limit = std::max(lowest, half_gap_[a]) * (1 - eps);
+      double measured = -1;  // the row's distance, if the bounds needed it
       if (upper_[i] * (1 + eps) >= limit) {
-        upper_[i] = metric_of<D>(row_distance(distance, X, i, centers, a));
+        measured = row_distance(distance, X, i, centers, a);
+        upper_[i] = metric_of<D>(measured);
         if (upper_[i] * (1 + eps) >= limit) {
           s.rows.push_back(i);
           continue;
         }
       }
-      sum += row_distance(distance, X, i, centers, a);
+      sum += measured >= 0 ? measured : row_distance(distance, X, i, centers, a);
     }
     const std::size_t m = s.rows.size();
     if (m == 0) return sum;
