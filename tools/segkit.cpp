@@ -21,6 +21,7 @@
 #include <map>
 #include <optional>
 #include <sstream>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -438,14 +439,18 @@ void customer_charts(segkit::report::ReportData& data, const Fit& fit, const xt:
 
 int run_segment(const SegmentArgs& args) {
   segkit::data::CsvOptions read_options = csv_options(args.read);
+  // Ids are names: "0001" must come back as "0001", so the id column (--id, or any column
+  // named like one) is read as text; one that names no customers is turned back into numbers.
+  if (!args.id.empty()) read_options.categorical.push_back(args.id);
+  read_options.text_if = [](std::string_view header) { return segkit::features::looks_like_id(std::string(header)); };
   segkit::data::Table table = read_table(args.read, read_options);
-  // Ids are names: "0001" must come back as "0001", so a numeric id column is read again as text.
   const std::string id_key = !args.id.empty() ? args.id : segkit::features::find_id_column(table).value_or("");
-  if (!id_key.empty() && table.column(id_key).is_numeric()) {
-    read_options.categorical.push_back(table.column(id_key).name());
-    table = segkit::data::Table{};  // released first: two tables of a million customers need not coexist
-    table = segkit::data::read_csv(args.read.file, read_options);
-  }
+  std::set<std::size_t> kept_as_text;  // as the user asked, or the id itself
+  for (const std::string& key : read_options.categorical) kept_as_text.insert(table.index_of(key));
+  if (!id_key.empty()) kept_as_text.insert(table.index_of(id_key));
+  for (std::size_t j = 0; j < table.columns(); ++j)
+    if (!kept_as_text.count(j) && segkit::features::looks_like_id(table.at(j).name()))
+      if (auto numbers = segkit::data::reparse_as_numbers(table.at(j))) table.replace(j, std::move(*numbers));
   segkit::features::PrepareOptions prepare;
   prepare.columns = split_list(args.features);
   if (!args.id.empty()) prepare.exclude.push_back(args.id);
@@ -495,13 +500,17 @@ int run_segment(const SegmentArgs& args) {
   std::printf("\nSegments:\n%s", profile_table(profiles, header, rows).c_str());
 
   std::vector<std::string> ids(prepared.rows.size());
+  const segkit::data::Column* id_cells = id_column.empty() ? nullptr : &table.column(id_column);
   for (std::size_t i = 0; i < prepared.rows.size(); ++i)
-    ids[i] = id_column.empty() ? std::to_string(prepared.rows[i] + 1) : cell_text(table.column(id_column), prepared.rows[i]);
+    ids[i] = id_cells ? cell_text(*id_cells, prepared.rows[i]) : std::to_string(prepared.rows[i] + 1);
 
   Outputs outputs;
   if (!args.cluster.out.empty()) {
     std::string csv = (id_column.empty() ? std::string("row") : csv_field(id_column)) + ",segment\n";
-    for (std::size_t i = 0; i < ids.size(); ++i) csv += csv_field(ids[i]) + "," + std::to_string(fit.labels[i]) + "\n";
+    csv.reserve(csv.size() + ids.size() * 16);
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+      csv.append(csv_field(ids[i])).append(",").append(std::to_string(fit.labels[i])).append("\n");
+    }
     outputs.add(args.cluster.out, std::move(csv));
   }
   if (!args.cluster.report.empty()) {

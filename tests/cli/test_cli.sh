@@ -65,6 +65,20 @@ case $scenario in
     [ "$(lines rfm.csv)" = 23571 ] || fail "rfm.csv has $(lines rfm.csv) lines"
     expect_in "00001," rfm.csv
     ;;
+  ids)  # a column named like an id is read as text: ids keep their zeros; one that repeats is a feature
+    {
+      echo "customer_id,store_id,spend,visits"
+      for i in $(seq 1 60); do
+        printf '%04d,%d,%d,%d\n' "$i" $((i % 3 + 1)) $(( i <= 30 ? 10 + i % 5 : 90 + i % 7 )) $(( i <= 30 ? 2 : 9 ))
+      done
+    } > ../in/shops.csv
+    "$segkit" segment ../in/shops.csv --k 2 --out labels.csv > stdout.txt
+    expect_in "customer_id: left out: an identifier" stdout.txt
+    expect_in "features: store_id, spend, visits" stdout.txt
+    expect_in "customer_id,segment" labels.csv
+    expect_in "0007," labels.csv
+    [ "$(lines labels.csv)" = 61 ] || fail "labels.csv has $(lines labels.csv) lines"
+    ;;
   bad_input)
     printf 'a,b\n1,2\n3\n' > ../in/ragged.csv
     expect_error 'line 3' segment ../in/ragged.csv

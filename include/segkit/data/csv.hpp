@@ -97,6 +97,10 @@ struct CsvOptions {
   std::vector<std::string> numeric{};
   std::vector<std::string> categorical{};
   std::vector<std::string> date{};
+  /// Columns whose header satisfies this keep their cells as written (as if listed in
+  /// `categorical`, unless forced to a kind above): an id such as "0001" must come back as
+  /// "0001". reparse_as_numbers() turns such a column back into numbers if it is not an id after all.
+  std::function<bool(std::string_view header)> text_if{};
   /// Date patterns to try, in order, instead of the built-in ones (see the top of this header).
   std::vector<std::string> date_formats{};
   /// Cell texts that mean "missing", compared without case; an empty cell is always missing.
@@ -1150,6 +1154,9 @@ Table parse_text(std::string_view raw, const CsvOptions& options, std::string_vi
     options_error = std::current_exception();
     std::fill(forced.begin(), forced.end(), Forced::none);
   }
+  if (options.text_if)
+    for (std::size_t j = 0; j < width; ++j)
+      if (forced[j] == Forced::none && options.text_if(names[j])) forced[j] = Forced::categorical;
   // A first row with text in a column: that column keeps strings from the start.
   std::vector<bool> seed_text(width, false);
   for (std::size_t r = options.header ? 1 : 0; r < first.kept.size(); ++r)
@@ -1175,6 +1182,22 @@ Table parse_text(std::string_view raw, const CsvOptions& options, std::string_vi
 /// Parses `text` as a customer table; `source` names it in error messages (a file name).
 inline Table parse_csv(std::string_view text, const CsvOptions& options = {}, std::string_view source = "<text>") {
   return detail::parse_text(text, options, source, detail::NoRelease{});
+}
+
+/// A text column as numbers, as the reader would have typed it (missing cells are NaN),
+/// or nothing if a present cell is not a number: for a column read as text by
+/// CsvOptions::text_if that turns out not to name customers.
+inline std::optional<Column> reparse_as_numbers(const Column& column) {
+  if (!column.is_categorical()) return std::nullopt;
+  const auto& texts = column.texts();
+  std::vector<double> values(texts.size(), std::numeric_limits<double>::quiet_NaN());
+  for (std::size_t i = 0; i < texts.size(); ++i) {
+    if (column.missing(i)) continue;
+    const auto v = detail::parse_number(texts[i]);
+    if (!v) return std::nullopt;
+    values[i] = *v;
+  }
+  return Column::numeric(column.name(), std::move(values));
 }
 
 /// Reads a customer file; see the top of this header for what it accepts.

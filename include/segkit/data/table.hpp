@@ -192,6 +192,16 @@ class Table {
     return *this;
   }
 
+  /// Puts `column` in the place of the column at `index` (the same number of rows).
+  Table& replace(std::size_t index, Column column) {
+    const Column& old = at(index);
+    if (column.size() != old.size())
+      throw error("column \"" + column.name() + "\" has " + std::to_string(column.size()) + " rows but the table has " +
+                  std::to_string(old.size()));
+    columns_[index] = std::move(column);
+    return *this;
+  }
+
   std::size_t rows() const { return columns_.empty() ? 0 : columns_.front().size(); }
   std::size_t columns() const { return columns_.size(); }
   bool empty() const { return rows() == 0; }

@@ -24,6 +24,12 @@ struct KMeansPlusPlus {
 
   /// The potential is the summed policy distance to the nearest chosen centre
   /// (for SquaredEuclidean this is the classic D^2 weighting).
+  ///
+  /// One pass over X per centre: each pass first folds the newest centre into every
+  /// row's distance to its nearest centre, then sums the potential of the next
+  /// candidates. The draws need the distances with the newest centre before that
+  /// pass, but only the per-chunk sums (the chosen candidate's, from the pass) and the
+  /// rows of the one chunk a draw lands in (recomputed for those rows alone).
   template <class T, class D>
   xt::xtensor<T, 2> initial_centers(const xt::xtensor<T, 2>& X, std::size_t k, const D& distance,
                                     std::uint64_t seed, std::size_t threads) const {
@@ -35,70 +41,71 @@ struct KMeansPlusPlus {
     detail::Rng rng(seed);
 
     xt::xtensor<T, 2> centers = xt::zeros<T>({k, d});
-    auto copy_row = [&](xt::xtensor<T, 2>& dst, std::size_t r, std::size_t src) {
-      std::copy_n(X.data() + src * d, d, dst.data() + r * d);
+    // Row 0 of `probe`: the newest centre, whose distances are not yet in `closest`;
+    // rows 1..trials: the candidates for the next one.
+    xt::xtensor<T, 2> probe = xt::zeros<T>({1 + trials, d});
+    auto set_probe = [&](std::size_t slot, std::size_t row) {
+      std::copy_n(X.data() + row * d, d, probe.data() + slot * d);
     };
-    copy_row(centers, 0, rng.below(n));
-
-    // closest[i]: distance from row i to its nearest chosen centre.
-    std::vector<double> closest(n);
+    // closest[i]: from row i to the nearest chosen centre but the newest;
+    // chunk_potential[ch]: the sum over chunk ch of the distance to the nearest of all.
+    std::vector<double> closest(n), chunk_potential(n_chunks), chunk_end(n_chunks);
     std::vector<double> partial(n_chunks * trials);
-    {
-      const xt::xtensor<T, 2> first = xt::view(centers, xt::range(0, 1), xt::all());
-      detail::parallel_for(n_chunks, threads, [&](std::size_t c) {
-        const std::size_t b = c * chunk, e = std::min(n, b + chunk);
-        std::vector<T> out(e - b);
-        detail::pairwise(distance, X, b, e, first, out.data());
-        for (std::size_t i = b; i < e; ++i) closest[i] = out[i - b];
-      });
-    }
-    double potential = 0;
-    for (const double v : closest) potential += v;
-
-    // The running sum of `closest` in row order, kept only at the end of each chunk:
-    // a draw finds its chunk there and walks the chunk, adding in the same order,
-    // so it picks the row a full n-long running sum would, in n / chunk of the memory.
-    std::vector<double> chunk_end(n_chunks);
     std::vector<std::size_t> candidate_ids(trials);
-    // Every row's distance to every candidate, kept so that the chosen one updates
-    // `closest` without a second pass over X (n x trials values, a quarter of X at d = 16).
-    std::vector<T> candidate_distance(n * trials);
-    xt::xtensor<T, 2> candidates = xt::zeros<T>({trials, d});
-    for (std::size_t c = 1; c < k; ++c) {
-      double running = 0;
-      for (std::size_t ch = 0; ch < n_chunks; ++ch) {
-        for (std::size_t i = ch * chunk, e = std::min(n, i + chunk); i < e; ++i) running += closest[i];
-        chunk_end[ch] = running;
-      }
-      for (std::size_t t = 0; t < trials; ++t) {
-        const double r = rng.uniform() * potential;
-        // The first row whose running sum reaches r (the last row if none does).
-        const std::size_t ch = static_cast<std::size_t>(
-            std::lower_bound(chunk_end.begin(), chunk_end.end(), r) - chunk_end.begin());
-        std::size_t row = n - 1;
-        if (ch < n_chunks) {
-          double sum = ch == 0 ? 0.0 : chunk_end[ch - 1];
-          for (std::size_t i = ch * chunk, e = std::min(n, i + chunk); i < e; ++i)
-            if ((sum += closest[i]) >= r) {
-              row = i;
-              break;
-            }
-        }
-        candidate_ids[t] = row;
-        copy_row(candidates, t, candidate_ids[t]);
-      }
-      // Potential of each candidate, summed per chunk and merged in chunk order.
-      detail::parallel_for(n_chunks, threads, [&](std::size_t ch) {
-        const std::size_t b = ch * chunk, e = std::min(n, b + chunk);
-        T* out = candidate_distance.data() + b * trials;
-        detail::pairwise(distance, X, b, e, candidates, out);
+    std::vector<T> to_newest(chunk);
+    const std::size_t first = rng.below(n);
+    std::copy_n(X.data() + first * d, d, centers.data());
+    set_probe(0, first);
+
+    for (std::size_t c = 0; c < k; ++c) {
+      const bool draw = c > 0, fold_newest = c > 1;
+      if (draw) {
+        // The running sum of the distances in row order, kept only at chunk ends: a draw
+        // walks its chunk from there, adding in the same order as a full running sum.
+        double running = 0;
+        for (std::size_t ch = 0; ch < n_chunks; ++ch) chunk_end[ch] = running += chunk_potential[ch];
+        const xt::xtensor<T, 2> newest = xt::view(probe, xt::range(0, 1), xt::all());
         for (std::size_t t = 0; t < trials; ++t) {
-          double sum = 0;
-          for (std::size_t i = b; i < e; ++i)
-            sum += std::min(closest[i], static_cast<double>(out[(i - b) * trials + t]));
-          partial[ch * trials + t] = sum;
+          const double r = rng.uniform() * running;
+          // The first row whose running sum reaches r (the last row if none does).
+          const std::size_t ch = static_cast<std::size_t>(
+              std::lower_bound(chunk_end.begin(), chunk_end.end(), r) - chunk_end.begin());
+          std::size_t row = n - 1;
+          if (ch < n_chunks) {
+            const std::size_t b = ch * chunk, e = std::min(n, b + chunk);
+            if (fold_newest) detail::pairwise(distance, X, b, e, newest, to_newest.data());
+            double sum = ch == 0 ? 0.0 : chunk_end[ch - 1];
+            for (std::size_t i = b; i < e; ++i)
+              if ((sum += fold_newest ? std::min(closest[i], static_cast<double>(to_newest[i - b])) : closest[i]) >= r) {
+                row = i;
+                break;
+              }
+          }
+          candidate_ids[t] = row;
+          set_probe(1 + t, row);
         }
+      }
+      // The pass, per chunk: fold in the newest centre, then each candidate's potential
+      // (merged in chunk order below, so nothing depends on the thread count).
+      detail::parallel_for(n_chunks, threads, [&](std::size_t ch) {
+        const std::size_t b = ch * chunk, e = std::min(n, b + chunk), width = 1 + trials;
+        std::vector<T> out((e - b) * width);
+        detail::pairwise(distance, X, b, e, probe, out.data());
+        double sum = 0;
+        double* pot = partial.data() + ch * trials;  // one running sum per candidate, in row order
+        if (draw) std::fill(pot, pot + trials, 0.0);
+        for (std::size_t i = b; i < e; ++i) {
+          const T* row = out.data() + (i - b) * width;
+          const double v = static_cast<double>(row[0]);
+          const double nearest = c == 0 ? v : std::min(closest[i], v);
+          closest[i] = nearest;
+          sum += nearest;
+          if (draw)
+            for (std::size_t t = 0; t < trials; ++t) pot[t] += std::min(nearest, static_cast<double>(row[1 + t]));
+        }
+        if (c == 0) chunk_potential[ch] = sum;
       });
+      if (!draw) continue;
       std::size_t best = 0;
       double best_potential = 0;
       for (std::size_t t = 0; t < trials; ++t) {
@@ -106,13 +113,9 @@ struct KMeansPlusPlus {
         for (std::size_t ch = 0; ch < n_chunks; ++ch) pot += partial[ch * trials + t];
         if (t == 0 || pot < best_potential) best = t, best_potential = pot;
       }
-      copy_row(centers, c, candidate_ids[best]);
-      detail::parallel_for(n_chunks, threads, [&](std::size_t ch) {
-        const std::size_t b = ch * chunk, e = std::min(n, b + chunk);
-        for (std::size_t i = b; i < e; ++i)
-          closest[i] = std::min(closest[i], static_cast<double>(candidate_distance[i * trials + best]));
-      });
-      potential = best_potential;
+      std::copy_n(X.data() + candidate_ids[best] * d, d, centers.data() + c * d);
+      set_probe(0, candidate_ids[best]);
+      for (std::size_t ch = 0; ch < n_chunks; ++ch) chunk_potential[ch] = partial[ch * trials + best];
     }
     return centers;
   }

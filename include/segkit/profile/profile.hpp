@@ -187,36 +187,37 @@ Profiles profile_segments(const xt::xexpression<E>& X, const std::vector<std::st
                   "); profiles need every segment 0..k-1 to hold at least one");
 
   // Plain sums in row order: deterministic, and double keeps far more digits than a
-  // profile shows.
-  std::vector<std::vector<double>> column(d);
-  std::vector<std::vector<std::vector<double>>> in_segment(k, std::vector<std::vector<double>>(d));
-  for (std::size_t c = 0; c < k; ++c)
-    for (auto& v : in_segment[c]) v.reserve(size[c]);
-  for (std::size_t j = 0; j < d; ++j) column[j].reserve(n);
-  for (std::size_t i = 0; i < n; ++i)
-    for (std::size_t j = 0; j < d; ++j) {
-      column[j].push_back(data(i, j));
-      in_segment[label[i]][j].push_back(data(i, j));
-    }
-  auto mean_of = [](const std::vector<double>& v) {
+  // profile shows. One feature per task, with two n-long buffers: the column, and the
+  // same values grouped by segment (row order kept within each), so no copy of the whole
+  // matrix is made.
+  std::vector<std::size_t> segment_start(k + 1, 0);
+  for (std::size_t c = 0; c < k; ++c) segment_start[c + 1] = segment_start[c] + size[c];
+  auto mean_of = [](const double* v, std::size_t count) {
     double s = 0;
-    for (const double x : v) s += x;
-    return s / static_cast<double>(v.size());
+    for (std::size_t i = 0; i < count; ++i) s += v[i];
+    return s / static_cast<double>(count);
   };
   out.mean.resize(d), out.median.resize(d), out.stddev.resize(d);
-  // One feature per task: each result is computed alone, whatever the thread count.
-  detail::parallel_for(d, 0, [&](std::size_t j) {
-    out.mean[j] = mean_of(column[j]);
-    double ss = 0;
-    for (const double x : column[j]) ss += (x - out.mean[j]) * (x - out.mean[j]);
-    out.stddev[j] = std::sqrt(ss / static_cast<double>(n));
-    out.median[j] = detail::median_in_place(column[j]);
-  });
   std::vector<double> segment_means(k * d), segment_medians(k * d);
-  detail::parallel_for(k * d, 0, [&](std::size_t cj) {
-    auto& values = in_segment[cj / d][cj % d];
-    segment_means[cj] = mean_of(values);  // before the median reorders them
-    if (!values.empty()) segment_medians[cj] = detail::median_in_place(values);
+  detail::parallel_for(d, 0, [&](std::size_t j) {
+    std::vector<double> column(n), grouped(n);
+    std::vector<std::size_t> fill(segment_start.begin(), segment_start.end() - 1);
+    for (std::size_t i = 0; i < n; ++i) {
+      const double v = data(i, j);
+      column[i] = v;
+      grouped[fill[label[i]]++] = v;
+    }
+    out.mean[j] = mean_of(column.data(), n);
+    double ss = 0;
+    for (const double x : column) ss += (x - out.mean[j]) * (x - out.mean[j]);
+    out.stddev[j] = std::sqrt(ss / static_cast<double>(n));
+    out.median[j] = detail::median_in_place(column);
+    for (std::size_t c = 0; c < k; ++c) {
+      const auto first = grouped.begin() + static_cast<std::ptrdiff_t>(segment_start[c]);
+      std::vector<double> values(first, first + static_cast<std::ptrdiff_t>(size[c]));
+      segment_means[c * d + j] = mean_of(values.data(), values.size());  // before the median reorders them
+      segment_medians[c * d + j] = detail::median_in_place(values);
+    }
   });
 
   std::vector<std::vector<std::string>> categories;
