@@ -284,8 +284,10 @@ struct Fit {
   std::string k_reason;
 };
 
+/// Fits on X; with `consume`, the last fit takes X over (scaling it where it lies), so
+/// that X and a scaled copy of it never coexist when the caller needs X no more.
 template <class Scaler, class Distance>
-Fit fit_with(const xt::xtensor<double, 2>& X, const ClusterArgs& args) {
+Fit fit_with(xt::xtensor<double, 2>& X, const ClusterArgs& args, bool consume) {
   using P = segkit::Pipeline<Scaler, segkit::KMeansPlusPlus, Distance>;
   segkit::Options options{.n_init = args.n_init, .seed = args.seed, .progress = show_progress()};
   Fit fit;
@@ -316,7 +318,10 @@ Fit fit_with(const xt::xtensor<double, 2>& X, const ClusterArgs& args) {
   options.k = fit.k;
   progress("fitting K = " + std::to_string(fit.k));
   P pipeline(options);
-  pipeline.fit(X);
+  if (consume)
+    pipeline.fit(std::move(X));
+  else
+    pipeline.fit(X);
   status.close_line();
   fit.labels.assign(pipeline.labels().begin(), pipeline.labels().end());
   fit.scaling = pipeline.scaler();
@@ -326,18 +331,18 @@ Fit fit_with(const xt::xtensor<double, 2>& X, const ClusterArgs& args) {
 }
 
 template <class Scaler>
-Fit fit_scaled(const xt::xtensor<double, 2>& X, const ClusterArgs& args) {
-  if (args.distance == "sqeuclidean") return fit_with<Scaler, segkit::SquaredEuclidean>(X, args);
-  if (args.distance == "manhattan") return fit_with<Scaler, segkit::Manhattan>(X, args);
-  if (args.distance == "cosine") return fit_with<Scaler, segkit::Cosine>(X, args);
+Fit fit_scaled(xt::xtensor<double, 2>& X, const ClusterArgs& args, bool consume) {
+  if (args.distance == "sqeuclidean") return fit_with<Scaler, segkit::SquaredEuclidean>(X, args, consume);
+  if (args.distance == "manhattan") return fit_with<Scaler, segkit::Manhattan>(X, args, consume);
+  if (args.distance == "cosine") return fit_with<Scaler, segkit::Cosine>(X, args, consume);
   throw segkit::error("--distance must be sqeuclidean, manhattan or cosine, not \"" + args.distance + "\"");
 }
 
-Fit cluster(const xt::xtensor<double, 2>& X, const ClusterArgs& args) {
-  if (args.scaler == "standard") return fit_scaled<segkit::StandardScaler>(X, args);
-  if (args.scaler == "minmax") return fit_scaled<segkit::MinMaxScaler>(X, args);
-  if (args.scaler == "robust") return fit_scaled<segkit::RobustScaler>(X, args);
-  if (args.scaler == "none") return fit_scaled<segkit::NoScaling>(X, args);
+Fit cluster(xt::xtensor<double, 2>& X, const ClusterArgs& args, bool consume) {
+  if (args.scaler == "standard") return fit_scaled<segkit::StandardScaler>(X, args, consume);
+  if (args.scaler == "minmax") return fit_scaled<segkit::MinMaxScaler>(X, args, consume);
+  if (args.scaler == "robust") return fit_scaled<segkit::RobustScaler>(X, args, consume);
+  if (args.scaler == "none") return fit_scaled<segkit::NoScaling>(X, args, consume);
   throw segkit::error("--scaler must be standard, minmax, robust or none, not \"" + args.scaler + "\"");
 }
 
@@ -467,7 +472,7 @@ int run_segment(const SegmentArgs& args) {
   prepare.log_skewed = args.log_skewed;
 
   const auto preparation = segkit::features::Preparation::fit(table, prepare);
-  const auto prepared = preparation.transform(table);
+  auto prepared = preparation.transform(table);
   std::printf("Preparation:\n");
   for (const auto& a : preparation.fit_actions()) std::printf("  %s: %s\n", a.column.c_str(), a.what.c_str());
   for (const auto& a : prepared.actions)
@@ -479,10 +484,12 @@ int run_segment(const SegmentArgs& args) {
   }().c_str());
 
   const std::string id_column = id_key.empty() ? "" : table.column(id_key).name();
-
-  const Fit fit = cluster(prepared.X, args.cluster);
-  std::printf("\nNumber of segments: %s\n", fit.k_reason.c_str());
-
+  // What the outputs need of the table (ids, the categories profiled), taken before the
+  // fit, so that the table is released and never coexists with the fit's own copies.
+  std::vector<std::string> ids(prepared.rows.size());
+  const segkit::data::Column* id_cells = id_column.empty() ? nullptr : &table.column(id_column);
+  for (std::size_t i = 0; i < prepared.rows.size(); ++i)
+    ids[i] = id_cells ? cell_text(*id_cells, prepared.rows[i]) : std::to_string(prepared.rows[i] + 1);
   std::vector<segkit::CategoricalColumn> categories;
   for (const auto& r : preparation.recipes())
     if (r.kind == segkit::features::Recipe::Kind::one_hot) {
@@ -491,6 +498,13 @@ int run_segment(const SegmentArgs& args) {
       for (const std::size_t row : prepared.rows) column.values.push_back(c.missing(row) ? r.fill_level : c.texts()[row]);
       categories.push_back(std::move(column));
     }
+  table = segkit::data::Table{};
+
+  // Only the report reads the prepared features after the fit.
+  const std::size_t n_features = prepared.X.shape(1);
+  const Fit fit = cluster(prepared.X, args.cluster, args.cluster.report.empty());
+  std::printf("\nNumber of segments: %s\n", fit.k_reason.c_str());
+
   segkit::ProfileOptions profile_options;
   for (const std::string& name : prepared.original_names) profile_options.display_names.push_back(display_name(name));
   const segkit::Profiles profiles =
@@ -498,11 +512,6 @@ int run_segment(const SegmentArgs& args) {
   std::vector<std::string> header;
   std::vector<std::vector<std::string>> rows;
   std::printf("\nSegments:\n%s", profile_table(profiles, header, rows).c_str());
-
-  std::vector<std::string> ids(prepared.rows.size());
-  const segkit::data::Column* id_cells = id_column.empty() ? nullptr : &table.column(id_column);
-  for (std::size_t i = 0; i < prepared.rows.size(); ++i)
-    ids[i] = id_cells ? cell_text(*id_cells, prepared.rows[i]) : std::to_string(prepared.rows[i] + 1);
 
   Outputs outputs;
   if (!args.cluster.out.empty()) {
@@ -516,7 +525,7 @@ int run_segment(const SegmentArgs& args) {
   if (!args.cluster.report.empty()) {
     segkit::report::ReportData data;
     data.title = "Customer segments of " + args.read.file;
-    data.summary = std::to_string(prepared.X.shape(0)) + " customers, " + std::to_string(prepared.X.shape(1)) +
+    data.summary = std::to_string(prepared.X.shape(0)) + " customers, " + std::to_string(n_features) +
                    " features, scaler " + args.cluster.scaler + ", distance " + args.cluster.distance + ", seed " +
                    std::to_string(args.cluster.seed) + ".";
     data.sweep = fit.sweep;
@@ -643,8 +652,8 @@ int run_rfm(const RfmArgs& args) {
   for (const auto& [name, count] : named_counts)
     std::printf("  %-20s %6zu  %5.1f%%\n", name.c_str(), count, 100.0 * static_cast<double>(count) / static_cast<double>(rfm.size()));
 
-  const xt::xtensor<double, 2> X = segkit::rfm::log_rfm_matrix(rfm);
-  const Fit fit = cluster(X, args.cluster);
+  xt::xtensor<double, 2> X = segkit::rfm::log_rfm_matrix(rfm);
+  const Fit fit = cluster(X, args.cluster, /*consume=*/false);
   std::printf("\nk-means on log(1 + R, F, M): %s\n", fit.k_reason.c_str());
   xt::xtensor<double, 2> original = xt::empty<double>({rfm.size(), std::size_t{3}});
   for (std::size_t i = 0; i < rfm.size(); ++i) {

@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <utility>
+#include <type_traits>
 #include <variant>
 #include <vector>
 
@@ -55,15 +56,46 @@ class Pipeline {
   template <class E>
   Pipeline& fit(const xt::xexpression<E>& X) {
     using T = compute_type_t<detail::expression_value_t<E>>;
-    check_options();
-    xt::xtensor<T, 2> data = detail::to_matrix<T>(X, "X");
-    detail::check_data(data, "X");
-    detail::check_k(data, options_.k);
+    if constexpr (std::is_same_v<E, xt::xtensor<T, 2>>) {
+      // Already the matrix the clusterer needs: read it where it is, no copy.
+      const xt::xtensor<T, 2>& data = X.derived_cast();
+      ScalerPolicy scaler = prepare_scaler(data);
+      return fit_scaled(std::move(scaler), scaler.transform(data));
+    } else {
+      return fit(detail::to_matrix<T>(X, "X"));
+    }
+  }
 
+  /// Fits on a matrix the Pipeline may keep: scaled where it lies when the scaler
+  /// can do that (every built-in one can), so no second n x d copy is made.
+  template <class T>
+    requires std::is_same_v<T, float> || std::is_same_v<T, double>
+  Pipeline& fit(xt::xtensor<T, 2>&& X) {
+    ScalerPolicy scaler = prepare_scaler(X);
+    if constexpr (requires { scaler.transform_in_place(X); }) {
+      scaler.transform_in_place(X);
+      return fit_scaled(std::move(scaler), std::move(X));
+    } else {
+      xt::xtensor<T, 2> scaled = scaler.transform(X);
+      X = xt::xtensor<T, 2>();
+      return fit_scaled(std::move(scaler), std::move(scaled));
+    }
+  }
+
+ private:
+  template <class T>
+  ScalerPolicy prepare_scaler(const xt::xtensor<T, 2>& data) const {
+    check_options();
+    detail::check_data(data, "X", options_.threads);
+    detail::check_k(data, options_.k);
     ScalerPolicy scaler = scaler_;
     scaler.fit(data);
-    Fitted<T> fitted{scaler.transform(data), {}};
-    data = xt::xtensor<T, 2>();  // the scaled copy is all that is kept
+    return scaler;
+  }
+
+  template <class T>
+  Pipeline& fit_scaled(ScalerPolicy scaler, xt::xtensor<T, 2> scaled) {
+    Fitted<T> fitted{std::move(scaled), {}};
 
     detail::report(options_.progress, "start", 0, options_.n_init);
     // One start, seeded from the seed and its number alone, on `threads` threads.
@@ -105,6 +137,8 @@ class Pipeline {
     state_ = std::move(fitted);
     return *this;
   }
+
+ public:
 
   /// The nearest segment of each row of X (n x d, same features as in fit).
   template <class E>

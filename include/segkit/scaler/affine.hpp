@@ -28,6 +28,16 @@ class AffineScaler {
     return out;
   }
 
+  /// transform(), overwriting X: no second copy of a large matrix.
+  template <class T>
+  void transform_in_place(xt::xtensor<T, 2>& X) const {
+    check_fitted_width(X.shape(1));
+    const std::size_t n = X.shape(0), d = X.shape(1);
+    for (std::size_t i = 0; i < n; ++i)
+      for (std::size_t j = 0; j < d; ++j)
+        X(i, j) = static_cast<T>((static_cast<double>(X(i, j)) - center_[j]) / scale_[j]);
+  }
+
   xt::xtensor<double, 2> inverse_transform(const xt::xtensor<double, 2>& C) const {
     check_fitted_width(C.shape(1));
     xt::xtensor<double, 2> out = C;
