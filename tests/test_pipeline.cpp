@@ -156,3 +156,22 @@ TEST_CASE("progress: a fit reports each start, a sweep each K, in order, on the 
                                            "K 2/2"});
   CHECK(same_thread);
 }
+
+TEST_CASE("a matrix handed over (moved) gives the same fit as one lent, and as an expression") {
+  const Fixture f("wholesale");
+  const xt::xtensor<double, 2> X = f["X"];
+  using P = segkit::Pipeline<segkit::RobustScaler>;
+  P lent(segkit::Options{.k = 4, .n_init = 2, .seed = 5});
+  lent.fit(X);
+  P moved(segkit::Options{.k = 4, .n_init = 2, .seed = 5});
+  xt::xtensor<double, 2> copy = X;
+  moved.fit(std::move(copy));
+  P expression(segkit::Options{.k = 4, .n_init = 2, .seed = 5});
+  expression.fit(X + 0.0);
+  for (const P* other : {&moved, &expression}) {
+    CHECK(other->labels() == lent.labels());
+    const bool same_centers = other->centers() == lent.centers();
+    CHECK(same_centers);
+    CHECK(other->inertia() == lent.inertia());
+  }
+}

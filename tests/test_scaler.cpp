@@ -61,6 +61,22 @@ TEST_CASE_TEMPLATE("transform and inverse_transform are each other's inverse", T
                             std::is_same_v<T, float> ? 1e4 : 1.0);
 }
 
+TEST_CASE_TEMPLATE("transform_in_place writes what transform returns", T, float, double) {
+  const Fixture f("wholesale");
+  const xt::xtensor<T, 2> X = xt::cast<T>(f["X"]);
+  auto check = [&](auto scaler) {
+    scaler.fit(X);
+    xt::xtensor<T, 2> in_place = X;
+    scaler.transform_in_place(in_place);
+    const bool same = in_place == scaler.transform(X);
+    CHECK(same);
+  };
+  check(segkit::StandardScaler{});
+  check(segkit::MinMaxScaler{});
+  check(segkit::RobustScaler{});
+  check(segkit::NoScaling{});
+}
+
 TEST_CASE_TEMPLATE("a constant column gets scale 1, never NaN", T, float, double) {
   const xt::xtensor<T, 2> X = {{1, 5}, {2, 5}, {3, 5}, {4, 5}};
   auto check = [&](auto scaler) {
