@@ -314,6 +314,15 @@ Fit fit_with(xt::xtensor<double, 2>& X, const ClusterArgs& args, bool consume) {
     }
     fit.sweep.chosen_k = static_cast<double>(fit.k);
     fit.sweep.reason = fit.k_reason;
+    // The sweep's fit of the chosen K is the fit (the same options and seed): no second fit.
+    const segkit::KScore& chosen = sweep.at(fit.k);
+    fit.labels.assign(chosen.labels.begin(), chosen.labels.end());
+    fit.scaled_centers = chosen.centers;
+    fit.inertia = chosen.inertia;
+    Scaler scaler;
+    scaler.fit(X);
+    fit.scaling = scaler;
+    return fit;
   }
   options.k = fit.k;
   progress("fitting K = " + std::to_string(fit.k));

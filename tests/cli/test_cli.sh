@@ -26,9 +26,14 @@ case $scenario in
     "$segkit" segment "$data/mall_customers/Mall_Customers.csv" --features 'Annual Income (k$),Spending Score (1-100)' \
       --k auto --out labels.csv --report report.html --model model.json > stdout.txt 2> stderr.txt
     expect_in "K = 5 (3 of 4 criteria agree)" stdout.txt
-    # Progress on stderr (not a terminal here): one plain line per K of the sweep and per start of the fit.
+    # Progress on stderr (not a terminal here): one plain line per K of the sweep, and per start of a fit.
     expect_in "segkit: K 9/9 (" stderr.txt
-    expect_in "segkit: start 10/10 (" stderr.txt
+    # The sweep's fit of the chosen K is kept: the same segments as fitting K = 5 alone.
+    "$segkit" segment "$data/mall_customers/Mall_Customers.csv" --features 'Annual Income (k$),Spending Score (1-100)' \
+      --k 5 --out fixed.csv > /dev/null 2> fixed_err.txt
+    expect_in "segkit: start 10/10 (" fixed_err.txt
+    cmp labels.csv fixed.csv || fail "--k auto and --k 5 give different segments"
+    rm fixed.csv fixed_err.txt
     "$segkit" segment "$data/mall_customers/Mall_Customers.csv" --features 'Annual Income (k$),Spending Score (1-100)' \
       --k auto --quiet > quiet.txt 2> quiet_err.txt
     [ ! -s quiet_err.txt ] || fail "--quiet still printed on stderr: $(cat quiet_err.txt)"

@@ -14,6 +14,7 @@
 #include <optional>
 #include <sstream>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -56,6 +57,8 @@ struct KScore {
   std::optional<double> stability;      ///< mean adjusted Rand index of the extra-seed fits with the main fit
   std::optional<double> stability_min;  ///< the lowest of them
   xt::xtensor<std::size_t, 1> labels;   ///< the main fit's segment of each row
+  xt::xtensor<double, 2> centers;       ///< the main fit's centres, in the scaled space (k x d): with
+                                        ///< labels, the whole fit, so the chosen k needs no second fit
 };
 
 enum class Criterion { silhouette, davies_bouldin, calinski_harabasz, elbow };
@@ -209,8 +212,16 @@ template <class P = Pipeline<>, class E, class... Policies>
 KSweep sweep_k(const xt::xexpression<E>& X, Options options, const SweepOptions& sweep = {},
                const Policies&... policies) {
   using T = compute_type_t<detail::expression_value_t<E>>;
-  const xt::xtensor<T, 2> data = detail::to_matrix<T>(X, "X");
-  detail::check_data(data, "X");
+  // The caller's matrix where it already is one of the right type; a copy otherwise.
+  std::optional<xt::xtensor<T, 2>> converted;
+  if constexpr (!std::is_same_v<E, xt::xtensor<T, 2>>) converted = detail::to_matrix<T>(X, "X");
+  const xt::xtensor<T, 2>& data = [&]() -> const xt::xtensor<T, 2>& {
+    if constexpr (std::is_same_v<E, xt::xtensor<T, 2>>)
+      return X.derived_cast();
+    else
+      return *converted;
+  }();
+  detail::check_data(data, "X", options.threads);
   const std::size_t n = data.shape(0), d = data.shape(1);
   if (sweep.k_min < 2)
     throw error("k_min = " + std::to_string(sweep.k_min) + ": choosing K needs k >= 2, the scores compare segments");
@@ -252,6 +263,7 @@ KSweep sweep_k(const xt::xexpression<E>& X, Options options, const SweepOptions&
     KScore s;
     s.k = k;
     s.labels = pipeline.labels();
+    s.centers = pipeline.scaled_centers();
     s.inertia = pipeline.inertia();
     s.iterations = pipeline.iterations();
     s.converged = pipeline.converged();
