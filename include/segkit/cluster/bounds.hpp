@@ -85,8 +85,7 @@ class HamerlyAssignment {
   static constexpr bool exact_nearest = false;
 
   double assign(const D& distance, const xt::xtensor<T, 2>& X, const xt::xtensor<T, 2>& centers,
-                std::size_t* labels, T* /*nearest*/, std::size_t threads, std::vector<double>* chunk_sums,
-                std::size_t* changed) {
+                std::size_t* labels, T* /*nearest*/, std::size_t threads, const PassOutputs& out) {
     const std::size_t n = X.shape(0), d = X.shape(1), k = centers.shape(0);
     const bool first = upper_.empty();
     if (first) {
@@ -98,7 +97,7 @@ class HamerlyAssignment {
     half_gap_ = half_gaps(distance, centers);
 
     const std::size_t pass_threads = threads_for(n * d * (first ? k : 4), threads);
-    const double total = assignment_pass(X, k, labels, pass_threads, chunk_sums, changed, [&] {
+    const double total = assignment_pass(X, k, labels, pass_threads, out, [&] {
       // Per-chunk buffers for one block of rows.
       return [&, gathered = xt::xtensor<T, 2>(xt::empty<T>({assignment_block, d})),
               rows = std::vector<std::size_t>(),
@@ -200,8 +199,7 @@ class YinyangAssignment {
   static constexpr bool exact_nearest = false;
 
   double assign(const D& distance, const xt::xtensor<T, 2>& X, const xt::xtensor<T, 2>& centers,
-                std::size_t* labels, T* /*nearest*/, std::size_t threads, std::vector<double>* chunk_sums,
-                std::size_t* changed) {
+                std::size_t* labels, T* /*nearest*/, std::size_t threads, const PassOutputs& out) {
     const std::size_t n = X.shape(0), d = X.shape(1), k = centers.shape(0);
     const bool first = upper_.empty();
     if (first) make_groups(centers);
@@ -222,7 +220,7 @@ class YinyangAssignment {
     }
 
     const std::size_t pass_threads = threads_for(n * d * (first ? k : 4), threads);
-    const double total = assignment_pass(X, k, labels, pass_threads, chunk_sums, changed, [&] {
+    const double total = assignment_pass(X, k, labels, pass_threads, out, [&] {
       return [&, s = Scratch(assignment_block, d, t, k)](std::size_t b, std::size_t e) mutable {
         return assign_block(distance, X, centers, group_centers, labels, b, e, first, s);
       };

@@ -81,23 +81,32 @@ inline std::size_t threads_for(std::size_t work, std::size_t threads) {
 /// Rows an assignment step labels together (assignment_pass hands out blocks of this many).
 inline constexpr std::size_t assignment_block = 256;
 
+/// What an assignment pass may also measure while the rows are in cache (each only when asked).
+struct PassOutputs {
+  /// Each chunk's per-cluster sums (n_chunks x k x d, in double), so the mean update
+  /// needs no second pass over X.
+  std::vector<double>* chunk_sums = nullptr;
+  /// Rows per cluster after the pass.
+  std::vector<std::size_t>* counts = nullptr;
+  /// Rows whose label the pass changed (so no copy of the previous labels is kept;
+  /// `labels` must then hold labels already).
+  std::size_t* changed = nullptr;
+};
+
 /// One assignment pass over X, shared by every assignment step: chunks of
 /// sum_chunk_rows(n) rows on up to `threads` threads, blocks of assignment_block rows within.
 /// `make_worker()` gives each chunk a callable (b, e) -> double that labels rows
-/// [b, e) and returns their summed distance (it owns its scratch buffers). With
-/// `chunk_sums`, each block's rows are added to its chunk's per-cluster sums while
-/// still in cache, so the mean update needs no second pass over X. With `changed`,
-/// the rows whose label the pass changed are counted (so no copy of the previous
-/// labels is kept; `labels` must then hold labels already). Returns the summed
-/// distance, merged in chunk order: independent of the thread count.
+/// [b, e) and returns their summed distance (it owns its scratch buffers). `out`
+/// says what else to measure. Returns the summed distance, merged in chunk order:
+/// independent of the thread count, as every output is.
 template <class T, class MakeWorker>
 double assignment_pass(const xt::xtensor<T, 2>& X, std::size_t k, const std::size_t* labels, std::size_t threads,
-                       std::vector<double>* chunk_sums, std::size_t* changed, MakeWorker&& make_worker) {
+                       const PassOutputs& out, MakeWorker&& make_worker) {
   const std::size_t n = X.shape(0), d = X.shape(1);
   const std::size_t chunk = sum_chunk_rows(n), n_chunks = chunk_count(n, chunk);
-  if (chunk_sums) chunk_sums->assign(n_chunks * k * d, 0.0);
+  if (out.chunk_sums) out.chunk_sums->assign(n_chunks * k * d, 0.0);
   std::vector<double> partial(n_chunks);
-  std::vector<std::size_t> moved(n_chunks, 0);
+  std::vector<std::size_t> moved(out.changed ? n_chunks : 0), chunk_counts(out.counts ? n_chunks * k : 0);
   parallel_for(n_chunks, threads, [&](std::size_t c) {
     auto assign_block = make_worker();
     std::array<std::size_t, assignment_block> before;
@@ -106,28 +115,34 @@ double assignment_pass(const xt::xtensor<T, 2>& X, std::size_t k, const std::siz
     std::size_t chunk_moved = 0;
     for (std::size_t b = c * chunk; b < chunk_end; b += assignment_block) {
       const std::size_t e = std::min(chunk_end, b + assignment_block);
-      if (changed) std::copy(labels + b, labels + e, before.begin());
+      if (out.changed) std::copy(labels + b, labels + e, before.begin());
       sum += assign_block(b, e);
-      if (changed)
+      if (out.changed)
         for (std::size_t i = b; i < e; ++i) chunk_moved += before[i - b] != labels[i];
-      if (chunk_sums) add_rows(X.data(), d, labels, b, e, chunk_sums->data() + c * k * d);
+      if (out.counts)
+        for (std::size_t i = b; i < e; ++i) ++chunk_counts[c * k + labels[i]];
+      if (out.chunk_sums) add_rows(X.data(), d, labels, b, e, out.chunk_sums->data() + c * k * d);
     }
     partial[c] = sum;
-    moved[c] = chunk_moved;
+    if (out.changed) moved[c] = chunk_moved;
   });
-  if (changed) *changed = std::accumulate(moved.begin(), moved.end(), std::size_t{0});
+  if (out.changed) *out.changed = std::accumulate(moved.begin(), moved.end(), std::size_t{0});
+  if (out.counts) {
+    out.counts->assign(k, 0);
+    for (std::size_t c = 0; c < n_chunks; ++c)
+      for (std::size_t cl = 0; cl < k; ++cl) (*out.counts)[cl] += chunk_counts[c * k + cl];
+  }
   return std::accumulate(partial.begin(), partial.end(), 0.0);
 }
 
 /// Assigns each row its nearest centre (the first on ties). Returns the summed
 /// distance, merged in chunk order so it does not depend on the thread count;
-/// with `chunk_sums`, also each chunk's per-cluster sums (see assignment_pass).
+/// `out` as for assignment_pass.
 template <class T, class D>
 double assign_nearest(const D& distance, const xt::xtensor<T, 2>& X, const xt::xtensor<T, 2>& centers,
-                      std::size_t* labels, T* nearest, std::size_t threads,
-                      std::vector<double>* chunk_sums = nullptr, std::size_t* changed = nullptr) {
+                      std::size_t* labels, T* nearest, std::size_t threads, const PassOutputs& out = {}) {
   const std::size_t k = centers.shape(0);
-  return assignment_pass(X, k, labels, threads_for(X.size() * k, threads), chunk_sums, changed, [&] {
+  return assignment_pass(X, k, labels, threads_for(X.size() * k, threads), out, [&] {
     return [&, scratch = std::vector<T>()](std::size_t b, std::size_t e) mutable {
       detail::nearest(distance, X, b, e, centers, labels + b, nearest + b, scratch);
       double sum = 0;
@@ -238,9 +253,8 @@ struct FullAssignment {
 
   template <class T, class D>
   double assign(const D& distance, const xt::xtensor<T, 2>& X, const xt::xtensor<T, 2>& centers,
-                std::size_t* labels, T* nearest, std::size_t threads, std::vector<double>* chunk_sums,
-                std::size_t* changed) {
-    return assign_nearest(distance, X, centers, labels, nearest, threads, chunk_sums, changed);
+                std::size_t* labels, T* nearest, std::size_t threads, const PassOutputs& out) {
+    return assign_nearest(distance, X, centers, labels, nearest, threads, out);
   }
   /// Called when the loop moved rows itself (an empty cluster was relocated).
   void reset() {}
@@ -299,10 +313,9 @@ Clustering<T> kmeans_loop(const xt::xtensor<T, 2>& X, const xt::xtensor<T, 2>& i
   for (std::size_t it = 0; it < options.max_iter; ++it) {
     // Rows whose label changed; the first pass has no labels to compare with.
     std::size_t changed = n;
-    result.inertia_trace.push_back(step.assign(distance, X, centers, labels, nearest, threads,
-                                               CentreIsMean<D> ? &chunk_sums : nullptr, it > 0 ? &changed : nullptr));
-    std::fill(counts.begin(), counts.end(), 0);
-    for (std::size_t i = 0; i < n; ++i) ++counts[labels[i]];
+    PassOutputs out{.chunk_sums = CentreIsMean<D> ? &chunk_sums : nullptr, .counts = &counts,
+                    .changed = it > 0 ? &changed : nullptr};
+    result.inertia_trace.push_back(step.assign(distance, X, centers, labels, nearest, threads, out));
     bool relocated = false;
     if (std::find(counts.begin(), counts.end(), std::size_t{0}) != counts.end()) {
       // Rare: the farthest rows are needed, which a bounded step does not know.
@@ -348,7 +361,7 @@ Clustering<T> kmeans_loop(const xt::xtensor<T, 2>& X, const xt::xtensor<T, 2>& i
     }
   }
   result.converged = result.converged || strict;
-  if (!strict) step.assign(distance, X, centers, labels, nearest, threads, nullptr, nullptr);
+  if (!strict) step.assign(distance, X, centers, labels, nearest, threads, PassOutputs{});
   // Stopped on unchanged labels, the centres are the ones the last full assignment
   // measured (the same sums, in the same order): its summed distance is the inertia.
   if (strict && Step::exact_nearest)
