@@ -68,10 +68,11 @@ const segkit::kernels::Table<float>& kernels_@set_name@_float() { return segkit:
 const segkit::kernels::Table<double>& kernels_@set_name@_double() { return segkit::kernels::table<@arch@, double>(); }
 }  // namespace segkit_simd_dispatch_@id@
 ]] @ONLY)
-    # Optimised even in a Debug build: unoptimised, xsimd's own helpers (named by the
+    # Optimised as a Release build is, even in a Debug build (a later -O wins, so -O2 here
+    # would also slow down a Release build): unoptimised, xsimd's own helpers (named by the
     # narrower architectures they wrap) would be emitted as shared symbols built with
     # this set's flags, which the linker could hand to the code of a lower set.
-    set_source_files_properties("${source}" PROPERTIES COMPILE_OPTIONS "${flags};-O2")
+    set_source_files_properties("${source}" PROPERTIES COMPILE_OPTIONS "${flags};-O3")
     list(APPEND sources "${source}")
     string(APPEND declarations
            "const segkit::kernels::Table<float>& kernels_${set_name}_float();\n"
