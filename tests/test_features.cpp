@@ -3,7 +3,9 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -161,4 +163,28 @@ TEST_CASE("a number column with text in it is an error naming the row, not a cat
   t.add(Column::numeric("Income", std::vector<double>(30, 1.0)));
   CHECK_THROWS_WITH_AS(Preparation::fit(t), doctest::Contains("column \"Age\" holds numbers but data row 5 holds the text \"abc\""),
                        segkit::error);
+}
+
+TEST_CASE("several percentiles at once are each the one read off a sorted copy") {
+  std::mt19937_64 rng(11);
+  for (const std::size_t n : {1u, 2u, 3u, 10u, 101u, 1000u}) {
+    std::vector<double> values(n);
+    // Few distinct values, so ties sit on the neighbours too.
+    for (double& v : values) v = static_cast<double>(rng() % 17) - 3.5;
+    std::vector<double> sorted = values;
+    std::sort(sorted.begin(), sorted.end());
+    const std::vector<double> qs = {75, 0, 50, 12.5, 100, 25, 99.9};
+    std::vector<double> work = values;
+    const auto points = segkit::detail::percentile_points_in_place(work, qs);
+    for (std::size_t i = 0; i < qs.size(); ++i) {
+      CAPTURE(n);
+      CAPTURE(qs[i]);
+      const double position = qs[i] / 100.0 * static_cast<double>(n - 1);
+      const std::size_t lo = static_cast<std::size_t>(std::floor(position));
+      CHECK(points[i].below == sorted[lo]);
+      CHECK(points[i].above == sorted[std::min(lo + 1, n - 1)]);
+      std::vector<double> one = values;
+      CHECK(points[i].value() == segkit::detail::percentile_in_place(one, qs[i]));
+    }
+  }
 }

@@ -414,16 +414,19 @@ class Preparation {
       return out;
     }
     const bool non_negative = *lowest >= 0;
-    r.fill = segkit::detail::percentile_in_place(values, 50);
-    if (options_.log_skewed && non_negative && skewness(values) > 1) {
+    const double skew = options_.log_skewed && non_negative ? skewness(values) : 0.0;
+    // Median and quartiles in one go: the fill, and the fences' quartiles.
+    const auto quantile = segkit::detail::percentile_points_in_place(values, {50, 25, 75});
+    r.fill = quantile[0].value();
+    if (skew > 1) {
       r.log = true;
-      out.actions.push_back({r.name, "log1p-transformed (skewness " + format_number(skewness(values)) + ")", 0});
-      // The fences of a logged column are on the log scale, where its long tail is no longer "outlying".
-      for (double& v : values) v = std::log1p(v);
+      out.actions.push_back({r.name, "log1p-transformed (skewness " + format_number(skew) + ")", 0});
     }
     if (options_.outliers != OutlierPolicy::keep) {
-      const double q1 = segkit::detail::percentile_in_place(values, 25);
-      const double q3 = segkit::detail::percentile_in_place(values, 75);
+      // The fences of a logged column are on the log scale, where its long tail is no longer "outlying".
+      const auto scale = [&r](double v) { return r.log ? std::log1p(v) : v; };
+      const double q1 = quantile[1].value(scale);
+      const double q3 = quantile[2].value(scale);
       const double iqr = q3 - q1;
       if (iqr > 0) r.low = q1 - options_.iqr_factor * iqr, r.high = q3 + options_.iqr_factor * iqr;
     }

@@ -21,9 +21,9 @@ class RobustScaler : public AffineScaler {
     std::vector<double> median(d), iqr(d);
     for (std::size_t j = 0; j < d; ++j) {
       std::vector<double> column = column_of(X, j);
-      median[j] = detail::percentile_in_place(column, 50);
-      const double q3 = detail::percentile_in_place(column, 75);
-      iqr[j] = nonzero_scale(q3 - detail::percentile_in_place(column, 25));
+      const auto quantile = detail::percentile_points_in_place(column, {25, 50, 75});
+      median[j] = quantile[1].value();
+      iqr[j] = nonzero_scale(quantile[2].value() - quantile[0].value());
     }
     set(std::move(median), std::move(iqr));
     return *this;
