@@ -32,27 +32,36 @@ namespace segkit {
 namespace detail {
 
 /// Mean over features of the population variance, in double, in one pass over
-/// the rows in storage order: sums of (x - x0) and (x - x0)^2 with x0 the first
-/// row, which is close enough to the mean that the difference of the two sums
-/// keeps its digits (a plain sum of squares would lose them on uncentred data).
+/// the rows: sums of (x - x0) and (x - x0)^2 with x0 the first row, which is
+/// close enough to the mean that the difference of the two sums keeps its digits
+/// (a plain sum of squares would lose them on uncentred data). Fixed chunks of
+/// rows on up to `threads` threads, merged in chunk order: the same for any count.
 template <class T>
-double mean_feature_variance(const xt::xtensor<T, 2>& X) {
+double mean_feature_variance(const xt::xtensor<T, 2>& X, std::size_t threads = 1) {
   const std::size_t n = X.shape(0), d = X.shape(1);
   const T* data = X.data();
-  std::vector<double> shift(d), sum(d, 0.0), squares(d, 0.0);
+  constexpr std::size_t chunk = 8192;
+  const std::size_t n_chunks = chunk_count(n, chunk);
+  std::vector<double> shift(d), partial(n_chunks * 2 * d, 0.0);
   for (std::size_t j = 0; j < d; ++j) shift[j] = static_cast<double>(data[j]);
-  for (std::size_t i = 0; i < n; ++i) {
-    const T* x = data + i * d;
-    for (std::size_t j = 0; j < d; ++j) {
-      const double v = static_cast<double>(x[j]) - shift[j];
-      sum[j] += v;
-      squares[j] += v * v;
+  parallel_for(n_chunks, n * d < (std::size_t{1} << 20) ? 1 : threads, [&](std::size_t c) {
+    double* sum = partial.data() + c * 2 * d;
+    double* squares = sum + d;
+    for (std::size_t i = c * chunk, e = std::min(n, i + chunk); i < e; ++i) {
+      const T* x = data + i * d;
+      for (std::size_t j = 0; j < d; ++j) {
+        const double v = static_cast<double>(x[j]) - shift[j];
+        sum[j] += v;
+        squares[j] += v * v;
+      }
     }
-  }
+  });
   double total = 0;
   for (std::size_t j = 0; j < d; ++j) {
-    const double mean = sum[j] / static_cast<double>(n);
-    total += std::max(0.0, squares[j] / static_cast<double>(n) - mean * mean);
+    double sum = 0, squares = 0;
+    for (std::size_t c = 0; c < n_chunks; ++c) sum += partial[c * 2 * d + j], squares += partial[c * 2 * d + d + j];
+    const double mean = sum / static_cast<double>(n);
+    total += std::max(0.0, squares / static_cast<double>(n) - mean * mean);
   }
   return total / static_cast<double>(d);
 }
@@ -290,7 +299,7 @@ Clustering<T> kmeans_loop(const xt::xtensor<T, 2>& X, const xt::xtensor<T, 2>& i
                           const Options& options, Step& step) {
   const std::size_t n = X.shape(0), d = X.shape(1), k = initial_centers.shape(0);
   // tol = 0 (stop only when the labels stop changing) needs no variance: skip its pass over X.
-  const double tol = options.tol > 0 ? options.tol * mean_feature_variance(X) : 0.0;
+  const double tol = options.tol > 0 ? options.tol * mean_feature_variance(X, options.threads) : 0.0;
   const std::size_t threads = options.threads;
 
   Clustering<T> result;
