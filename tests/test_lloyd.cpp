@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <limits>
 #include <random>
 #include <string>
 #include <type_traits>
@@ -283,6 +284,32 @@ TEST_CASE_TEMPLATE("Lloyd, Hamerly and Yinyang are bit-identical for 1, 2, 3 and
         CHECK(same_centers);
         CHECK(other.inertia == reference.inertia);  // the same sums in the same order, whatever the threads
         CHECK(other.iterations == one.iterations);
+      }
+    }
+  }
+}
+
+TEST_CASE_TEMPLATE("a NaN or an infinity anywhere in X is named by row and column, by every exact clusterer", T, float,
+                   double) {
+  // Checked during the first pass, not before it: the cell must still be found, wherever it is.
+  const xt::xtensor<T, 2> clean = blobs<T>(50000, 4, 5, 1, 3);
+  const xt::xtensor<T, 2> init = segkit::RandomInit{}.initial_centers(clean, 5, segkit::SquaredEuclidean{}, 1, 1);
+  for (const std::size_t row : {std::size_t{0}, std::size_t{31337}, std::size_t{49999}}) {
+    for (const T bad : {std::numeric_limits<T>::quiet_NaN(), std::numeric_limits<T>::infinity(),
+                        -std::numeric_limits<T>::infinity()}) {
+      xt::xtensor<T, 2> X = clean;
+      X(row, 2) = bad;
+      const std::string where = "at row " + std::to_string(row) + ", column 2";
+      for (const std::size_t threads : {1u, 2u}) {
+        CAPTURE(row);
+        CAPTURE(threads);
+        const segkit::Options options{.threads = threads};
+        CHECK_THROWS_WITH_AS(segkit::Lloyd{}.cluster(X, init, segkit::SquaredEuclidean{}, options),
+                             doctest::Contains(where.c_str()), segkit::error);
+        CHECK_THROWS_WITH_AS(segkit::Hamerly{}.cluster(X, init, segkit::SquaredEuclidean{}, options),
+                             doctest::Contains(where.c_str()), segkit::error);
+        CHECK_THROWS_WITH_AS(segkit::Yinyang{}.cluster(X, init, segkit::SquaredEuclidean{}, options),
+                             doctest::Contains(where.c_str()), segkit::error);
       }
     }
   }

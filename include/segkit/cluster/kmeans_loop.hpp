@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
 #include <memory>
 #include <cstddef>
 #include <numeric>
@@ -272,9 +273,12 @@ struct FullAssignment {
 /// The checks every clusterer makes on its starting point; `who` names it in messages.
 template <class T>
 void check_start(const xt::xtensor<T, 2>& X, const xt::xtensor<T, 2>& initial_centers, const Options& options,
-                 const char* who) {
+                 const char* who, bool scan_values = true) {
   const std::size_t n = X.shape(0), d = X.shape(1), k = initial_centers.shape(0);
-  check_data(X, "X", options.threads);
+  if (scan_values)
+    check_data(X, "X", options.threads);
+  else if (n == 0 || d == 0)
+    check_data(X, "X");  // names the empty side
   // Appended, not built as string(who) + "...": GCC 12 reports a false -Wrestrict on that.
   std::string message(who);
   if (k == 0) throw error(message.append(" needs at least one starting centre"));
@@ -325,6 +329,11 @@ Clustering<T> kmeans_loop(const xt::xtensor<T, 2>& X, const xt::xtensor<T, 2>& i
     PassOutputs out{.chunk_sums = CentreIsMean<D> ? &chunk_sums : nullptr, .counts = &counts,
                     .changed = it > 0 ? &changed : nullptr};
     result.inertia_trace.push_back(step.assign(distance, X, centers, labels, nearest, threads, out));
+    // With scan_values off in check_start, X's values are checked here rather than in a
+    // pass of their own: a NaN or an infinity in a row makes its distances, and so the
+    // first pass's sum, NaN or infinite. Only then is X scanned, for the message naming
+    // the row and column.
+    if (it == 0 && !std::isfinite(result.inertia_trace.back())) check_finite(X, "X", threads);
     bool relocated = false;
     if (std::find(counts.begin(), counts.end(), std::size_t{0}) != counts.end()) {
       // Rare: the farthest rows are needed, which a bounded step does not know.

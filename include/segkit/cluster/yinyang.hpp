@@ -4,6 +4,8 @@
 // k skips more distances than Hamerly's single bound. Lloyd's result, bit for
 // bit; any distance without the triangle inequality fails to compile.
 
+#include <type_traits>
+
 #include <xtensor/xtensor.hpp>
 
 #include "segkit/cluster/bounds.hpp"
@@ -11,6 +13,7 @@
 #include "segkit/core/clustering.hpp"
 #include "segkit/core/options.hpp"
 #include "segkit/distance/concept.hpp"
+#include "segkit/distance/squared_euclidean.hpp"
 
 namespace segkit {
 
@@ -20,7 +23,8 @@ struct Yinyang {
     requires DistanceFor<D, T> && TriangleInequality<D>
   Clustering<T> cluster(const xt::xtensor<T, 2>& X, const xt::xtensor<T, 2>& initial_centers, const D& distance,
                         const Options& options) const {
-    detail::check_start(X, initial_centers, options, "Yinyang");
+    detail::check_start(X, initial_centers, options, "Yinyang",
+                        /*scan_values=*/!std::is_same_v<D, SquaredEuclidean>);  // else kmeans_loop checks them
     detail::YinyangAssignment<T, D> step;
     return detail::kmeans_loop(X, initial_centers, distance, options, step);
   }
