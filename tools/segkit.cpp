@@ -421,30 +421,76 @@ std::string profile_table(const segkit::Profiles& profiles, std::vector<std::str
   return out;
 }
 
-/// The report's customer-level parts: PCA projection, silhouettes, pair plot.
+/// Customers drawn in the report's charts at most: a million SVG points cannot be
+/// rendered (a 1,000,000-row report was 5.4 GB), and a few thousand show the shapes.
+constexpr std::size_t report_sample_customers = 3000;
+
+/// Rows of each segment drawn: every segment in proportion to its size, at least
+/// min(size, 20) of each so that a small one still shows; seeded, ascending.
+std::vector<std::size_t> report_sample(const std::vector<std::size_t>& labels, std::uint64_t seed) {
+  const std::size_t n = labels.size();
+  std::vector<std::size_t> all(n);
+  for (std::size_t i = 0; i < n; ++i) all[i] = i;
+  if (n <= report_sample_customers) return all;
+  std::size_t k = 0;
+  for (const std::size_t l : labels) k = std::max(k, l + 1);
+  std::vector<std::vector<std::size_t>> members(k);
+  for (std::size_t i = 0; i < n; ++i) members[labels[i]].push_back(i);
+  std::vector<std::size_t> rows;
+  for (std::size_t c = 0; c < k; ++c) {
+    const std::size_t size = members[c].size();
+    const std::size_t share = (size * report_sample_customers + n - 1) / n;
+    const std::size_t take = std::min(size, std::max<std::size_t>(share, 20));
+    for (const std::size_t at : segkit::detail::sample_rows(size, take, seed + c)) rows.push_back(members[c][at]);
+  }
+  std::sort(rows.begin(), rows.end());
+  return rows;
+}
+
+/// The report's customer-level parts: PCA projection, silhouettes, pair plot, drawn
+/// for a sample of customers when there are many (ReportData::customers_total).
 void customer_charts(segkit::report::ReportData& data, const Fit& fit, const xt::xtensor<double, 2>& X,
-                     const xt::xtensor<double, 2>& original, const std::vector<std::string>& original_names) {
-  data.labels = fit.labels;
+                     const xt::xtensor<double, 2>& original, const std::vector<std::string>& original_names,
+                     std::uint64_t seed) {
   const std::size_t n = fit.labels.size();
+  const std::vector<std::size_t> rows = report_sample(fit.labels, seed);
+  const std::size_t m = rows.size();
+  if (m < n) {
+    data.customers_total = n;
+    if (data.ids.size() == n) {
+      std::vector<std::string> ids(m);
+      for (std::size_t r = 0; r < m; ++r) ids[r] = data.ids[rows[r]];
+      data.ids = std::move(ids);
+    }
+  }
+  data.labels.resize(m);
+  for (std::size_t r = 0; r < m; ++r) data.labels[r] = fit.labels[rows[r]];
   const xt::xtensor<double, 2> scaled = fit.scaling.transform(X);  // the data as the clusterer saw it
+  xt::xtensor<double, 2> scaled_rows = xt::empty<double>({m, scaled.shape(1)});
+  for (std::size_t r = 0; r < m; ++r)
+    std::copy_n(scaled.data() + rows[r] * scaled.shape(1), scaled.shape(1), scaled_rows.data() + r * scaled.shape(1));
   if (scaled.shape(1) >= 2) {
     segkit::PCA pca(2);
-    const auto projected = pca.fit_transform(scaled);
-    for (std::size_t i = 0; i < n; ++i) data.pca_x.push_back(projected(i, 0)), data.pca_y.push_back(projected(i, 1));
+    pca.fit(scaled);  // the axes of every customer; the sample is drawn on them
+    const auto projected = pca.transform(scaled_rows);
+    for (std::size_t r = 0; r < m; ++r) data.pca_x.push_back(projected(r, 0)), data.pca_y.push_back(projected(r, 1));
     data.pca_x_label = "PC 1 (" + segkit::format_number(100 * pca.explained_variance_ratio()(0), 3) + "% of variance)";
     data.pca_y_label = "PC 2 (" + segkit::format_number(100 * pca.explained_variance_ratio()(1), 3) + "% of variance)";
   }
   std::size_t distinct = 0;
-  for (const std::size_t l : fit.labels) distinct = std::max(distinct, l + 1);
-  // The exact silhouette is O(n^2): beyond 20,000 customers the plot is left out.
-  if (distinct >= 2 && n <= 20000) {
-    const auto samples = segkit::silhouette_samples(scaled, fit.labels);
+  for (const std::size_t l : data.labels) distinct = std::max(distinct, l + 1);
+  std::vector<std::size_t> present(distinct, 0);
+  for (const std::size_t l : data.labels) ++present[l];
+  // The exact silhouette of the drawn customers (O(m^2)), against the drawn customers only.
+  if (distinct >= 2 && std::count(present.begin(), present.end(), std::size_t{0}) == 0) {
+    const auto samples = segkit::silhouette_samples(scaled_rows, data.labels);
     data.silhouette_samples.assign(samples.begin(), samples.end());
+    data.silhouette_sampled = m < n;
   }
   for (std::size_t j = 0; j < std::min<std::size_t>(6, original.shape(1)); ++j) {
     data.feature_names.push_back(original_names[j]);
-    std::vector<double> column(n);
-    for (std::size_t i = 0; i < n; ++i) column[i] = original(i, j);
+    std::vector<double> column(m);
+    for (std::size_t r = 0; r < m; ++r) column[r] = original(rows[r], j);
     data.feature_values.push_back(std::move(column));
   }
 }
@@ -540,7 +586,7 @@ int run_segment(const SegmentArgs& args) {
     data.sweep = fit.sweep;
     data.ids = ids;
     for (const auto& s : profiles.segments) data.segment_names.push_back(s.name);
-    customer_charts(data, fit, prepared.X, prepared.original, prepared.original_names);
+    customer_charts(data, fit, prepared.X, prepared.original, prepared.original_names, args.cluster.seed);
     data.profile_header = header;
     data.profile_rows = rows;
     outputs.add(args.cluster.report, segkit::report::render_html(data));
@@ -698,7 +744,7 @@ int run_rfm(const RfmArgs& args) {
     data.sweep = fit.sweep;
     data.ids = rfm.customers;
     for (const auto& s : profiles.segments) data.segment_names.push_back(s.name);
-    customer_charts(data, fit, X, original, names);
+    customer_charts(data, fit, X, original, names, args.cluster.seed);
     data.profile_header = header;
     data.profile_rows = rows;
     outputs.add(args.cluster.report, segkit::report::render_html(data));

@@ -32,11 +32,15 @@ window.addEventListener("load", () => {
   document.body.appendChild(pre);
 });
 </script>'
-sed "s#</body>#${probe//$'\n'/ }</body>#" "$work/report.html" > "$work/probe.html"
-timeout 120 "$browser" --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
-  --disable-background-networking --disable-component-update --disable-sync --user-data-dir="$work/profile" \
-  --virtual-time-budget=10000 --dump-dom "file://$work/probe.html" > "$work/dom.html" 2> "$work/chromium.log" || true
-result=$(sed -n '/<pre id="segkit-probe">/,/<\/pre>/p' "$work/dom.html" | sed 's/<[^>]*>//g')
+# Prints the probe's lines for the report $1 (rendered as $1.probe.html).
+probe_of() {
+  sed "s#</body>#${probe//$'\n'/ }</body>#" "$1" > "$1.probe.html"
+  timeout 120 "$browser" --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+    --disable-background-networking --disable-component-update --disable-sync --user-data-dir="$work/profile" \
+    --virtual-time-budget=10000 --dump-dom "file://$1.probe.html" > "$work/dom.html" 2> "$work/chromium.log" || true
+  sed -n '/<pre id="segkit-probe">/,/<\/pre>/p' "$work/dom.html" | sed 's/<[^>]*>//g'
+}
+result=$(probe_of "$work/report.html")
 if [ -z "$result" ]; then
   cat "$work/chromium.log" >&2
   echo "FAIL: the report did not render (no probe output)" >&2
@@ -65,4 +69,23 @@ check score-calinski-harabasz 9
 check pca-scatter 200      # one point per customer
 check silhouette-plot 2    # one bar path per segment
 check pair 200             # each pair panel has a point per customer
+
+# A customer base too large to draw point by point: the charts draw a stratified sample of about
+# 3,000 customers, say so, and the page stays small; the profiles still count every customer.
+awk 'BEGIN { srand(7); print "customer_id,spend,visits,basket";
+             for (i = 1; i <= 60000; i++) { g = i % 4; printf "%06d,%.2f,%d,%.2f\n", i, 100 * g + 10 * rand(), 3 * g + int(3 * rand()), 20 + 5 * g + rand() } }' \
+  > "$work/big.csv"
+"$segkit" segment "$work/big.csv" --k 4 --report "$work/big.html" > "$work/big.txt" 2>&1
+grep -q "random sample of 30[0-9][0-9] of the 60000 customers" "$work/big.html" ||
+  { echo "FAIL: the 60,000-customer report does not say it draws a sample" >&2; status=1; }
+size=$(wc -c < "$work/big.html")
+[ "$size" -lt 20000000 ] || { echo "FAIL: the 60,000-customer report is $size bytes" >&2; status=1; }
+points=$(grep -o '<circle' "$work/big.html" | wc -l)
+# PCA scatter + 15 pair panels of the sample (3 features: 3 panels), never 60,000 per chart.
+[ "$points" -lt $((3100 * 16)) ] || { echo "FAIL: $points points drawn" >&2; status=1; }
+grep -q "15000" "$work/big.txt" || { echo "FAIL: the profile does not count every customer" >&2; status=1; }
+result=$(probe_of "$work/big.html")
+echo "$result" | grep -E "pca-scatter|silhouette-plot"
+check pca-scatter 3000     # the sample, drawn
+check silhouette-plot 4
 exit $status

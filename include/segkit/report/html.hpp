@@ -42,6 +42,9 @@ struct ReportData {
 
   std::vector<double> silhouette_samples;  ///< each customer's silhouette
   bool silhouette_sampled = false;
+  /// All the customers segmented, when the per-customer fields above hold a sample of
+  /// them (a chart of a million points cannot be drawn); 0 when they hold every one.
+  std::size_t customers_total = 0;
 
   std::vector<std::string> profile_header;
   std::vector<std::vector<std::string>> profile_rows;
@@ -197,6 +200,11 @@ inline std::string render_html(const ReportData& data) {
   }
 
   s += "<section id=\"segments\">\n<h2>The segments</h2>\n" + detail::legend(data);
+  if (data.customers_total > n)
+    s += "<p class=\"note sample\">The charts of customers draw a random sample of " + std::to_string(n) + " of the " +
+         std::to_string(data.customers_total) +
+         " customers, every segment in proportion to its size (and at least a few of each); the profiles "
+         "below use every customer.</p>\n";
   if (!data.pca_x.empty()) {
     std::vector<std::string> hover(n);
     for (std::size_t i = 0; i < n; ++i) hover[i] = detail::hover_text(data, i);
@@ -208,7 +216,9 @@ inline std::string render_html(const ReportData& data) {
   }
   if (!data.silhouette_samples.empty()) {
     s += detail::silhouette_chart(data);
-    if (data.silhouette_sampled) s += "<p class=\"note\">Silhouette values are computed on a random sample of customers.</p>\n";
+    if (data.silhouette_sampled)
+      s += "<p class=\"note\">Silhouette values are computed within the sample: each customer against the sampled "
+           "customers only.</p>\n";
   }
   s += "</section>\n";
 
