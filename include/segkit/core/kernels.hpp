@@ -11,9 +11,10 @@
 // of this file: a copy compiled with AVX-512 flags is then a different symbol
 // from the baseline one, never merged with it by the linker.
 
-#include <cmath>
 #include <bit>
+#include <cmath>
 #include <cstddef>
+#include <cstdint>
 #include <limits>
 #include <type_traits>
 
@@ -44,10 +45,16 @@ void squared_distance_tile(const T* X, std::size_t d, const T* ct, std::size_t k
   batch acc[R][KB];
   for (std::size_t r = 0; r < R; ++r)
     for (std::size_t b = 0; b < KB; ++b) acc[r][b] = batch(T(0));
+#if defined(__GNUC__)
   {
-    const char* ahead = reinterpret_cast<const char*>(X + 4 * R * d);
-    for (std::size_t off = 0; off < R * d * sizeof(T); off += 64) __builtin_prefetch(ahead + off);
+    // The rows four tiles ahead, which a stream of single-row broadcasts does not
+    // prefetch early enough. An address, not a pointer into X: past the end of X it is
+    // never formed as a pointer (a prefetch of any address is harmless).
+    const std::uintptr_t ahead = reinterpret_cast<std::uintptr_t>(X) + 4 * R * d * sizeof(T);
+    for (std::size_t off = 0; off < R * d * sizeof(T); off += 64)
+      __builtin_prefetch(reinterpret_cast<const void*>(ahead + off));
   }
+#endif
   const T* col = ct;
   for (std::size_t j = 0; j < d; ++j, col += k_pad) {
     batch c[KB];
