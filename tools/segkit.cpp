@@ -81,7 +81,8 @@ struct PredictArgs {
 struct RfmArgs {
   ReadArgs read;
   ClusterArgs cluster;
-  std::string customer, date, amount, quantity, price, invoice, as_of;
+  std::string customer, date, amount, quantity, price, invoice;
+  std::optional<std::string> as_of;  ///< given, even if empty (an empty date is refused, not ignored)
 };
 
 /// What the tool shows on stderr while it works: one line per step ("reading
@@ -682,10 +683,12 @@ int run_rfm(const RfmArgs& args) {
     if (!std::isfinite(amounts[i])) throw segkit::error("no amount in row " + std::to_string(i + 1));
 
   segkit::rfm::RfmOptions rfm_options;
-  if (!args.as_of.empty()) {
-    segkit::data::CsvOptions as_of_options;
-    as_of_options.date = {"as_of"};
-    rfm_options.as_of = segkit::data::parse_csv("as_of\n" + args.as_of + "\n", as_of_options, "--as-of").column("as_of").days()[0];
+  if (args.as_of) {
+    const auto day = segkit::data::parse_date_text(*args.as_of);
+    if (!day)
+      throw segkit::error("--as-of \"" + *args.as_of +
+                          "\" is not a date: write it as 2015-03-17, 17-03-2015, 17/03/2015, 17-Mar-15 or 20150317");
+    rfm_options.as_of = *day;
   }
   const segkit::rfm::Rfm rfm = args.invoice.empty()
                                    ? segkit::rfm::compute_rfm(customers, dates, amounts, rfm_options)

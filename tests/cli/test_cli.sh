@@ -62,6 +62,15 @@ case $scenario in
     [ "$(lines rfm.csv)" = 6890 ] || fail "rfm.csv has $(lines rfm.csv) lines"
     expect_in "customer,recency,frequency,monetary,r_score,f_score,m_score,rfm_segment,segment" rfm.csv
     expect_in "class=\"chart pca-scatter\"" rfm.html
+    # A reference date: any of the reader's date formats; a blank or wrong one is refused, never a crash.
+    "$segkit" rfm "$data/retail_data_transactions/Retail_Data_Transactions.csv" --customer customer_id \
+      --date trans_date --amount tran_amount --k 4 --as-of 20150401 > as_of.txt
+    expect_in "as of 2015-04-01" as_of.txt
+    rm -f rfm.csv rfm.html as_of.txt stdout.txt
+    for bad in ' ' '' '2015-02-30' 'soon'; do
+      expect_error "--as-of \"$bad\" is not a date" rfm "$data/retail_data_transactions/Retail_Data_Transactions.csv" \
+        --customer customer_id --date trans_date --amount tran_amount --k 4 --as-of "$bad"
+    done
     ;;
   rfm_cdnow)
     "$segkit" rfm "$data/cdnow/CDNOW_master.txt" --delimiter whitespace --no-header --customer 1 --date 2 \

@@ -1184,6 +1184,20 @@ inline Table parse_csv(std::string_view text, const CsvOptions& options = {}, st
   return detail::parse_text(text, options, source, detail::NoRelease{});
 }
 
+/// Days since 1970-01-01 of a date written in one of `formats` (tried in order; by default
+/// the reader's built-in ones and yyyymmdd, as for a column forced to date), or nothing if
+/// it is in none of them or is no real date: for a date given on a command line.
+inline std::optional<std::int64_t> parse_date_text(std::string_view text, const std::vector<std::string>& formats = {}) {
+  std::vector<std::string> tried = formats;
+  if (tried.empty()) {
+    tried = detail::default_date_formats();
+    tried.push_back("yyyymmdd");
+  }
+  for (const std::string& format : tried)
+    if (const auto day = detail::parse_date(text, format)) return day;
+  return std::nullopt;
+}
+
 /// A text column as numbers, as the reader would have typed it (missing cells are NaN),
 /// or nothing if a present cell is not a number: for a column read as text by
 /// CsvOptions::text_if that turns out not to name customers.
