@@ -260,6 +260,31 @@ std::string display_name(const std::string& feature) {
   return out.empty() ? feature : out;
 }
 
+/// Refuses, before any work, an output that is one of the inputs or another output:
+/// written over, the customer file or the model would be lost. `outputs` and `inputs`
+/// are (option, path) pairs; empty paths are options not given.
+void refuse_overwriting_inputs(const std::vector<std::pair<std::string, std::string>>& outputs,
+                               const std::vector<std::pair<std::string, std::string>>& inputs) {
+  namespace fs = std::filesystem;
+  auto same = [](const std::string& a, const std::string& b) {
+    std::error_code error;
+    if (fs::exists(a, error) && fs::exists(b, error) && fs::equivalent(a, b, error)) return true;
+    return fs::weakly_canonical(a, error) == fs::weakly_canonical(b, error);
+  };
+  for (std::size_t o = 0; o < outputs.size(); ++o) {
+    const auto& [option, path] = outputs[o];
+    if (path.empty()) continue;
+    for (const auto& [input_option, input] : inputs)
+      if (!input.empty() && same(path, input))
+        throw segkit::error(option + " " + path + " is the " + input_option +
+                            " file: writing it would replace that file; choose another name");
+    for (std::size_t p = 0; p < o; ++p)
+      if (!outputs[p].second.empty() && same(path, outputs[p].second))
+        throw segkit::error(option + " and " + outputs[p].first + " name the same file (" + path +
+                            "): one would replace the other");
+  }
+}
+
 /// Every output is written once all of them are ready, all of them or none.
 struct Outputs {
   std::vector<std::pair<std::filesystem::path, std::string>> files;
@@ -499,6 +524,8 @@ void customer_charts(segkit::report::ReportData& data, const Fit& fit, const xt:
 // ---------------------------------------------------------------- segment --
 
 int run_segment(const SegmentArgs& args) {
+  refuse_overwriting_inputs({{"--out", args.cluster.out}, {"--report", args.cluster.report}, {"--model", args.cluster.model}},
+                            {{"input", args.read.file}});
   segkit::data::CsvOptions read_options = csv_options(args.read);
   // Ids are names: "0001" must come back as "0001", so the id column (--id, or any column
   // named like one) is read as text; one that names no customers is turned back into numbers.
@@ -610,6 +637,7 @@ int run_segment(const SegmentArgs& args) {
 // ---------------------------------------------------------------- predict --
 
 int run_predict(const PredictArgs& args) {
+  refuse_overwriting_inputs({{"--out", args.out}}, {{"input", args.read.file}, {"--model", args.model}});
   const segkit::io::Model model = segkit::io::load_model(args.model);
   segkit::data::CsvOptions read_options = csv_options(args.read);
   if (!model.id_column.empty()) read_options.categorical.push_back(model.id_column);  // "0001" stays "0001"
@@ -660,6 +688,8 @@ std::vector<std::string> texts_of(const segkit::data::Column& column) {
 }
 
 int run_rfm(const RfmArgs& args) {
+  refuse_overwriting_inputs({{"--out", args.cluster.out}, {"--report", args.cluster.report}, {"--model", args.cluster.model}},
+                            {{"input", args.read.file}});
   segkit::data::CsvOptions options = csv_options(args.read);
   // Customer and invoice ids are names, not quantities: "00012" must stay "00012". The
   // date column is read as dates whatever its form (CDNOW's are yyyymmdd numbers).

@@ -110,6 +110,27 @@ case $scenario in
     if "$segkit" segment "$data/mall_customers/Mall_Customers.csv" --k 3 --out labels.csv --report missing/r.html \
       > /dev/null 2>&1; then fail "wrote into a missing folder"; fi
     [ ! -e labels.csv ] || fail "labels.csv written although the report could not be"
+    # An output that is an input (or another output) is refused before any work, and the file is untouched.
+    cp "$data/mall_customers/Mall_Customers.csv" ../in/mall.csv
+    before=$(md5sum < ../in/mall.csv)
+    for same in ../in/mall.csv ../in/./mall.csv "$(cd ../in && pwd)/mall.csv"; do
+      if "$segkit" segment ../in/mall.csv --k 3 --out "$same" > stdout.txt 2> stderr.txt; then fail "--out $same replaced the input"; fi
+      expect_in "is the input file" stderr.txt
+    done
+    [ "$(md5sum < ../in/mall.csv)" = "$before" ] || fail "the customer file changed"
+    "$segkit" segment ../in/mall.csv --k 3 --model ../in/model.json > /dev/null 2>&1
+    model_before=$(md5sum < ../in/model.json)
+    if "$segkit" predict --model ../in/model.json ../in/mall.csv --out ../in/model.json > stdout.txt 2> stderr.txt; then
+      fail "predict --out replaced the model"
+    fi
+    expect_in "is the --model file" stderr.txt
+    [ "$(md5sum < ../in/model.json)" = "$model_before" ] || fail "the model changed"
+    if "$segkit" segment ../in/mall.csv --k 3 --out ../in/x.csv --report ../in/x.csv > stdout.txt 2> stderr.txt; then
+      fail "two outputs on one file"
+    fi
+    expect_in "name the same file" stderr.txt
+    [ ! -e ../in/x.csv ] || fail "a file was written for a refused run"
+    rm -f stdout.txt stderr.txt
     ;;
   *) fail "unknown scenario" ;;
 esac
