@@ -148,6 +148,10 @@ TEST_CASE("bad choices are named") {
   clash.columns = {"Income"};
   clash.exclude = {"Income"};
   CHECK_THROWS_WITH_AS(Preparation::fit(t, clash), doctest::Contains("both chosen and excluded"), segkit::error);
+  PrepareOptions twice;
+  twice.columns = {"Income", "Year_Birth", "3"};  // "3" is Income again, by its number
+  CHECK_THROWS_WITH_AS(Preparation::fit(t, twice), doctest::Contains("column \"Income\" is chosen twice (as \"3\""),
+                       segkit::error);
   Table only_id;
   only_id.add(Column::numeric("CustomerID", {1, 2, 3}));
   CHECK_THROWS_WITH_AS(Preparation::fit(only_id), doctest::Contains("no usable feature columns"), segkit::error);

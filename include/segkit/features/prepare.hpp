@@ -187,6 +187,9 @@ class Preparation {
       for (const std::string& key : options.columns) {
         const data::Column& c = table.column(key);  // throws, listing the columns, on an unknown name
         if (excluded.count(c.name())) throw error("column \"" + c.name() + "\" is both chosen and excluded");
+        // Twice would weigh it twice in every distance.
+        if (std::find(chosen.begin(), chosen.end(), &c) != chosen.end())
+          throw error("column \"" + c.name() + "\" is chosen twice (as \"" + key + "\" and before)");
         chosen.push_back(&c);
       }
     } else {
