@@ -4,8 +4,6 @@
 // distance without the triangle inequality fails to compile. Lloyd itself
 // switches to these bounds where they pay (see cluster/lloyd.hpp).
 
-#include <type_traits>
-
 #include <xtensor/xtensor.hpp>
 
 #include "segkit/cluster/bounds.hpp"
@@ -13,7 +11,6 @@
 #include "segkit/core/clustering.hpp"
 #include "segkit/core/options.hpp"
 #include "segkit/distance/concept.hpp"
-#include "segkit/distance/squared_euclidean.hpp"
 
 namespace segkit {
 
@@ -24,8 +21,7 @@ struct Hamerly {
     requires DistanceFor<D, T> && TriangleInequality<D>
   Clustering<T> cluster(const xt::xtensor<T, 2>& X, const xt::xtensor<T, 2>& initial_centers, const D& distance,
                         const Options& options) const {
-    detail::check_start(X, initial_centers, options, "Hamerly",
-                        /*scan_values=*/!std::is_same_v<D, SquaredEuclidean>);  // else kmeans_loop checks them
+    detail::check_start(X, initial_centers, options, "Hamerly", !detail::first_pass_checks_values<D>);
     detail::HamerlyAssignment<T, D> step;
     return detail::kmeans_loop(X, initial_centers, distance, options, step);
   }

@@ -17,6 +17,7 @@
 #include <numeric>
 #include <span>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include <xtensor/xtensor.hpp>
@@ -27,6 +28,7 @@
 #include "segkit/core/options.hpp"
 #include "segkit/core/parallel.hpp"
 #include "segkit/distance/concept.hpp"
+#include "segkit/distance/squared_euclidean.hpp"
 
 namespace segkit {
 
@@ -270,7 +272,15 @@ struct FullAssignment {
   void reset() {}
 };
 
+/// Whether Lloyd's loop checks X's values in its first pass instead of a pass of
+/// their own: with SquaredEuclidean a NaN or an infinity in a row makes that pass's
+/// sum non-finite. Any other distance (a user's may turn NaN into a number) has X
+/// scanned first, by check_start.
+template <class D>
+inline constexpr bool first_pass_checks_values = std::is_same_v<D, SquaredEuclidean>;
+
 /// The checks every clusterer makes on its starting point; `who` names it in messages.
+/// Without `scan_values`, X's values are left to the first pass (first_pass_checks_values).
 template <class T>
 void check_start(const xt::xtensor<T, 2>& X, const xt::xtensor<T, 2>& initial_centers, const Options& options,
                  const char* who, bool scan_values = true) {
@@ -329,11 +339,10 @@ Clustering<T> kmeans_loop(const xt::xtensor<T, 2>& X, const xt::xtensor<T, 2>& i
     PassOutputs out{.chunk_sums = CentreIsMean<D> ? &chunk_sums : nullptr, .counts = &counts,
                     .changed = it > 0 ? &changed : nullptr};
     result.inertia_trace.push_back(step.assign(distance, X, centers, labels, nearest, threads, out));
-    // With scan_values off in check_start, X's values are checked here rather than in a
-    // pass of their own: a NaN or an infinity in a row makes its distances, and so the
-    // first pass's sum, NaN or infinite. Only then is X scanned, for the message naming
-    // the row and column.
-    if (it == 0 && !std::isfinite(result.inertia_trace.back())) check_finite(X, "X", threads);
+    // See first_pass_checks_values: only a non-finite sum has X scanned, for the
+    // message naming the row and column.
+    if constexpr (first_pass_checks_values<D>)
+      if (it == 0 && !std::isfinite(result.inertia_trace.back())) check_finite(X, "X", threads);
     bool relocated = false;
     if (std::find(counts.begin(), counts.end(), std::size_t{0}) != counts.end()) {
       // Rare: the farthest rows are needed, which a bounded step does not know.

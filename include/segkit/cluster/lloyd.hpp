@@ -8,8 +8,6 @@
 
 #include <cstddef>
 
-#include <type_traits>
-
 #include <xtensor/xtensor.hpp>
 
 #include "segkit/cluster/bounds.hpp"
@@ -17,7 +15,6 @@
 #include "segkit/core/clustering.hpp"
 #include "segkit/core/options.hpp"
 #include "segkit/distance/concept.hpp"
-#include "segkit/distance/squared_euclidean.hpp"
 
 namespace segkit {
 
@@ -33,8 +30,7 @@ struct Lloyd {
     requires DistanceFor<D, T>
   Clustering<T> cluster(const xt::xtensor<T, 2>& X, const xt::xtensor<T, 2>& initial_centers, const D& distance,
                         const Options& options) const {
-    detail::check_start(X, initial_centers, options, "Lloyd",
-                        /*scan_values=*/!std::is_same_v<D, SquaredEuclidean>);  // else kmeans_loop checks them
+    detail::check_start(X, initial_centers, options, "Lloyd", !detail::first_pass_checks_values<D>);
     if constexpr (TriangleInequality<D>) {
       if (accelerate && initial_centers.shape(0) >= bounds_from_k) {
         detail::HamerlyAssignment<T, D> step;
