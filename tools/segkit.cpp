@@ -19,6 +19,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <map>
+#include <numeric>
 #include <optional>
 #include <sstream>
 #include <set>
@@ -266,10 +267,16 @@ std::string display_name(const std::string& feature) {
 void refuse_overwriting_inputs(const std::vector<std::pair<std::string, std::string>>& outputs,
                                const std::vector<std::pair<std::string, std::string>>& inputs) {
   namespace fs = std::filesystem;
-  auto same = [](const std::string& a, const std::string& b) {
+  // The path with links resolved as far as it exists; spelled out as given where it cannot be.
+  auto resolved = [](const std::string& path) {
+    std::error_code error;
+    fs::path canonical = fs::weakly_canonical(path, error);
+    return error ? fs::path(path).lexically_normal() : canonical;
+  };
+  auto same = [&resolved](const std::string& a, const std::string& b) {
     std::error_code error;
     if (fs::exists(a, error) && fs::exists(b, error) && fs::equivalent(a, b, error)) return true;
-    return fs::weakly_canonical(a, error) == fs::weakly_canonical(b, error);
+    return resolved(a) == resolved(b);
   };
   for (std::size_t o = 0; o < outputs.size(); ++o) {
     const auto& [option, path] = outputs[o];
@@ -455,9 +462,11 @@ constexpr std::size_t report_sample_customers = 3000;
 /// min(size, 20) of each so that a small one still shows; seeded, ascending.
 std::vector<std::size_t> report_sample(const std::vector<std::size_t>& labels, std::uint64_t seed) {
   const std::size_t n = labels.size();
-  std::vector<std::size_t> all(n);
-  for (std::size_t i = 0; i < n; ++i) all[i] = i;
-  if (n <= report_sample_customers) return all;
+  if (n <= report_sample_customers) {
+    std::vector<std::size_t> all(n);
+    std::iota(all.begin(), all.end(), std::size_t{0});
+    return all;
+  }
   std::size_t k = 0;
   for (const std::size_t l : labels) k = std::max(k, l + 1);
   std::vector<std::vector<std::size_t>> members(k);

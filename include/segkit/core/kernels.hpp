@@ -300,3 +300,6 @@ const Table<T>& table() {
 }
 
 }  // namespace segkit::kernels
+
+// Used only above: not part of segkit's interface.
+#undef SEGKIT_ALWAYS_INLINE

@@ -22,11 +22,6 @@ T median_in_place(std::vector<T>& values) {
   return lower + (upper - lower) / T(2);
 }
 
-/// numpy's default ("linear") percentile, q in [0, 100], including numpy's way
-/// of interpolating from the nearer end, of `values` (reordered in place; not
-/// empty). The same number as sorting and reading off the two neighbours.
-inline double percentile_in_place(std::vector<double>& values, double q);
-
 /// A percentile as numpy's linear rule reads it: the two neighbouring order
 /// statistics and the fraction between them.
 struct PercentilePoint {
@@ -52,12 +47,12 @@ inline std::vector<PercentilePoint> percentile_points_in_place(std::vector<doubl
   for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
   std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return qs[a] < qs[b]; });
   std::vector<PercentilePoint> out(qs.size());
-  std::size_t settled = 0;  // values[0, settled) are in place and no larger than the rest
+  std::size_t settled = 0;  // values[0, settled) are no larger than any value after them
   for (const std::size_t i : order) {
     const double position = qs[i] / 100.0 * static_cast<double>(n - 1);
-    const std::size_t lo = static_cast<std::size_t>(std::floor(position));
+    const std::size_t lo = static_cast<std::size_t>(std::floor(position));  // never below settled: qs ascend
     const auto at = values.begin() + static_cast<std::ptrdiff_t>(lo);
-    if (lo >= settled) std::nth_element(values.begin() + static_cast<std::ptrdiff_t>(settled), at, values.end());
+    std::nth_element(values.begin() + static_cast<std::ptrdiff_t>(settled), at, values.end());
     settled = lo;
     out[i].below = *at;
     out[i].above = lo + 1 < n ? *std::min_element(at + 1, values.end()) : *at;
@@ -66,6 +61,9 @@ inline std::vector<PercentilePoint> percentile_points_in_place(std::vector<doubl
   return out;
 }
 
+/// numpy's default ("linear") percentile, q in [0, 100], including numpy's way
+/// of interpolating from the nearer end, of `values` (reordered in place; not
+/// empty). The same number as sorting and reading off the two neighbours.
 inline double percentile_in_place(std::vector<double>& values, double q) {
   return percentile_points_in_place(values, {q}).front().value();
 }

@@ -250,6 +250,15 @@ inline const std::vector<std::string>& default_date_formats() {
   return formats;
 }
 
+/// The date patterns to try: `given`, else the built-in ones, and for a column forced
+/// to date (or a date given on its own) yyyymmdd too; only then, so that unforced
+/// numbers such as CDNOW's 19970101 stay numbers.
+inline std::vector<std::string> date_formats(const std::vector<std::string>& given, bool forced) {
+  std::vector<std::string> formats = given.empty() ? default_date_formats() : given;
+  if (forced && given.empty()) formats.push_back("yyyymmdd");
+  return formats;
+}
+
 inline void read_stream(std::FILE* f, const std::string& path, std::string& text) {
   char buffer[1 << 16];
   for (;;) {
@@ -947,8 +956,7 @@ Column text_column(const std::string& name, std::size_t j, std::vector<std::stri
   const std::size_t n = texts.size();
   const bool any_value = std::find(missing.begin(), missing.end(), false) != missing.end();
   if ((forced == Forced::none && any_value) || forced == Forced::date) {
-    std::vector<std::string> formats = options.date_formats.empty() ? default_date_formats() : options.date_formats;
-    if (forced == Forced::date && options.date_formats.empty()) formats.push_back("yyyymmdd");
+    const std::vector<std::string> formats = date_formats(options.date_formats, forced == Forced::date);
     std::size_t first_failure = n;  // of the format that got furthest, for the error message
     for (const auto& format : formats) {
       std::vector<std::int64_t> days(n, 0);
@@ -1188,12 +1196,7 @@ inline Table parse_csv(std::string_view text, const CsvOptions& options = {}, st
 /// the reader's built-in ones and yyyymmdd, as for a column forced to date), or nothing if
 /// it is in none of them or is no real date: for a date given on a command line.
 inline std::optional<std::int64_t> parse_date_text(std::string_view text, const std::vector<std::string>& formats = {}) {
-  std::vector<std::string> tried = formats;
-  if (tried.empty()) {
-    tried = detail::default_date_formats();
-    tried.push_back("yyyymmdd");
-  }
-  for (const std::string& format : tried)
+  for (const std::string& format : detail::date_formats(formats, /*forced=*/true))
     if (const auto day = detail::parse_date(text, format)) return day;
   return std::nullopt;
 }

@@ -456,16 +456,21 @@ class Preparation {
     const std::vector<bool>& missing = c.missing_mask();
     for (std::size_t i = 0; i < c.size(); ++i) {
       if (missing[i]) continue;
-      double v = 0;
-      switch (r.kind) {
-        case Recipe::Kind::numeric: v = c.numbers()[i]; break;
-        case Recipe::Kind::age: v = r.reference - c.numbers()[i]; break;
-        case Recipe::Kind::tenure: v = r.reference - static_cast<double>(c.days()[i]); break;
-        case Recipe::Kind::one_hot: continue;
-      }
+      const double v = derived_value(r, c, i);
       if (std::isfinite(v)) out.push_back(v);
     }
     return out;
+  }
+
+  /// Row i's value of a numeric, age or tenure recipe (row i not missing).
+  static double derived_value(const Recipe& r, const data::Column& c, std::size_t i) {
+    switch (r.kind) {
+      case Recipe::Kind::numeric: return c.numbers()[i];
+      case Recipe::Kind::age: return r.reference - c.numbers()[i];
+      case Recipe::Kind::tenure: return r.reference - static_cast<double>(c.days()[i]);
+      case Recipe::Kind::one_hot: break;
+    }
+    return 0.0;
   }
 
   std::vector<double> numeric_values(const Recipe& r, const data::Column& c, const std::vector<std::size_t>& rows,
@@ -479,12 +484,7 @@ class Preparation {
         imputed += std::isfinite(r.fill) ? 1 : 0;
         continue;
       }
-      switch (r.kind) {
-        case Recipe::Kind::numeric: out[k] = c.numbers()[i]; break;
-        case Recipe::Kind::age: out[k] = r.reference - c.numbers()[i]; break;
-        case Recipe::Kind::tenure: out[k] = r.reference - static_cast<double>(c.days()[i]); break;
-        case Recipe::Kind::one_hot: break;
-      }
+      out[k] = derived_value(r, c, i);
     }
     if (imputed) actions.push_back({r.name, "missing values imputed with the median " + format_number(r.fill), imputed});
     return out;

@@ -19,12 +19,8 @@ class AffineScaler {
  public:
   template <class T>
   xt::xtensor<T, 2> transform(const xt::xtensor<T, 2>& X) const {
-    check_fitted_width(X.shape(1));
-    const std::size_t n = X.shape(0), d = X.shape(1);
-    xt::xtensor<T, 2> out = xt::empty<T>({n, d});
-    for (std::size_t i = 0; i < n; ++i)
-      for (std::size_t j = 0; j < d; ++j)
-        out(i, j) = static_cast<T>((static_cast<double>(X(i, j)) - center_[j]) / scale_[j]);
+    xt::xtensor<T, 2> out = X;
+    transform_in_place(out);
     return out;
   }
 
