@@ -171,24 +171,39 @@ TEST_CASE("a number column with text in it is an error naming the row, not a cat
 
 TEST_CASE("several percentiles at once are each the one read off a sorted copy") {
   std::mt19937_64 rng(11);
-  for (const std::size_t n : {1u, 2u, 3u, 10u, 101u, 1000u}) {
-    std::vector<double> values(n);
-    // Few distinct values, so ties sit on the neighbours too.
-    for (double& v : values) v = static_cast<double>(rng() % 17) - 3.5;
-    std::vector<double> sorted = values;
-    std::sort(sorted.begin(), sorted.end());
-    const std::vector<double> qs = {75, 0, 50, 12.5, 100, 25, 99.9};
-    std::vector<double> work = values;
-    const auto points = segkit::detail::percentile_points_in_place(work, qs);
-    for (std::size_t i = 0; i < qs.size(); ++i) {
-      CAPTURE(n);
-      CAPTURE(qs[i]);
-      const double position = qs[i] / 100.0 * static_cast<double>(n - 1);
-      const std::size_t lo = static_cast<std::size_t>(std::floor(position));
-      CHECK(points[i].below == sorted[lo]);
-      CHECK(points[i].above == sorted[std::min(lo + 1, n - 1)]);
-      std::vector<double> one = values;
-      CHECK(points[i].value() == segkit::detail::percentile_in_place(one, qs[i]));
+  std::normal_distribution<double> normal(0.0, 1e3);
+  // Small sets are selected with nth_element, from 2^14 values on by their bits: both
+  // kinds, with few distinct values (ties on the neighbours), a wide spread of signs
+  // and exponents, zeros of both signs, and values that share their top bits.
+  for (const std::size_t n : {1u, 2u, 3u, 10u, 101u, 1000u, 16384u, 100003u})
+    for (const int kind : {0, 1, 2, 3}) {
+      std::vector<double> values(n);
+      for (double& v : values) {
+        const double u = static_cast<double>(rng() % 1000003) / 1000003.0;
+        v = kind == 0 ? static_cast<double>(rng() % 17) - 3.5
+            : kind == 1 ? normal(rng)
+            : kind == 2 ? (rng() % 3 == 0 ? (rng() % 2 ? -0.0 : 0.0) : normal(rng))
+                        : 1.0 + u * 1e-9;
+      }
+      CAPTURE(kind);
+      std::vector<double> sorted = values;
+      std::sort(sorted.begin(), sorted.end());
+      const std::vector<double> qs = {75, 0, 50, 12.5, 100, 25, 99.9};
+      std::vector<double> work = values;
+      const auto points = segkit::detail::percentile_points_in_place(work, qs);
+      for (std::size_t i = 0; i < qs.size(); ++i) {
+        CAPTURE(n);
+        CAPTURE(qs[i]);
+        const double position = qs[i] / 100.0 * static_cast<double>(n - 1);
+        const std::size_t lo = static_cast<std::size_t>(std::floor(position));
+        CHECK(points[i].below == sorted[lo]);
+        CHECK(points[i].above == sorted[std::min(lo + 1, n - 1)]);
+        std::vector<double> one = values;
+        CHECK(points[i].value() == segkit::detail::percentile_in_place(one, qs[i]));
+      }
+      std::vector<double> again = values;
+      const double median = segkit::detail::median_in_place(again);
+      CHECK(median == (n % 2 ? sorted[n / 2] : sorted[n / 2 - 1] + (sorted[n / 2] - sorted[n / 2 - 1]) / 2));
+      CHECK(!std::signbit(median == 0 ? median : 1.0));  // a zero median is +0
     }
-  }
 }

@@ -41,6 +41,31 @@ xt::xtensor<T, 2> to_matrix(const xt::xexpression<E>& e, const char* what) {
   return out;
 }
 
+/// An argument X as the dense row-major matrix of T the algorithms read: the caller's own
+/// matrix when it already is one, else a converted copy held here. A scorer or profile of a
+/// million customers then reads the caller's n x d numbers instead of copying them first.
+template <class T>
+class MatrixArg {
+ public:
+  template <class E>
+  MatrixArg(const xt::xexpression<E>& e, const char* what) {
+    if constexpr (std::is_same_v<E, xt::xtensor<T, 2>>) {
+      matrix_ = &e.derived_cast();
+    } else {
+      owned_ = to_matrix<T>(e, what);
+      matrix_ = &owned_;
+    }
+  }
+  MatrixArg(const MatrixArg&) = delete;
+  MatrixArg& operator=(const MatrixArg&) = delete;
+
+  const xt::xtensor<T, 2>& operator*() const { return *matrix_; }
+
+ private:
+  xt::xtensor<T, 2> owned_;
+  const xt::xtensor<T, 2>* matrix_ = nullptr;
+};
+
 template <class T>
 void check_finite(const xt::xtensor<T, 2>& X, const char* what, std::size_t threads = 1) {
   const std::size_t n = X.shape(0), d = X.shape(1);

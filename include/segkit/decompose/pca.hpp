@@ -82,7 +82,8 @@ class PCA {
   template <class E>
   xt::xtensor<double, 2> transform(const xt::xexpression<E>& X) const {
     require_fitted();
-    const xt::xtensor<double, 2> data = detail::to_matrix<double>(X, "X");
+    const detail::MatrixArg<double> X_arg(X, "X");
+    const xt::xtensor<double, 2>& data = *X_arg;
     detail::check_finite(data, "X");
     detail::check_width(data, components_.shape(1), "X");
     const std::size_t n = data.shape(0), d = data.shape(1), m = components_.shape(0);

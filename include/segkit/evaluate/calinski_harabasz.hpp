@@ -45,7 +45,8 @@ double calinski_harabasz(const xt::xtensor<T, 2>& X, const DenseLabels& labels) 
 template <class E, class L>
 double calinski_harabasz_score(const xt::xexpression<E>& X, const L& labels) {
   using T = compute_type_t<detail::expression_value_t<E>>;
-  const xt::xtensor<T, 2> data = detail::to_matrix<T>(X, "X");
+  const detail::MatrixArg<T> X_arg(X, "X");
+  const xt::xtensor<T, 2>& data = *X_arg;
   detail::check_data(data, "X");
   return detail::calinski_harabasz(data, detail::encode_labels(labels, data.shape(0)));
 }

@@ -67,7 +67,8 @@ double davies_bouldin(const xt::xtensor<T, 2>& X, const DenseLabels& labels) {
 template <class E, class L>
 double davies_bouldin_score(const xt::xexpression<E>& X, const L& labels) {
   using T = compute_type_t<detail::expression_value_t<E>>;
-  const xt::xtensor<T, 2> data = detail::to_matrix<T>(X, "X");
+  const detail::MatrixArg<T> X_arg(X, "X");
+  const xt::xtensor<T, 2>& data = *X_arg;
   detail::check_data(data, "X");
   return detail::davies_bouldin(data, detail::encode_labels(labels, data.shape(0)));
 }

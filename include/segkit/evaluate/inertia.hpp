@@ -19,8 +19,9 @@ namespace segkit {
 template <class E, class L, class C>
 double inertia_score(const xt::xexpression<E>& X, const L& labels, const xt::xexpression<C>& centers) {
   using T = compute_type_t<detail::expression_value_t<E>>;
-  const xt::xtensor<T, 2> data = detail::to_matrix<T>(X, "X");
-  const xt::xtensor<T, 2> centres = detail::to_matrix<T>(centers, "centers");
+  const detail::MatrixArg<T> X_arg(X, "X"), centers_arg(centers, "centers");
+  const xt::xtensor<T, 2>& data = *X_arg;
+  const xt::xtensor<T, 2>& centres = *centers_arg;
   detail::check_data(data, "X");
   detail::check_finite(centres, "centers");
   if (centres.shape(1) != data.shape(1))

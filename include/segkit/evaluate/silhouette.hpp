@@ -114,7 +114,8 @@ double silhouette(const xt::xtensor<T, 2>& X, const DenseLabels& labels, std::si
 template <class E, class L>
 double silhouette_score(const xt::xexpression<E>& X, const L& labels, std::size_t threads = 0) {
   using T = compute_type_t<detail::expression_value_t<E>>;
-  const xt::xtensor<T, 2> data = detail::to_matrix<T>(X, "X");
+  const detail::MatrixArg<T> X_arg(X, "X");
+  const xt::xtensor<T, 2>& data = *X_arg;
   detail::check_data(data, "X");
   return detail::silhouette(data, detail::encode_labels(labels, data.shape(0)), threads);
 }
@@ -123,7 +124,8 @@ double silhouette_score(const xt::xexpression<E>& X, const L& labels, std::size_
 template <class E, class L>
 xt::xtensor<double, 1> silhouette_samples(const xt::xexpression<E>& X, const L& labels, std::size_t threads = 0) {
   using T = compute_type_t<detail::expression_value_t<E>>;
-  const xt::xtensor<T, 2> data = detail::to_matrix<T>(X, "X");
+  const detail::MatrixArg<T> X_arg(X, "X");
+  const xt::xtensor<T, 2>& data = *X_arg;
   detail::check_data(data, "X");
   const std::vector<double> samples =
       detail::silhouette_samples(data, detail::encode_labels(labels, data.shape(0)), threads);

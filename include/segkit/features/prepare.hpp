@@ -19,6 +19,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include <xtensor/xtensor.hpp>
@@ -225,16 +226,18 @@ class Preparation {
 
   /// The features of every customer in `table`, prepared as at fit.
   Prepared transform(const data::Table& table) const {
-    const std::size_t n = table.rows();
+    const std::size_t n = table.rows(), nr = recipes_.size();
+    std::vector<const data::Column*> source(nr);
+    for (std::size_t q = 0; q < nr; ++q) source[q] = &table.column(recipes_[q].source);
     std::vector<bool> keep(n, true);
     std::vector<Action> actions;
     if (options_.missing == MissingPolicy::drop_rows) {
-      for (const Recipe& r : recipes_) {
-        const data::Column& c = table.column(r.source);
+      for (std::size_t q = 0; q < nr; ++q) {
+        const std::vector<bool>& missing = source[q]->missing_mask();
         std::size_t dropped = 0;
         for (std::size_t i = 0; i < n; ++i)
-          if (c.missing(i) && keep[i]) keep[i] = false, ++dropped;
-        if (dropped) actions.push_back({r.source, "customers left out: a missing value", dropped});
+          if (missing[i] && keep[i]) keep[i] = false, ++dropped;
+        if (dropped) actions.push_back({recipes_[q].source, "customers left out: a missing value", dropped});
       }
     }
     Prepared out;
@@ -243,20 +246,19 @@ class Preparation {
     if (out.rows.empty()) throw error("no customers left after leaving out those with missing values");
     const std::size_t m = out.rows.size();
 
-    // Written straight into the two matrices, column by column: no per-column
-    // copies of the whole table (a million rows x 16 features are 128 MB each).
     std::size_t n_original = 0;
     for (const Recipe& r : recipes_) n_original += r.kind == Recipe::Kind::one_hot ? 0 : 1;
     out.X = xt::empty<double>({m, feature_names_.size()});
     out.original = xt::empty<double>({m, n_original});
-    // Each recipe writes its own columns, side by side; messages are kept in recipe order.
-    std::vector<std::size_t> first_feature(recipes_.size()), original_column(recipes_.size());
+    std::vector<std::size_t> first_feature(nr), original_column(nr);
+    std::vector<std::unordered_map<std::string_view, std::size_t>> level_of(nr);
     {
       std::size_t feature = 0, original = 0;
-      for (std::size_t q = 0; q < recipes_.size(); ++q) {
+      for (std::size_t q = 0; q < nr; ++q) {
         const Recipe& r = recipes_[q];
         first_feature[q] = feature, original_column[q] = original;
         if (r.kind == Recipe::Kind::one_hot) {
+          for (std::size_t l = 0; l < r.levels.size(); ++l) level_of[q].emplace(r.levels[l], l);
           feature += r.levels.size();
         } else {
           ++feature, ++original;
@@ -264,46 +266,90 @@ class Preparation {
         }
       }
     }
-    std::vector<std::vector<Action>> recipe_actions(recipes_.size());
-    segkit::detail::parallel_for(recipes_.size(), options_.threads, [&](std::size_t q) {
+
+    // Blocks of rows side by side, each writing every feature of its rows: the matrices
+    // fill a cache-sized block at a time, not one strided column at a time (a million
+    // customers x 16 features would be 16 passes over 128 MB per matrix). What each block
+    // did is counted per recipe and said once, in recipe order.
+    struct Tally {
+      std::size_t imputed = 0, negative = 0, beyond = 0, unseen = 0;
+    };
+    const std::size_t block = 4096, blocks = (m + block - 1) / block;
+    std::vector<Tally> tallies(blocks * nr);
+    const bool clip = options_.outliers == OutlierPolicy::clip;
+    segkit::detail::parallel_for(blocks, options_.threads, [&](std::size_t b) {
+      const std::size_t lo = b * block, hi = std::min(m, lo + block);
+      for (std::size_t q = 0; q < nr; ++q) {
+        const Recipe& r = recipes_[q];
+        const data::Column& c = *source[q];
+        const std::vector<bool>& missing = c.missing_mask();
+        Tally& tally = tallies[b * nr + q];
+        if (r.kind == Recipe::Kind::one_hot) {
+          const std::size_t levels = r.levels.size();
+          for (std::size_t k = lo; k < hi; ++k) {
+            const std::size_t i = out.rows[k];
+            double* x = &out.X(k, first_feature[q]);
+            std::fill(x, x + levels, 0.0);
+            const bool absent = missing[i];
+            tally.imputed += absent ? 1 : 0;
+            const auto it = level_of[q].find(absent ? std::string_view(r.fill_level) : std::string_view(c.texts()[i]));
+            if (it == level_of[q].end()) {
+              ++tally.unseen;  // a category the training customers did not have: no column is set
+              continue;
+            }
+            x[it->second] = 1.0;
+          }
+          continue;
+        }
+        for (std::size_t k = lo; k < hi; ++k) {
+          const std::size_t i = out.rows[k];
+          double v;
+          if (missing[i]) {
+            v = r.fill;
+            tally.imputed += std::isfinite(r.fill) ? 1 : 0;
+          } else {
+            v = derived_value(r, c, i);
+          }
+          out.original(k, original_column[q]) = v;
+          if (r.log) {
+            if (v < 0) v = 0, ++tally.negative;
+            v = std::log1p(v);
+          }
+          if (v < r.low || v > r.high) {
+            ++tally.beyond;
+            if (clip) v = std::clamp(v, r.low, r.high);
+          }
+          out.X(k, first_feature[q]) = v;
+        }
+      }
+    });
+
+    for (std::size_t q = 0; q < nr; ++q) {
       const Recipe& r = recipes_[q];
-      std::vector<Action>& said = recipe_actions[q];
-      const data::Column& c = table.column(r.source);
+      Tally t;
+      for (std::size_t b = 0; b < blocks; ++b) {
+        const Tally& part = tallies[b * nr + q];
+        t.imputed += part.imputed, t.negative += part.negative, t.beyond += part.beyond, t.unseen += part.unseen;
+      }
       if (r.kind == Recipe::Kind::one_hot) {
-        one_hot(r, c, out.rows, out.X, first_feature[q], said);
-        return;
+        if (t.imputed)
+          actions.push_back({r.source, "missing values imputed with the most frequent level \"" + r.fill_level + "\"", t.imputed});
+        if (t.unseen) actions.push_back({r.source, "values not seen at fit (encoded as no level)", t.unseen});
+        continue;
       }
-      std::vector<double> values = numeric_values(r, c, out.rows, said);
-      for (std::size_t i = 0; i < m; ++i) out.original(i, original_column[q]) = values[i];
-      if (r.log) {
-        std::size_t negative = 0;
-        for (double& v : values) {
-          if (v < 0) v = 0, ++negative;
-          v = std::log1p(v);
-        }
-        if (negative) said.push_back({r.name, "negative values set to 0 before log1p", negative});
-      }
-      std::size_t beyond = 0;
-      for (double& v : values)
-        if (v < r.low || v > r.high) {
-          ++beyond;
-          if (options_.outliers == OutlierPolicy::clip) v = std::clamp(v, r.low, r.high);
-        }
-      if (beyond) {
+      if (t.imputed) actions.push_back({r.name, "missing values imputed with the median " + format_number(r.fill), t.imputed});
+      if (t.negative) actions.push_back({r.name, "negative values set to 0 before log1p", t.negative});
+      if (t.beyond) {
         // Appended piece by piece: GCC 12 warns falsely (-Wrestrict, PR 105329) on "literal" + std::string.
-        const bool clip = options_.outliers == OutlierPolicy::clip;
         std::string what = clip ? "outliers clipped to the IQR fences [" : "outliers beyond the IQR fences [";
         what += format_number(r.low);
         what += ", ";
         what += format_number(r.high);
         what += clip ? "]" : "] flagged, kept";
         if (r.log) what += " (on the log1p scale)";
-        said.push_back({r.name, what, beyond});
+        actions.push_back({r.name, what, t.beyond});
       }
-      for (std::size_t i = 0; i < m; ++i) out.X(i, first_feature[q]) = values[i];
-    });
-    for (auto& said : recipe_actions)
-      for (Action& a : said) actions.push_back(std::move(a));
+    }
     out.actions = std::move(actions);
     return out;
   }
@@ -448,7 +494,6 @@ class Preparation {
     return m2 > 0 ? m3 / std::pow(m2, 1.5) : 0.0;
   }
 
-  /// The feature values (derived, imputed) of `rows` for a numeric/age/tenure recipe.
   /// The feature's values (after deriving) of the customers that have one.
   static std::vector<double> present_values(const Recipe& r, const data::Column& c) {
     std::vector<double> out;
@@ -471,44 +516,6 @@ class Preparation {
       case Recipe::Kind::one_hot: break;
     }
     return 0.0;
-  }
-
-  std::vector<double> numeric_values(const Recipe& r, const data::Column& c, const std::vector<std::size_t>& rows,
-                                     std::vector<Action>& actions) const {
-    std::vector<double> out(rows.size());
-    std::size_t imputed = 0;
-    for (std::size_t k = 0; k < rows.size(); ++k) {
-      const std::size_t i = rows[k];
-      if (c.missing(i)) {
-        out[k] = r.fill;
-        imputed += std::isfinite(r.fill) ? 1 : 0;
-        continue;
-      }
-      out[k] = derived_value(r, c, i);
-    }
-    if (imputed) actions.push_back({r.name, "missing values imputed with the median " + format_number(r.fill), imputed});
-    return out;
-  }
-
-  /// Writes the level indicators of `c` into columns [first, first + levels) of X.
-  void one_hot(const Recipe& r, const data::Column& c, const std::vector<std::size_t>& rows, xt::xtensor<double, 2>& X,
-               std::size_t first, std::vector<Action>& actions) const {
-    std::map<std::string, std::size_t> index;
-    for (std::size_t l = 0; l < r.levels.size(); ++l) index[r.levels[l]] = l;
-    std::size_t imputed = 0, unseen = 0;
-    for (std::size_t k = 0; k < rows.size(); ++k) {
-      for (std::size_t l = 0; l < r.levels.size(); ++l) X(k, first + l) = 0.0;
-      const bool missing = c.missing(rows[k]);
-      if (missing) ++imputed;
-      const auto it = index.find(missing ? r.fill_level : c.texts()[rows[k]]);
-      if (it == index.end()) {
-        ++unseen;  // a category the training customers did not have: no column is set
-        continue;
-      }
-      X(k, first + it->second) = 1.0;
-    }
-    if (imputed) actions.push_back({r.source, "missing values imputed with the most frequent level \"" + r.fill_level + "\"", imputed});
-    if (unseen) actions.push_back({r.source, "values not seen at fit (encoded as no level)", unseen});
   }
 
   PrepareOptions options_;

@@ -145,7 +145,8 @@ class Pipeline {
   xt::xtensor<std::size_t, 1> predict(const xt::xexpression<E>& X) const {
     using T = compute_type_t<detail::expression_value_t<E>>;
     require_fitted();
-    const xt::xtensor<T, 2> data = detail::to_matrix<T>(X, "X");
+    const detail::MatrixArg<T> X_arg(X, "X");
+  const xt::xtensor<T, 2>& data = *X_arg;
     detail::check_finite(data, "X");
     detail::check_width(data, n_features_, "X");
     const xt::xtensor<T, 2> scaled = scaler_.transform(data);

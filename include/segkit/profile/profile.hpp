@@ -4,10 +4,12 @@
 // segment apart, and a short name built from them ("high income · low spending").
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <map>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -147,8 +149,9 @@ template <class E, class L>
 Profiles profile_segments(const xt::xexpression<E>& X, const std::vector<std::string>& feature_names,
                           const L& labels, const std::vector<CategoricalColumn>& categorical = {},
                           const ProfileOptions& options = {}) {
-  const xt::xtensor<double, 2> data = detail::to_matrix<double>(X, "X");
-  detail::check_data(data, "X");
+  const detail::MatrixArg<double> X_arg(X, "X");
+  const xt::xtensor<double, 2>& data = *X_arg;
+  detail::check_data(data, "X", 0);
   const std::size_t n = data.shape(0), d = data.shape(1);
   if (feature_names.size() != d)
     throw error("X has " + std::to_string(d) + " feature(s) but " + std::to_string(feature_names.size()) +
@@ -186,37 +189,48 @@ Profiles profile_segments(const xt::xexpression<E>& X, const std::vector<std::st
       throw error("segment " + std::to_string(c) + " has no customers (the labels run to " + std::to_string(k - 1) +
                   "); profiles need every segment 0..k-1 to hold at least one");
 
-  // Plain sums in row order: deterministic, and double keeps far more digits than a
-  // profile shows. One feature per task, with two n-long buffers: the column, and the
-  // same values grouped by segment (row order kept within each), so no copy of the whole
-  // matrix is made.
+  // Plain sums: deterministic, and double keeps far more digits than a profile shows.
+  // Two features per task (neighbours in X's rows, so one pass over X serves both), each
+  // copied once into an n-long buffer grouped by segment (row order kept within each):
+  // the means, the segment medians and then the overall median all come from it, and
+  // no copy of the whole matrix is made.
   std::vector<std::size_t> segment_start(k + 1, 0);
   for (std::size_t c = 0; c < k; ++c) segment_start[c + 1] = segment_start[c] + size[c];
-  auto mean_of = [](const double* v, std::size_t count) {
+  auto mean_of = [](std::span<const double> v) {
     double s = 0;
-    for (std::size_t i = 0; i < count; ++i) s += v[i];
-    return s / static_cast<double>(count);
+    for (const double x : v) s += x;
+    return s / static_cast<double>(v.size());
   };
   out.mean.resize(d), out.median.resize(d), out.stddev.resize(d);
   std::vector<double> segment_means(k * d), segment_medians(k * d);
-  detail::parallel_for(d, 0, [&](std::size_t j) {
-    std::vector<double> column(n), grouped(n);
+  constexpr std::size_t per_task = 2;
+  detail::parallel_for((d + per_task - 1) / per_task, 0, [&](std::size_t task) {
+    const std::size_t first = task * per_task, count = std::min(per_task, d - first);
+    std::array<std::vector<double>, per_task> grouped;
+    std::array<double, per_task> sum{};
+    for (std::size_t f = 0; f < count; ++f) grouped[f].resize(n);
     std::vector<std::size_t> fill(segment_start.begin(), segment_start.end() - 1);
     for (std::size_t i = 0; i < n; ++i) {
-      const double v = data(i, j);
-      column[i] = v;
-      grouped[fill[label[i]]++] = v;
+      const std::size_t at = fill[label[i]]++;
+      for (std::size_t f = 0; f < count; ++f) {
+        const double v = data(i, first + f);
+        sum[f] += v;
+        grouped[f][at] = v;
+      }
     }
-    out.mean[j] = mean_of(column.data(), n);
-    double ss = 0;
-    for (const double x : column) ss += (x - out.mean[j]) * (x - out.mean[j]);
-    out.stddev[j] = std::sqrt(ss / static_cast<double>(n));
-    out.median[j] = detail::median_in_place(column);
-    for (std::size_t c = 0; c < k; ++c) {
-      const auto first = grouped.begin() + static_cast<std::ptrdiff_t>(segment_start[c]);
-      std::vector<double> values(first, first + static_cast<std::ptrdiff_t>(size[c]));
-      segment_means[c * d + j] = mean_of(values.data(), values.size());  // before the median reorders them
-      segment_medians[c * d + j] = detail::median_in_place(values);
+    for (std::size_t f = 0; f < count; ++f) {
+      const std::size_t j = first + f;
+      std::vector<double>& values = grouped[f];
+      out.mean[j] = sum[f] / static_cast<double>(n);
+      double ss = 0;
+      for (const double x : values) ss += (x - out.mean[j]) * (x - out.mean[j]);
+      out.stddev[j] = std::sqrt(ss / static_cast<double>(n));
+      for (std::size_t c = 0; c < k; ++c) {
+        const std::span<double> segment(values.data() + segment_start[c], size[c]);
+        segment_means[c * d + j] = mean_of(segment);  // before the median reorders them
+        segment_medians[c * d + j] = detail::median_in_place(segment);
+      }
+      out.median[j] = detail::median_in_place(values);
     }
   });
 

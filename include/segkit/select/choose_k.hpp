@@ -213,14 +213,8 @@ KSweep sweep_k(const xt::xexpression<E>& X, Options options, const SweepOptions&
                const Policies&... policies) {
   using T = compute_type_t<detail::expression_value_t<E>>;
   // The caller's matrix where it already is one of the right type; a copy otherwise.
-  std::optional<xt::xtensor<T, 2>> converted;
-  if constexpr (!std::is_same_v<E, xt::xtensor<T, 2>>) converted = detail::to_matrix<T>(X, "X");
-  const xt::xtensor<T, 2>& data = [&]() -> const xt::xtensor<T, 2>& {
-    if constexpr (std::is_same_v<E, xt::xtensor<T, 2>>)
-      return X.derived_cast();
-    else
-      return *converted;
-  }();
+  const detail::MatrixArg<T> X_arg(X, "X");
+  const xt::xtensor<T, 2>& data = *X_arg;
   detail::check_data(data, "X", options.threads);
   const std::size_t n = data.shape(0), d = data.shape(1);
   if (sweep.k_min < 2)
