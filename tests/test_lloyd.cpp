@@ -154,6 +154,27 @@ TEST_CASE("Lloyd stops at max_iter without claiming convergence, and reassigns o
   CHECK(nearest_labels == r.labels);
 }
 
+TEST_CASE("a given absolute_tol replaces tol x the variance; it is what tol means in X's units") {
+  const Fixture f("ccgeneral");
+  const xt::xtensor<double, 2> X = standardized(f);
+  const xt::xtensor<double, 2> init = f["lloyd_k8_init"];
+  const segkit::Options relative{.tol = 1e-2};
+  const double variance = segkit::detail::mean_feature_variance(X);
+  const auto a = segkit::Lloyd{}.cluster(X, init, segkit::SquaredEuclidean{}, relative);
+  segkit::Options absolute = relative;
+  absolute.absolute_tol = 1e-2 * variance;
+  const auto b = segkit::Lloyd{}.cluster(X, init, segkit::SquaredEuclidean{}, absolute);
+  CHECK(a.iterations == b.iterations);
+  CHECK(a.labels == b.labels);
+  CHECK(a.centers == b.centers);
+  // A far larger absolute tolerance stops sooner: the field is read, not ignored.
+  absolute.absolute_tol = 1e3 * variance;
+  CHECK(segkit::Lloyd{}.cluster(X, init, segkit::SquaredEuclidean{}, absolute).iterations < a.iterations);
+  absolute.absolute_tol = -1.0;
+  CHECK_THROWS_WITH_AS(segkit::Lloyd{}.cluster(X, init, segkit::SquaredEuclidean{}, absolute),
+                       "absolute_tol must be a non-negative number", segkit::error);
+}
+
 namespace {
 
 /// SquaredEuclidean without `center_is_mean`: Lloyd takes the generic per-cluster path.

@@ -69,6 +69,15 @@ double mean_feature_variance(const xt::xtensor<T, 2>& X, std::size_t threads = 1
   return total / static_cast<double>(d);
 }
 
+/// The centre-shift tolerance in X's squared units: options.absolute_tol when given, else
+/// tol x the mean feature variance (tol = 0, stop only when the labels stop changing,
+/// needs no variance and skips its pass over X).
+template <class T>
+double absolute_tol(const xt::xtensor<T, 2>& X, const Options& options) {
+  if (options.absolute_tol) return *options.absolute_tol;
+  return options.tol > 0 ? options.tol * mean_feature_variance(X, options.threads) : 0.0;
+}
+
 /// Rows per partial sum of the centre update: fixed by n alone (never by the
 /// thread count), and at most ~256 chunks so the partial sums stay small.
 inline std::size_t sum_chunk_rows(std::size_t n) { return std::max<std::size_t>(4096, (n + 255) / 256); }
@@ -304,6 +313,7 @@ void check_start(const xt::xtensor<T, 2>& X, const xt::xtensor<T, 2>& initial_ce
   check_finite(initial_centers, "the starting centres");
   if (options.max_iter == 0) throw error("max_iter must be at least 1");
   if (!(options.tol >= 0)) throw error("tol must be a non-negative number");
+  if (options.absolute_tol && !(*options.absolute_tol >= 0)) throw error("absolute_tol must be a non-negative number");
 }
 
 /// Lloyd's loop around an assignment step. Any step that gives the same labels
@@ -312,8 +322,7 @@ template <class T, class D, class Step>
 Clustering<T> kmeans_loop(const xt::xtensor<T, 2>& X, const xt::xtensor<T, 2>& initial_centers, const D& distance,
                           const Options& options, Step& step) {
   const std::size_t n = X.shape(0), d = X.shape(1), k = initial_centers.shape(0);
-  // tol = 0 (stop only when the labels stop changing) needs no variance: skip its pass over X.
-  const double tol = options.tol > 0 ? options.tol * mean_feature_variance(X, options.threads) : 0.0;
+  const double tol = absolute_tol(X, options);
   const std::size_t threads = options.threads;
 
   Clustering<T> result;

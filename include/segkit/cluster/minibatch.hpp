@@ -78,7 +78,7 @@ struct MiniBatch {
     const std::size_t n = X.shape(0), d = X.shape(1), k = initial_centers.shape(0);
     const std::size_t batch = std::min(batch_size, n);
     const std::size_t threads = options.threads;
-    const double tol = options.tol > 0 ? options.tol * detail::mean_feature_variance(X, options.threads) : 0.0;
+    const double tol = detail::absolute_tol(X, options);
     // max_iter x n / batch steps, without overflowing on absurd max_iter.
     const std::size_t n_steps = options.max_iter > std::numeric_limits<std::size_t>::max() / n
                                     ? std::numeric_limits<std::size_t>::max() / batch

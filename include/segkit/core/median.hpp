@@ -100,7 +100,7 @@ std::vector<T> order_statistics(std::span<T> values, std::span<const std::size_t
     if (values.size() >= radix_select_from) {
       // The first level reads the values where they lie; only one bucket's keys are copied.
       std::vector<std::uint64_t> keys(ranks.size());
-      select_in_buckets(values, order_key, ranks, 48, keys);
+      select_in_buckets(values, [](double v) { return order_key(v); }, ranks, 48, keys);
       for (std::size_t i = 0; i < keys.size(); ++i) out[i] = from_order_key(keys[i]);
       return out;
     }

@@ -98,12 +98,15 @@ class Pipeline {
     Fitted<T> fitted{std::move(scaled), {}};
 
     detail::report(options_.progress, "start", 0, options_.n_init);
+    // The stopping tolerance in the scaled data's units, once for all starts.
+    const double tol = detail::absolute_tol(fitted.X, options_);
     // One start, seeded from the seed and its number alone, on `threads` threads.
     auto run_start = [&](std::size_t start, std::size_t threads) {
       Options start_options = options_;
       start_options.seed = detail::derive_seed(options_.seed, start);  // a randomised clusterer's too
       start_options.threads = threads;
       start_options.progress = nullptr;
+      start_options.absolute_tol = tol;
       const xt::xtensor<T, 2> initial =
           initializer_.initial_centers(fitted.X, options_.k, distance_, start_options.seed, threads);
       return clusterer_.cluster(fitted.X, initial, distance_, start_options);
