@@ -104,6 +104,25 @@ TEST_CASE("new customers get the training customers' steps, not their own") {
   CHECK(out.X(1, 5) == prep.recipes()[3].fill);     // missing date: the training median tenure
 }
 
+TEST_CASE("the business-unit values can be left out of transform and built later from the table") {
+  const Table t = customers();
+  for (const bool drop : {false, true}) {
+    PrepareOptions options;
+    if (drop) options.missing = segkit::features::MissingPolicy::drop_rows;
+    const auto prep = Preparation::fit(t, options);
+    const auto both = prep.transform(t);
+    const auto lean = prep.transform(t, Preparation::Originals::left_out);
+    CHECK(lean.original.size() == 0);
+    CHECK(lean.X == both.X);
+    CHECK(lean.rows == both.rows);
+    CHECK(lean.original_names == both.original_names);
+    CHECK(both.original.shape(1) > 0);
+    CHECK(prep.original(t, lean.rows) == both.original);  // imputed, derived (age, tenure), unclipped
+  }
+  CHECK_THROWS_WITH_AS(Preparation::fit(t).original(t, {t.rows()}), doctest::Contains("beyond the table"),
+                       segkit::error);
+}
+
 TEST_CASE("options: chosen columns, dropping incomplete rows, flagging, log of skewed money") {
   const Table t = customers();
   PrepareOptions options;

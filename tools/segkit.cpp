@@ -564,7 +564,9 @@ int run_segment(const SegmentArgs& args) {
   prepare.log_skewed = args.log_skewed;
 
   const auto preparation = segkit::features::Preparation::fit(table, prepare);
-  auto prepared = preparation.transform(table);
+  // The business-unit values are the table's own numbers until the profile needs them:
+  // built after the fit, so the table, X and a second n x d matrix never coexist.
+  auto prepared = preparation.transform(table, segkit::features::Preparation::Originals::left_out);
   std::printf("Preparation:\n");
   for (const auto& a : preparation.fit_actions()) std::printf("  %s: %s\n", a.column.c_str(), a.what.c_str());
   for (const auto& a : prepared.actions)
@@ -575,9 +577,14 @@ int run_segment(const SegmentArgs& args) {
     return names;
   }().c_str());
 
+  // Only the report reads the prepared features after the fit.
+  const std::size_t n_features = prepared.X.shape(1);
+  const Fit fit = cluster(prepared.X, args.cluster, args.cluster.report.empty());
+  std::printf("\nNumber of segments: %s\n", fit.k_reason.c_str());
+
+  // What the outputs need of the table (ids, the categories and values profiled), taken
+  // after the fit, when X is gone unless the report needs it; then the table is released.
   const std::string id_column = id_key.empty() ? "" : table.column(id_key).name();
-  // What the outputs need of the table (ids, the categories profiled), taken before the
-  // fit, so that the table is released and never coexists with the fit's own copies.
   std::vector<std::string> ids(prepared.rows.size());
   const segkit::data::Column* id_cells = id_column.empty() ? nullptr : &table.column(id_column);
   for (std::size_t i = 0; i < prepared.rows.size(); ++i)
@@ -590,12 +597,8 @@ int run_segment(const SegmentArgs& args) {
       for (const std::size_t row : prepared.rows) column.values.push_back(c.missing(row) ? r.fill_level : c.texts()[row]);
       categories.push_back(std::move(column));
     }
+  prepared.original = preparation.original(table, prepared.rows);
   table = segkit::data::Table{};
-
-  // Only the report reads the prepared features after the fit.
-  const std::size_t n_features = prepared.X.shape(1);
-  const Fit fit = cluster(prepared.X, args.cluster, args.cluster.report.empty());
-  std::printf("\nNumber of segments: %s\n", fit.k_reason.c_str());
 
   segkit::ProfileOptions profile_options;
   for (const std::string& name : prepared.original_names) profile_options.display_names.push_back(display_name(name));

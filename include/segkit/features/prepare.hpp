@@ -224,8 +224,14 @@ class Preparation {
     return p;
   }
 
-  /// The features of every customer in `table`, prepared as at fit.
-  Prepared transform(const data::Table& table) const {
+  /// Whether transform also writes Prepared::original.
+  enum class Originals { included, left_out };
+
+  /// The features of every customer in `table`, prepared as at fit. With
+  /// Originals::left_out, Prepared::original stays empty (original_names are given):
+  /// a caller that keeps the table can build it later with original(), and never hold
+  /// the table and two n x d matrices at once.
+  Prepared transform(const data::Table& table, Originals originals = Originals::included) const {
     const std::size_t n = table.rows(), nr = recipes_.size();
     std::vector<const data::Column*> source(nr);
     for (std::size_t q = 0; q < nr; ++q) source[q] = &table.column(recipes_[q].source);
@@ -249,7 +255,8 @@ class Preparation {
     std::size_t n_original = 0;
     for (const Recipe& r : recipes_) n_original += r.kind == Recipe::Kind::one_hot ? 0 : 1;
     out.X = xt::empty<double>({m, feature_names_.size()});
-    out.original = xt::empty<double>({m, n_original});
+    const bool with_original = originals == Originals::included;
+    if (with_original) out.original = xt::empty<double>({m, n_original});
     std::vector<std::size_t> first_feature(nr), original_column(nr);
     std::vector<std::unordered_map<std::string_view, std::size_t>> level_of(nr);
     {
@@ -303,14 +310,9 @@ class Preparation {
         }
         for (std::size_t k = lo; k < hi; ++k) {
           const std::size_t i = out.rows[k];
-          double v;
-          if (missing[i]) {
-            v = r.fill;
-            tally.imputed += std::isfinite(r.fill) ? 1 : 0;
-          } else {
-            v = derived_value(r, c, i);
-          }
-          out.original(k, original_column[q]) = v;
+          double v = business_value(r, c, i);
+          tally.imputed += missing[i] && std::isfinite(r.fill) ? 1 : 0;
+          if (with_original) out.original(k, original_column[q]) = v;
           if (r.log) {
             if (v < 0) v = 0, ++tally.negative;
             v = std::log1p(v);
@@ -351,6 +353,25 @@ class Preparation {
       }
     }
     out.actions = std::move(actions);
+    return out;
+  }
+
+  /// Prepared::original for `rows` of `table` (each numeric, age or tenure feature in
+  /// business units: derived and imputed, not logged or clipped), as transform gives it.
+  xt::xtensor<double, 2> original(const data::Table& table, const std::vector<std::size_t>& rows) const {
+    std::vector<std::size_t> kept;  // the recipes with an original column, in order
+    for (std::size_t q = 0; q < recipes_.size(); ++q)
+      if (recipes_[q].kind != Recipe::Kind::one_hot) kept.push_back(q);
+    std::vector<const data::Column*> source(kept.size());
+    for (std::size_t o = 0; o < kept.size(); ++o) source[o] = &table.column(recipes_[kept[o]].source);
+    const std::size_t m = rows.size(), block = 4096;
+    for (const std::size_t i : rows)
+      if (i >= table.rows()) throw error("row " + std::to_string(i) + " is beyond the table's " + std::to_string(table.rows()));
+    xt::xtensor<double, 2> out = xt::empty<double>({m, kept.size()});
+    segkit::detail::parallel_for((m + block - 1) / block, options_.threads, [&](std::size_t b) {
+      for (std::size_t k = b * block, e = std::min(m, k + block); k < e; ++k)
+        for (std::size_t o = 0; o < kept.size(); ++o) out(k, o) = business_value(recipes_[kept[o]], *source[o], rows[k]);
+    });
     return out;
   }
 
@@ -505,6 +526,11 @@ class Preparation {
       if (std::isfinite(v)) out.push_back(v);
     }
     return out;
+  }
+
+  /// Row i's value of a numeric, age or tenure recipe in business units: imputed if missing.
+  static double business_value(const Recipe& r, const data::Column& c, std::size_t i) {
+    return c.missing_mask()[i] ? r.fill : derived_value(r, c, i);
   }
 
   /// Row i's value of a numeric, age or tenure recipe (row i not missing).
