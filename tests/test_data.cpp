@@ -250,6 +250,16 @@ TEST_CASE("data: semicolon delimiter detected, missing cells in any spelling, a 
   CHECK(sd::format_date(t["Joined"].days()[1]) == "2015-12-31");
 }
 
+TEST_CASE("data: a missing-value token that is a number (a sentinel such as -999) wins over the number") {
+  segkit::data::CsvOptions options;
+  options.missing = {"-999", "NA"};
+  const auto t = sd::parse_csv("a,b\n1,-999\n-999,2.5\n3, -999 \n", options);
+  CHECK(t["a"].missing_count() == 1);
+  CHECK(t["b"].missing_count() == 2);
+  CHECK(t["b"].numbers()[1] == 2.5);
+  CHECK(sd::parse_csv("a\n-999\n")["a"].numbers()[0] == -999);  // not a token by default
+}
+
 TEST_CASE("data: type inference and date formats") {
   CHECK(sd::parse_csv("d\n04-09-2012\n31-12-2013\n")["d"].is_date());
   CHECK(sd::parse_csv("d\n04/09/2012\n\n31/12/2013\n")["d"].is_date());
@@ -363,6 +373,65 @@ TEST_CASE("data: malformed files name the file, line and column") {
     CHECK(message_of([] { (void)sd::parse_csv("a,b\n1,\"x\n2,3\n", {}, "q.csv"); }) ==
           "\"q.csv\", line 2, column 2: a quoted field opened here is never closed (it runs to the end of the file)");
   }
+}
+
+namespace {
+
+using Records = std::vector<std::vector<std::string>>;
+
+Records libcsv_records(std::string_view text, char delimiter) {
+  struct Sink {
+    Records records;
+    bool open = false;
+  } sink;
+  const auto on_field = [](void* data, std::size_t size, void* self) {
+    auto& s = *static_cast<Sink*>(self);
+    if (!s.open) s.records.emplace_back(), s.open = true;
+    s.records.back().emplace_back(static_cast<const char*>(data), size);
+  };
+  const auto on_row = [](int, void* self) {
+    auto& s = *static_cast<Sink*>(self);
+    if (!s.open) s.records.emplace_back();
+    s.open = false;
+  };
+  segkit::data::detail::CsvParser p(delimiter);
+  REQUIRE(csv_parse(&p.parser, text.data(), text.size(), on_field, on_row, &sink) == text.size());
+  REQUIRE(csv_fini(&p.parser, on_field, on_row, &sink) == 0);
+  return sink.records;
+}
+
+}  // namespace
+
+TEST_CASE("data: the plain splitter gives libcsv's records on text without quotes or carriage returns") {
+  std::mt19937_64 rng(5);
+  const std::string alphabet = "ab1.-  \t\t,,;;||\n\n\xC3\xA9";
+  for (int trial = 0; trial < 3000; ++trial) {
+    std::string text(rng() % 40, ' ');
+    for (char& c : text) c = alphabet[rng() % alphabet.size()];
+    for (const char delimiter : {',', ';', '|'}) {
+      CAPTURE(text);
+      CAPTURE(delimiter);
+      Records plain;
+      bool open = false;
+      const bool split = segkit::data::detail::split_plain_records(
+          text, delimiter,
+          [&](std::string_view f) {
+            if (!open) plain.emplace_back(), open = true;
+            plain.back().emplace_back(f);
+          },
+          [&] {
+            if (!open) plain.emplace_back();
+            open = false;
+          });
+      REQUIRE(split);
+      CHECK(plain == libcsv_records(text, delimiter));
+    }
+  }
+  // Quotes, carriage returns and blank delimiters are left to libcsv.
+  const auto never = [](std::string_view) { FAIL("called"); };
+  CHECK_FALSE(segkit::data::detail::split_plain_records("a,\"b\"\n", ',', never, [] {}));
+  CHECK_FALSE(segkit::data::detail::split_plain_records("a,b\r\n", ',', never, [] {}));
+  CHECK_FALSE(segkit::data::detail::split_plain_records("a\tb\n", '\t', never, [] {}));
 }
 
 TEST_CASE("data: a large file read in chunks on 1 or 2 threads gives the same table") {
