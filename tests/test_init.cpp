@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <random>
 #include <set>
 #include <vector>
 
@@ -87,6 +88,19 @@ TEST_CASE_TEMPLATE("initializers pick k distinct rows of X, the same for the sam
   };
   check(segkit::KMeansPlusPlus{});
   check(segkit::RandomInit{});
+}
+
+TEST_CASE_TEMPLATE("k-means++ on many row blocks is the same for 1, 2 and 3 threads", T, float, double) {
+  // More rows than several of the pass's per-task blocks, the last one partial.
+  std::mt19937_64 rng(3);
+  std::normal_distribution<double> normal;
+  xt::xtensor<T, 2> X = xt::empty<T>({std::size_t{3 * 4096 + 301}, std::size_t{5}});
+  for (auto& v : X) v = static_cast<T>(normal(rng));
+  for (const std::size_t k : {2u, 9u}) {
+    const auto C = segkit::KMeansPlusPlus{}.initial_centers(X, k, segkit::SquaredEuclidean{}, 7, 1);
+    CHECK(segkit::KMeansPlusPlus{}.initial_centers(X, k, segkit::SquaredEuclidean{}, 7, 2) == C);
+    CHECK(segkit::KMeansPlusPlus{}.initial_centers(X, k, segkit::SquaredEuclidean{}, 7, 3) == C);
+  }
 }
 
 TEST_CASE("k-means++ spreads its centres: one per well-separated blob") {

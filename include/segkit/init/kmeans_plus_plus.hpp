@@ -33,7 +33,7 @@ struct KMeansPlusPlus {
   template <class T, class D>
   xt::xtensor<T, 2> initial_centers(const xt::xtensor<T, 2>& X, std::size_t k, const D& distance,
                                     std::uint64_t seed, std::size_t threads) const {
-    constexpr std::size_t chunk = 256;
+    constexpr std::size_t chunk = 256, chunks_per_task = 16;
     const std::size_t n = X.shape(0), d = X.shape(1);
     const std::size_t trials =
         n_local_trials != 0 ? n_local_trials : 2 + static_cast<std::size_t>(std::log(static_cast<double>(k)));
@@ -86,24 +86,31 @@ struct KMeansPlusPlus {
         }
       }
       // The pass, per chunk: fold in the newest centre, then each candidate's potential
-      // (merged in chunk order below, so nothing depends on the thread count).
-      detail::parallel_for(n_chunks, threads, [&](std::size_t ch) {
-        const std::size_t b = ch * chunk, e = std::min(n, b + chunk), width = 1 + trials;
-        std::vector<T> out((e - b) * width);
-        detail::pairwise(distance, X, b, e, probe, out.data());
-        double sum = 0;
-        double* pot = partial.data() + ch * trials;  // one running sum per candidate, in row order
-        if (draw) std::fill(pot, pot + trials, 0.0);
-        for (std::size_t i = b; i < e; ++i) {
-          const T* row = out.data() + (i - b) * width;
-          const double v = static_cast<double>(row[0]);
-          const double nearest = c == 0 ? v : std::min(closest[i], v);
-          closest[i] = nearest;
-          sum += nearest;
-          if (draw)
-            for (std::size_t t = 0; t < trials; ++t) pot[t] += std::min(nearest, static_cast<double>(row[1 + t]));
+      // (merged in chunk order below, so nothing depends on the thread count). A task
+      // takes several chunks at once: one call of the distance kernel and one buffer
+      // for all of them (each row's distances are the same whatever the call's range).
+      detail::parallel_for(detail::chunk_count(n_chunks, chunks_per_task), threads, [&](std::size_t task) {
+        const std::size_t first_chunk = task * chunks_per_task;
+        const std::size_t last_chunk = std::min(n_chunks, first_chunk + chunks_per_task);
+        const std::size_t begin = first_chunk * chunk, end = std::min(n, last_chunk * chunk), width = 1 + trials;
+        std::vector<T> out((end - begin) * width);
+        detail::pairwise(distance, X, begin, end, probe, out.data());
+        for (std::size_t ch = first_chunk; ch < last_chunk; ++ch) {
+          const std::size_t b = ch * chunk, e = std::min(n, b + chunk);
+          double sum = 0;
+          double* pot = partial.data() + ch * trials;  // one running sum per candidate, in row order
+          if (draw) std::fill(pot, pot + trials, 0.0);
+          for (std::size_t i = b; i < e; ++i) {
+            const T* row = out.data() + (i - begin) * width;
+            const double v = static_cast<double>(row[0]);
+            const double nearest = c == 0 ? v : std::min(closest[i], v);
+            closest[i] = nearest;
+            sum += nearest;
+            if (draw)
+              for (std::size_t t = 0; t < trials; ++t) pot[t] += std::min(nearest, static_cast<double>(row[1 + t]));
+          }
+          if (c == 0) chunk_potential[ch] = sum;
         }
-        if (c == 0) chunk_potential[ch] = sum;
       });
       if (!draw) continue;
       std::size_t best = 0;
