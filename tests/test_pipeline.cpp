@@ -175,3 +175,32 @@ TEST_CASE("a matrix handed over (moved) gives the same fit as one lent, and as a
     CHECK(other->inertia() == lent.inertia());
   }
 }
+
+TEST_CASE("score_with scores the fit on its scaled training data with any Evaluator, sampled or not") {
+  const Fixture f("wholesale");
+  segkit::Pipeline<> pipeline(segkit::Options{.k = 4, .n_init = 2, .seed = 3});
+  pipeline.fit(f["X"]);
+  const xt::xtensor<double, 2> scaled = segkit::StandardScaler{}.fit(f["X"]).transform(f["X"]);
+  const auto& labels = pipeline.labels();
+  CHECK(pipeline.score_with(segkit::Silhouette{}) == pipeline.score());
+  CHECK(pipeline.score_with(segkit::Silhouette{}) == segkit::silhouette_score(scaled, labels));
+  CHECK(pipeline.score_with(segkit::DaviesBouldin{}) == segkit::davies_bouldin_score(scaled, labels));
+  CHECK(pipeline.score_with(segkit::CalinskiHarabasz{}) == segkit::calinski_harabasz_score(scaled, labels));
+
+  // A sample of the rows: the silhouette of exactly those rows and their labels.
+  std::vector<std::size_t> rows;
+  for (std::size_t i = 0; i < labels.size(); i += 3) rows.push_back(i);
+  xt::xtensor<double, 2> sample = xt::empty<double>({rows.size(), scaled.shape(1)});
+  std::vector<std::size_t> sample_labels;
+  for (std::size_t r = 0; r < rows.size(); ++r) {
+    xt::view(sample, r, xt::all()) = xt::view(scaled, rows[r], xt::all());
+    sample_labels.push_back(labels(rows[r]));
+  }
+  const double sampled = pipeline.score_with(segkit::SampledSilhouette{rows});
+  CHECK(sampled == segkit::silhouette_score(sample, sample_labels));
+  CHECK(sampled != pipeline.score());
+  CHECK_THROWS_WITH_AS(pipeline.score_with(segkit::SampledSilhouette{{0, labels.size()}}),
+                       doctest::Contains("beyond the data's"), segkit::error);
+  CHECK_THROWS_WITH_AS(segkit::Pipeline<>{}.score_with(segkit::DaviesBouldin{}), doctest::Contains("before fit()"),
+                       segkit::error);
+}

@@ -144,4 +144,27 @@ struct Silhouette {
   }
 };
 
+/// Evaluator policy: the silhouette of a fixed sample of the rows (as scikit-learn's
+/// silhouette_score with sample_size), for data too large for the exact O(n^2) score.
+/// `rows` are indices into X, each at most once; the same rows give the same score.
+struct SampledSilhouette {
+  static constexpr bool higher_is_better = true;
+  std::vector<std::size_t> rows;
+
+  template <class T>
+  double evaluate(const xt::xtensor<T, 2>& X, const Clustering<T>& clustering, std::size_t threads) const {
+    const std::size_t d = X.shape(1), m = rows.size();
+    xt::xtensor<T, 2> sample = xt::empty<T>({m, d});
+    std::vector<std::size_t> labels(m);
+    for (std::size_t i = 0; i < m; ++i) {
+      if (rows[i] >= X.shape(0))
+        throw error("silhouette sample row " + std::to_string(rows[i]) + " is beyond the data's " +
+                    std::to_string(X.shape(0)) + " rows");
+      std::copy_n(X.data() + rows[i] * d, d, sample.data() + i * d);
+      labels[i] = clustering.labels(rows[i]);
+    }
+    return detail::silhouette(sample, detail::encode_labels(labels, m), threads);
+  }
+};
+
 }  // namespace segkit

@@ -189,6 +189,16 @@ class Pipeline {
   }
   static constexpr bool higher_score_is_better() { return EvaluatorPolicy::higher_is_better; }
 
+  /// Another Evaluator's score of the fit, on the scaled training data the fit saw
+  /// (as score() gives the Pipeline's own): no second copy of the data is made.
+  template <class OtherEvaluator>
+    requires Evaluator<OtherEvaluator>
+  double score_with(const OtherEvaluator& evaluator) const {
+    return with_fitted([&](const auto& f) {
+      return static_cast<double>(evaluator.evaluate(f.X, f.clustering, options_.threads));
+    });
+  }
+
   /// Below this many n x d x k, the n_init starts run in parallel (one thread
   /// each) rather than one after the other on all threads: the kernels single-thread
   /// work under about a million multiply-adds anyway (cluster/kmeans_loop.hpp).

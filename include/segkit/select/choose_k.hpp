@@ -216,7 +216,7 @@ KSweep sweep_k(const xt::xexpression<E>& X, Options options, const SweepOptions&
   const detail::MatrixArg<T> X_arg(X, "X");
   const xt::xtensor<T, 2>& data = *X_arg;
   detail::check_data(data, "X", options.threads);
-  const std::size_t n = data.shape(0), d = data.shape(1);
+  const std::size_t n = data.shape(0);
   if (sweep.k_min < 2)
     throw error("k_min = " + std::to_string(sweep.k_min) + ": choosing K needs k >= 2, the scores compare segments");
   if (sweep.k_max < sweep.k_min)
@@ -237,23 +237,15 @@ KSweep sweep_k(const xt::xexpression<E>& X, Options options, const SweepOptions&
         detail::sample_rows(n, sweep.silhouette_max_rows, detail::silhouette_sample_seed(options.seed));
   const std::vector<std::size_t>& sample = result.silhouette_rows;
 
-  xt::xtensor<T, 2> scaled, scaled_sample;
+  // Every score is taken on each K's own scaled training data (Pipeline::score_with):
+  // the sweep keeps no scaled copy of its own beside the fit's.
+  const SampledSilhouette sampled{sample};
   detail::report(options.progress, "K", 0, sweep.k_max - sweep.k_min + 1);
   for (std::size_t k = sweep.k_min; k <= sweep.k_max; ++k) {
     Options run = options;
     run.k = k;
     P pipeline(run, policies...);
     pipeline.fit(data);
-    if (k == sweep.k_min) {
-      // The scaler is fitted on the same data for every k, so one transform serves
-      // the whole sweep; it is the same call on the same input as inside fit.
-      scaled = pipeline.scaler().transform(data);
-      if (result.silhouette_sampled) {
-        scaled_sample = xt::xtensor<T, 2>::from_shape({sample.size(), d});
-        for (std::size_t i = 0; i < sample.size(); ++i)
-          for (std::size_t j = 0; j < d; ++j) scaled_sample(i, j) = scaled(sample[i], j);
-      }
-    }
     KScore s;
     s.k = k;
     s.labels = pipeline.labels();
@@ -261,15 +253,9 @@ KSweep sweep_k(const xt::xexpression<E>& X, Options options, const SweepOptions&
     s.inertia = pipeline.inertia();
     s.iterations = pipeline.iterations();
     s.converged = pipeline.converged();
-    if (result.silhouette_sampled) {
-      xt::xtensor<std::size_t, 1> sample_labels = xt::xtensor<std::size_t, 1>::from_shape({sample.size()});
-      for (std::size_t i = 0; i < sample.size(); ++i) sample_labels(i) = s.labels(sample[i]);
-      s.silhouette = silhouette_score(scaled_sample, sample_labels, options.threads);
-    } else {
-      s.silhouette = silhouette_score(scaled, s.labels, options.threads);
-    }
-    s.davies_bouldin = davies_bouldin_score(scaled, s.labels);
-    s.calinski_harabasz = calinski_harabasz_score(scaled, s.labels);
+    s.silhouette = result.silhouette_sampled ? pipeline.score_with(sampled) : pipeline.score_with(Silhouette{});
+    s.davies_bouldin = pipeline.score_with(DaviesBouldin{});
+    s.calinski_harabasz = pipeline.score_with(CalinskiHarabasz{});
     if (sweep.stability_runs > 0) {
       double sum = 0, lowest = 1;
       for (std::size_t r = 1; r <= sweep.stability_runs; ++r) {
