@@ -21,6 +21,9 @@
 #include <segkit/data/csv.hpp>
 #include <segkit/data/table.hpp>
 
+// The suite's files are compiled together (a unity build): each keeps its helpers to itself.
+namespace segkit_test_data {
+
 namespace {
 
 namespace sd = segkit::data;
@@ -563,3 +566,5 @@ TEST_CASE("data: the number grammar and the messages do not change at chunk boun
             }) == "\"f.csv\", line 6, column 2 (\"amount\"): \"seven\" is not a number, and the column is read as numeric");
     }
 }
+
+}  // namespace segkit_test_data

@@ -14,6 +14,9 @@
 #include <segkit/distance/manhattan.hpp>
 #include <segkit/distance/squared_euclidean.hpp>
 
+// The suite's files are compiled together (a unity build): each keeps its helpers to itself.
+namespace segkit_test_distance {
+
 static_assert(segkit::Distance<segkit::SquaredEuclidean>);
 static_assert(segkit::Distance<segkit::Manhattan>);
 static_assert(segkit::Distance<segkit::Cosine>);
@@ -108,3 +111,5 @@ TEST_CASE("the Manhattan centre is the median, the midpoint for an even count") 
   segkit::Manhattan{}.center(X, std::vector<std::size_t>{0, 1, 2, 3}, std::span<double>(centre));
   CHECK(centre == std::vector<double>{4.5, 25});
 }
+
+}  // namespace segkit_test_distance

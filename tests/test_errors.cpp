@@ -11,6 +11,9 @@
 
 #include <segkit/segkit.hpp>
 
+// The suite's files are compiled together (a unity build): each keeps its helpers to itself.
+namespace segkit_test_errors {
+
 using doctest::Contains;
 
 namespace {
@@ -152,3 +155,5 @@ TEST_CASE("a failed fit leaves a fitted Pipeline as it was") {
   CHECK(pipeline.labels() == labels);
   CHECK(pipeline.predict(small) == labels);
 }
+
+}  // namespace segkit_test_errors

@@ -16,6 +16,9 @@
 
 #include "fixture.hpp"
 
+// The suite's files are compiled together (a unity build): each keeps its helpers to itself.
+namespace segkit_test_evaluate {
+
 using segkit::test::Fixture;
 
 static_assert(segkit::Evaluator<segkit::Silhouette> && segkit::Silhouette::higher_is_better);
@@ -142,3 +145,5 @@ TEST_CASE("inertia_score agrees with the Lloyd fixture's inertia") {
   const xt::xtensor<long, 1> labels = xt::cast<long>(xt::flatten(f["lloyd_k5_labels"]));
   CHECK(close(segkit::inertia_score(f["X"], labels, f["lloyd_k5_centers"]), f.scalar("lloyd_k5_inertia"), 1e-12));
 }
+
+}  // namespace segkit_test_evaluate

@@ -13,6 +13,9 @@
 
 #include "fixture.hpp"
 
+// The suite's files are compiled together (a unity build): each keeps its helpers to itself.
+namespace segkit_test_features {
+
 using segkit::data::Column;
 using segkit::data::Table;
 using segkit::features::Preparation;
@@ -226,3 +229,5 @@ TEST_CASE("several percentiles at once are each the one read off a sorted copy")
       CHECK(!std::signbit(median == 0 ? median : 1.0));  // a zero median is +0
     }
 }
+
+}  // namespace segkit_test_features

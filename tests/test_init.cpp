@@ -15,6 +15,9 @@
 
 #include "fixture.hpp"
 
+// The suite's files are compiled together (a unity build): each keeps its helpers to itself.
+namespace segkit_test_init {
+
 using segkit::test::Fixture;
 
 static_assert(segkit::Initializer<segkit::KMeansPlusPlus>);
@@ -126,3 +129,5 @@ TEST_CASE_TEMPLATE("GivenCenters returns the caller's centres in the data's type
   static_assert(std::is_same_v<typename decltype(C)::value_type, T>);
   CHECK(C == xt::xtensor<T, 2>{{0.5, 0.5}, {2, 2}});
 }
+
+}  // namespace segkit_test_init

@@ -21,6 +21,9 @@
 
 #include "fixture.hpp"
 
+// The suite's files are compiled together (a unity build): each keeps its helpers to itself.
+namespace segkit_test_lloyd {
+
 using segkit::test::Fixture;
 
 namespace {
@@ -335,3 +338,5 @@ TEST_CASE_TEMPLATE("a NaN or an infinity anywhere in X is named by row and colum
     }
   }
 }
+
+}  // namespace segkit_test_lloyd

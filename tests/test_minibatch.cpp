@@ -24,6 +24,9 @@
 
 #include "fixture.hpp"
 
+// The suite's files are compiled together (a unity build): each keeps its helpers to itself.
+namespace segkit_test_minibatch {
+
 using doctest::Contains;
 using segkit::test::Fixture;
 
@@ -401,3 +404,5 @@ TEST_CASE("KMeansParallel refuses bad input with a message that names the proble
   CHECK_THROWS_WITH_AS(segkit::KMeansParallel{}.initial_centers(with_inf, 2, distance, 0, 1),
                        Contains("X holds an infinity at row 3, column 0"), segkit::error);
 }
+
+}  // namespace segkit_test_minibatch

@@ -12,6 +12,9 @@
 
 #include "fixture.hpp"
 
+// The suite's files are compiled together (a unity build): each keeps its helpers to itself.
+namespace segkit_test_model {
+
 namespace {
 
 segkit::data::Table wholesale_table() {
@@ -88,3 +91,5 @@ TEST_CASE("a damaged model file is refused, naming the problem") {
   CHECK_THROWS_WITH_AS(segkit::io::load_model("/no/such/model.json"), Contains("cannot read model"),
                        segkit::error);
 }
+
+}  // namespace segkit_test_model

@@ -11,6 +11,9 @@
 
 #include "fixture.hpp"
 
+// The suite's files are compiled together (a unity build): each keeps its helpers to itself.
+namespace segkit_test_pca {
+
 using segkit::test::Fixture;
 
 namespace {
@@ -135,3 +138,5 @@ TEST_CASE("PCA of constant data: no variance, no NaN") {
   CHECK(xt::all(xt::isfinite(pca.components())));
   CHECK(xt::all(xt::equal(pca.transform(X), 0.0)));
 }
+
+}  // namespace segkit_test_pca

@@ -11,6 +11,9 @@
 
 #include "fixture.hpp"
 
+// The suite's files are compiled together (a unity build): each keeps its helpers to itself.
+namespace segkit_test_pipeline {
+
 using segkit::test::Fixture;
 
 TEST_CASE("Pipeline with NoScaling and GivenCenters reproduces scikit-learn's Lloyd") {
@@ -204,3 +207,5 @@ TEST_CASE("score_with scores the fit on its scaled training data with any Evalua
   CHECK_THROWS_WITH_AS(segkit::Pipeline<>{}.score_with(segkit::DaviesBouldin{}), doctest::Contains("before fit()"),
                        segkit::error);
 }
+
+}  // namespace segkit_test_pipeline

@@ -15,6 +15,9 @@
 
 #include "fixture.hpp"
 
+// The suite's files are compiled together (a unity build): each keeps its helpers to itself.
+namespace segkit_test_profile {
+
 namespace {
 
 struct Mall {
@@ -207,3 +210,5 @@ TEST_CASE("bad profile input throws segkit::error") {
                                            std::vector<std::size_t>{}),
                   segkit::error);
 }
+
+}  // namespace segkit_test_profile

@@ -13,6 +13,9 @@
 
 #include "fixture.hpp"
 
+// The suite's files are compiled together (a unity build): each keeps its helpers to itself.
+namespace segkit_test_report {
+
 namespace {
 
 std::size_t count(const std::string& text, const std::string& needle) {
@@ -46,7 +49,8 @@ segkit::report::ReportData mall_report() {
   p.fit(X);
   data.labels.assign(p.labels().begin(), p.labels().end());
   for (std::size_t i = 0; i < X.shape(0); ++i) {
-    data.ids.push_back("C" + std::to_string(i + 1));
+    std::string id = "C";  // not "C" + to_string: GCC 12 warns falsely (-Wrestrict) on that
+    data.ids.push_back(id.append(std::to_string(i + 1)));
     data.pca_x.push_back(X(i, 1));
     data.pca_y.push_back(X(i, 2));
   }
@@ -117,3 +121,5 @@ TEST_CASE("a report file is written whole or not at all") {
   CHECK(files == 1);  // no .partial file left beside it
   std::filesystem::remove_all(dir);
 }
+
+}  // namespace segkit_test_report

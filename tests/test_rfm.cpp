@@ -16,6 +16,9 @@
 
 #include "fixture.hpp"
 
+// The suite's files are compiled together (a unity build): each keeps its helpers to itself.
+namespace segkit_test_rfm {
+
 using segkit::rfm::Segment;
 using segkit::test::Fixture;
 
@@ -347,3 +350,5 @@ TEST_CASE("full transaction logs match the reference summary") {
     check_column(seg, f["segment_counts"], "segment counts");
   }
 }
+
+}  // namespace segkit_test_rfm

@@ -9,6 +9,9 @@
 
 #include "fixture.hpp"
 
+// The suite's files are compiled together (a unity build): each keeps its helpers to itself.
+namespace segkit_test_scaler {
+
 using segkit::test::Fixture;
 
 namespace {
@@ -106,3 +109,5 @@ TEST_CASE("MinMaxScaler maps onto [0, 1] and RobustScaler centres on the median"
   none.fit(X);
   CHECK(none.transform(X) == X);
 }
+
+}  // namespace segkit_test_scaler

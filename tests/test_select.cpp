@@ -24,6 +24,9 @@
 
 #include "fixture.hpp"
 
+// The suite's files are compiled together (a unity build): each keeps its helpers to itself.
+namespace segkit_test_select {
+
 using segkit::test::Fixture;
 
 namespace {
@@ -341,3 +344,5 @@ TEST_CASE("sweep_k rejects a bad range or data with segkit::error") {
   CHECK_THROWS_WITH_AS(segkit::sweep_k(with_nan, mall_options, SweepOptions{.k_min = 2, .k_max = 3}),
                        doctest::Contains("NaN"), segkit::error);
 }
+
+}  // namespace segkit_test_select
