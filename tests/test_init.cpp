@@ -5,9 +5,12 @@
 #include <algorithm>
 #include <cmath>
 #include <random>
+#include <cstdint>
 #include <set>
+#include <span>
 #include <vector>
 
+#include <segkit/distance/manhattan.hpp>
 #include <segkit/init/given_centers.hpp>
 #include <segkit/init/kmeans_plus_plus.hpp>
 #include <segkit/init/random_init.hpp>
@@ -104,6 +107,33 @@ TEST_CASE_TEMPLATE("k-means++ on many row blocks is the same for 1, 2 and 3 thre
     CHECK(segkit::KMeansPlusPlus{}.initial_centers(X, k, segkit::SquaredEuclidean{}, 7, 2) == C);
     CHECK(segkit::KMeansPlusPlus{}.initial_centers(X, k, segkit::SquaredEuclidean{}, 7, 3) == C);
   }
+}
+
+TEST_CASE_TEMPLATE("k-means++ for many seeds at once gives each seed's own centres, in groups and threads", T, float,
+                   double) {
+  // 12 features: groups of 3 starts share a pass, so 7 seeds make groups of 3, 3 and 1;
+  // more rows than several of the pass's per-task blocks, the last one partial.
+  std::mt19937_64 rng(5);
+  std::normal_distribution<double> normal;
+  xt::xtensor<T, 2> X = xt::empty<T>({std::size_t{2 * 4096 + 77}, std::size_t{12}});
+  for (auto& v : X) v = static_cast<T>(normal(rng));
+  const std::vector<std::uint64_t> seeds = {7, 8, 1234567, 0, 42, 43, 99};
+  auto check = [&](const auto& distance) {
+    for (const std::size_t k : {2u, 9u})
+      for (const std::size_t threads : {1u, 2u, 3u}) {
+        const auto together = segkit::KMeansPlusPlus{}.initial_centers_for_seeds(
+            X, k, distance, std::span<const std::uint64_t>(seeds), threads);
+        REQUIRE(together.size() == seeds.size());
+        for (std::size_t s = 0; s < seeds.size(); ++s) {
+          CAPTURE(k);
+          CAPTURE(threads);
+          CAPTURE(s);
+          CHECK(together[s] == segkit::KMeansPlusPlus{}.initial_centers(X, k, distance, seeds[s], 1));
+        }
+      }
+  };
+  check(segkit::SquaredEuclidean{});
+  check(segkit::Manhattan{});
 }
 
 TEST_CASE("k-means++ spreads its centres: one per well-separated blob") {

@@ -3,6 +3,8 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <optional>
+#include <random>
 #include <string>
 #include <thread>
 #include <vector>
@@ -47,6 +49,36 @@ TEST_CASE("centres come back in original units, and predict reproduces the fit's
   // The scaled centres are the standardised centres.
   segkit::test::check_close(pipeline.scaled_centers(),
                             (pipeline.centers() - f["standard_mean"]) / f["standard_scale"], 1e-9, 1e-3);
+}
+
+TEST_CASE_TEMPLATE("the fit is its best start: k-means++ from derive_seed(seed, start), then Lloyd", T, float,
+                   double) {
+  // Rows enough that the starts run one after the other on all threads (their k-means++
+  // centres come from shared passes over X), and few enough that they run side by side.
+  for (const std::size_t n : {std::size_t{40000}, std::size_t{3000}}) {
+    std::mt19937_64 rng(n);
+    std::normal_distribution<double> normal;
+    xt::xtensor<T, 2> X = xt::empty<T>({n, std::size_t{12}});
+    for (auto& v : X) v = static_cast<T>(normal(rng));
+    for (std::size_t i = 0; i < n; ++i) X(i, i % 12) += T(6);  // twelve loose groups
+    const segkit::Options options{.k = 9, .n_init = 5, .seed = 2024, .threads = 2};
+    segkit::Pipeline<segkit::NoScaling> pipeline(options);
+    pipeline.fit(X);
+
+    std::optional<segkit::Clustering<T>> best;
+    for (std::size_t start = 0; start < options.n_init; ++start) {
+      segkit::Options one = options;
+      one.seed = segkit::detail::derive_seed(options.seed, start);
+      const auto initial = segkit::KMeansPlusPlus{}.initial_centers(X, 9, segkit::SquaredEuclidean{}, one.seed, 1);
+      auto run = segkit::Lloyd{}.cluster(X, initial, segkit::SquaredEuclidean{}, one);
+      if (!best || run.inertia < best->inertia) best = std::move(run);
+    }
+    CAPTURE(n);
+    CHECK(pipeline.labels() == best->labels);
+    CHECK(pipeline.inertia() == best->inertia);
+    CHECK(pipeline.iterations() == best->iterations);
+    CHECK(pipeline.scaled_centers() == xt::cast<double>(best->centers));
+  }
 }
 
 TEST_CASE_TEMPLATE("same seed, same result: bit-identical for 1, 2 and all threads and on a rerun", T, float,

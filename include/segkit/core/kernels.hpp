@@ -79,7 +79,14 @@ void squared_distance_rows(const T* X, std::size_t d, const T* ct, std::size_t k
   constexpr std::size_t KB = has_32_registers<Arch> ? 4 : 2;
   std::size_t c = 0;
   for (; c + KB * W <= k_pad; c += KB * W) squared_distance_tile<Arch, T, R, KB>(X, d, ct + c, k_pad, out + c);
-  for (; c < k_pad; c += W) squared_distance_tile<Arch, T, R, 1>(X, d, ct + c, k_pad, out + c);
+  // The batches left over in one tile, not one tile each: R chains alone wait on the
+  // FMA latency (the same sums either way, lane by lane).
+  switch ((k_pad - c) / W) {
+    case 3: squared_distance_tile<Arch, T, R, 3>(X, d, ct + c, k_pad, out + c); break;
+    case 2: squared_distance_tile<Arch, T, R, 2>(X, d, ct + c, k_pad, out + c); break;
+    case 1: squared_distance_tile<Arch, T, R, 1>(X, d, ct + c, k_pad, out + c); break;
+    default: break;
+  }
 }
 
 /// Squared Euclidean distances of the m rows X (m x d, row-major) to the

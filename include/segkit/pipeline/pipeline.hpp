@@ -3,7 +3,9 @@
 // n_init starts, keep the lowest inertia, and remember what predict needs.
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <utility>
 #include <type_traits>
@@ -100,16 +102,22 @@ class Pipeline {
     detail::report(options_.progress, "start", 0, options_.n_init);
     // The stopping tolerance in the scaled data's units, once for all starts.
     const double tol = detail::absolute_tol(fitted.X, options_);
-    // One start, seeded from the seed and its number alone, on `threads` threads.
+    // Each start is seeded from the seed and its number alone (a randomised clusterer too).
+    std::vector<std::uint64_t> seeds(options_.n_init);
+    for (std::size_t start = 0; start < options_.n_init; ++start) seeds[start] = detail::derive_seed(options_.seed, start);
+    auto start_options = [&](std::size_t start, std::size_t threads) {
+      Options o = options_;
+      o.seed = seeds[start];
+      o.threads = threads;
+      o.progress = nullptr;
+      o.absolute_tol = tol;
+      return o;
+    };
+    // One start on `threads` threads, from its initializer's centres.
     auto run_start = [&](std::size_t start, std::size_t threads) {
-      Options start_options = options_;
-      start_options.seed = detail::derive_seed(options_.seed, start);  // a randomised clusterer's too
-      start_options.threads = threads;
-      start_options.progress = nullptr;
-      start_options.absolute_tol = tol;
       const xt::xtensor<T, 2> initial =
-          initializer_.initial_centers(fitted.X, options_.k, distance_, start_options.seed, threads);
-      return clusterer_.cluster(fitted.X, initial, distance_, start_options);
+          initializer_.initial_centers(fitted.X, options_.k, distance_, seeds[start], threads);
+      return clusterer_.cluster(fitted.X, initial, distance_, start_options(start, threads));
     };
     auto keep_best = [&](std::size_t start, Clustering<T>&& run) {
       if (start == 0 || run.inertia < fitted.clustering.inertia) fitted.clustering = std::move(run);
@@ -123,6 +131,18 @@ class Pipeline {
       detail::parallel_for(options_.n_init, threads, [&](std::size_t start) { runs[start] = run_start(start, 1); });
       for (std::size_t start = 0; start < options_.n_init; ++start) {
         keep_best(start, std::move(runs[start]));
+        detail::report(options_.progress, "start", start + 1, options_.n_init);
+      }
+    } else if constexpr (requires {
+                           initializer_.initial_centers_for_seeds(fitted.X, options_.k, distance_,
+                                                                  std::span<const std::uint64_t>(seeds), threads);
+                         }) {
+      // An initializer that starts many seeds in shared passes over X (KMeansPlusPlus)
+      // gives every start's centres first, the same as one seed at a time.
+      const std::vector<xt::xtensor<T, 2>> initial = initializer_.initial_centers_for_seeds(
+          fitted.X, options_.k, distance_, std::span<const std::uint64_t>(seeds), options_.threads);
+      for (std::size_t start = 0; start < options_.n_init; ++start) {
+        keep_best(start, clusterer_.cluster(fitted.X, initial[start], distance_, start_options(start, options_.threads)));
         detail::report(options_.progress, "start", start + 1, options_.n_init);
       }
     } else {
