@@ -42,29 +42,16 @@ namespace detail {
 template <class T>
 double mean_feature_variance(const xt::xtensor<T, 2>& X, std::size_t threads = 1) {
   const std::size_t n = X.shape(0), d = X.shape(1);
-  const T* data = X.data();
-  constexpr std::size_t chunk = 8192;
-  const std::size_t n_chunks = chunk_count(n, chunk);
-  std::vector<double> shift(d), partial(n_chunks * 2 * d, 0.0);
-  for (std::size_t j = 0; j < d; ++j) shift[j] = static_cast<double>(data[j]);
-  parallel_for(n_chunks, n * d < (std::size_t{1} << 20) ? 1 : threads, [&](std::size_t c) {
-    double* sum = partial.data() + c * 2 * d;
-    double* squares = sum + d;
-    for (std::size_t i = c * chunk, e = std::min(n, i + chunk); i < e; ++i) {
-      const T* x = data + i * d;
-      for (std::size_t j = 0; j < d; ++j) {
-        const double v = static_cast<double>(x[j]) - shift[j];
-        sum[j] += v;
-        squares[j] += v * v;
-      }
-    }
+  std::vector<double> shift(d);
+  for (std::size_t j = 0; j < d; ++j) shift[j] = static_cast<double>(X.data()[j]);
+  const auto sums = feature_sums<2>(X.data(), n, d, threads, [&shift](double x, std::size_t j) {
+    const double v = x - shift[j];
+    return std::array<double, 2>{v, v * v};
   });
   double total = 0;
   for (std::size_t j = 0; j < d; ++j) {
-    double sum = 0, squares = 0;
-    for (std::size_t c = 0; c < n_chunks; ++c) sum += partial[c * 2 * d + j], squares += partial[c * 2 * d + d + j];
-    const double mean = sum / static_cast<double>(n);
-    total += std::max(0.0, squares / static_cast<double>(n) - mean * mean);
+    const double mean = sums[j][0] / static_cast<double>(n);
+    total += std::max(0.0, sums[j][1] / static_cast<double>(n) - mean * mean);
   }
   return total / static_cast<double>(d);
 }

@@ -6,6 +6,7 @@
 // result is bit-identical for 1, 2 or all threads.
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cstddef>
 #include <exception>
@@ -68,6 +69,36 @@ double chunked_sum(std::size_t n, std::size_t chunk, std::size_t threads, Body&&
     partial[c] = body(begin, std::min(n, begin + chunk));
   });
   return std::accumulate(partial.begin(), partial.end(), 0.0);
+}
+
+/// Per-feature sums over the rows of a row-major n x d matrix: M sums per feature of
+/// term(x_ij as double, j) (an std::array<double, M>), each over fixed chunks of 8,192
+/// rows added in row order, the chunks' sums added in chunk order: one pass over the
+/// rows however many sums, and the same numbers for any thread count. Small matrices
+/// stay on one thread. Returns the sums feature by feature: [j][m].
+template <std::size_t M, class T, class Term>
+std::vector<std::array<double, M>> feature_sums(const T* data, std::size_t n, std::size_t d, std::size_t threads,
+                                                Term&& term) {
+  constexpr std::size_t chunk = 8192;
+  const std::size_t n_chunks = chunk_count(n, chunk);
+  std::vector<std::array<double, M>> partial(n_chunks * d);
+  parallel_for(n_chunks, n * d < (std::size_t{1} << 20) ? 1 : threads, [&](std::size_t c) {
+    std::array<double, M>* sum = partial.data() + c * d;
+    for (std::size_t j = 0; j < d; ++j) sum[j].fill(0.0);
+    for (std::size_t i = c * chunk, e = std::min(n, i + chunk); i < e; ++i) {
+      const T* x = data + i * d;
+      for (std::size_t j = 0; j < d; ++j) {
+        const std::array<double, M> t = term(static_cast<double>(x[j]), j);
+        for (std::size_t m = 0; m < M; ++m) sum[j][m] += t[m];
+      }
+    }
+  });
+  std::vector<std::array<double, M>> total(d);
+  for (auto& t : total) t.fill(0.0);
+  for (std::size_t c = 0; c < n_chunks; ++c)
+    for (std::size_t j = 0; j < d; ++j)
+      for (std::size_t m = 0; m < M; ++m) total[j][m] += partial[c * d + j][m];
+  return total;
 }
 
 }  // namespace segkit::detail

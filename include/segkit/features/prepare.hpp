@@ -281,7 +281,7 @@ class Preparation {
     struct Tally {
       std::size_t imputed = 0, negative = 0, beyond = 0, unseen = 0;
     };
-    const std::size_t block = 4096, blocks = (m + block - 1) / block;
+    const std::size_t block = 4096, blocks = segkit::detail::chunk_count(m, block);
     std::vector<Tally> tallies(blocks * nr);
     const bool clip = options_.outliers == OutlierPolicy::clip;
     segkit::detail::parallel_for(blocks, options_.threads, [&](std::size_t b) {
@@ -368,7 +368,7 @@ class Preparation {
     for (const std::size_t i : rows)
       if (i >= table.rows()) throw error("row " + std::to_string(i) + " is beyond the table's " + std::to_string(table.rows()));
     xt::xtensor<double, 2> out = xt::empty<double>({m, kept.size()});
-    segkit::detail::parallel_for((m + block - 1) / block, options_.threads, [&](std::size_t b) {
+    segkit::detail::parallel_for(segkit::detail::chunk_count(m, block), options_.threads, [&](std::size_t b) {
       for (std::size_t k = b * block, e = std::min(m, k + block); k < e; ++k)
         for (std::size_t o = 0; o < kept.size(); ++o) out(k, o) = business_value(recipes_[kept[o]], *source[o], rows[k]);
     });
