@@ -3,6 +3,8 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <limits>
+#include <memory>
 #include <optional>
 #include <random>
 #include <string>
@@ -79,6 +81,34 @@ TEST_CASE_TEMPLATE("the fit is its best start: k-means++ from derive_seed(seed, 
     CHECK(pipeline.iterations() == best->iterations);
     CHECK(pipeline.scaled_centers() == xt::cast<double>(best->centers));
   }
+}
+
+TEST_CASE("fit_scaled fits a shared scaled matrix as fit does, keeps it without a copy, refuses bad input") {
+  const Fixture f("wholesale");
+  const segkit::Options options{.k = 4, .n_init = 3, .seed = 5};
+  segkit::Pipeline<> whole(options);
+  whole.fit(f["X"]);
+
+  segkit::StandardScaler scaler;
+  scaler.fit(xt::xtensor<double, 2>(f["X"]));
+  const auto scaled = std::make_shared<const xt::xtensor<double, 2>>(scaler.transform(xt::xtensor<double, 2>(f["X"])));
+  segkit::Pipeline<> shared(options);
+  shared.fit_scaled(scaler, scaled);
+  CHECK(shared.labels() == whole.labels());
+  CHECK(shared.centers() == whole.centers());
+  CHECK(shared.inertia() == whole.inertia());
+  CHECK(shared.score() == whole.score());
+  CHECK(shared.predict(f["X"]) == whole.labels());
+  CHECK(scaled.use_count() == 2);  // the Pipeline holds the caller's matrix, not a copy
+
+  CHECK_THROWS_WITH_AS(shared.fit_scaled(scaler, std::shared_ptr<const xt::xtensor<double, 2>>()),
+                       doctest::Contains("null"), segkit::error);
+  segkit::Pipeline<> too_many(segkit::Options{.k = 500});
+  CHECK_THROWS_AS(too_many.fit_scaled(scaler, scaled), segkit::error);
+  auto with_nan = std::make_shared<xt::xtensor<double, 2>>(*scaled);
+  (*with_nan)(3, 1) = std::numeric_limits<double>::quiet_NaN();
+  CHECK_THROWS_WITH_AS(shared.fit_scaled(scaler, std::shared_ptr<const xt::xtensor<double, 2>>(with_nan)),
+                       doctest::Contains("NaN"), segkit::error);
 }
 
 TEST_CASE_TEMPLATE("same seed, same result: bit-identical for 1, 2 and all threads and on a rerun", T, float,

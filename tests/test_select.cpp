@@ -237,6 +237,29 @@ TEST_CASE_TEMPLATE("each k's scores are segkit's free functions on the scaled da
   CHECK(sweep.recommendation.k == 5);
 }
 
+TEST_CASE("a sweep that takes X over scales it where it lies and gives the same sweep") {
+  const Fixture f("select_mall");
+  const segkit::SweepOptions range{.k_min = 2, .k_max = 6, .stability_runs = 1};
+  const segkit::KSweep borrowed = segkit::sweep_k(f["X"], mall_options, range);
+  xt::xtensor<double, 2> X = f["X"];
+  const segkit::KSweep taken = segkit::sweep_k(std::move(X), mall_options, range);
+  REQUIRE(taken.scores.size() == borrowed.scores.size());
+  for (std::size_t i = 0; i < taken.scores.size(); ++i) {
+    CAPTURE(taken.scores[i].k);
+    CHECK(taken.scores[i].labels == borrowed.scores[i].labels);
+    CHECK(taken.scores[i].centers == borrowed.scores[i].centers);
+    CHECK(taken.scores[i].inertia == borrowed.scores[i].inertia);
+    CHECK(taken.scores[i].silhouette == borrowed.scores[i].silhouette);
+    CHECK(taken.scores[i].davies_bouldin == borrowed.scores[i].davies_bouldin);
+    CHECK(taken.scores[i].stability == borrowed.scores[i].stability);
+  }
+  CHECK(taken.recommendation.reason == borrowed.recommendation.reason);
+  const xt::xtensor<double, 2> small = {{0, 0}, {1, 1}, {2, 0}, {5, 5}};
+  CHECK_THROWS_WITH_AS(segkit::sweep_k(xt::xtensor<double, 2>(small), mall_options,
+                                       segkit::SweepOptions{.k_min = 2, .k_max = 4}),
+                       doctest::Contains("k_max = 4"), segkit::error);
+}
+
 TEST_CASE("the sweep gives the same result on 1 or 2 threads") {
   const Fixture f("select_mall");
   segkit::Options one = mall_options, two = mall_options;

@@ -333,7 +333,12 @@ Fit fit_with(xt::xtensor<double, 2>& X, const ClusterArgs& args, bool consume) {
     sweep_options.k_min = lo;
     sweep_options.k_max = std::min<std::size_t>(hi, X.shape(0) - 1);
     progress("trying K = " + std::to_string(lo) + ".." + std::to_string(sweep_options.k_max));
-    const segkit::KSweep sweep = segkit::sweep_k<P>(X, options, sweep_options);
+    Scaler scaler;
+    scaler.fit(X);
+    fit.scaling = scaler;
+    // With `consume`, the sweep scales X where it lies and every K fits that one matrix.
+    const segkit::KSweep sweep = consume ? segkit::sweep_k<P>(std::move(X), options, sweep_options)
+                                         : segkit::sweep_k<P>(X, options, sweep_options);
     const segkit::KRecommendation& recommendation = sweep.recommendation;
     fit.k = recommendation.k;
     fit.k_reason = recommendation.reason;
@@ -352,9 +357,6 @@ Fit fit_with(xt::xtensor<double, 2>& X, const ClusterArgs& args, bool consume) {
     fit.labels.assign(chosen.labels.begin(), chosen.labels.end());
     fit.scaled_centers = chosen.centers;
     fit.inertia = chosen.inertia;
-    Scaler scaler;
-    scaler.fit(X);
-    fit.scaling = scaler;
     return fit;
   }
   options.k = fit.k;

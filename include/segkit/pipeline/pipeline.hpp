@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -62,7 +63,8 @@ class Pipeline {
       // Already the matrix the clusterer needs: read it where it is, no copy.
       const xt::xtensor<T, 2>& data = X.derived_cast();
       ScalerPolicy scaler = prepare_scaler(data);
-      return fit_scaled(std::move(scaler), scaler.transform(data));
+      auto scaled = std::make_shared<const xt::xtensor<T, 2>>(scaler.transform(data));
+      return fit_prepared(std::move(scaler), std::move(scaled));
     } else {
       return fit(detail::to_matrix<T>(X, "X"));
     }
@@ -76,12 +78,26 @@ class Pipeline {
     ScalerPolicy scaler = prepare_scaler(X);
     if constexpr (requires { scaler.transform_in_place(X); }) {
       scaler.transform_in_place(X);
-      return fit_scaled(std::move(scaler), std::move(X));
+      return fit_prepared(std::move(scaler), std::make_shared<const xt::xtensor<T, 2>>(std::move(X)));
     } else {
-      xt::xtensor<T, 2> scaled = scaler.transform(X);
+      auto scaled = std::make_shared<const xt::xtensor<T, 2>>(scaler.transform(X));
       X = xt::xtensor<T, 2>();
-      return fit_scaled(std::move(scaler), std::move(scaled));
+      return fit_prepared(std::move(scaler), std::move(scaled));
     }
+  }
+
+  /// Fits on data already scaled: `fitted_scaler` is this Pipeline's scaler policy
+  /// fitted on the original data, `scaled` its transform of that data, shared with the
+  /// caller (kept for score() as it is, never copied, never changed). Several
+  /// Pipelines can so fit one scaled matrix, as sweep_k does for every K.
+  template <class T>
+    requires std::is_same_v<T, float> || std::is_same_v<T, double>
+  Pipeline& fit_scaled(ScalerPolicy fitted_scaler, std::shared_ptr<const xt::xtensor<T, 2>> scaled) {
+    check_options();
+    if (!scaled) throw error("fit_scaled: no data (a null pointer)");
+    detail::check_data(*scaled, "the scaled data", options_.threads);
+    detail::check_k(*scaled, options_.k);
+    return fit_prepared(std::move(fitted_scaler), std::move(scaled));
   }
 
  private:
@@ -96,12 +112,13 @@ class Pipeline {
   }
 
   template <class T>
-  Pipeline& fit_scaled(ScalerPolicy scaler, xt::xtensor<T, 2> scaled) {
+  Pipeline& fit_prepared(ScalerPolicy scaler, std::shared_ptr<const xt::xtensor<T, 2>> scaled) {
     Fitted<T> fitted{std::move(scaled), {}};
+    const xt::xtensor<T, 2>& X = *fitted.X;  // scaled
 
     detail::report(options_.progress, "start", 0, options_.n_init);
     // The stopping tolerance in the scaled data's units, once for all starts.
-    const double tol = detail::absolute_tol(fitted.X, options_);
+    const double tol = detail::absolute_tol(X, options_);
     // Each start is seeded from the seed and its number alone (a randomised clusterer too).
     std::vector<std::uint64_t> seeds(options_.n_init);
     for (std::size_t start = 0; start < options_.n_init; ++start) seeds[start] = detail::derive_seed(options_.seed, start);
@@ -116,14 +133,14 @@ class Pipeline {
     // One start on `threads` threads, from its initializer's centres.
     auto run_start = [&](std::size_t start, std::size_t threads) {
       const xt::xtensor<T, 2> initial =
-          initializer_.initial_centers(fitted.X, options_.k, distance_, seeds[start], threads);
-      return clusterer_.cluster(fitted.X, initial, distance_, start_options(start, threads));
+          initializer_.initial_centers(X, options_.k, distance_, seeds[start], threads);
+      return clusterer_.cluster(X, initial, distance_, start_options(start, threads));
     };
     auto keep_best = [&](std::size_t start, Clustering<T>&& run) {
       if (start == 0 || run.inertia < fitted.clustering.inertia) fitted.clustering = std::move(run);
     };
     const std::size_t threads = detail::resolve_threads(options_.threads);
-    if (options_.n_init > 1 && threads > 1 && fitted.X.size() * options_.k < parallel_starts_below) {
+    if (options_.n_init > 1 && threads > 1 && X.size() * options_.k < parallel_starts_below) {
       // Too little work per start to share among the threads: the starts run side by
       // side instead, one thread each. Any start's result is the same on any thread
       // count, and the lowest inertia is kept in start order, so nothing changes but the time.
@@ -134,15 +151,15 @@ class Pipeline {
         detail::report(options_.progress, "start", start + 1, options_.n_init);
       }
     } else if constexpr (requires {
-                           initializer_.initial_centers_for_seeds(fitted.X, options_.k, distance_,
+                           initializer_.initial_centers_for_seeds(X, options_.k, distance_,
                                                                   std::span<const std::uint64_t>(seeds), threads);
                          }) {
       // An initializer that starts many seeds in shared passes over X (KMeansPlusPlus)
       // gives every start's centres first, the same as one seed at a time.
       const std::vector<xt::xtensor<T, 2>> initial = initializer_.initial_centers_for_seeds(
-          fitted.X, options_.k, distance_, std::span<const std::uint64_t>(seeds), options_.threads);
+          X, options_.k, distance_, std::span<const std::uint64_t>(seeds), options_.threads);
       for (std::size_t start = 0; start < options_.n_init; ++start) {
-        keep_best(start, clusterer_.cluster(fitted.X, initial[start], distance_, start_options(start, options_.threads)));
+        keep_best(start, clusterer_.cluster(X, initial[start], distance_, start_options(start, options_.threads)));
         detail::report(options_.progress, "start", start + 1, options_.n_init);
       }
     } else {
@@ -155,7 +172,7 @@ class Pipeline {
     scaler_ = std::move(scaler);
     scaled_centers_ = xt::cast<double>(fitted.clustering.centers);
     centers_ = scaler_.inverse_transform(scaled_centers_);
-    n_features_ = fitted.X.shape(1);
+    n_features_ = X.shape(1);
     score_.reset();
     state_ = std::move(fitted);
     return *this;
@@ -203,7 +220,7 @@ class Pipeline {
   double score() const {
     if (!score_)
       score_ = with_fitted([this](const auto& f) {
-        return static_cast<double>(evaluator_.evaluate(f.X, f.clustering, options_.threads));
+        return static_cast<double>(evaluator_.evaluate(*f.X, f.clustering, options_.threads));
       });
     return *score_;
   }
@@ -215,7 +232,7 @@ class Pipeline {
     requires Evaluator<OtherEvaluator>
   double score_with(const OtherEvaluator& evaluator) const {
     return with_fitted([&](const auto& f) {
-      return static_cast<double>(evaluator.evaluate(f.X, f.clustering, options_.threads));
+      return static_cast<double>(evaluator.evaluate(*f.X, f.clustering, options_.threads));
     });
   }
 
@@ -232,7 +249,7 @@ class Pipeline {
  private:
   template <class T>
   struct Fitted {
-    xt::xtensor<T, 2> X;  // scaled training data, kept for score()
+    std::shared_ptr<const xt::xtensor<T, 2>> X;  // scaled training data, kept for score(); maybe shared
     Clustering<T> clustering;
   };
   using State = std::variant<std::monostate, Fitted<float>, Fitted<double>>;

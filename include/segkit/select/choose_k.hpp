@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <iomanip>
+#include <memory>
 #include <optional>
 #include <sstream>
 #include <string>
@@ -204,19 +205,10 @@ inline KRecommendation recommend_k(const std::vector<KScore>& scores, std::optio
   return r;
 }
 
-/// Fits P(options with k, policies...) for k = sweep.k_min..k_max on X (n x d)
-/// and scores each fit; options.seed and n_init apply to every k. P is a Pipeline
-/// type (Pipeline<> by default); `policies` are passed to its constructor after the
-/// Options, so a sweep can use the same parametrised policies as the final fit.
-template <class P = Pipeline<>, class E, class... Policies>
-KSweep sweep_k(const xt::xexpression<E>& X, Options options, const SweepOptions& sweep = {},
-               const Policies&... policies) {
-  using T = compute_type_t<detail::expression_value_t<E>>;
-  // The caller's matrix where it already is one of the right type; a copy otherwise.
-  const detail::MatrixArg<T> X_arg(X, "X");
-  const xt::xtensor<T, 2>& data = *X_arg;
-  detail::check_data(data, "X", options.threads);
-  const std::size_t n = data.shape(0);
+namespace detail {
+
+/// The sweep's checks of its range against n rows.
+inline void check_sweep(std::size_t n, const SweepOptions& sweep) {
   if (sweep.k_min < 2)
     throw error("k_min = " + std::to_string(sweep.k_min) + ": choosing K needs k >= 2, the scores compare segments");
   if (sweep.k_max < sweep.k_min)
@@ -227,7 +219,61 @@ KSweep sweep_k(const xt::xexpression<E>& X, Options options, const SweepOptions&
   if (n > sweep.silhouette_max_rows && sweep.silhouette_max_rows <= sweep.k_max)
     throw error("silhouette_max_rows = " + std::to_string(sweep.silhouette_max_rows) +
                 " is too small a sample to score k_max = " + std::to_string(sweep.k_max) + " segments");
+}
 
+/// The sweep on X already scaled by `scaler` (P's scaler policy, fitted on the
+/// original data): every K's Pipeline fits and scores this one matrix (fit_scaled).
+template <class P, class T, class... Policies>
+KSweep sweep_scaled(const typename P::scaler_type& scaler, std::shared_ptr<const xt::xtensor<T, 2>> scaled,
+                    const Options& options, const SweepOptions& sweep, const Policies&... policies);
+
+}  // namespace detail
+
+/// Fits P(options with k, policies...) for k = sweep.k_min..k_max on X (n x d)
+/// and scores each fit; options.seed and n_init apply to every k. P is a Pipeline
+/// type (Pipeline<> by default); `policies` are passed to its constructor after the
+/// Options, so a sweep can use the same parametrised policies as the final fit.
+/// X is scaled once (a copy) and every K fits that copy.
+template <class P = Pipeline<>, class E, class... Policies>
+KSweep sweep_k(const xt::xexpression<E>& X, Options options, const SweepOptions& sweep = {},
+               const Policies&... policies) {
+  using T = compute_type_t<detail::expression_value_t<E>>;
+  // The caller's matrix where it already is one of the right type; a copy otherwise.
+  const detail::MatrixArg<T> X_arg(X, "X");
+  const xt::xtensor<T, 2>& data = *X_arg;
+  detail::check_data(data, "X", options.threads);
+  detail::check_sweep(data.shape(0), sweep);
+  typename P::scaler_type scaler = P(options, policies...).scaler();
+  scaler.fit(data);
+  auto scaled = std::make_shared<const xt::xtensor<T, 2>>(scaler.transform(data));
+  return detail::sweep_scaled<P>(scaler, std::move(scaled), options, sweep, policies...);
+}
+
+/// As above, on a matrix the sweep may take over: scaled where it lies when the
+/// scaler can do that (every built-in one can), so no second n x d copy is made.
+template <class P = Pipeline<>, class T, class... Policies>
+  requires std::is_same_v<T, float> || std::is_same_v<T, double>
+KSweep sweep_k(xt::xtensor<T, 2>&& X, Options options, const SweepOptions& sweep = {},
+               const Policies&... policies) {
+  detail::check_data(X, "X", options.threads);
+  detail::check_sweep(X.shape(0), sweep);
+  typename P::scaler_type scaler = P(options, policies...).scaler();
+  scaler.fit(X);
+  std::shared_ptr<const xt::xtensor<T, 2>> scaled;
+  if constexpr (requires { scaler.transform_in_place(X); }) {
+    scaler.transform_in_place(X);
+    scaled = std::make_shared<const xt::xtensor<T, 2>>(std::move(X));
+  } else {
+    scaled = std::make_shared<const xt::xtensor<T, 2>>(scaler.transform(X));
+    X = xt::xtensor<T, 2>();
+  }
+  return detail::sweep_scaled<P>(scaler, std::move(scaled), options, sweep, policies...);
+}
+
+template <class P, class T, class... Policies>
+KSweep detail::sweep_scaled(const typename P::scaler_type& scaler, std::shared_ptr<const xt::xtensor<T, 2>> scaled,
+                            const Options& options, const SweepOptions& sweep, const Policies&... policies) {
+  const std::size_t n = scaled->shape(0);
   KSweep result;
   result.rows = n;
   result.silhouette_sampled = n > sweep.silhouette_max_rows;
@@ -237,15 +283,14 @@ KSweep sweep_k(const xt::xexpression<E>& X, Options options, const SweepOptions&
         detail::sample_rows(n, sweep.silhouette_max_rows, detail::silhouette_sample_seed(options.seed));
   const std::vector<std::size_t>& sample = result.silhouette_rows;
 
-  // Every score is taken on each K's own scaled training data (Pipeline::score_with):
-  // the sweep keeps no scaled copy of its own beside the fit's.
+  // Every score is taken on the one scaled matrix every K fitted (Pipeline::score_with).
   const SampledSilhouette sampled{sample};
   detail::report(options.progress, "K", 0, sweep.k_max - sweep.k_min + 1);
   for (std::size_t k = sweep.k_min; k <= sweep.k_max; ++k) {
     Options run = options;
     run.k = k;
     P pipeline(run, policies...);
-    pipeline.fit(data);
+    pipeline.fit_scaled(scaler, scaled);
     KScore s;
     s.k = k;
     s.labels = pipeline.labels();
@@ -263,7 +308,7 @@ KSweep sweep_k(const xt::xexpression<E>& X, Options options, const SweepOptions&
         other.progress = nullptr;  // extra fits of the same K: not steps of their own
         other.seed = options.seed + r;
         P again(other, policies...);
-        again.fit(data);
+        again.fit_scaled(scaler, scaled);
         const double ari = adjusted_rand_score(s.labels, again.labels());
         sum += ari;
         lowest = std::min(lowest, ari);
