@@ -254,6 +254,23 @@ TEST_CASE("a sweep that takes X over scales it where it lies and gives the same 
     CHECK(taken.scores[i].stability == borrowed.scores[i].stability);
   }
   CHECK(taken.recommendation.reason == borrowed.recommendation.reason);
+
+  // Only the recommended k's labels, when asked so; every score the same.
+  segkit::SweepOptions chosen_only = range;
+  chosen_only.keep_all_labels = false;
+  const segkit::KSweep lean = segkit::sweep_k(f["X"], mall_options, chosen_only);
+  REQUIRE(lean.scores.size() == borrowed.scores.size());
+  CHECK(lean.recommendation.k == borrowed.recommendation.k);
+  for (std::size_t i = 0; i < lean.scores.size(); ++i) {
+    CAPTURE(lean.scores[i].k);
+    CHECK(lean.scores[i].inertia == borrowed.scores[i].inertia);
+    CHECK(lean.scores[i].silhouette == borrowed.scores[i].silhouette);
+    CHECK(lean.scores[i].stability == borrowed.scores[i].stability);
+    if (lean.scores[i].k == lean.recommendation.k)
+      CHECK(lean.scores[i].labels == borrowed.scores[i].labels);
+    else
+      CHECK(lean.scores[i].labels.size() == 0);
+  }
   const xt::xtensor<double, 2> small = {{0, 0}, {1, 1}, {2, 0}, {5, 5}};
   CHECK_THROWS_WITH_AS(segkit::sweep_k(xt::xtensor<double, 2>(small), mall_options,
                                        segkit::SweepOptions{.k_min = 2, .k_max = 4}),

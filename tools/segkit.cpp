@@ -332,6 +332,7 @@ Fit fit_with(xt::xtensor<double, 2>& X, const ClusterArgs& args, bool consume) {
     segkit::SweepOptions sweep_options;
     sweep_options.k_min = lo;
     sweep_options.k_max = std::min<std::size_t>(hi, X.shape(0) - 1);
+    sweep_options.keep_all_labels = false;  // only the chosen K's labels are used
     progress("trying K = " + std::to_string(lo) + ".." + std::to_string(sweep_options.k_max));
     Scaler scaler;
     scaler.fit(X);
