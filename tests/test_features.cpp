@@ -49,6 +49,24 @@ const segkit::features::Action* find(const std::vector<segkit::features::Action>
 
 }  // namespace
 
+TEST_CASE("a known identifier is left out as one, the same as found; an unknown name is refused") {
+  const Table t = customers();
+  const Preparation found = Preparation::fit(t);
+  segkit::features::PrepareOptions told;
+  told.known_identifier = "ID";
+  const Preparation known = Preparation::fit(t, told);
+  CHECK(find(known.fit_actions(), "ID", "identifier") != nullptr);
+  CHECK(known.feature_names() == found.feature_names());
+  CHECK(known.transform(t).X == found.transform(t).X);
+  // Taken at its word: Education, with repeated values, is then left out as the identifier.
+  told.known_identifier = "Education";
+  const Preparation education = Preparation::fit(t, told);
+  CHECK(find(education.fit_actions(), "Education", "identifier") != nullptr);
+  CHECK(find(education.fit_actions(), "ID", "identifier") != nullptr);
+  told.known_identifier = "Customer";
+  CHECK_THROWS_WITH_AS(Preparation::fit(t, told), doctest::Contains("Customer"), segkit::error);
+}
+
 TEST_CASE("fit decides the steps and reports them; transform applies them") {
   const Table t = customers();
   const Preparation prep = Preparation::fit(t);

@@ -554,6 +554,7 @@ int run_segment(const SegmentArgs& args) {
   segkit::features::PrepareOptions prepare;
   prepare.columns = split_list(args.features);
   if (!args.id.empty()) prepare.exclude.push_back(args.id);
+  if (args.id.empty() && !id_key.empty()) prepare.known_identifier = id_key;  // checked once, above
   if (args.missing == "drop")
     prepare.missing = segkit::features::MissingPolicy::drop_rows;
   else if (args.missing != "impute")

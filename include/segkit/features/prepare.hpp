@@ -46,6 +46,9 @@ enum class OutlierPolicy {
 struct PrepareOptions {
   std::vector<std::string> columns{};  ///< header names or 1-based numbers; empty = every usable column
   std::vector<std::string> exclude{};  ///< never used as features (an id column, a target)
+  /// A column already known to name the customers (find_id_column's answer): left out
+  /// as an identifier, as fit would find, without checking its values a second time.
+  std::optional<std::string> known_identifier{};
   MissingPolicy missing = MissingPolicy::impute;
   OutlierPolicy outliers = OutlierPolicy::clip;
   /// Tukey's fences at Q1 - f IQR and Q3 + f IQR. The default 3 ("far out") leaves
@@ -182,6 +185,9 @@ class Preparation {
     p.options_ = options;
     std::set<std::string> excluded;
     for (const std::string& key : options.exclude) excluded.insert(table.column(key).name());
+    const std::optional<std::string> known_id =
+        options.known_identifier ? std::optional<std::string>(table.column(*options.known_identifier).name())
+                                 : std::nullopt;
 
     std::vector<const data::Column*> chosen;
     if (!options.columns.empty()) {
@@ -196,7 +202,7 @@ class Preparation {
     } else {
       for (const data::Column& c : table) {
         if (excluded.count(c.name())) continue;
-        if (is_identifier(c)) {
+        if (c.name() == known_id || is_identifier(c)) {
           p.fit_actions_.push_back({c.name(), "left out: an identifier (every value distinct)", 0});
           continue;
         }
