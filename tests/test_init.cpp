@@ -111,7 +111,7 @@ TEST_CASE_TEMPLATE("k-means++ on many row blocks is the same for 1, 2 and 3 thre
 
 TEST_CASE_TEMPLATE("k-means++ for many seeds at once gives each seed's own centres, in groups and threads", T, float,
                    double) {
-  // 12 features: groups of 3 starts share a pass, so 7 seeds make groups of 3, 3 and 1;
+  // 12 features: groups of at most 3 starts share a pass, so 7 seeds make groups of 3, 2 and 2;
   // more rows than several of the pass's per-task blocks, the last one partial.
   std::mt19937_64 rng(5);
   std::normal_distribution<double> normal;

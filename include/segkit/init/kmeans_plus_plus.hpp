@@ -43,12 +43,16 @@ struct KMeansPlusPlus {
   std::vector<xt::xtensor<T, 2>> initial_centers_for_seeds(const xt::xtensor<T, 2>& X, std::size_t k,
                                                            const D& distance, std::span<const std::uint64_t> seeds,
                                                            std::size_t threads) const {
-    const std::size_t per_group = std::max<std::size_t>(1, X.shape(1) / 4);
+    const std::size_t most = std::max<std::size_t>(1, X.shape(1) / 4);
+    // As many groups as that bound needs, as even as they can be (ten starts in
+    // groups of four: 4, 3 and 3, not 4, 4 and 2, whose last pass is mostly padding).
+    const std::size_t n_groups = detail::chunk_count(seeds.size(), most);
     std::vector<xt::xtensor<T, 2>> centers;
     centers.reserve(seeds.size());
-    for (std::size_t first = 0; first < seeds.size(); first += per_group) {
-      auto group = together(X, k, distance, seeds.subspan(first, std::min(per_group, seeds.size() - first)), threads);
-      for (auto& c : group) centers.push_back(std::move(c));
+    for (std::size_t g = 0, first = 0; g < n_groups; ++g) {
+      const std::size_t size = seeds.size() / n_groups + (g < seeds.size() % n_groups ? 1 : 0);
+      for (auto& c : together(X, k, distance, seeds.subspan(first, size), threads)) centers.push_back(std::move(c));
+      first += size;
     }
     return centers;
   }
