@@ -111,7 +111,7 @@ class Status {
     // Levels nest in the order they first appear; news of an outer level ends the inner ones.
     std::size_t level = 0;
     while (level < levels_.size() && levels_[level].task != p.task) ++level;
-    if (level == levels_.size()) levels_.push_back({p.task, 0, p.total});
+    if (level == levels_.size()) levels_.push_back({p.task, 0, p.total, Clock::now()});
     levels_[level].done = p.done;
     levels_[level].total = p.total;
     levels_.resize(level + 1);
@@ -131,7 +131,10 @@ class Status {
         text += std::string(l.task) + " " + std::to_string(l.done) + "/" + std::to_string(l.total);
     }
     text += " (" + seconds(elapsed);
-    if (fraction > 0 && fraction < 1) text += ", about " + seconds(elapsed * (1 - fraction) / fraction) + " left";
+    // The rate of the outermost level since its first news: work done before that (the
+    // starting centres of every start, say) is not work of the level.
+    const double measured = std::chrono::duration<double>(Clock::now() - levels_[0].since).count();
+    if (fraction > 0 && fraction < 1) text += ", about " + seconds(measured * (1 - fraction) / fraction) + " left";
     text += ")";
     if (terminal_) {
       std::fprintf(stderr, "\r\033[Ksegkit: %s", text.c_str());
@@ -154,6 +157,7 @@ class Status {
   struct Level {
     const char* task;
     std::size_t done, total;
+    Clock::time_point since;  // its first news
   };
   static std::string seconds(double s) {
     char buffer[32];

@@ -116,7 +116,6 @@ class Pipeline {
     Fitted<T> fitted{std::move(scaled), {}};
     const xt::xtensor<T, 2>& X = *fitted.X;  // scaled
 
-    detail::report(options_.progress, "start", 0, options_.n_init);
     // The stopping tolerance in the scaled data's units, once for all starts.
     const double tol = detail::absolute_tol(X, options_);
     // Each start is seeded from the seed and its number alone (a randomised clusterer too).
@@ -144,6 +143,7 @@ class Pipeline {
       // Too little work per start to share among the threads: the starts run side by
       // side instead, one thread each. Any start's result is the same on any thread
       // count, and the lowest inertia is kept in start order, so nothing changes but the time.
+      detail::report(options_.progress, "start", 0, options_.n_init);
       std::vector<Clustering<T>> runs(options_.n_init);
       detail::parallel_for(options_.n_init, threads, [&](std::size_t start) { runs[start] = run_start(start, 1); });
       for (std::size_t start = 0; start < options_.n_init; ++start) {
@@ -158,11 +158,15 @@ class Pipeline {
       // gives every start's centres first, the same as one seed at a time.
       const std::vector<xt::xtensor<T, 2>> initial = initializer_.initial_centers_for_seeds(
           X, options_.k, distance_, std::span<const std::uint64_t>(seeds), options_.threads);
+      // Said after the shared passes, so that a progress display's estimate is the
+      // starts' own pace, not theirs plus every start's initialisation.
+      detail::report(options_.progress, "start", 0, options_.n_init);
       for (std::size_t start = 0; start < options_.n_init; ++start) {
         keep_best(start, clusterer_.cluster(X, initial[start], distance_, start_options(start, options_.threads)));
         detail::report(options_.progress, "start", start + 1, options_.n_init);
       }
     } else {
+      detail::report(options_.progress, "start", 0, options_.n_init);
       for (std::size_t start = 0; start < options_.n_init; ++start) {
         keep_best(start, run_start(start, options_.threads));
         detail::report(options_.progress, "start", start + 1, options_.n_init);
