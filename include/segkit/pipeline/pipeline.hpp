@@ -88,7 +88,8 @@ class Pipeline {
 
   /// Fits on data already scaled: `fitted_scaler` is this Pipeline's scaler policy
   /// fitted on the original data, `scaled` its transform of that data, shared with the
-  /// caller (kept for score() as it is, never copied, never changed). Several
+  /// caller (kept for score() as it is, never copied, never changed by the Pipeline:
+  /// the caller must not change it either while a Pipeline holds it). Several
   /// Pipelines can so fit one scaled matrix, as sweep_k does for every K.
   template <class T>
     requires std::is_same_v<T, float> || std::is_same_v<T, double>
