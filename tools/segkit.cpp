@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdarg>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -265,35 +266,23 @@ std::string display_name(const std::string& feature) {
   return out.empty() ? feature : out;
 }
 
-/// Refuses, before any work, an output that is one of the inputs or another output:
-/// written over, the customer file or the model would be lost. `outputs` and `inputs`
-/// are (option, path) pairs; empty paths are options not given.
-void refuse_overwriting_inputs(const std::vector<std::pair<std::string, std::string>>& outputs,
-                               const std::vector<std::pair<std::string, std::string>>& inputs) {
-  namespace fs = std::filesystem;
-  // The path with links resolved as far as it exists; spelled out as given where it cannot be.
-  auto resolved = [](const std::string& path) {
-    std::error_code error;
-    fs::path canonical = fs::weakly_canonical(path, error);
-    return error ? fs::path(path).lexically_normal() : canonical;
-  };
-  auto same = [&resolved](const std::string& a, const std::string& b) {
-    std::error_code error;
-    if (fs::exists(a, error) && fs::exists(b, error) && fs::equivalent(a, b, error)) return true;
-    return resolved(a) == resolved(b);
-  };
-  for (std::size_t o = 0; o < outputs.size(); ++o) {
-    const auto& [option, path] = outputs[o];
-    if (path.empty()) continue;
-    for (const auto& [input_option, input] : inputs)
-      if (!input.empty() && same(path, input))
-        throw segkit::error(option + " " + path + " is the " + input_option +
-                            " file: writing it would replace that file; choose another name");
-    for (std::size_t p = 0; p < o; ++p)
-      if (!outputs[p].second.empty() && same(path, outputs[p].second))
-        throw segkit::error(option + " and " + outputs[p].first + " name the same file (" + path +
-                            "): one would replace the other");
-  }
+/// Where the summary goes: standard output, unless an output file is written there
+/// ("-", or predict's labels without --out); then standard error.
+std::FILE* summary = stdout;
+
+[[gnu::format(printf, 1, 2)]] void say(const char* format, ...) {
+  va_list args;
+  va_start(args, format);
+  std::vfprintf(summary, format, args);
+  va_end(args);
+}
+
+/// Refuses, before any work, outputs that would replace an input, another output or
+/// a folder (segkit::check_outputs), and sends the summary out of standard output's way.
+void check_outputs(const std::vector<segkit::NamedPath>& outputs, const std::vector<segkit::NamedPath>& inputs) {
+  segkit::check_outputs(outputs, inputs);
+  for (const auto& output : outputs)
+    if (segkit::is_standard_output(output.path)) summary = stderr;
 }
 
 /// Every output is written once all of them are ready, all of them or none.
@@ -304,7 +293,8 @@ struct Outputs {
   }
   void write() const {
     segkit::write_files_atomically(files);
-    for (const auto& file : files) progress("wrote " + file.first.string());
+    for (const auto& file : files)
+      progress("wrote " + (segkit::is_standard_output(file.first) ? std::string("standard output") : file.first.string()));
   }
 };
 
@@ -540,8 +530,8 @@ void customer_charts(segkit::report::ReportData& data, const Fit& fit, const xt:
 // ---------------------------------------------------------------- segment --
 
 int run_segment(const SegmentArgs& args) {
-  refuse_overwriting_inputs({{"--out", args.cluster.out}, {"--report", args.cluster.report}, {"--model", args.cluster.model}},
-                            {{"input", args.read.file}});
+  check_outputs({{"--out", args.cluster.out}, {"--report", args.cluster.report}, {"--model", args.cluster.model}},
+                {{"input", args.read.file}});
   segkit::data::CsvOptions read_options = csv_options(args.read);
   // Ids are names: "0001" must come back as "0001", so the id column (--id, or any column
   // named like one) is read as text; one that names no customers is turned back into numbers.
@@ -575,11 +565,11 @@ int run_segment(const SegmentArgs& args) {
   // The business-unit values are the table's own numbers until the profile needs them:
   // built after the fit, so the table, X and a second n x d matrix never coexist.
   auto prepared = preparation.transform(table, segkit::features::Preparation::Originals::left_out);
-  std::printf("Preparation:\n");
-  for (const auto& a : preparation.fit_actions()) std::printf("  %s: %s\n", a.column.c_str(), a.what.c_str());
+  say("Preparation:\n");
+  for (const auto& a : preparation.fit_actions()) say("  %s: %s\n", a.column.c_str(), a.what.c_str());
   for (const auto& a : prepared.actions)
-    std::printf("  %s: %s (%zu customers)\n", a.column.c_str(), a.what.c_str(), a.rows);
-  std::printf("  %zu customers x %zu features: %s\n", prepared.X.shape(0), prepared.X.shape(1), [&] {
+    say("  %s: %s (%zu customers)\n", a.column.c_str(), a.what.c_str(), a.rows);
+  say("  %zu customers x %zu features: %s\n", prepared.X.shape(0), prepared.X.shape(1), [&] {
     std::string names;
     for (const auto& f : preparation.feature_names()) names += (names.empty() ? "" : ", ") + f;
     return names;
@@ -588,7 +578,7 @@ int run_segment(const SegmentArgs& args) {
   // Only the report reads the prepared features after the fit.
   const std::size_t n_features = prepared.X.shape(1);
   const Fit fit = cluster(prepared.X, args.cluster, args.cluster.report.empty());
-  std::printf("\nNumber of segments: %s\n", fit.k_reason.c_str());
+  say("\nNumber of segments: %s\n", fit.k_reason.c_str());
 
   // What the outputs need of the table (ids, the categories and values profiled), taken
   // after the fit, when X is gone unless the report needs it; then the table is released.
@@ -614,7 +604,7 @@ int run_segment(const SegmentArgs& args) {
       segkit::profile_segments(prepared.original, prepared.original_names, fit.labels, categories, profile_options);
   std::vector<std::string> header;
   std::vector<std::vector<std::string>> rows;
-  std::printf("\nSegments:\n%s", profile_table(profiles, header, rows).c_str());
+  say("\nSegments:\n%s", profile_table(profiles, header, rows).c_str());
 
   Outputs outputs;
   if (!args.cluster.out.empty()) {
@@ -657,7 +647,9 @@ int run_segment(const SegmentArgs& args) {
 // ---------------------------------------------------------------- predict --
 
 int run_predict(const PredictArgs& args) {
-  refuse_overwriting_inputs({{"--out", args.out}}, {{"input", args.read.file}, {"--model", args.model}});
+  // Without --out the labels go to standard output.
+  const std::string out = args.out.empty() ? std::string("-") : args.out;
+  check_outputs({{"--out", out}}, {{"input", args.read.file}, {"--model", args.model}});
   const segkit::io::Model model = segkit::io::load_model(args.model);
   segkit::data::CsvOptions read_options = csv_options(args.read);
   if (!model.id_column.empty()) read_options.categorical.push_back(model.id_column);  // "0001" stays "0001"
@@ -673,15 +665,11 @@ int run_predict(const PredictArgs& args) {
     ++sizes[assignment.labels[i]];
   }
   for (std::size_t c = 0; c < sizes.size(); ++c)
-    std::printf("segment %zu%s: %zu customers\n", c,
+    say("segment %zu%s: %zu customers\n", c,
                 c < model.segment_names.size() ? (" (" + model.segment_names[c] + ")").c_str() : "", sizes[c]);
-  if (args.out.empty())
-    std::fputs(csv.c_str(), stdout);
-  else {
-    Outputs outputs;
-    outputs.add(args.out, std::move(csv));
-    outputs.write();
-  }
+  Outputs outputs;
+  outputs.add(out, std::move(csv));
+  outputs.write();
   return 0;
 }
 
@@ -708,8 +696,8 @@ std::vector<std::string> texts_of(const segkit::data::Column& column) {
 }
 
 int run_rfm(const RfmArgs& args) {
-  refuse_overwriting_inputs({{"--out", args.cluster.out}, {"--report", args.cluster.report}, {"--model", args.cluster.model}},
-                            {{"input", args.read.file}});
+  check_outputs({{"--out", args.cluster.out}, {"--report", args.cluster.report}, {"--model", args.cluster.model}},
+                {{"input", args.read.file}});
   segkit::data::CsvOptions options = csv_options(args.read);
   // Customer and invoice ids are names, not quantities: "00012" must stay "00012". The
   // date column is read as dates whatever its form (CDNOW's are yyyymmdd numbers).
@@ -744,25 +732,25 @@ int run_rfm(const RfmArgs& args) {
                                    ? segkit::rfm::compute_rfm(customers, dates, amounts, rfm_options)
                                    : segkit::rfm::compute_rfm(customers, dates, amounts, texts_of(table.column(args.invoice)), rfm_options);
   const auto& report = rfm.report;
-  std::printf("RFM of %zu customers as of %s (purchases %s to %s):\n", rfm.size(),
+  say("RFM of %zu customers as of %s (purchases %s to %s):\n", rfm.size(),
               segkit::format_date(report.as_of).c_str(), segkit::format_date(report.first_date).c_str(),
               segkit::format_date(report.last_date).c_str());
-  std::printf("  %zu rows: %zu purchases, %zu returns or cancellations, %zu without a customer id (left out)\n",
+  say("  %zu rows: %zu purchases, %zu returns or cancellations, %zu without a customer id (left out)\n",
               report.rows, report.purchases, report.returns, report.missing_customer);
   if (!report.customers_without_purchase.empty())
-    std::printf("  %zu customers with returns but no purchase left out\n", report.customers_without_purchase.size());
+    say("  %zu customers with returns but no purchase left out\n", report.customers_without_purchase.size());
 
   const segkit::rfm::RfmScores scores = segkit::rfm::score_rfm(rfm);
   const auto named = segkit::rfm::rf_segments(scores);
   std::map<std::string, std::size_t> named_counts;
   for (const auto s : named) ++named_counts[std::string(segkit::rfm::segment_name(s))];
-  std::printf("\nRFM segments (quintile scores):\n");
+  say("\nRFM segments (quintile scores):\n");
   for (const auto& [name, count] : named_counts)
-    std::printf("  %-20s %6zu  %5.1f%%\n", name.c_str(), count, 100.0 * static_cast<double>(count) / static_cast<double>(rfm.size()));
+    say("  %-20s %6zu  %5.1f%%\n", name.c_str(), count, 100.0 * static_cast<double>(count) / static_cast<double>(rfm.size()));
 
   xt::xtensor<double, 2> X = segkit::rfm::log_rfm_matrix(rfm);
   const Fit fit = cluster(X, args.cluster, /*consume=*/false);
-  std::printf("\nk-means on log(1 + R, F, M): %s\n", fit.k_reason.c_str());
+  say("\nk-means on log(1 + R, F, M): %s\n", fit.k_reason.c_str());
   xt::xtensor<double, 2> original = xt::empty<double>({rfm.size(), std::size_t{3}});
   for (std::size_t i = 0; i < rfm.size(); ++i) {
     original(i, 0) = static_cast<double>(rfm.recency[i]);
@@ -777,7 +765,7 @@ int run_rfm(const RfmArgs& args) {
                                                              segkit::ProfileOptions{.display_names = {"recency", "frequency", "spend"}});
   std::vector<std::string> header;
   std::vector<std::vector<std::string>> rows;
-  std::printf("\nSegments:\n%s", profile_table(profiles, header, rows).c_str());
+  say("\nSegments:\n%s", profile_table(profiles, header, rows).c_str());
 
   Outputs outputs;
   if (!args.cluster.out.empty()) {
@@ -821,7 +809,7 @@ void add_cluster_options(CLI::App* command, ClusterArgs& args, bool with_model) 
   command->add_option("--distance", args.distance, "sqeuclidean, manhattan or cosine")->capture_default_str();
   command->add_option("--seed", args.seed, "random seed: the same seed gives the same segments")->capture_default_str();
   command->add_option("--n-init", args.n_init, "k-means++ starts; the lowest inertia wins")->capture_default_str();
-  command->add_option("--out", args.out, "write one row per customer with its segment (CSV)");
+  command->add_option("--out", args.out, "write one row per customer with its segment (CSV; - for standard output)");
   command->add_option("--report", args.report, "write a self-contained HTML report with charts");
   if (with_model) command->add_option("--model", args.model, "write the model that `segkit predict` uses (JSON)");
 }
@@ -850,7 +838,7 @@ int main(int argc, char** argv) {
   CLI::App* predict_command = app.add_subcommand("predict", "assign new customers with a saved model");
   add_read_options(predict_command, predict.read);
   predict_command->add_option("--model", predict.model, "model written by `segkit segment --model`")->required();
-  predict_command->add_option("--out", predict.out, "write one row per customer with its segment (default: stdout)");
+  predict_command->add_option("--out", predict.out, "write one row per customer with its segment (CSV; default or -: standard output)");
 
   RfmArgs rfm;
   CLI::App* rfm_command = app.add_subcommand("rfm", "recency, frequency and monetary segments from a transaction log");

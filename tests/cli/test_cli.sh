@@ -131,6 +131,42 @@ case $scenario in
     expect_in "name the same file" stderr.txt
     [ ! -e ../in/x.csv ] || fail "a file was written for a refused run"
     rm -f stdout.txt stderr.txt
+    # A folder as an output is refused before any work: the old labels are kept.
+    mkdir ../in/folder
+    echo "old labels" > ../in/labels.csv
+    if "$segkit" segment ../in/mall.csv --k 3 --out ../in/labels.csv --model ../in/folder > stdout.txt 2> stderr.txt; then
+      fail "wrote a model over a folder"
+    fi
+    expect_in "it is a folder" stderr.txt
+    [ "$(cat ../in/labels.csv)" = "old labels" ] || fail "the labels were replaced by a failed run"
+    # A file of the user's named like a temporary file is neither replaced nor removed.
+    echo "mine" > ../in/labels.csv.partial
+    "$segkit" segment ../in/mall.csv --k 3 --out ../in/labels.csv > /dev/null 2>&1
+    [ "$(cat ../in/labels.csv.partial)" = "mine" ] || fail "labels.csv.partial was replaced"
+    [ "$(lines ../in/labels.csv)" = 201 ] || fail "labels.csv not written"
+    # A link is written through to its target; a pipe is written into; "-" is standard output.
+    ln -s labels.csv ../in/latest.csv
+    "$segkit" segment ../in/mall.csv --k 4 --out ../in/latest.csv > /dev/null 2>&1
+    [ -L ../in/latest.csv ] || fail "the link was replaced by a file"
+    cmp -s ../in/latest.csv ../in/labels.csv || fail "the link's target was not written"
+    mkfifo ../in/labels.fifo
+    timeout 60 cat ../in/labels.fifo > ../in/from_fifo.csv &
+    "$segkit" segment ../in/mall.csv --k 4 --out ../in/labels.fifo > /dev/null 2>&1
+    wait
+    [ -p ../in/labels.fifo ] || fail "the pipe was replaced by a file"
+    cmp -s ../in/from_fifo.csv ../in/labels.csv || fail "the pipe did not carry the labels"
+    "$segkit" segment ../in/mall.csv --k 4 --out - > stdout.txt 2> stderr.txt
+    cmp -s stdout.txt ../in/labels.csv || fail "--out - did not write only the labels to standard output"
+    expect_in "Segments:" stderr.txt
+    "$segkit" segment ../in/mall.csv --k 4 --model ../in/model4.json > /dev/null 2>&1
+    "$segkit" predict --model ../in/model4.json ../in/mall.csv > stdout.txt 2> stderr.txt
+    cmp -s stdout.txt ../in/labels.csv || fail "predict without --out did not write only the labels to standard output"
+    # As root (CI), a character device of the test's own is written into, not replaced.
+    if mknod ../in/null c 1 3 2> /dev/null && echo > ../in/null 2> /dev/null; then
+      "$segkit" segment ../in/mall.csv --k 3 --out ../in/null > /dev/null 2>&1
+      [ -c ../in/null ] || fail "the device was replaced by a file"
+    fi
+    rm -f stdout.txt stderr.txt
     ;;
   *) fail "unknown scenario" ;;
 esac
