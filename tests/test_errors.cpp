@@ -58,6 +58,9 @@ TEST_CASE("bad k") {
 
 TEST_CASE("bad options") {
   CHECK_THROWS_WITH_AS(fit(small, {.k = 2, .n_init = 0}), Contains("n_init"), segkit::error);
+  // Refused up front (it ran without end, or asked for more memory than exists).
+  CHECK_THROWS_WITH_AS(fit(small, {.k = 2, .n_init = std::numeric_limits<std::size_t>::max()}),
+                       Contains("n_init = 18446744073709551615 is more starts than can pay; at most 100000"), segkit::error);
   CHECK_THROWS_WITH_AS(fit(small, {.k = 2, .max_iter = 0}), Contains("max_iter"), segkit::error);
   CHECK_THROWS_WITH_AS(fit(small, {.k = 2, .tol = -1}), Contains("tol"), segkit::error);
   CHECK_THROWS_WITH_AS(fit(small, {.k = 2, .tol = std::nan("")}), Contains("tol"), segkit::error);

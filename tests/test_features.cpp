@@ -209,6 +209,70 @@ TEST_CASE("a number column with text in it is an error naming the row, not a cat
                        segkit::error);
 }
 
+TEST_CASE("one number grammar: inf, nan, hex and out-of-range values in a number column are refused, naming the cell") {
+  // The CSV reader keeps such a column as text; the preparation must not read the words
+  // back as numbers (strtod would), which made "inf" a level of a category or turned a
+  // column of distinct numbers into an identifier.
+  for (const std::string bad : {"inf", "-Infinity", "nan", "0x10", "1e309"}) {
+    CAPTURE(bad);
+    Table t;
+    std::vector<std::string> spend, visits;
+    for (int i = 0; i < 30; ++i) spend.push_back(std::to_string(100 + 7 * i) + ".5");  // 30 distinct values
+    for (int i = 0; i < 30; ++i) visits.push_back(std::to_string(i % 5));              // 5 levels
+    spend[11] = bad;
+    visits[11] = bad;
+    t.add(Column::categorical("Spend", spend));
+    t.add(Column::numeric("Age", std::vector<double>(30, 40.0)));
+    CHECK_THROWS_WITH_AS(Preparation::fit(t),
+                         doctest::Contains(("column \"Spend\" holds numbers but data row 12 holds the text \"" + bad + "\"").c_str()),
+                         segkit::error);
+    Table u;
+    u.add(Column::categorical("Visits", visits));
+    u.add(Column::numeric("Age", std::vector<double>(30, 40.0)));
+    CHECK_THROWS_WITH_AS(Preparation::fit(u),
+                         doctest::Contains(("column \"Visits\" holds numbers but data row 12 holds the text \"" + bad + "\"").c_str()),
+                         segkit::error);
+  }
+}
+
+TEST_CASE("numbers with thousands separators or decimal commas are refused with a hint, not dropped") {
+  for (const std::string sample : {"12,345", "1,234.5", "3,5"}) {
+    CAPTURE(sample);
+    Table t;
+    std::vector<std::string> income;
+    for (int i = 0; i < 30; ++i) income.push_back(std::to_string(10 + i) + "," + std::to_string(100 + i));
+    income[0] = sample;
+    t.add(Column::categorical("Income", income));
+    t.add(Column::numeric("Age", std::vector<double>(30, 40.0)));
+    CHECK_THROWS_WITH_AS(Preparation::fit(t),
+                         doctest::Contains(("column \"Income\" holds numbers written with thousands separators or a "
+                                            "decimal comma (\"" + sample + "\" in data row 1)").c_str()),
+                         segkit::error);
+  }
+}
+
+TEST_CASE("a chosen column is used or refused, never left out in silence") {
+  const Table t = customers();
+  PrepareOptions constant;
+  constant.columns = {"Income", "Z_CostContact"};
+  CHECK_THROWS_WITH_AS(Preparation::fit(t, constant),
+                       doctest::Contains("column \"Z_CostContact\" was chosen as a feature but cannot be used "
+                                         "(left out: the same value for every customer)"),
+                       segkit::error);
+  Table names;
+  std::vector<std::string> cities;
+  for (int i = 0; i < 30; ++i) cities.push_back("city " + std::to_string(i));
+  names.add(Column::categorical("City", cities));
+  names.add(Column::numeric("Age", std::vector<double>(30, 40.0)));
+  PrepareOptions city;
+  city.columns = {"City"};
+  CHECK_THROWS_WITH_AS(Preparation::fit(names, city), doctest::Contains("column \"City\" was chosen as a feature but cannot be used (left out: 30 distinct values"),
+                       segkit::error);
+  // Not chosen by name, the same columns are left out and said so.
+  const Preparation p = Preparation::fit(t);
+  CHECK(find(p.fit_actions(), "Z_CostContact", "the same value for every customer") != nullptr);
+}
+
 TEST_CASE("several percentiles at once are each the one read off a sorted copy") {
   std::mt19937_64 rng(11);
   std::normal_distribution<double> normal(0.0, 1e3);

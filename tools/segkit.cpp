@@ -561,7 +561,14 @@ int run_segment(const SegmentArgs& args) {
     throw segkit::error("--outliers must be clip, flag or keep, not \"" + args.outliers + "\"");
   prepare.log_skewed = args.log_skewed;
 
-  const auto preparation = segkit::features::Preparation::fit(table, prepare);
+  // Its messages name the column and the data row; the file is named here.
+  const auto preparation = [&] {
+    try {
+      return segkit::features::Preparation::fit(table, prepare);
+    } catch (const segkit::error& e) {
+      throw segkit::error(args.read.file + ": " + e.what());
+    }
+  }();
   // The business-unit values are the table's own numbers until the profile needs them:
   // built after the fit, so the table, X and a second n x d matrix never coexist.
   auto prepared = preparation.transform(table, segkit::features::Preparation::Originals::left_out);
@@ -808,7 +815,9 @@ void add_cluster_options(CLI::App* command, ClusterArgs& args, bool with_model) 
   command->add_option("--scaler", args.scaler, "standard, minmax, robust or none")->capture_default_str();
   command->add_option("--distance", args.distance, "sqeuclidean, manhattan or cosine")->capture_default_str();
   command->add_option("--seed", args.seed, "random seed: the same seed gives the same segments")->capture_default_str();
-  command->add_option("--n-init", args.n_init, "k-means++ starts; the lowest inertia wins")->capture_default_str();
+  command->add_option("--n-init", args.n_init, "k-means++ starts; the lowest inertia wins")
+      ->capture_default_str()
+      ->check(CLI::Range(std::size_t{1}, segkit::Pipeline<>::max_n_init));
   command->add_option("--out", args.out, "write one row per customer with its segment (CSV; - for standard output)");
   command->add_option("--report", args.report, "write a self-contained HTML report with charts");
   if (with_model) command->add_option("--model", args.model, "write the model that `segkit predict` uses (JSON)");

@@ -102,6 +102,11 @@ case $scenario in
     expect_error 'binary' segment ../in/binary.csv
     { echo 'id,age,income'; for i in $(seq 1 30); do echo "$i,$((20 + i % 9)),$((i * 3 % 50))"; done; echo '31,abc,7'; } > ../in/text.csv
     expect_error 'holds the text "abc"' segment ../in/text.csv --features age,income
+    # One number grammar: "inf" is no number, and the message names the file, the column and the row.
+    { echo 'id,spend,visits'; for i in $(seq 1 30); do echo "$i,$((100 + 7 * i)).5,$((i % 5))"; done; echo '31,inf,2'; } > ../in/inf.csv
+    expect_error 'inf.csv: column "spend" holds numbers but data row 31 holds the text "inf"' segment ../in/inf.csv
+    { echo 'id,income,age'; for i in $(seq 1 30); do echo "$i,\"$i,$((100 + i))\",$((20 + i))"; done; } > ../in/grouped.csv
+    expect_error 'column "income" holds numbers written with thousands separators' segment ../in/grouped.csv --features income,age
     expect_error 'no column "Incme"' segment "$data/mall_customers/Mall_Customers.csv" --features Incme
     expect_error 'cannot open' segment no-such-file.csv
     expect_error '--k must be a number' segment "$data/mall_customers/Mall_Customers.csv" --k many

@@ -28,6 +28,7 @@
 #include "segkit/core/format.hpp"
 #include "segkit/core/median.hpp"
 #include "segkit/core/parallel.hpp"
+#include "segkit/data/number.hpp"
 #include "segkit/data/table.hpp"
 
 namespace segkit::features {
@@ -106,12 +107,8 @@ inline bool looks_like_birth_year(const std::string& name) {
   return n.find("birth") != std::string::npos || n == "yob";
 }
 
-inline bool is_number(const std::string& text) {
-  if (text.empty()) return false;
-  char* end = nullptr;
-  std::strtod(text.c_str(), &end);
-  return end == text.c_str() + text.size();
-}
+/// A number in the grammar of the CSV reader (data/number.hpp): "inf", "nan" and hex are not.
+inline bool is_number(const std::string& text) { return data::detail::parse_number(text).has_value(); }
 
 inline std::vector<double> present(const std::vector<double>& values) {
   std::vector<double> out;
@@ -131,9 +128,25 @@ inline bool looks_like_id(const std::string& name) {
 
 /// A column that names customers rather than describing them: text with every
 /// value distinct, or numbers with every value distinct under an id-like header.
+/// A text column of numbers with a few cells that are not ("inf", "abc", "12,345"):
+/// Preparation refuses it, naming the first bad cell, rather than take it as an
+/// identifier or a category.
+inline bool numbers_with_bad_cells(const data::Column& c) {
+  if (!c.is_categorical()) return false;
+  std::size_t numbers = 0, grouped = 0, present = 0;
+  for (std::size_t i = 0; i < c.size(); ++i) {
+    if (c.missing(i)) continue;
+    ++present;
+    if (data::detail::parse_number(c.texts()[i])) ++numbers;
+    else grouped += data::detail::looks_like_grouped_or_comma_number(c.texts()[i]);
+  }
+  return numbers < present && (numbers + grouped) * 10 >= present * 9;
+}
+
 inline bool is_identifier(const data::Column& c) {
   if (c.is_date()) return false;
   if (c.is_numeric() && !looks_like_id(c.name())) return false;
+  if (c.is_categorical() && !looks_like_id(c.name()) && numbers_with_bad_cells(c)) return false;
   if (c.is_categorical()) {
     // An open-addressing table of row numbers, no allocation per value (a node-based
     // set of a million ids costs a million allocations, ~0.15 s).
@@ -223,6 +236,12 @@ class Preparation {
     });
     for (std::size_t j = 0; j < chosen.size(); ++j) {
       if (failed[j]) std::rethrow_exception(failed[j]);
+      // A column the user chose is used or refused, never left out in silence.
+      if (!options.columns.empty() && !planned[j].recipe) {
+        const std::string why = planned[j].actions.empty() ? std::string("left out") : planned[j].actions.front().what;
+        throw error("column \"" + chosen[j]->name() + "\" was chosen as a feature but cannot be used (" + why +
+                    "); leave it out of the chosen columns");
+      }
       for (Action& a : planned[j].actions) p.fit_actions_.push_back(std::move(a));
       if (planned[j].recipe) p.add(std::move(*planned[j].recipe));
     }
@@ -432,19 +451,31 @@ class Preparation {
         out.actions.push_back({c.name(), "left out: every value is missing", 0});
         return out;
       }
-      // A column of numbers with a few words in it is a data error, not a category.
-      std::size_t numeric_cells = 0, present_cells = 0, first_text = c.size();
+      // A column of numbers with a few words in it ("inf", "n/a?", "12abc") is a data error,
+      // not a category; so is one of numbers written with thousands separators or decimal
+      // commas, which no reader of this file's numbers would take as the user meant them.
+      std::size_t numeric_cells = 0, grouped_cells = 0, present_cells = 0, first_text = c.size(),
+                  first_grouped = c.size();
       for (std::size_t i = 0; i < c.size(); ++i) {
         if (c.missing(i)) continue;
         ++present_cells;
-        if (detail::is_number(c.texts()[i]))
+        if (detail::is_number(c.texts()[i])) {
           ++numeric_cells;
-        else if (first_text == c.size())
+        } else if (data::detail::looks_like_grouped_or_comma_number(c.texts()[i])) {
+          ++grouped_cells;
+          if (first_grouped == c.size()) first_grouped = i;
+        } else if (first_text == c.size()) {
           first_text = i;
+        }
       }
+      if ((numeric_cells + grouped_cells) * 10 >= present_cells * 9 && first_grouped < c.size())
+        throw error("column \"" + c.name() + "\" holds numbers written with thousands separators or a decimal comma (\"" +
+                    c.texts()[first_grouped] + "\" in data row " + std::to_string(first_grouped + 1) +
+                    "); write them as 12345 or 3.5, or leave the column out");
       if (numeric_cells * 10 >= present_cells * 9 && first_text < c.size())
         throw error("column \"" + c.name() + "\" holds numbers but data row " + std::to_string(first_text + 1) +
-                    " holds the text \"" + c.texts()[first_text] + "\"; fix the file or leave the column out");
+                    " holds the text \"" + c.texts()[first_text] +
+                    "\" (numbers are finite decimals: not inf, nan or hex); fix the file or leave the column out");
       if (counts.size() > options_.max_levels) {
         out.actions.push_back({c.name(),
                                 "left out: " + std::to_string(counts.size()) + " distinct values (more than " +

@@ -46,6 +46,10 @@ class Pipeline {
   using clusterer_type = ClustererPolicy;
   using evaluator_type = EvaluatorPolicy;
 
+  /// The most starts (Options::n_init) a fit accepts: scikit-learn's default is 10, and
+  /// a million starts of even a small table take hours.
+  static constexpr std::size_t max_n_init = 100000;
+
   explicit Pipeline(Options options = {}, ScalerPolicy scaler = {}, InitializerPolicy initializer = {},
                     DistancePolicy distance = {}, ClustererPolicy clusterer = {}, EvaluatorPolicy evaluator = {})
       : options_(options),
@@ -261,6 +265,11 @@ class Pipeline {
 
   void check_options() const {
     if (options_.n_init == 0) throw error("n_init must be at least 1");
+    // Each start keeps its seed and is fitted in turn: a count beyond any use would run
+    // for ever or ask for more memory than exists before a word is said.
+    if (options_.n_init > max_n_init)
+      throw error("n_init = " + std::to_string(options_.n_init) + " is more starts than can pay; at most " +
+                  std::to_string(max_n_init));
     if (options_.max_iter == 0) throw error("max_iter must be at least 1");
     if (!(options_.tol >= 0)) throw error("tol must be a non-negative number");
   }
