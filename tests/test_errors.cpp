@@ -3,8 +3,14 @@
 
 #include <doctest/doctest.h>
 
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <cmath>
 #include <limits>
+#include <system_error>
+#include <thread>
 #include <vector>
 
 #include <xtensor/xarray.hpp>
@@ -157,6 +163,44 @@ TEST_CASE("a failed fit leaves a fitted Pipeline as it was") {
   CHECK_THROWS_AS(pipeline.fit(bad), segkit::error);
   CHECK(pipeline.labels() == labels);
   CHECK(pipeline.predict(small) == labels);
+}
+
+TEST_CASE("threads the system refuses leave the work to the threads there are, with the same result") {
+  // In a child process limited to no new processes (as root, after becoming "nobody",
+  // whom the limit binds), every thread creation fails. The fit must end as with one
+  // thread, not in std::terminate.
+  segkit::Options options{.k = 3, .n_init = 2, .seed = 4, .threads = 1};
+  xt::xtensor<double, 2> X = xt::empty<double>({std::size_t{40000}, std::size_t{3}});
+  for (std::size_t i = 0; i < X.size(); ++i) X.data()[i] = static_cast<double>((i * 7919) % 1009) + 0.25 * static_cast<double>(i % 3);
+  const auto expected = segkit::Pipeline<>(options).fit(X).labels();
+  const pid_t child = ::fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    if (::geteuid() == 0 && ::setuid(65534) != 0) ::_exit(3);
+    const rlimit none{0, 0};
+    if (::setrlimit(RLIMIT_NPROC, &none) != 0) ::_exit(3);
+    // The limit holds: a thread cannot be started.
+    try {
+      std::thread([] {}).join();
+      ::_exit(4);
+    } catch (const std::system_error&) {
+    }
+    try {
+      options.threads = 4;
+      const bool same = segkit::Pipeline<>(options).fit(X).labels() == expected;
+      ::_exit(same ? 0 : 1);
+    } catch (...) {
+      ::_exit(2);
+    }
+  }
+  int status = 0;
+  REQUIRE(::waitpid(child, &status, 0) == child);
+  REQUIRE(WIFEXITED(status));  // not killed by std::terminate's abort
+  if (WEXITSTATUS(status) == 3 || WEXITSTATUS(status) == 4) {
+    MESSAGE("the process limit could not be set here: case skipped");
+    return;
+  }
+  CHECK(WEXITSTATUS(status) == 0);
 }
 
 }  // namespace segkit_test_errors

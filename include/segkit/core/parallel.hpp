@@ -12,6 +12,7 @@
 #include <exception>
 #include <mutex>
 #include <numeric>
+#include <system_error>
 #include <thread>
 #include <vector>
 
@@ -52,7 +53,13 @@ void parallel_for(std::size_t n_chunks, std::size_t threads, Body&& body) {
   };
   std::vector<std::thread> pool;
   pool.reserve(threads - 1);
-  for (std::size_t t = 1; t < threads; ++t) pool.emplace_back(work);
+  // A thread the system refuses (a process limit, no memory for its stack) leaves the
+  // work to the threads that exist: chunks are handed out, not assigned, so the result
+  // is the same. Unjoined, the threads already started would end the program.
+  try {
+    for (std::size_t t = 1; t < threads; ++t) pool.emplace_back(work);
+  } catch (const std::system_error&) {
+  }
   work();
   for (auto& th : pool) th.join();
   if (failure) std::rethrow_exception(failure);
