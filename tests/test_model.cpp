@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <filesystem>
+#include <functional>
 #include <string>
 
 #include <segkit/io/model.hpp>
@@ -73,7 +74,7 @@ TEST_CASE("a damaged model file is refused, naming the problem") {
   std::vector<std::size_t> labels;
   const std::string good = segkit::io::to_json(fitted_model(table, labels));
   using doctest::Contains;
-  CHECK_THROWS_WITH_AS(segkit::io::model_from_json("{not json", "m.json"), Contains("m.json: not a JSON file"),
+  CHECK_THROWS_WITH_AS(segkit::io::model_from_json("{not json", "m.json"), Contains("m.json: not a readable JSON file"),
                        segkit::error);
   CHECK_THROWS_WITH_AS(segkit::io::model_from_json("{\"format\": \"other\"}", "m.json"),
                        Contains("not a segkit model"), segkit::error);
@@ -83,13 +84,75 @@ TEST_CASE("a damaged model file is refused, naming the problem") {
                        segkit::error);
   std::string no_centres = good;
   no_centres.replace(no_centres.find("\"centers\""), 9, "\"centres\"");
-  CHECK_THROWS_WITH_AS(segkit::io::model_from_json(no_centres), Contains("malformed model"), segkit::error);
+  CHECK_THROWS_WITH_AS(segkit::io::model_from_json(no_centres, "m.json"), Contains("m.json: field \"centers\" is missing"),
+                       segkit::error);
   std::string unknown_distance = good;
   unknown_distance.replace(unknown_distance.find("\"manhattan\""), 11, "\"chebyshev\"");
-  CHECK_THROWS_WITH_AS(segkit::io::model_from_json(unknown_distance).predict(table),
-                       Contains("unknown distance \"chebyshev\""), segkit::error);
+  CHECK_THROWS_WITH_AS(segkit::io::model_from_json(unknown_distance),
+                       Contains("field \"distance\" is \"chebyshev\", not one of sqeuclidean, manhattan, cosine"),
+                       segkit::error);
   CHECK_THROWS_WITH_AS(segkit::io::load_model("/no/such/model.json"), Contains("cannot read model"),
                        segkit::error);
+}
+
+TEST_CASE("a model file is read strictly: every broken field is refused, naming the file and the field") {
+  const auto table = wholesale_table();
+  std::vector<std::size_t> labels;
+  using nlohmann::json;
+  const json good = json::parse(segkit::io::to_json(fitted_model(table, labels)));
+  REQUIRE(good["preparation"]["recipes"][0]["kind"] == "numeric");
+  REQUIRE(good["preparation"]["recipes"].back()["kind"] == "one_hot");
+  const std::size_t last = good["preparation"]["recipes"].size() - 1;
+  const auto refused = [&](const std::function<void(json&)>& damage, const std::string& expected) {
+    json broken = good;
+    damage(broken);
+    CAPTURE(expected);
+    try {
+      segkit::io::model_from_json(broken.dump(), "m.json");
+      FAIL("accepted");
+    } catch (const segkit::error& e) {
+      CHECK(std::string(e.what()).find(expected) != std::string::npos);
+      CHECK(std::string(e.what()).rfind("m.json: ", 0) == 0);
+    }
+  };
+  // Versions: integers only.
+  refused([](json& m) { m["version"] = 1e300; }, "model version 1e+300 is not supported");
+  refused([](json& m) { m["version"] = 1.5; }, "model version 1.5 is not supported");
+  refused([](json& m) { m["version"] = 4294967297ULL; }, "model version 4294967297 is not supported");
+  refused([](json& m) { m["version"] = "1"; }, "model version \"1\" is not supported");
+  // The scaler divides: a positive, normal number.
+  refused([](json& m) { m["scaler"]["scale"][0] = -1; }, "field \"scaler.scale[0]\" must be a positive number, not -1");
+  refused([](json& m) { m["scaler"]["scale"][1] = 1e-320; }, "field \"scaler.scale[1]\" must be a positive number");
+  refused([](json& m) { m["scaler"]["center"][2] = nullptr; }, "field \"scaler.center[2]\" must be a finite number, not null");
+  refused([](json& m) { m["scaler"]["scale"].erase(0); }, "field \"scaler.scale\" has 7 values for the preparation's 8 features");
+  refused([](json& m) { m["scaler"]["name"] = "zscore"; }, "field \"scaler.name\" is \"zscore\", not one of");
+  // The preparation.
+  refused([](json& m) { m["preparation"]["recipes"][0]["fill"] = nullptr; },
+          "field \"preparation.recipes[0].fill\" must be a finite number, not null");
+  refused([](json& m) { m["preparation"]["recipes"][0]["low"] = 10, m["preparation"]["recipes"][0]["high"] = 5; },
+          "field \"preparation.recipes[0].low\" is above preparation.recipes[0].high (10 > 5)");
+  refused([&](json& m) { m["preparation"]["recipes"][last]["levels"] = {"Lisbon", "Lisbon"}; },
+          "names the level \"Lisbon\" twice");
+  refused([&](json& m) { m["preparation"]["recipes"][last]["fill_level"] = "Porto"; },
+          "fill_level\" is \"Porto\", which is not one of its levels");
+  refused([](json& m) { m["preparation"]["recipes"][0]["kind"] = "cubic"; },
+          "field \"preparation.recipes[0].kind\" is \"cubic\", not one of numeric, age, tenure, one_hot");
+  refused([](json& m) { m["preparation"]["missing"] = "sometimes"; },
+          "field \"preparation.missing\" is \"sometimes\", not one of impute, drop_rows");
+  refused([](json& m) { m["preparation"]["outliers"] = 3; }, "field \"preparation.outliers\" must be a string, not 3");
+  refused([](json& m) { m["preparation"]["recipes"][0]["log"] = "yes"; }, "must be true or false");
+  // The centres and names.
+  refused([](json& m) { m["centers"][1][0] = "x"; }, "field \"centers[1][0]\" must be a finite number, not \"x\"");
+  refused([](json& m) { m["centers"][0].erase(0); }, "field \"centers[0]\" has 7 values for 8 features");
+  refused([](json& m) { m["segment_names"] = {"a", "b"}; }, "field \"segment_names\" names 2 segments of 4");
+  // A number beyond double's range is refused by the JSON reader, as a segkit::error.
+  std::string huge = good.dump();
+  const std::string first_centre = good["centers"][0][0].dump();
+  huge.replace(huge.find(first_centre), first_centre.size(), "1e309");
+  CHECK_THROWS_WITH_AS(segkit::io::model_from_json(huge, "m.json"), doctest::Contains("m.json: not a readable JSON file"),
+                       segkit::error);
+  // The good file still loads and predicts the fit's labels.
+  CHECK(segkit::io::model_from_json(good.dump(), "m.json").predict(table).labels == labels);
 }
 
 }  // namespace segkit_test_model

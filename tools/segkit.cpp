@@ -661,7 +661,14 @@ int run_predict(const PredictArgs& args) {
   segkit::data::CsvOptions read_options = csv_options(args.read);
   if (!model.id_column.empty()) read_options.categorical.push_back(model.id_column);  // "0001" stays "0001"
   const segkit::data::Table table = read_table(args.read, read_options);
-  const segkit::io::Assignment assignment = model.predict(table);
+  // Its messages name the column and the data row; the file is named here.
+  const segkit::io::Assignment assignment = [&] {
+    try {
+      return model.predict(table);
+    } catch (const segkit::error& e) {
+      throw segkit::error(args.read.file + ": " + e.what());
+    }
+  }();
   const bool has_id = !model.id_column.empty() && table.contains(model.id_column);
   std::string csv = (has_id ? csv_field(model.id_column) : std::string("row")) + ",segment\n";
   std::vector<std::size_t> sizes(model.centers.shape(0), 0);

@@ -4,13 +4,17 @@
 // new customers into the same segments, in another process or another service.
 // Part of segkit::io (it uses nlohmann-json).
 
+#include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <initializer_list>
 #include <cstddef>
 #include <filesystem>
 #include <fstream>
 #include <limits>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -19,6 +23,7 @@
 #include "segkit/cluster/lloyd.hpp"
 #include "segkit/core/error.hpp"
 #include "segkit/core/file.hpp"
+#include "segkit/core/format.hpp"
 #include "segkit/data/table.hpp"
 #include "segkit/distance/cosine.hpp"
 #include "segkit/distance/manhattan.hpp"
@@ -129,71 +134,176 @@ inline std::string to_json(const Model& model) {
   return out.dump(1);
 }
 
-/// Reads a model written by to_json; `where` names the source in error messages.
+namespace detail {
+
+/// Reads a model file's fields strictly: types, ranges, finite numbers, known names.
+/// Every failure is a segkit::error naming the file and the field
+/// ("model.json: field \"scaler.scale[2]\" must be a positive number, not -1").
+class ModelReader {
+ public:
+  explicit ModelReader(std::string where) : where_(std::move(where)) {}
+
+  [[noreturn]] void fail(const std::string& field, const std::string& problem) const {
+    throw error(where_ + ": field \"" + field + "\" " + problem);
+  }
+  /// parent[key], whose name is `field` ("" for the top level).
+  const json& at(const json& parent, const std::string& field, const char* key) const {
+    const std::string name = field.empty() ? std::string(key) : field + "." + key;
+    if (!parent.is_object()) fail(field, "must be an object");
+    const auto it = parent.find(key);
+    if (it == parent.end()) fail(name, "is missing");
+    return *it;
+  }
+  std::string text(const json& j, const std::string& field) const {
+    if (!j.is_string()) fail(field, "must be a string, not " + j.dump());
+    return j.get<std::string>();
+  }
+  std::string choice(const json& j, const std::string& field, std::initializer_list<const char*> allowed) const {
+    const std::string value = text(j, field);
+    std::string names;
+    for (const char* a : allowed) {
+      if (value == a) return value;
+      names += (names.empty() ? "" : ", ") + std::string(a);
+    }
+    fail(field, "is \"" + value + "\", not one of " + names);
+  }
+  bool boolean(const json& j, const std::string& field) const {
+    if (!j.is_boolean()) fail(field, "must be true or false, not " + j.dump());
+    return j.get<bool>();
+  }
+  double finite(const json& j, const std::string& field) const {
+    if (!j.is_number() || !std::isfinite(j.get<double>())) fail(field, "must be a finite number, not " + j.dump());
+    return j.get<double>();
+  }
+  /// null stands for `absent` (to_json writes infinities and NaN as null).
+  double finite_or(const json& j, const std::string& field, double absent) const {
+    return j.is_null() ? absent : finite(j, field);
+  }
+  const json& array(const json& j, const std::string& field) const {
+    if (!j.is_array()) fail(field, "must be a list, not " + j.dump());
+    return j;
+  }
+  std::vector<std::string> texts(const json& j, const std::string& field) const {
+    std::vector<std::string> out;
+    for (std::size_t i = 0; i < array(j, field).size(); ++i)
+      out.push_back(text(j[i], field + "[" + std::to_string(i) + "]"));
+    return out;
+  }
+  std::vector<double> numbers(const json& j, const std::string& field) const {
+    std::vector<double> out;
+    for (std::size_t i = 0; i < array(j, field).size(); ++i)
+      out.push_back(finite(j[i], field + "[" + std::to_string(i) + "]"));
+    return out;
+  }
+  const std::string& where() const { return where_; }
+
+ private:
+  std::string where_;
+};
+
+inline features::Recipe read_recipe(const ModelReader& in, const json& r, const std::string& field) {
+  features::Recipe recipe;
+  recipe.kind = kind_from(in.choice(in.at(r, field, "kind"), field + ".kind", {"numeric", "age", "tenure", "one_hot"}));
+  recipe.source = in.text(in.at(r, field, "source"), field + ".source");
+  recipe.name = in.text(in.at(r, field, "name"), field + ".name");
+  recipe.fill_level = in.text(in.at(r, field, "fill_level"), field + ".fill_level");
+  recipe.log = in.boolean(in.at(r, field, "log"), field + ".log");
+  recipe.reference = in.finite(in.at(r, field, "reference"), field + ".reference");
+  recipe.levels = in.texts(in.at(r, field, "levels"), field + ".levels");
+  const double nan = std::numeric_limits<double>::quiet_NaN(), inf = std::numeric_limits<double>::infinity();
+  if (recipe.kind == features::Recipe::Kind::one_hot) {
+    // The levels are the one-hot columns: none twice, and the fill one of them.
+    if (recipe.levels.empty()) in.fail(field + ".levels", "must name at least one level");
+    std::vector<std::string> sorted = recipe.levels;
+    std::sort(sorted.begin(), sorted.end());
+    if (const auto twice = std::adjacent_find(sorted.begin(), sorted.end()); twice != sorted.end())
+      in.fail(field + ".levels", "names the level \"" + *twice + "\" twice");
+    if (std::find(recipe.levels.begin(), recipe.levels.end(), recipe.fill_level) == recipe.levels.end())
+      in.fail(field + ".fill_level", "is \"" + recipe.fill_level + "\", which is not one of its levels");
+    recipe.fill = in.finite_or(in.at(r, field, "fill"), field + ".fill", nan);
+  } else {
+    // A missing value gets `fill`: a number, or every such customer would get NaN.
+    const json& fill = in.at(r, field, "fill");
+    if (fill.is_null()) in.fail(field + ".fill", "must be a finite number, not null");
+    recipe.fill = in.finite(fill, field + ".fill");
+  }
+  recipe.low = in.finite_or(in.at(r, field, "low"), field + ".low", -inf);
+  recipe.high = in.finite_or(in.at(r, field, "high"), field + ".high", inf);
+  if (recipe.low > recipe.high)
+    in.fail(field + ".low", "is above " + field + ".high (" + format_number(recipe.low) + " > " +
+                                format_number(recipe.high) + ")");
+  return recipe;
+}
+
+}  // namespace detail
+
+/// Reads a model written by to_json, strictly (detail::ModelReader); `where` names the
+/// source in error messages.
 inline Model model_from_json(const std::string& text, const std::string& where = "model") {
   using detail::json;
   json j;
   try {
     j = json::parse(text);
-  } catch (const json::parse_error& e) {
-    throw error(where + ": not a JSON file (" + std::string(e.what()) + ")");
+  } catch (const json::exception& e) {  // malformed, or a number out of range (1e309)
+    throw error(where + ": not a readable JSON file (" + std::string(e.what()) + ")");
   }
-  try {
-    if (!j.is_object() || j.value("format", "") != "segkit-model")
-      throw error(where + ": not a segkit model (no \"format\": \"segkit-model\")");
-    if (j.at("version").get<int>() != 1)
-      throw error(where + ": model version " + j.at("version").dump() + " is not supported (this segkit reads 1)");
-    Model model;
-    model.id_column = j.at("id_column").get<std::string>();
-    features::PrepareOptions options;
-    const json& prep = j.at("preparation");
-    options.missing = prep.at("missing") == "drop_rows" ? features::MissingPolicy::drop_rows
-                                                        : features::MissingPolicy::impute;
-    const std::string outliers = prep.at("outliers").get<std::string>();
-    options.outliers = outliers == "clip"   ? features::OutlierPolicy::clip
-                       : outliers == "flag" ? features::OutlierPolicy::flag
-                                            : features::OutlierPolicy::keep;
-    std::vector<features::Recipe> recipes;
-    for (const json& r : prep.at("recipes")) {
-      features::Recipe recipe;
-      recipe.kind = detail::kind_from(r.at("kind").get<std::string>());
-      recipe.source = r.at("source").get<std::string>();
-      recipe.name = r.at("name").get<std::string>();
-      recipe.fill = detail::number_or(r.at("fill"), std::numeric_limits<double>::quiet_NaN());
-      recipe.fill_level = r.at("fill_level").get<std::string>();
-      recipe.low = detail::number_or(r.at("low"), -std::numeric_limits<double>::infinity());
-      recipe.high = detail::number_or(r.at("high"), std::numeric_limits<double>::infinity());
-      recipe.log = r.at("log").get<bool>();
-      recipe.reference = r.at("reference").get<double>();
-      recipe.levels = r.at("levels").get<std::vector<std::string>>();
-      recipes.push_back(std::move(recipe));
-    }
-    model.preparation = features::Preparation::from_recipes(std::move(recipes), options);
-    model.scaler = j.at("scaler").at("name").get<std::string>();
-    model.scaling.set_parameters(j.at("scaler").at("center").get<std::vector<double>>(),
-                                 j.at("scaler").at("scale").get<std::vector<double>>());
-    model.distance = j.at("distance").get<std::string>();
-    const auto rows = j.at("centers").get<std::vector<std::vector<double>>>();
-    const std::size_t d = model.preparation.feature_names().size();
-    if (rows.empty()) throw error(where + ": the model has no centres");
-    if (model.scaling.scale().size() != d)
-      throw error(where + ": the scaler has " + std::to_string(model.scaling.scale().size()) + " features, the preparation " +
-                  std::to_string(d));
-    model.centers = xt::zeros<double>({rows.size(), d});
-    for (std::size_t c = 0; c < rows.size(); ++c) {
-      if (rows[c].size() != d)
-        throw error(where + ": centre " + std::to_string(c) + " has " + std::to_string(rows[c].size()) +
-                    " values for " + std::to_string(d) + " features");
-      for (std::size_t f = 0; f < d; ++f) {
-        if (!std::isfinite(rows[c][f])) throw error(where + ": centre " + std::to_string(c) + " is not finite");
-        model.centers(c, f) = rows[c][f];
-      }
-    }
-    model.segment_names = j.at("segment_names").get<std::vector<std::string>>();
-    return model;
-  } catch (const json::exception& e) {  // a missing field or a value of the wrong type
-    throw error(where + ": malformed model (" + std::string(e.what()) + ")");
+  const detail::ModelReader in(where);
+  if (!j.is_object() || !j.contains("format") || j["format"] != "segkit-model")
+    throw error(where + ": not a segkit model (no \"format\": \"segkit-model\")");
+  // An integer, exactly: 1.5, 1e300 and 4294967297 are not version 1.
+  const json& version = in.at(j, "", "version");
+  if (!version.is_number_integer() || version.get<std::int64_t>() != 1)
+    throw error(where + ": model version " + version.dump() + " is not supported (this segkit reads 1)");
+  Model model;
+  model.id_column = in.text(in.at(j, "", "id_column"), "id_column");
+  features::PrepareOptions options;
+  const json& prep = in.at(j, "", "preparation");
+  options.missing = in.choice(in.at(prep, "preparation", "missing"), "preparation.missing", {"impute", "drop_rows"}) ==
+                            "drop_rows"
+                        ? features::MissingPolicy::drop_rows
+                        : features::MissingPolicy::impute;
+  const std::string outliers =
+      in.choice(in.at(prep, "preparation", "outliers"), "preparation.outliers", {"clip", "flag", "keep"});
+  options.outliers = outliers == "clip"   ? features::OutlierPolicy::clip
+                     : outliers == "flag" ? features::OutlierPolicy::flag
+                                          : features::OutlierPolicy::keep;
+  std::vector<features::Recipe> recipes;
+  const json& recipe_list = in.array(in.at(prep, "preparation", "recipes"), "preparation.recipes");
+  for (std::size_t q = 0; q < recipe_list.size(); ++q)
+    recipes.push_back(detail::read_recipe(in, recipe_list[q], "preparation.recipes[" + std::to_string(q) + "]"));
+  if (recipes.empty()) in.fail("preparation.recipes", "must hold at least one feature");
+  model.preparation = features::Preparation::from_recipes(std::move(recipes), options);
+  const std::size_t d = model.preparation.feature_names().size();
+
+  const json& scaler = in.at(j, "", "scaler");
+  model.scaler = in.choice(in.at(scaler, "scaler", "name"), "scaler.name", {"standard", "minmax", "robust", "none"});
+  const std::vector<double> center = in.numbers(in.at(scaler, "scaler", "center"), "scaler.center");
+  const std::vector<double> scale = in.numbers(in.at(scaler, "scaler", "scale"), "scaler.scale");
+  for (const auto& [field, size] : {std::pair{"scaler.center", center.size()}, std::pair{"scaler.scale", scale.size()}})
+    if (size != d)
+      in.fail(field, "has " + std::to_string(size) + " values for the preparation's " + std::to_string(d) + " features");
+  for (std::size_t f = 0; f < d; ++f)
+    // A divisor: positive, and large enough that dividing by it stays finite (not 1e-320).
+    if (!(scale[f] >= std::numeric_limits<double>::min()))
+      in.fail("scaler.scale[" + std::to_string(f) + "]", "must be a positive number, not " + format_number(scale[f]));
+  model.scaling.set_parameters(center, scale);
+  model.distance = in.choice(in.at(j, "", "distance"), "distance", {"sqeuclidean", "manhattan", "cosine"});
+
+  const json& rows = in.array(in.at(j, "", "centers"), "centers");
+  if (rows.empty()) in.fail("centers", "must hold at least one centre");
+  model.centers = xt::zeros<double>({rows.size(), d});
+  for (std::size_t c = 0; c < rows.size(); ++c) {
+    const std::string field = "centers[" + std::to_string(c) + "]";
+    const std::vector<double> row = in.numbers(rows[c], field);
+    if (row.size() != d)
+      in.fail(field, "has " + std::to_string(row.size()) + " values for " + std::to_string(d) + " features");
+    for (std::size_t f = 0; f < d; ++f) model.centers(c, f) = row[f];
   }
+  model.segment_names = in.texts(in.at(j, "", "segment_names"), "segment_names");
+  if (!model.segment_names.empty() && model.segment_names.size() != rows.size())
+    in.fail("segment_names", "names " + std::to_string(model.segment_names.size()) + " segments of " +
+                                 std::to_string(rows.size()));
+  return model;
 }
 
 inline void save_model(const std::filesystem::path& path, const Model& model) {
