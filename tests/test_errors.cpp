@@ -9,6 +9,7 @@
 
 #include <cmath>
 #include <limits>
+#include <span>
 #include <system_error>
 #include <thread>
 #include <vector>
@@ -201,6 +202,63 @@ TEST_CASE("threads the system refuses leave the work to the threads there are, w
     return;
   }
   CHECK(WEXITSTATUS(status) == 0);
+}
+
+namespace {
+
+/// A user's distance that goes wrong: NaN for rows with a negative first value, or the
+/// negated squared distance.
+template <bool Negative>
+struct BrokenDistance {
+  static constexpr bool is_metric = false;
+  template <class T>
+  T distance(std::span<const T> a, std::span<const T> b) const {
+    const T squared = segkit::SquaredEuclidean{}.distance(a, b);
+    if constexpr (Negative) return -squared;
+    return a[0] < 0 ? std::numeric_limits<T>::quiet_NaN() : squared;
+  }
+  template <class T>
+  void center(const xt::xtensor<T, 2>& X, std::span<const std::size_t> members, std::span<T> out) const {
+    segkit::SquaredEuclidean{}.center(X, members, out);
+  }
+};
+
+}  // namespace
+
+TEST_CASE("a distance policy returning NaN or a negative value is refused, naming the policy") {
+  xt::xtensor<double, 2> X = {{1, 1}, {2, 1}, {-3, 4}, {8, 9}, {9, 8}, {1, 2}};
+  const xt::xtensor<double, 2> init = {{1, 1}, {8, 9}};
+  CHECK_THROWS_WITH_AS(segkit::Lloyd{}.cluster(X, init, BrokenDistance<false>{}, segkit::Options{}),
+                       Contains("the distance policy segkit_test_errors::{anonymous}::BrokenDistance<false> returned NaN "
+                                "or a negative value"),
+                       segkit::error);
+  CHECK_THROWS_WITH_AS(segkit::Lloyd{}.cluster(X, init, BrokenDistance<true>{}, segkit::Options{}),
+                       Contains("BrokenDistance<true> returned NaN or a negative value"), segkit::error);
+}
+
+TEST_CASE("values whose squares overflow are refused, not clustered into one segment") {
+  for (const double big : {1.5e308, 1e200}) {
+    CAPTURE(big);
+    const xt::xtensor<double, 2> X = {{big, 1}, {-big, 2}, {big / 2, 3}, {-big / 2, 4}, {0, 5}, {1, 6}};
+    const xt::xtensor<double, 2> init = {{big, 1}, {-big, 2}};
+    CHECK_THROWS_WITH_AS(segkit::Lloyd{}.cluster(X, init, segkit::SquaredEuclidean{}, segkit::Options{}),
+                         Contains("the distances overflow to infinity: X holds values as large as"), segkit::error);
+  }
+  // The default StandardScaler scales such columns first (its sums in units of the
+  // column's largest value), so the Pipeline clusters them.
+  for (const double big : {1e300, 1e200}) {
+    CAPTURE(big);
+    const xt::xtensor<double, 2> X = {{big, 1}, {-big, 2}, {big / 2, 3}, {-big / 2, 4}, {0, 5}, {big / 4, 6}};
+    segkit::StandardScaler scaler;
+    scaler.fit(X);
+    CHECK(scaler.center()[0] == doctest::Approx(big / 24).epsilon(1e-12));
+    // The population standard deviation of (1, -1, 0.5, -0.5, 0, 0.25) times big.
+    CHECK(scaler.scale()[0] == doctest::Approx(0.6521864934374387 * big).epsilon(1e-12));
+    segkit::Pipeline<> pipeline(segkit::Options{.k = 2, .seed = 1});
+    pipeline.fit(X);
+    CHECK(xt::all(xt::isfinite(pipeline.centers())));
+    CHECK(std::isfinite(pipeline.inertia()));
+  }
 }
 
 }  // namespace segkit_test_errors

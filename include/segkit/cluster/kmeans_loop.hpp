@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <limits>
 #include <memory>
 #include <cstddef>
 #include <numeric>
@@ -24,6 +25,7 @@
 
 #include "segkit/core/clustering.hpp"
 #include "segkit/core/error.hpp"
+#include "segkit/core/format.hpp"
 #include "segkit/core/matrix.hpp"
 #include "segkit/core/options.hpp"
 #include "segkit/core/parallel.hpp"
@@ -154,7 +156,10 @@ double assign_nearest(const D& distance, const xt::xtensor<T, 2>& X, const xt::x
     return [&, scratch = std::vector<T>()](std::size_t b, std::size_t e) mutable {
       detail::nearest(distance, X, b, e, centers, labels + b, nearest + b, scratch);
       double sum = 0;
-      for (std::size_t i = b; i < e; ++i) sum += static_cast<double>(nearest[i]);
+      // A distance below zero (a user's policy may return one) makes the sum NaN, which
+      // the loop refuses: a sum of them could still look like an objective.
+      for (std::size_t i = b; i < e; ++i)
+        sum += nearest[i] >= 0 ? static_cast<double>(nearest[i]) : std::numeric_limits<double>::quiet_NaN();
       return sum;
     };
   });
@@ -303,6 +308,24 @@ void check_start(const xt::xtensor<T, 2>& X, const xt::xtensor<T, 2>& initial_ce
   if (options.absolute_tol && !(*options.absolute_tol >= 0)) throw error("absolute_tol must be a non-negative number");
 }
 
+/// Ends a fit whose summed distance is not a finite number: X holds NaN or an
+/// infinity (for SquaredEuclidean, whose first pass is X's only check: the message
+/// names the row and column), the squares of X's values overflow, or the distance
+/// policy returned NaN or a value below zero.
+template <class T, class D>
+[[noreturn]] void refuse_distances(const D& distance, const xt::xtensor<T, 2>& X, double sum, std::size_t threads) {
+  (void)distance;
+  check_finite(X, "X", threads);
+  if (std::isinf(sum) && sum > 0) {
+    double largest = 0;
+    for (const T v : X) largest = std::max(largest, std::abs(static_cast<double>(v)));
+    throw error("the distances overflow to infinity: X holds values as large as " + format_number(largest) +
+                ", whose squares are beyond the range of the value type; scale the data first (a scaler, or other units)");
+  }
+  throw error("the distance policy " + policy_name<D>() +
+              " returned NaN or a negative value; a distance must be a number of at least zero");
+}
+
 /// Lloyd's loop around an assignment step. Any step that gives the same labels
 /// as FullAssignment gives the same clustering, bit for bit.
 template <class T, class D, class Step>
@@ -335,10 +358,7 @@ Clustering<T> kmeans_loop(const xt::xtensor<T, 2>& X, const xt::xtensor<T, 2>& i
     PassOutputs out{.chunk_sums = CentreIsMean<D> ? &chunk_sums : nullptr, .counts = &counts,
                     .changed = it > 0 ? &changed : nullptr};
     result.inertia_trace.push_back(step.assign(distance, X, centers, labels, nearest, threads, out));
-    // See first_pass_checks_values: only a non-finite sum has X scanned, for the
-    // message naming the row and column.
-    if constexpr (first_pass_checks_values<D>)
-      if (it == 0 && !std::isfinite(result.inertia_trace.back())) check_finite(X, "X", threads);
+    if (!std::isfinite(result.inertia_trace.back())) refuse_distances(distance, X, result.inertia_trace.back(), threads);
     bool relocated = false;
     if (std::find(counts.begin(), counts.end(), std::size_t{0}) != counts.end()) {
       // Rare: the farthest rows are needed, which a bounded step does not know.

@@ -12,6 +12,8 @@
 #include <concepts>
 #include <cstddef>
 #include <span>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include <xtensor/xtensor.hpp>
@@ -32,6 +34,16 @@ template <class D>
 concept Distance = DistanceFor<D, float> && DistanceFor<D, double>;
 
 namespace detail {
+
+/// A policy's type as the compiler spells it ("MyDistance", "segkit::Manhattan"), for messages.
+template <class P>
+std::string policy_name() {
+  const std::string_view signature = __PRETTY_FUNCTION__;  // "... [with P = MyDistance; ...]" (GCC, Clang)
+  const std::size_t from = signature.find("P = ");
+  if (from == std::string_view::npos) return "the distance policy";
+  const std::size_t to = signature.find_first_of(";]", from);
+  return std::string(signature.substr(from + 4, to - from - 4));
+}
 
 template <class D, class T>
 concept HasPairwise = requires(const D& dist, const xt::xtensor<T, 2>& X, const xt::xtensor<T, 2>& C,

@@ -6,6 +6,8 @@
 #include <cmath>
 #include <cstddef>
 #include <limits>
+#include <tuple>
+#include <utility>
 #include <vector>
 
 #include "segkit/core/parallel.hpp"
@@ -33,6 +35,12 @@ class StandardScaler : public AffineScaler {
     });
     std::vector<double> scale(d);
     for (std::size_t j = 0; j < d; ++j) {
+      if (!std::isfinite(mean[j]) || !std::isfinite(squares[j][0])) {
+        // Values so large (beyond about 1e154) that their sum or squares overflow: the
+        // same statistics in units of the column's largest value, then scaled back.
+        std::tie(mean[j], scale[j]) = rescaled_moments(X, j);
+        continue;
+      }
       const double m = mean[j], var = squares[j][0] / static_cast<double>(n);
       // scikit-learn's _is_constant_feature: a variance no larger than its own
       // rounding error means a constant column, which keeps scale 1.
@@ -41,6 +49,28 @@ class StandardScaler : public AffineScaler {
     }
     set(std::move(mean), std::move(scale));
     return *this;
+  }
+
+ private:
+  /// Column j's mean and standard deviation (1 if it is constant), computed on x / M with M
+  /// its largest magnitude, so that neither the sum nor the squares overflow.
+  template <class T>
+  static std::pair<double, double> rescaled_moments(const xt::xtensor<T, 2>& X, std::size_t j) {
+    const std::size_t n = X.shape(0), d = X.shape(1);
+    double largest = 0;
+    for (std::size_t i = 0; i < n; ++i) largest = std::max(largest, std::abs(static_cast<double>(X.data()[i * d + j])));
+    double sum = 0;
+    for (std::size_t i = 0; i < n; ++i) sum += static_cast<double>(X.data()[i * d + j]) / largest;
+    const double mean = sum / static_cast<double>(n);
+    double squares = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+      const double v = static_cast<double>(X.data()[i * d + j]) / largest - mean;
+      squares += v * v;
+    }
+    const double var = squares / static_cast<double>(n);
+    const double eps = std::numeric_limits<double>::epsilon();
+    const double bound = static_cast<double>(n) * eps * var + std::pow(static_cast<double>(n) * mean * eps, 2);
+    return {mean * largest, var <= bound ? 1.0 : std::sqrt(var) * largest};
   }
 };
 
