@@ -337,6 +337,16 @@ TEST_CASE("data: malformed files name the file, line and column") {
           "\"d.csv\", line 3, column 1 (\"d\"): \"later\" is not a date in the format of the column's other cells "
           "(formats tried: yyyy-m-d, d-m-yyyy, d/m/yyyy, d-Mon-yy, yyyymmdd)");
   }
+  SUBCASE("a cell that is not a date among dates: named, not a reason to drop the column as text") {
+    std::string text = "id,joined\n";
+    for (int i = 1; i <= 30; ++i) text += std::to_string(i) + ",2012-01-" + (i < 10 ? "0" : "") + std::to_string(i) + "\n";
+    text.replace(text.find("2012-01-17"), 10, "2012-13-17");  // data row 17, line 18
+    CHECK(message_of([&] { (void)sd::parse_csv(text, {}, "d.csv"); }) ==
+          "\"d.csv\", line 18, column 2 (\"joined\"): \"2012-13-17\" is not a date, while the column's other cells "
+          "are dates (yyyy-m-d); fix the cell or leave it empty");
+    // Fewer than ten dates, or more than a tenth not dates: a text column, as before.
+    CHECK(sd::parse_csv("d\n2012-01-05\nlater\n", {}, "d.csv")["d"].is_categorical());
+  }
   SUBCASE("unknown column named in the options") {
     const std::string path = small_dir + "bom.csv";
     CHECK(message_of([&] { (void)sd::read_csv(path, {.numeric = {"Incme"}}); }) ==

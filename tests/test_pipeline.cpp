@@ -270,4 +270,18 @@ TEST_CASE("score_with scores the fit on its scaled training data with any Evalua
                        segkit::error);
 }
 
+TEST_CASE("score() from many threads at once: every caller gets the fit's silhouette; a copy keeps it") {
+  const Fixture f("mall");
+  segkit::Pipeline<segkit::NoScaling, segkit::GivenCenters> pipeline(
+      segkit::Options{.k = 5, .threads = 1}, segkit::NoScaling{}, segkit::GivenCenters{f["lloyd_k5_init"]});
+  pipeline.fit(f["X"]);
+  std::vector<double> scores(4, 0.0);
+  std::vector<std::thread> callers;
+  for (std::size_t t = 0; t < scores.size(); ++t) callers.emplace_back([&, t] { scores[t] = pipeline.score(); });
+  for (auto& c : callers) c.join();
+  for (const double s : scores) CHECK(s == doctest::Approx(f.scalar("lloyd_k5_silhouette")).epsilon(1e-12));
+  const auto copy = pipeline;
+  CHECK(copy.score() == scores[0]);
+}
+
 }  // namespace segkit_test_pipeline

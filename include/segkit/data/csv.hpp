@@ -974,19 +974,33 @@ Column text_column(const std::string& name, std::size_t j, std::vector<std::stri
   const bool any_value = std::find(missing.begin(), missing.end(), false) != missing.end();
   if ((forced == Forced::none && any_value) || forced == Forced::date) {
     const std::vector<std::string> formats = date_formats(options.date_formats, forced == Forced::date);
+    const std::size_t present = static_cast<std::size_t>(std::count(missing.begin(), missing.end(), false));
+    // A column of dates with a few cells that are not (at most a tenth) is a data error
+    // to be named, not a text column to be dropped as one of too many levels.
+    const std::size_t tolerated = present >= 10 ? present / 10 : 0;
     std::size_t first_failure = n;  // of the format that got furthest, for the error message
+    const std::string* nearly = nullptr;  // a format every cell but a few fits
     for (const auto& format : formats) {
       std::vector<std::int64_t> days(n, 0);
-      std::size_t i = 0;
-      for (; i < n; ++i) {
+      std::size_t failures = 0, first = n;
+      for (std::size_t i = 0; i < n && failures <= tolerated; ++i) {
         if (missing[i]) continue;
         const auto d = parse_date(texts[i], format);
-        if (!d) break;
-        days[i] = *d;
+        if (d) {
+          days[i] = *d;
+        } else {
+          ++failures;
+          if (first == n) first = i;
+        }
       }
-      if (i == n) return Column::date(name, std::move(days), std::move(missing));
-      if (first_failure == n || i > first_failure) first_failure = i;
+      if (failures == 0) return Column::date(name, std::move(days), std::move(missing));
+      if (failures <= tolerated && !nearly) nearly = &format, first_failure = first;
+      if (!nearly && (first_failure == n || first > first_failure)) first_failure = first;
     }
+    if (nearly && forced == Forced::none)
+      throw error(csv_where(source, line_of(first_failure), j + 1, name) + "\"" + texts[first_failure] +
+                  "\" is not a date, while the column's other cells are dates (" + *nearly +
+                  "); fix the cell or leave it empty");
     if (forced == Forced::date) {
       std::string tried;
       for (const auto& f : formats) tried.append(tried.empty() ? "" : ", ").append(f);

@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <span>
 #include <string>
@@ -34,6 +35,42 @@
 #include "segkit/scaler/standard.hpp"
 
 namespace segkit {
+
+namespace detail {
+
+/// A number computed on first use and kept (a fit's score): safe to ask for from many
+/// threads at once. Copies carry the number, not the lock.
+class ComputedOnce {
+ public:
+  ComputedOnce() = default;
+  ComputedOnce(const ComputedOnce& other) : value_(other.peek()) {}
+  ComputedOnce& operator=(const ComputedOnce& other) {
+    const std::optional<double> value = other.peek();
+    const std::lock_guard<std::mutex> lock(mutex_);
+    value_ = value;
+    return *this;
+  }
+  template <class Compute>
+  double get(Compute&& compute) const {
+    const std::lock_guard<std::mutex> lock(mutex_);
+    if (!value_) value_ = compute();
+    return *value_;
+  }
+  void reset() {
+    const std::lock_guard<std::mutex> lock(mutex_);
+    value_.reset();
+  }
+
+ private:
+  std::optional<double> peek() const {
+    const std::lock_guard<std::mutex> lock(mutex_);
+    return value_;
+  }
+  mutable std::mutex mutex_;
+  mutable std::optional<double> value_;
+};
+
+}  // namespace detail
 
 template <Scaler ScalerPolicy = StandardScaler, Initializer InitializerPolicy = KMeansPlusPlus,
           Distance DistancePolicy = SquaredEuclidean, Clusterer ClustererPolicy = Lloyd,
@@ -226,12 +263,13 @@ class Pipeline {
 
   /// The Evaluator's score of the fit. Computed on first call, not inside fit, so
   /// fitting never waits on an O(n^2) score; cached after that.
+  /// Safe to call from many threads at once (the first computes, the others wait for it).
   double score() const {
-    if (!score_)
-      score_ = with_fitted([this](const auto& f) {
+    return score_.get([this] {
+      return with_fitted([this](const auto& f) {
         return static_cast<double>(evaluator_.evaluate(*f.X, f.clustering, options_.threads));
       });
-    return *score_;
+    });
   }
   static constexpr bool higher_score_is_better() { return EvaluatorPolicy::higher_is_better; }
 
@@ -294,7 +332,7 @@ class Pipeline {
   State state_;
   xt::xtensor<double, 2> scaled_centers_, centers_;
   std::size_t n_features_ = 0;
-  mutable std::optional<double> score_;
+  detail::ComputedOnce score_;
 };
 
 }  // namespace segkit
