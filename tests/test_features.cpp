@@ -273,6 +273,28 @@ TEST_CASE("a chosen column is used or refused, never left out in silence") {
   CHECK(find(p.fit_actions(), "Z_CostContact", "the same value for every customer") != nullptr);
 }
 
+TEST_CASE("a birth year becomes an age only against a year the data gives, no earlier than the births") {
+  Table t;
+  t.add(Column::numeric("Year_Birth", {1980, 1975, 1990, 1985, 1970, 1988, 1982, 1979, 1991, 1960}));
+  t.add(Column::numeric("Income", {50, 60, 40, 55, 65, 58, 62, 45, 52, 57}));
+  // No date in the table: the years stay years, and the output says why.
+  const Preparation no_date = Preparation::fit(t);
+  CHECK(find(no_date.fit_actions(), "Year_Birth", "kept as a year, not turned into age: no date in the data") != nullptr);
+  CHECK(no_date.feature_names() == std::vector<std::string>{"Year_Birth", "Income"});
+  CHECK(no_date.transform(t).X(0, 0) == 1980.0);
+  // A reference year before the latest birth: the same.
+  PrepareOptions early;
+  early.reference_date = segkit::data::days_from_civil(1985, 6, 1);
+  CHECK(find(Preparation::fit(t, early).fit_actions(), "Year_Birth",
+             "the reference year 1985 is before the latest birth year 1991") != nullptr);
+  // A plausible one: ages.
+  PrepareOptions given;
+  given.reference_date = segkit::data::days_from_civil(2014, 6, 1);
+  const Preparation aged = Preparation::fit(t, given);
+  CHECK(aged.feature_names().front() == "age in 2014 (from Year_Birth)");
+  CHECK(aged.transform(t).X(0, 0) == 34.0);
+}
+
 TEST_CASE("several percentiles at once are each the one read off a sorted copy") {
   std::mt19937_64 rng(11);
   std::normal_distribution<double> normal(0.0, 1e3);

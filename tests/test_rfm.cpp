@@ -311,6 +311,16 @@ TEST_CASE("bad transaction logs throw segkit::error naming the problem") {
   CHECK(as_of.find("customer c, 1970-01-13") != std::string::npos);
   CHECK(message([&] { segkit::rfm::compute_rfm({"", ""}, {1, 2}, {1, 2}); }).find("no purchase") !=
         std::string::npos);
+  // Without an as-of date, a purchase after today is a typo, not the snapshot's date.
+  const std::int64_t future = segkit::days_from_civil(2999, 1, 1);
+  CHECK(message([&] { segkit::rfm::compute_rfm(c, {10, future, 12}, {1, 2, 3}); })
+            .find("the transaction at row 1 (0-based; customer b, 2999-01-01) is dated after today (") != std::string::npos);
+  CHECK(message([&] {
+          segkit::rfm::compute_rfm(c, d, {1, 2, 3}, segkit::rfm::RfmOptions{.today = 11});
+        }).find("customer c, 1970-01-13) is dated after today (1970-01-12)") != std::string::npos);
+  segkit::rfm::RfmOptions planned;
+  planned.as_of = future + 1;  // a date the caller gives stands, however far
+  CHECK_NOTHROW(segkit::rfm::compute_rfm(c, {10, future, 12}, {1, 2, 3}, planned));
   CHECK(message([&] {
           segkit::rfm::compute_rfm(c, d, {1, 2, 3}, segkit::rfm::RfmOptions{.frequency = segkit::rfm::FrequencyCount::invoices});
         }).find("needs invoice ids") != std::string::npos);

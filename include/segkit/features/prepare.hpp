@@ -222,7 +222,9 @@ class Preparation {
         chosen.push_back(&c);
       }
     }
-    const std::int64_t reference_day = options.reference_date ? *options.reference_date : latest_date(table);
+    // None when no date says when the data was taken: no age is derived then.
+    const std::optional<std::int64_t> reference_day =
+        options.reference_date ? options.reference_date : latest_date(table);
     // Each column on its own thread; the recipes and messages are kept in column order,
     // and so is the error reported if several columns have one.
     std::vector<Planned> planned(chosen.size());
@@ -416,13 +418,13 @@ class Preparation {
   }
 
  private:
-  static std::int64_t latest_date(const data::Table& table) {
+  static std::optional<std::int64_t> latest_date(const data::Table& table) {
     std::optional<std::int64_t> latest;
     for (const data::Column& c : table)
       if (c.is_date())
         for (std::size_t i = 0; i < c.size(); ++i)
           if (!c.missing(i)) latest = std::max(latest.value_or(c.days()[i]), c.days()[i]);
-    return latest.value_or(0);
+    return latest;
   }
 
   void add(Recipe r) {
@@ -441,7 +443,7 @@ class Preparation {
 
   /// Decides the recipe of one column from its training values (each column on its
   /// own, so fit plans them side by side).
-  Planned plan(const data::Column& c, std::int64_t reference_day) const {
+  Planned plan(const data::Column& c, std::optional<std::int64_t> reference_day) const {
     Planned out;
     Recipe r;
     r.source = r.name = c.name();
@@ -494,20 +496,37 @@ class Preparation {
       return out;
     }
     if (c.is_date()) {
-      if (!options_.derive_tenure) {
-        out.actions.push_back({c.name(), "left out: a date (tenure derivation is off)", 0});
+      if (!options_.derive_tenure || !reference_day) {
+        out.actions.push_back({c.name(), options_.derive_tenure ? "left out: every value is missing"
+                                                                : "left out: a date (tenure derivation is off)",
+                               0});
         return out;
       }
       r.kind = Recipe::Kind::tenure;
-      r.reference = static_cast<double>(reference_day);
-      r.name = c.name() + " (days before " + data::format_date(reference_day) + ")";
-      out.actions.push_back({c.name(), "turned into tenure: days from it to " + data::format_date(reference_day), 0});
+      r.reference = static_cast<double>(*reference_day);
+      r.name = c.name() + " (days before " + data::format_date(*reference_day) + ")";
+      out.actions.push_back({c.name(), "turned into tenure: days from it to " + data::format_date(*reference_day), 0});
     } else if (options_.derive_age && detail::looks_like_birth_year(c.name())) {
-      const int year = static_cast<int>(data::date_from_days(reference_day).year());
-      r.kind = Recipe::Kind::age;
-      r.reference = year;
-      r.name = "age in " + std::to_string(year) + " (from " + c.name() + ")";
-      out.actions.push_back({c.name(), "turned into age in " + std::to_string(year), 0});
+      // An age needs the year the data was taken, and one no earlier than the births:
+      // else the years stay years (the 1970 of no date gave "ages" of -16).
+      double latest_birth = -std::numeric_limits<double>::infinity();
+      for (std::size_t i = 0; i < c.size(); ++i)
+        if (!c.missing(i)) latest_birth = std::max(latest_birth, c.numbers()[i]);
+      const std::optional<int> year =
+          reference_day ? std::optional<int>(static_cast<int>(data::date_from_days(*reference_day).year())) : std::nullopt;
+      if (!year) {
+        out.actions.push_back({c.name(), "kept as a year, not turned into age: no date in the data says when it was "
+                                         "taken (give a reference date)", 0});
+      } else if (*year < latest_birth) {
+        out.actions.push_back({c.name(), "kept as a year, not turned into age: the reference year " +
+                                             std::to_string(*year) + " is before the latest birth year " +
+                                             format_number(latest_birth), 0});
+      } else {
+        r.kind = Recipe::Kind::age;
+        r.reference = *year;
+        r.name = "age in " + std::to_string(*year) + " (from " + c.name() + ")";
+        out.actions.push_back({c.name(), "turned into age in " + std::to_string(*year), 0});
+      }
     }
     // Statistics of the feature's own values (after deriving), from the customers that have one.
     std::vector<double> values = present_values(r, c);

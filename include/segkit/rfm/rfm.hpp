@@ -45,6 +45,10 @@ struct RfmOptions {
   /// Invoices that start with this prefix are cancellations (UCI Online Retail marks
   /// them "C536379"); empty turns the rule off.
   std::string cancellation_prefix = "C";
+  /// Without as_of, no transaction may be dated after this day (default: today, by the
+  /// system clock): a purchase of 2999-01-01 is a typo that would measure every
+  /// customer's recency from 2999.
+  std::optional<std::int64_t> today = std::nullopt;
 };
 
 /// What happened to the rows on the way: every row is counted in exactly one of
@@ -126,6 +130,15 @@ inline Rfm compute(const std::vector<std::string>& customer, const std::vector<s
       if (!customer[i].empty() && date[i] > *options.as_of)
         throw error("the as-of date " + format_date(*options.as_of) + " is before the transaction at row " +
                     std::to_string(i) + " (0-based; customer " + customer[i] + ", " + format_date(date[i]) + ")");
+  } else {
+    const std::int64_t today =
+        options.today ? *options.today
+                      : std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now()).time_since_epoch().count();
+    for (std::size_t i = 0; i < n; ++i)
+      if (!customer[i].empty() && date[i] > today)
+        throw error("the transaction at row " + std::to_string(i) + " (0-based; customer " + customer[i] + ", " +
+                    format_date(date[i]) + ") is dated after today (" + format_date(today) +
+                    "): fix its date, or give the as-of date the data was taken");
   }
 
   // Per customer, in order of first appearance; sorted by id at the end.
