@@ -207,6 +207,17 @@ TEST_CASE("a number column with text in it is an error naming the row, not a cat
   t.add(Column::numeric("Income", std::vector<double>(30, 1.0)));
   CHECK_THROWS_WITH_AS(Preparation::fit(t), doctest::Contains("column \"Age\" holds numbers but data row 5 holds the text \"abc\""),
                        segkit::error);
+  // A small table's one stray word: refused too, not one-hot encoded into a column per value.
+  Table small;
+  small.add(Column::categorical("a", {"2", "4", "abc"}));
+  small.add(Column::numeric("b", {5, 6, 7}));
+  CHECK_THROWS_WITH_AS(Preparation::fit(small), doctest::Contains("column \"a\" holds numbers but data row 3 holds the text \"abc\""),
+                       segkit::error);
+  // Words with a number among them are a category.
+  Table sizes;
+  sizes.add(Column::categorical("size", {"S", "M", "L", "42", "M"}));
+  sizes.add(Column::numeric("b", {5, 6, 7, 8, 9}));
+  CHECK_NOTHROW(Preparation::fit(sizes));
 }
 
 TEST_CASE("one number grammar: inf, nan, hex and out-of-range values in a number column are refused, naming the cell") {

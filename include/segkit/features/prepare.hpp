@@ -128,6 +128,12 @@ inline bool looks_like_id(const std::string& name) {
 
 /// A column that names customers rather than describing them: text with every
 /// value distinct, or numbers with every value distinct under an id-like header.
+/// Whether `numbers` of a column's `present` cells make it a column of numbers: nine in
+/// ten, or all but one of at least three (a small table's one stray word).
+inline bool mostly_numbers(std::size_t numbers, std::size_t present) {
+  return numbers * 10 >= present * 9 || (numbers >= 2 && numbers + 1 == present);
+}
+
 /// A text column of numbers with a few cells that are not ("inf", "abc", "12,345"):
 /// Preparation refuses it, naming the first bad cell, rather than take it as an
 /// identifier or a category.
@@ -140,7 +146,7 @@ inline bool numbers_with_bad_cells(const data::Column& c) {
     if (data::detail::parse_number(c.texts()[i])) ++numbers;
     else grouped += data::detail::looks_like_grouped_or_comma_number(c.texts()[i]);
   }
-  return numbers < present && (numbers + grouped) * 10 >= present * 9;
+  return numbers < present && mostly_numbers(numbers + grouped, present);
 }
 
 inline bool is_identifier(const data::Column& c) {
@@ -470,11 +476,11 @@ class Preparation {
           first_text = i;
         }
       }
-      if ((numeric_cells + grouped_cells) * 10 >= present_cells * 9 && first_grouped < c.size())
+      if (mostly_numbers(numeric_cells + grouped_cells, present_cells) && first_grouped < c.size())
         throw error("column \"" + c.name() + "\" holds numbers written with thousands separators or a decimal comma (\"" +
                     c.texts()[first_grouped] + "\" in data row " + std::to_string(first_grouped + 1) +
                     "); write them as 12345 or 3.5, or leave the column out");
-      if (numeric_cells * 10 >= present_cells * 9 && first_text < c.size())
+      if (mostly_numbers(numeric_cells, present_cells) && first_text < c.size())
         throw error("column \"" + c.name() + "\" holds numbers but data row " + std::to_string(first_text + 1) +
                     " holds the text \"" + c.texts()[first_text] +
                     "\" (numbers are finite decimals: not inf, nan or hex); fix the file or leave the column out");
