@@ -82,6 +82,44 @@ void add_rows(const T* __restrict X, std::size_t d, const std::size_t* __restric
   }
 }
 
+/// counts[labels[i]] += 1 for i in [b, e), with `scratch` of 2 x k zeros: even and
+/// odd rows counted apart, so that a run of one label is not one chain of
+/// increments through memory (6 % of a Lloyd pass at 1,000,000 x 16 x 8 in float).
+inline void count_labels(const std::size_t* labels, std::size_t b, std::size_t e, std::size_t* counts,
+                         std::size_t k) {
+  thread_local std::vector<std::size_t> odd;
+  odd.assign(k, 0);
+  std::size_t i = b;
+  for (; i + 2 <= e; i += 2) {
+    ++counts[labels[i]];
+    ++odd[labels[i + 1]];
+  }
+  if (i < e) ++counts[labels[i]];
+  for (std::size_t c = 0; c < k; ++c) counts[c] += odd[c];
+}
+
+/// The sum of best[b..e) in double, in four interleaved partial sums (one chain of
+/// additions waits 4 cycles a row), added in a fixed order: the same for any thread
+/// count. A distance below zero (a user's policy may return one) makes the sum NaN,
+/// which the loop refuses: a sum of them could still look like an objective.
+template <class T>
+double block_sum(const T* best, std::size_t b, std::size_t e) {
+  double part[4] = {0, 0, 0, 0};
+  bool negative = false;
+  std::size_t i = b;
+  for (; i + 4 <= e; i += 4)
+    for (std::size_t l = 0; l < 4; ++l) {
+      negative |= best[i + l] < 0;
+      part[l] += static_cast<double>(best[i + l]);
+    }
+  for (; i < e; ++i) {
+    negative |= best[i] < 0;
+    part[0] += static_cast<double>(best[i]);
+  }
+  if (negative) return std::numeric_limits<double>::quiet_NaN();
+  return (part[0] + part[1]) + (part[2] + part[3]);
+}
+
 /// Below about a million multiply-adds one thread is faster than starting
 /// threads (~0.1 ms; benchmarks: n = 1e4, d = 2, k = 2). Results are the same either way.
 inline std::size_t threads_for(std::size_t work, std::size_t threads) {
@@ -129,8 +167,7 @@ double assignment_pass(const xt::xtensor<T, 2>& X, std::size_t k, const std::siz
       sum += assign_block(b, e);
       if (out.changed)
         for (std::size_t i = b; i < e; ++i) chunk_moved += before[i - b] != labels[i];
-      if (out.counts)
-        for (std::size_t i = b; i < e; ++i) ++chunk_counts[c * k + labels[i]];
+      if (out.counts) count_labels(labels, b, e, chunk_counts.data() + c * k, k);
       if (out.chunk_sums) add_rows(X.data(), d, labels, b, e, out.chunk_sums->data() + c * k * d);
     }
     partial[c] = sum;
@@ -155,12 +192,7 @@ double assign_nearest(const D& distance, const xt::xtensor<T, 2>& X, const xt::x
   return assignment_pass(X, k, labels, threads_for(X.size() * k, threads), out, [&] {
     return [&, scratch = std::vector<T>()](std::size_t b, std::size_t e) mutable {
       detail::nearest(distance, X, b, e, centers, labels + b, nearest + b, scratch);
-      double sum = 0;
-      // A distance below zero (a user's policy may return one) makes the sum NaN, which
-      // the loop refuses: a sum of them could still look like an objective.
-      for (std::size_t i = b; i < e; ++i)
-        sum += nearest[i] >= 0 ? static_cast<double>(nearest[i]) : std::numeric_limits<double>::quiet_NaN();
-      return sum;
+      return block_sum(nearest, b, e);
     };
   });
 }

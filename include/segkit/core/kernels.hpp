@@ -76,15 +76,17 @@ void squared_distance_tile(const T* X, std::size_t d, const T* ct, std::size_t k
     for (std::size_t b = 0; b < KB; ++b) acc[r][b].store_aligned(out + r * k_pad + b * W);
 }
 
+/// Columns [0, k_cols) of the R rows' distances (k_cols a multiple of W, k_pad the stride).
 template <class Arch, class T, std::size_t R>
-void squared_distance_rows(const T* X, std::size_t d, const T* ct, std::size_t k_pad, T* out) {
+void squared_distance_rows(const T* X, std::size_t d, const T* ct, std::size_t k_cols, std::size_t k_pad,
+                           T* out) {
   constexpr std::size_t W = xsimd::batch<T, Arch>::size;
   constexpr std::size_t KB = has_32_registers<Arch> ? 4 : 2;
   std::size_t c = 0;
-  for (; c + KB * W <= k_pad; c += KB * W) squared_distance_tile<Arch, T, R, KB>(X, d, ct + c, k_pad, out + c);
+  for (; c + KB * W <= k_cols; c += KB * W) squared_distance_tile<Arch, T, R, KB>(X, d, ct + c, k_pad, out + c);
   // The batches left over in one tile, not one tile each: R chains alone wait on the
   // FMA latency (the same sums either way, lane by lane).
-  switch ((k_pad - c) / W) {
+  switch ((k_cols - c) / W) {
     case 3: squared_distance_tile<Arch, T, R, 3>(X, d, ct + c, k_pad, out + c); break;
     case 2: squared_distance_tile<Arch, T, R, 2>(X, d, ct + c, k_pad, out + c); break;
     case 1: squared_distance_tile<Arch, T, R, 1>(X, d, ct + c, k_pad, out + c); break;
@@ -92,21 +94,33 @@ void squared_distance_rows(const T* X, std::size_t d, const T* ct, std::size_t k
   }
 }
 
-/// Squared Euclidean distances of the m rows X (m x d, row-major) to the
+/// The columns of the distances a kernel computes for k centres: whole batches of
+/// this architecture, not the padding of the widest one (with 8 float lanes, k = 8
+/// is one batch, not the two of a 64-byte row).
+template <class Arch, class T>
+constexpr std::size_t computed_columns(std::size_t k) {
+  constexpr std::size_t W = xsimd::batch<T, Arch>::size;
+  return (k + W - 1) / W * W;
+}
+
+/// Squared Euclidean distances of the m rows X (m x d, row-major) to the k
 /// centres given transposed in ct (d x k_pad, 64-byte aligned, k_pad =
 /// padded(k)); out (m x k_pad, 64-byte aligned) gets row i's distances at
-/// out[i * k_pad ...]. The padding lanes are computed and never meant to be read.
+/// out[i * k_pad ...]. Columns k and beyond are scratch, never meant to be read.
 template <class Arch, class T>
-void squared_distances(const T* X, std::size_t m, std::size_t d, const T* ct, std::size_t k_pad, T* out) {
+void squared_distances(const T* X, std::size_t m, std::size_t d, const T* ct, std::size_t k, std::size_t k_pad,
+                       T* out) {
   constexpr std::size_t W = xsimd::batch<T, Arch>::size;
+  const std::size_t k_cols = computed_columns<Arch, T>(k);
   std::size_t i = 0;
-  if (k_pad == W) {
+  if (k_cols == W) {
     // One batch of centres: eight rows at a time to fill the pipeline.
     for (; i + 8 <= m; i += 8) squared_distance_tile<Arch, T, 8, 1>(X + i * d, d, ct, k_pad, out + i * k_pad);
   } else {
-    for (; i + 4 <= m; i += 4) squared_distance_rows<Arch, T, 4>(X + i * d, d, ct, k_pad, out + i * k_pad);
+    for (; i + 4 <= m; i += 4)
+      squared_distance_rows<Arch, T, 4>(X + i * d, d, ct, k_cols, k_pad, out + i * k_pad);
   }
-  for (; i < m; ++i) squared_distance_rows<Arch, T, 1>(X + i * d, d, ct, k_pad, out + i * k_pad);
+  for (; i < m; ++i) squared_distance_rows<Arch, T, 1>(X + i * d, d, ct, k_cols, k_pad, out + i * k_pad);
 }
 
 #if defined(__GNUC__)
@@ -161,11 +175,13 @@ SEGKIT_ALWAYS_INLINE unsigned lane_bits(const xsimd::batch_bool<T, Arch>& b) {
 /// distance. ct as for squared_distances, with the padding columns set to
 /// +infinity so that they are never nearest; scratch holds m x k_pad values.
 template <class Arch, class T>
-void nearest_centres(const T* X, std::size_t m, std::size_t d, const T* ct, std::size_t k_pad, T* scratch,
-                     std::size_t* labels, T* best) {
+void nearest_centres(const T* X, std::size_t m, std::size_t d, const T* ct, std::size_t k, std::size_t k_pad,
+                     T* scratch, std::size_t* labels, T* best) {
   using batch = xsimd::batch<T, Arch>;
   constexpr std::size_t W = batch::size;
-  squared_distances<Arch, T>(X, m, d, ct, k_pad, scratch);
+  squared_distances<Arch, T>(X, m, d, ct, k, k_pad, scratch);
+  // The padding lanes of the last computed batch hold +infinity (from ct's padding).
+  const std::size_t k_cols = computed_columns<Arch, T>(k);
   alignas(64) T lane_index[W];
   for (std::size_t l = 0; l < W; ++l) lane_index[l] = static_cast<T>(l);
   const batch lanes = batch::load_aligned(lane_index);
@@ -175,14 +191,14 @@ void nearest_centres(const T* X, std::size_t m, std::size_t d, const T* ct, std:
     // keeps the earliest); then the smallest column among the lanes that tie.
     // Column numbers are exact in T: k < 2^24 even in float.
     batch bmin = batch::load_aligned(row), bidx = lanes;
-    if (k_pad == W) {
+    if (k_cols == W) {
       // One batch: the column is the first lane holding the smallest distance.
       const batch smallest = all_lanes_min<Arch, T>(bmin);
       labels[i] = static_cast<std::size_t>(std::countr_zero(lane_bits<Arch, T>(bmin == smallest)));
       best[i] = smallest.get(0);
       continue;
     }
-    for (std::size_t c = W; c < k_pad; c += W) {
+    for (std::size_t c = W; c < k_cols; c += W) {
       const batch v = batch::load_aligned(row + c);
       const auto closer = v < bmin;
       bmin = xsimd::select(closer, v, bmin);
@@ -294,8 +310,9 @@ T row_distance(const T* a, const T* b, std::size_t d) {
 template <class T>
 struct Table {
   const char* arch;  ///< xsimd's name of the architecture, e.g. "avx512bw"
-  void (*squared_distances)(const T*, std::size_t, std::size_t, const T*, std::size_t, T*);
-  void (*nearest_centres)(const T*, std::size_t, std::size_t, const T*, std::size_t, T*, std::size_t*, T*);
+  void (*squared_distances)(const T*, std::size_t, std::size_t, const T*, std::size_t, std::size_t, T*);
+  void (*nearest_centres)(const T*, std::size_t, std::size_t, const T*, std::size_t, std::size_t, T*,
+                          std::size_t*, T*);
   void (*distance_sums_4)(const T*, const T*, std::size_t, std::size_t, std::size_t, std::size_t, double*, T*);
   void (*distance_sums_1)(const T*, const T*, std::size_t, std::size_t, std::size_t, std::size_t, double*, T*);
   T (*row_distance)(const T*, const T*, std::size_t);

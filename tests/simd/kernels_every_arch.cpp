@@ -1,0 +1,123 @@
+// The kernels of every instruction set this CPU runs, against a scalar reference
+// that does the same arithmetic: (x - c)^2 summed feature by feature, fused
+// multiply-adds where the set has them. Exact equality, for every k around the
+// widths of the batches (k = 8 in float is one AVX2 batch but a quarter of a
+// 64-byte padded row; the padding must never be nearest nor cost a batch's work).
+//
+// Built with segkit_enable_simd_dispatch(), which compiles kernels_<set>.cpp
+// for each set; SEGKIT_TEST_SETS names those it compiled.
+
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <cstddef>
+#include <limits>
+#include <random>
+#include <string>
+#include <vector>
+
+#include <xsimd/xsimd.hpp>
+
+#include <segkit/core/kernels.hpp>
+
+namespace segkit_simd_dispatch_segkit_kernel_tests {
+#ifdef SEGKIT_TEST_HAS_AVX512
+const segkit::kernels::Table<float>& kernels_avx512_float();
+const segkit::kernels::Table<double>& kernels_avx512_double();
+#endif
+#ifdef SEGKIT_TEST_HAS_AVX2
+const segkit::kernels::Table<float>& kernels_avx2_float();
+const segkit::kernels::Table<double>& kernels_avx2_double();
+#endif
+}  // namespace segkit_simd_dispatch_segkit_kernel_tests
+
+namespace {
+
+namespace gen = segkit_simd_dispatch_segkit_kernel_tests;
+
+template <class T>
+struct Set {
+  const segkit::kernels::Table<T>* table;
+  bool fused;  // whether its multiply-adds round once
+};
+
+/// The kernel tables this CPU can run.
+template <class T>
+std::vector<Set<T>> runnable_sets() {
+  std::vector<Set<T>> sets{{&segkit::kernels::table<xsimd::default_arch, T>(), XSIMD_WITH_FMA3_SSE != 0}};
+#if defined(__GNUC__) && (defined(__x86_64__) || defined(_M_X64))
+  __builtin_cpu_init();
+#ifdef SEGKIT_TEST_HAS_AVX2
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+    if constexpr (sizeof(T) == 4) sets.push_back({&gen::kernels_avx2_float(), true});
+    else sets.push_back({&gen::kernels_avx2_double(), true});
+  }
+#endif
+#ifdef SEGKIT_TEST_HAS_AVX512
+  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq") &&
+      __builtin_cpu_supports("avx512cd")) {
+    if constexpr (sizeof(T) == 4) sets.push_back({&gen::kernels_avx512_float(), true});
+    else sets.push_back({&gen::kernels_avx512_double(), true});
+  }
+#endif
+#endif
+  return sets;
+}
+
+template <class T>
+using aligned = std::vector<T, xsimd::aligned_allocator<T, 64>>;
+
+}  // namespace
+
+TEST_CASE_TEMPLATE("every instruction set's kernels give exactly the feature-by-feature distances and nearest centres",
+                   T, float, double) {
+  std::mt19937 rng(7);
+  std::normal_distribution<double> normal(0.0, 3.0);
+  const auto sets = runnable_sets<T>();
+  MESSAGE("kernel sets checked: " << sets.size());
+  for (const auto& set : sets) {
+    for (std::size_t d : {1u, 2u, 5u, 16u, 19u}) {
+      for (std::size_t k : {1u, 2u, 3u, 4u, 5u, 7u, 8u, 9u, 12u, 16u, 17u, 24u, 31u, 33u, 64u}) {
+        const std::string arch = set.table->arch;
+        CAPTURE(arch);
+        CAPTURE(d);
+        CAPTURE(k);
+        const std::size_t m = 37, k_pad = segkit::kernels::padded<T>(k);
+        std::vector<T> X(m * d), C(k * d);
+        for (auto& v : X) v = static_cast<T>(normal(rng));
+        for (auto& v : C) v = static_cast<T>(normal(rng));
+        // Two rows equally near two centres: the first centre must win.
+        if (k >= 2 && m >= 2)
+          for (std::size_t j = 0; j < d; ++j) C[1 * d + j] = C[0 * d + j] = X[3 * d + j];
+        aligned<T> ct(d * k_pad, std::numeric_limits<T>::infinity()), dist(m * k_pad), scratch(m * k_pad);
+        for (std::size_t c = 0; c < k; ++c)
+          for (std::size_t j = 0; j < d; ++j) ct[j * k_pad + c] = C[c * d + j];
+        std::vector<std::size_t> labels(m);
+        std::vector<T> best(m);
+        set.table->squared_distances(X.data(), m, d, ct.data(), k, k_pad, dist.data());
+        set.table->nearest_centres(X.data(), m, d, ct.data(), k, k_pad, scratch.data(), labels.data(), best.data());
+        std::size_t wrong_distances = 0, wrong_labels = 0;
+        for (std::size_t i = 0; i < m; ++i) {
+          std::size_t pick = 0;
+          T pick_distance = std::numeric_limits<T>::infinity();
+          for (std::size_t c = 0; c < k; ++c) {
+            T acc = 0;
+            for (std::size_t j = 0; j < d; ++j) {
+              const T diff = X[i * d + j] - C[c * d + j];
+              acc = set.fused ? std::fma(diff, diff, acc) : acc + diff * diff;
+            }
+            wrong_distances += dist[i * k_pad + c] != acc;
+            if (acc < pick_distance) {
+              pick = c;
+              pick_distance = acc;
+            }
+          }
+          wrong_labels += labels[i] != pick || best[i] != pick_distance;
+        }
+        CHECK(wrong_distances == 0);
+        CHECK(wrong_labels == 0);
+        if (k >= 2) CHECK(labels[3] == 0);
+      }
+    }
+  }
+}
