@@ -26,6 +26,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <vector>
 
 #include <unistd.h>
@@ -43,6 +44,9 @@
 #include <segkit/rfm/rfm.hpp>
 #include <segkit/segkit.hpp>
 #include <segkit/select/choose_k.hpp>
+#include <segkit/workflow/report.hpp>
+#include <segkit/workflow/rfm.hpp>
+#include <segkit/workflow/segment.hpp>
 
 namespace {
 
@@ -250,22 +254,6 @@ std::string csv_field(const std::string& text) {
 }
 
 
-/// Text of one cell, whatever the column's kind, for ids in output files.
-std::string cell_text(const segkit::data::Column& column, std::size_t row) {
-  if (column.missing(row)) return "";
-  if (column.is_categorical()) return column.texts()[row];
-  if (column.is_date()) return segkit::format_date(column.days()[row]);
-  return segkit::format_number(column.numbers()[row], 15);
-}
-
-/// "Annual Income (k$)" reads "annual income" inside a segment's name.
-std::string display_name(const std::string& feature) {
-  std::string out = feature.substr(0, feature.find(" ("));
-  std::replace(out.begin(), out.end(), '_', ' ');
-  for (char& ch : out) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-  return out.empty() ? feature : out;
-}
-
 /// Where the summary goes: standard output, unless an output file is written there
 /// ("-", or predict's labels without --out); then standard error.
 std::FILE* summary = stdout;
@@ -300,113 +288,45 @@ struct Outputs {
 
 // ------------------------------------------------------------- clustering --
 
-/// What one clustering run produced, whatever its policies.
-struct Fit {
-  std::size_t k = 0;
-  std::vector<std::size_t> labels;
-  segkit::AffineScaler scaling;
-  xt::xtensor<double, 2> scaled_centers;
-  double inertia = 0;
-  segkit::report::KScores sweep;  // empty when K was given
-  std::string k_reason;
-};
-
-/// Fits on X; with `consume`, the last fit takes X over (scaling it where it lies), so
-/// that X and a scaled copy of it never coexist when the caller needs X no more.
-template <class Scaler, class Distance>
-Fit fit_with(xt::xtensor<double, 2>& X, const ClusterArgs& args, bool consume) {
-  using P = segkit::Pipeline<Scaler, segkit::KMeansPlusPlus, Distance>;
-  segkit::Options options{.n_init = args.n_init, .seed = args.seed, .progress = show_progress()};
-  Fit fit;
-  if (const auto k = fixed_k(args.k)) {
-    fit.k = *k;
-    fit.k_reason = "K = " + std::to_string(*k) + " as asked (--k).";
-  } else {
-    const auto [lo, hi] = parse_range(args.k_range);
-    segkit::SweepOptions sweep_options;
-    sweep_options.k_min = lo;
-    sweep_options.k_max = std::min<std::size_t>(hi, X.shape(0) - 1);
-    sweep_options.keep_all_labels = false;  // only the chosen K's labels are used
-    progress("trying K = " + std::to_string(lo) + ".." + std::to_string(sweep_options.k_max));
-    Scaler scaler;
-    scaler.fit(X);
-    fit.scaling = scaler;
-    // With `consume`, the sweep scales X where it lies and every K fits that one matrix.
-    const segkit::KSweep sweep = consume ? segkit::sweep_k<P>(std::move(X), options, sweep_options)
-                                         : segkit::sweep_k<P>(X, options, sweep_options);
-    const segkit::KRecommendation& recommendation = sweep.recommendation;
-    fit.k = recommendation.k;
-    fit.k_reason = recommendation.reason;
-    // The recommendation's reason already says when the silhouette was computed on a sample.
-    for (const auto& s : sweep.scores) {
-      fit.sweep.k.push_back(static_cast<double>(s.k));
-      fit.sweep.inertia.push_back(s.inertia);
-      fit.sweep.silhouette.push_back(s.silhouette);
-      fit.sweep.davies_bouldin.push_back(s.davies_bouldin);
-      fit.sweep.calinski_harabasz.push_back(s.calinski_harabasz);
-    }
-    fit.sweep.chosen_k = static_cast<double>(fit.k);
-    fit.sweep.reason = fit.k_reason;
-    // The sweep's fit of the chosen K is the fit (the same options and seed): no second fit.
-    const segkit::KScore& chosen = sweep.at(fit.k);
-    fit.labels.assign(chosen.labels.begin(), chosen.labels.end());
-    fit.scaled_centers = chosen.centers;
-    fit.inertia = chosen.inertia;
-    return fit;
-  }
-  options.k = fit.k;
-  progress("fitting K = " + std::to_string(fit.k));
-  P pipeline(options);
-  if (consume)
-    pipeline.fit(std::move(X));
-  else
-    pipeline.fit(X);
-  status.close_line();
-  fit.labels.assign(pipeline.labels().begin(), pipeline.labels().end());
-  fit.scaling = pipeline.scaler();
-  fit.scaled_centers = pipeline.scaled_centers();
-  fit.inertia = pipeline.inertia();
-  return fit;
+/// The library's clustering settings from the tool's options.
+segkit::workflow::ClusterSettings cluster_settings(const ClusterArgs& args) {
+  segkit::workflow::ClusterSettings settings;
+  settings.k = fixed_k(args.k);
+  if (!settings.k) std::tie(settings.k_min, settings.k_max) = parse_range(args.k_range);
+  settings.scaler = args.scaler;
+  settings.distance = args.distance;
+  if (!segkit::names_policy(segkit::BuiltinScalers{}, args.scaler))
+    throw segkit::error("--scaler must be " + segkit::policy_names(segkit::BuiltinScalers{}) + ", not \"" + args.scaler + "\"");
+  if (!segkit::names_policy(segkit::BuiltinDistances{}, args.distance))
+    throw segkit::error("--distance must be " + segkit::policy_names(segkit::BuiltinDistances{}) + ", not \"" +
+                        args.distance + "\"");
+  settings.seed = args.seed;
+  settings.n_init = args.n_init;
+  settings.progress = show_progress();
+  settings.on_stage = [](const std::string& what) { progress(what); };
+  return settings;
 }
 
-template <class Scaler>
-Fit fit_scaled(xt::xtensor<double, 2>& X, const ClusterArgs& args, bool consume) {
-  if (args.distance == "sqeuclidean") return fit_with<Scaler, segkit::SquaredEuclidean>(X, args, consume);
-  if (args.distance == "manhattan") return fit_with<Scaler, segkit::Manhattan>(X, args, consume);
-  if (args.distance == "cosine") return fit_with<Scaler, segkit::Cosine>(X, args, consume);
-  throw segkit::error("--distance must be sqeuclidean, manhattan or cosine, not \"" + args.distance + "\"");
-}
-
-Fit cluster(xt::xtensor<double, 2>& X, const ClusterArgs& args, bool consume) {
-  if (args.scaler == "standard") return fit_scaled<segkit::StandardScaler>(X, args, consume);
-  if (args.scaler == "minmax") return fit_scaled<segkit::MinMaxScaler>(X, args, consume);
-  if (args.scaler == "robust") return fit_scaled<segkit::RobustScaler>(X, args, consume);
-  if (args.scaler == "none") return fit_scaled<segkit::NoScaling>(X, args, consume);
-  throw segkit::error("--scaler must be standard, minmax, robust or none, not \"" + args.scaler + "\"");
+/// Why this K, as the tool says it.
+std::string k_reason(const segkit::workflow::Fit& fit, const ClusterArgs& args) {
+  return fit.sweep.empty() ? "K = " + args.k + " as asked (--k)." : fit.k_reason;
 }
 
 // --------------------------------------------------------------- printing --
 
-std::string profile_table(const segkit::Profiles& profiles, std::vector<std::string>& header,
-                          std::vector<std::vector<std::string>>& rows) {
-  header = {"segment", "name", "customers", "share"};
-  for (const std::string& f : profiles.features) header.push_back(f + " (mean)");
-  for (std::size_t c = 0; c < profiles.segments.size(); ++c) {
-    const auto& s = profiles.segments[c];
-    std::vector<std::string> row = {std::to_string(c), s.name, std::to_string(s.size),
-                                    segkit::format_number(100 * s.share, 3) + "%"};
-    for (const double m : s.mean) row.push_back(segkit::format_number(m, 5));
-    rows.push_back(row);
-  }
-  // The terminal shows every mean only for a few features; otherwise what sets each segment apart.
-  std::vector<std::string> term_header = header;
-  std::vector<std::vector<std::string>> term_rows = rows;
+/// The profile table for the terminal: every mean when there are a few features;
+/// otherwise what sets each segment apart.
+std::string profile_table(const segkit::Profiles& profiles) {
+  const segkit::workflow::ProfileCells cells = segkit::workflow::profile_cells(profiles);
+  std::vector<std::string> header(cells.header.begin(), cells.header.begin() + static_cast<std::ptrdiff_t>(cells.mean_columns_end));
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& row : cells.rows) rows.emplace_back(row.begin(), row.begin() + static_cast<std::ptrdiff_t>(cells.mean_columns_end));
   if (profiles.features.size() > 4) {
-    term_header.resize(4);
-    term_header.push_back("sets it apart: mean (all customers)");
+    header.resize(4);
+    header.push_back("sets it apart: mean (all customers)");
     for (std::size_t c = 0; c < profiles.segments.size(); ++c) {
       const auto& s = profiles.segments[c];
-      term_rows[c].resize(4);
+      rows[c].resize(4);
       std::string apart;
       for (std::size_t t = 0; t < std::min<std::size_t>(3, s.distinctive.size()); ++t) {
         const std::size_t j = s.distinctive[t];
@@ -418,113 +338,26 @@ std::string profile_table(const segkit::Profiles& profiles, std::vector<std::str
         apart += segkit::format_number(profiles.mean[j], 4);
         apart += ')';
       }
-      term_rows[c].push_back(apart);
+      rows[c].push_back(apart);
     }
   }
   // Columns padded to their widest cell.
-  std::vector<std::size_t> width(term_header.size());
-  for (std::size_t j = 0; j < term_header.size(); ++j) {
-    width[j] = term_header[j].size();
-    for (const auto& row : term_rows) width[j] = std::max(width[j], row[j].size());
+  std::vector<std::size_t> width(header.size());
+  for (std::size_t j = 0; j < header.size(); ++j) {
+    width[j] = header[j].size();
+    for (const auto& row : rows) width[j] = std::max(width[j], row[j].size());
   }
   std::string out;
-  auto line = [&](const std::vector<std::string>& cells) {
-    for (std::size_t j = 0; j < cells.size(); ++j) {
-      out += cells[j];
-      if (j + 1 < cells.size()) out += std::string(width[j] - cells[j].size() + 2, ' ');
+  auto line = [&](const std::vector<std::string>& cells_of_row) {
+    for (std::size_t j = 0; j < cells_of_row.size(); ++j) {
+      out += cells_of_row[j];
+      if (j + 1 < cells_of_row.size()) out += std::string(width[j] - cells_of_row[j].size() + 2, ' ');
     }
     out += '\n';
   };
-  line(term_header);
-  for (const auto& row : term_rows) line(row);
-
-  // The report's table has it all: medians beside the means, and each category's share.
-  for (const std::string& f : profiles.features) header.push_back(f + " (median)");
-  for (std::size_t g = 0; g < profiles.categorical.size(); ++g)
-    for (const auto& share : profiles.categories[g]) header.push_back(profiles.categorical[g] + " = " + share.category);
-  for (std::size_t c = 0; c < profiles.segments.size(); ++c) {
-    const auto& s = profiles.segments[c];
-    for (const double m : s.median) rows[c].push_back(segkit::format_number(m, 5));
-    for (const auto& column : s.categories)
-      for (const auto& share : column) rows[c].push_back(segkit::format_number(100 * share.share, 3) + "%");
-  }
+  line(header);
+  for (const auto& row : rows) line(row);
   return out;
-}
-
-/// Customers drawn in the report's charts at most: a million SVG points cannot be
-/// rendered (a 1,000,000-row report was 5.4 GB), and a few thousand show the shapes.
-constexpr std::size_t report_sample_customers = 3000;
-
-/// Rows of each segment drawn: every segment in proportion to its size, at least
-/// min(size, 20) of each so that a small one still shows; seeded, ascending.
-std::vector<std::size_t> report_sample(const std::vector<std::size_t>& labels, std::uint64_t seed) {
-  const std::size_t n = labels.size();
-  if (n <= report_sample_customers) {
-    std::vector<std::size_t> all(n);
-    std::iota(all.begin(), all.end(), std::size_t{0});
-    return all;
-  }
-  std::size_t k = 0;
-  for (const std::size_t l : labels) k = std::max(k, l + 1);
-  std::vector<std::vector<std::size_t>> members(k);
-  for (std::size_t i = 0; i < n; ++i) members[labels[i]].push_back(i);
-  std::vector<std::size_t> rows;
-  for (std::size_t c = 0; c < k; ++c) {
-    const std::size_t size = members[c].size();
-    const std::size_t share = (size * report_sample_customers + n - 1) / n;
-    const std::size_t take = std::min(size, std::max<std::size_t>(share, 20));
-    for (const std::size_t at : segkit::detail::sample_rows(size, take, seed + c)) rows.push_back(members[c][at]);
-  }
-  std::sort(rows.begin(), rows.end());
-  return rows;
-}
-
-/// The report's customer-level parts: PCA projection, silhouettes, pair plot, drawn
-/// for a sample of customers when there are many (ReportData::customers_total).
-void customer_charts(segkit::report::ReportData& data, const Fit& fit, const xt::xtensor<double, 2>& X,
-                     const xt::xtensor<double, 2>& original, const std::vector<std::string>& original_names,
-                     std::uint64_t seed) {
-  const std::size_t n = fit.labels.size();
-  const std::vector<std::size_t> rows = report_sample(fit.labels, seed);
-  const std::size_t m = rows.size();
-  if (m < n) {
-    data.customers_total = n;
-    if (data.ids.size() == n) {
-      std::vector<std::string> ids(m);
-      for (std::size_t r = 0; r < m; ++r) ids[r] = data.ids[rows[r]];
-      data.ids = std::move(ids);
-    }
-  }
-  data.labels.resize(m);
-  for (std::size_t r = 0; r < m; ++r) data.labels[r] = fit.labels[rows[r]];
-  const xt::xtensor<double, 2> scaled = fit.scaling.transform(X);  // the data as the clusterer saw it
-  xt::xtensor<double, 2> scaled_rows = xt::empty<double>({m, scaled.shape(1)});
-  for (std::size_t r = 0; r < m; ++r)
-    std::copy_n(scaled.data() + rows[r] * scaled.shape(1), scaled.shape(1), scaled_rows.data() + r * scaled.shape(1));
-  if (scaled.shape(1) >= 2) {
-    segkit::PCA pca(2);
-    pca.fit(scaled);  // the axes of every customer; the sample is drawn on them
-    const auto projected = pca.transform(scaled_rows);
-    for (std::size_t r = 0; r < m; ++r) data.pca_x.push_back(projected(r, 0)), data.pca_y.push_back(projected(r, 1));
-    data.pca_x_label = "PC 1 (" + segkit::format_number(100 * pca.explained_variance_ratio()(0), 3) + "% of variance)";
-    data.pca_y_label = "PC 2 (" + segkit::format_number(100 * pca.explained_variance_ratio()(1), 3) + "% of variance)";
-  }
-  std::size_t distinct = 0;
-  for (const std::size_t l : data.labels) distinct = std::max(distinct, l + 1);
-  std::vector<std::size_t> present(distinct, 0);
-  for (const std::size_t l : data.labels) ++present[l];
-  // The exact silhouette of the drawn customers (O(m^2)), against the drawn customers only.
-  if (distinct >= 2 && std::count(present.begin(), present.end(), std::size_t{0}) == 0) {
-    const auto samples = segkit::silhouette_samples(scaled_rows, data.labels);
-    data.silhouette_samples.assign(samples.begin(), samples.end());
-    data.silhouette_sampled = m < n;
-  }
-  for (std::size_t j = 0; j < std::min<std::size_t>(6, original.shape(1)); ++j) {
-    data.feature_names.push_back(original_names[j]);
-    std::vector<double> column(m);
-    for (std::size_t r = 0; r < m; ++r) column[r] = original(rows[r], j);
-    data.feature_values.push_back(std::move(column));
-  }
 }
 
 // ---------------------------------------------------------------- segment --
@@ -532,121 +365,58 @@ void customer_charts(segkit::report::ReportData& data, const Fit& fit, const xt:
 int run_segment(const SegmentArgs& args) {
   check_outputs({{"--out", args.cluster.out}, {"--report", args.cluster.report}, {"--model", args.cluster.model}},
                 {{"input", args.read.file}});
-  segkit::data::CsvOptions read_options = csv_options(args.read);
-  // Ids are names: "0001" must come back as "0001", so the id column (--id, or any column
-  // named like one) is read as text; one that names no customers is turned back into numbers.
-  if (!args.id.empty()) read_options.categorical.push_back(args.id);
-  read_options.text_if = [](std::string_view header) { return segkit::features::looks_like_id(std::string(header)); };
-  segkit::data::Table table = read_table(args.read, read_options);
-  const std::string id_key = !args.id.empty() ? args.id : segkit::features::find_id_column(table).value_or("");
-  std::set<std::size_t> kept_as_text;  // as the user asked, or the id itself
-  for (const std::string& key : read_options.categorical) kept_as_text.insert(table.index_of(key));
-  if (!id_key.empty()) kept_as_text.insert(table.index_of(id_key));
-  for (std::size_t j = 0; j < table.columns(); ++j)
-    if (!kept_as_text.count(j) && segkit::features::looks_like_id(table.at(j).name()))
-      if (auto numbers = segkit::data::reparse_as_numbers(table.at(j))) table.replace(j, std::move(*numbers));
-  segkit::features::PrepareOptions prepare;
-  prepare.columns = split_list(args.features);
-  if (!args.id.empty()) prepare.exclude.push_back(args.id);
-  if (args.id.empty() && !id_key.empty()) prepare.known_identifier = id_key;  // checked once, above
+  segkit::workflow::SegmentOptions options;
+  options.prepare.columns = split_list(args.features);
   if (args.missing == "drop")
-    prepare.missing = segkit::features::MissingPolicy::drop_rows;
+    options.prepare.missing = segkit::features::MissingPolicy::drop_rows;
   else if (args.missing != "impute")
     throw segkit::error("--missing must be impute or drop, not \"" + args.missing + "\"");
   if (args.outliers == "keep")
-    prepare.outliers = segkit::features::OutlierPolicy::keep;
+    options.prepare.outliers = segkit::features::OutlierPolicy::keep;
   else if (args.outliers == "flag")
-    prepare.outliers = segkit::features::OutlierPolicy::flag;
+    options.prepare.outliers = segkit::features::OutlierPolicy::flag;
   else if (args.outliers != "clip")
     throw segkit::error("--outliers must be clip, flag or keep, not \"" + args.outliers + "\"");
-  prepare.log_skewed = args.log_skewed;
+  options.prepare.log_skewed = args.log_skewed;
+  options.cluster = cluster_settings(args.cluster);
+  options.keep_features = !args.cluster.report.empty();  // only the report reads them after the fit
+  options.source = args.read.file;
 
-  // Its messages name the column and the data row; the file is named here.
-  const auto preparation = [&] {
-    try {
-      return segkit::features::Preparation::fit(table, prepare);
-    } catch (const segkit::error& e) {
-      throw segkit::error(args.read.file + ": " + e.what());
-    }
-  }();
-  // The business-unit values are the table's own numbers until the profile needs them:
-  // built after the fit, so the table, X and a second n x d matrix never coexist.
-  auto prepared = preparation.transform(table, segkit::features::Preparation::Originals::left_out);
-  say("Preparation:\n");
-  for (const auto& a : preparation.fit_actions()) say("  %s: %s\n", a.column.c_str(), a.what.c_str());
-  for (const auto& a : prepared.actions)
-    say("  %s: %s (%zu customers)\n", a.column.c_str(), a.what.c_str(), a.rows);
-  say("  %zu customers x %zu features: %s\n", prepared.X.shape(0), prepared.X.shape(1), [&] {
+  progress("reading " + args.read.file);
+  segkit::data::CsvOptions read_options = csv_options(args.read);
+  read_options.progress = show_progress();
+  segkit::workflow::CustomerTable customers = segkit::workflow::read_customers(args.read.file, read_options, args.id);
+  status.close_line();
+  progress(std::to_string(customers.table.rows()) + " rows, " + std::to_string(customers.table.columns()) + " columns");
+
+  // Said as soon as the preparation is known, before the fit's wait.
+  options.on_prepared = [](const segkit::features::Preparation& preparation, const segkit::features::Prepared& prepared) {
+    say("Preparation:\n");
+    for (const auto& a : preparation.fit_actions()) say("  %s: %s\n", a.column.c_str(), a.what.c_str());
+    for (const auto& a : prepared.actions) say("  %s: %s (%zu customers)\n", a.column.c_str(), a.what.c_str(), a.rows);
     std::string names;
     for (const auto& f : preparation.feature_names()) names += (names.empty() ? "" : ", ") + f;
-    return names;
-  }().c_str());
-
-  // Only the report reads the prepared features after the fit.
-  const std::size_t n_features = prepared.X.shape(1);
-  const Fit fit = cluster(prepared.X, args.cluster, args.cluster.report.empty());
-  say("\nNumber of segments: %s\n", fit.k_reason.c_str());
-
-  // What the outputs need of the table (ids, the categories and values profiled), taken
-  // after the fit, when X is gone unless the report needs it; then the table is released.
-  const std::string id_column = id_key.empty() ? "" : table.column(id_key).name();
-  std::vector<std::string> ids(prepared.rows.size());
-  const segkit::data::Column* id_cells = id_column.empty() ? nullptr : &table.column(id_column);
-  for (std::size_t i = 0; i < prepared.rows.size(); ++i)
-    ids[i] = id_cells ? cell_text(*id_cells, prepared.rows[i]) : std::to_string(prepared.rows[i] + 1);
-  std::vector<segkit::CategoricalColumn> categories;
-  for (const auto& r : preparation.recipes())
-    if (r.kind == segkit::features::Recipe::Kind::one_hot) {
-      segkit::CategoricalColumn column{r.source, {}};
-      const auto& c = table.column(r.source);
-      for (const std::size_t row : prepared.rows) column.values.push_back(c.missing(row) ? r.fill_level : c.texts()[row]);
-      categories.push_back(std::move(column));
-    }
-  prepared.original = preparation.original(table, prepared.rows);
-  table = segkit::data::Table{};
-
-  segkit::ProfileOptions profile_options;
-  for (const std::string& name : prepared.original_names) profile_options.display_names.push_back(display_name(name));
-  const segkit::Profiles profiles =
-      segkit::profile_segments(prepared.original, prepared.original_names, fit.labels, categories, profile_options);
-  std::vector<std::string> header;
-  std::vector<std::vector<std::string>> rows;
-  say("\nSegments:\n%s", profile_table(profiles, header, rows).c_str());
+    say("  %zu customers x %zu features: %s\n", prepared.X.shape(0), prepared.X.shape(1), names.c_str());
+  };
+  const segkit::workflow::Segmentation segmentation = segkit::workflow::segment(std::move(customers), options);
+  status.close_line();
+  say("\nNumber of segments: %s\n", k_reason(segmentation.fit, args.cluster).c_str());
+  say("\nSegments:\n%s", profile_table(segmentation.profiles).c_str());
 
   Outputs outputs;
   if (!args.cluster.out.empty()) {
+    const std::string& id_column = segmentation.id_column;
     std::string csv = (id_column.empty() ? std::string("row") : csv_field(id_column)) + ",segment\n";
-    csv.reserve(csv.size() + ids.size() * 16);
-    for (std::size_t i = 0; i < ids.size(); ++i) {
-      csv.append(csv_field(ids[i])).append(",").append(std::to_string(fit.labels[i])).append("\n");
-    }
+    csv.reserve(csv.size() + segmentation.ids.size() * 16);
+    for (std::size_t i = 0; i < segmentation.ids.size(); ++i)
+      csv.append(csv_field(segmentation.ids[i])).append(",").append(std::to_string(segmentation.fit.labels[i])).append("\n");
     outputs.add(args.cluster.out, std::move(csv));
   }
   if (!args.cluster.report.empty()) {
-    segkit::report::ReportData data;
-    data.title = "Customer segments of " + args.read.file;
-    data.summary = std::to_string(prepared.X.shape(0)) + " customers, " + std::to_string(n_features) +
-                   " features, scaler " + args.cluster.scaler + ", distance " + args.cluster.distance + ", seed " +
-                   std::to_string(args.cluster.seed) + ".";
-    data.sweep = fit.sweep;
-    data.ids = ids;
-    for (const auto& s : profiles.segments) data.segment_names.push_back(s.name);
-    customer_charts(data, fit, prepared.X, prepared.original, prepared.original_names, args.cluster.seed);
-    data.profile_header = header;
-    data.profile_rows = rows;
-    outputs.add(args.cluster.report, segkit::report::render_html(data));
+    outputs.add(args.cluster.report, segkit::report::render_html(segkit::workflow::report_data(
+                                         segmentation, "Customer segments of " + args.read.file)));
   }
-  if (!args.cluster.model.empty()) {
-    segkit::io::Model model;
-    model.preparation = preparation;
-    model.scaler = args.cluster.scaler;
-    model.scaling = fit.scaling;
-    model.distance = args.cluster.distance;
-    model.centers = fit.scaled_centers;
-    for (const auto& s : profiles.segments) model.segment_names.push_back(s.name);
-    model.id_column = id_column;
-    outputs.add(args.cluster.model, segkit::io::to_json(model));
-  }
+  if (!args.cluster.model.empty()) outputs.add(args.cluster.model, segkit::io::to_json(segkit::workflow::model_of(segmentation)));
   outputs.write();
   return 0;
 }
@@ -674,7 +444,7 @@ int run_predict(const PredictArgs& args) {
   std::vector<std::size_t> sizes(model.centers.shape(0), 0);
   for (std::size_t i = 0; i < assignment.rows.size(); ++i) {
     const std::size_t row = assignment.rows[i];
-    csv += csv_field(has_id ? cell_text(table.column(model.id_column), row) : std::to_string(row + 1)) + "," +
+    csv += csv_field(has_id ? segkit::workflow::cell_text(table.column(model.id_column), row) : std::to_string(row + 1)) + "," +
            std::to_string(assignment.labels[i]) + "\n";
     ++sizes[assignment.labels[i]];
   }
@@ -689,121 +459,52 @@ int run_predict(const PredictArgs& args) {
 
 // -------------------------------------------------------------------- rfm --
 
-/// The days of a date column (read as a forced date column, so yyyymmdd numbers count too).
-std::vector<std::int64_t> day_numbers(const segkit::data::Column& column) {
-  for (std::size_t i = 0; i < column.size(); ++i)
-    if (column.missing(i)) throw segkit::error("column \"" + column.name() + "\": no date in data row " + std::to_string(i + 1));
-  return column.days();
-}
-
-std::vector<double> numbers_of(const segkit::data::Column& column) {
-  if (!column.is_numeric())
-    throw segkit::error("column \"" + column.name() + "\" is " + segkit::data::to_string(column.kind()) +
-                        ", not numeric");
-  return column.numbers();
-}
-
-std::vector<std::string> texts_of(const segkit::data::Column& column) {
-  std::vector<std::string> out(column.size());
-  for (std::size_t i = 0; i < column.size(); ++i) out[i] = cell_text(column, i);
-  return out;
-}
-
 int run_rfm(const RfmArgs& args) {
   check_outputs({{"--out", args.cluster.out}, {"--report", args.cluster.report}, {"--model", args.cluster.model}},
                 {{"input", args.read.file}});
-  segkit::data::CsvOptions options = csv_options(args.read);
-  // Customer and invoice ids are names, not quantities: "00012" must stay "00012". The
-  // date column is read as dates whatever its form (CDNOW's are yyyymmdd numbers).
-  options.categorical.push_back(args.customer);
-  options.date.push_back(args.date);
-  if (!args.invoice.empty()) options.categorical.push_back(args.invoice);
-  const segkit::data::Table table = read_table(args.read, options);
-
-  const std::vector<std::string> customers = texts_of(table.column(args.customer));
-  const std::vector<std::int64_t> dates = day_numbers(table.column(args.date));
-  std::vector<double> amounts;
-  if (!args.amount.empty()) {
-    amounts = numbers_of(table.column(args.amount));
-  } else {
-    const auto quantity = numbers_of(table.column(args.quantity));
-    const auto price = numbers_of(table.column(args.price));
-    amounts.resize(quantity.size());
-    for (std::size_t i = 0; i < quantity.size(); ++i) amounts[i] = quantity[i] * price[i];
-  }
-  for (std::size_t i = 0; i < amounts.size(); ++i)
-    if (!std::isfinite(amounts[i])) throw segkit::error("no amount in row " + std::to_string(i + 1));
-
-  segkit::rfm::RfmOptions rfm_options;
+  segkit::workflow::RfmSegmentOptions options;
+  options.columns = {args.customer, args.date, args.amount, args.quantity, args.price, args.invoice};
   if (args.as_of) {
-    const auto day = segkit::data::parse_date_text(*args.as_of);
-    if (!day)
+    options.as_of = segkit::data::parse_date_text(*args.as_of);
+    if (!options.as_of)
       throw segkit::error("--as-of \"" + *args.as_of +
                           "\" is not a date: write it as 2015-03-17, 17-03-2015, 17/03/2015, 17-Mar-15 or 20150317");
-    rfm_options.as_of = *day;
   }
-  const segkit::rfm::Rfm rfm = args.invoice.empty()
-                                   ? segkit::rfm::compute_rfm(customers, dates, amounts, rfm_options)
-                                   : segkit::rfm::compute_rfm(customers, dates, amounts, texts_of(table.column(args.invoice)), rfm_options);
-  const auto& report = rfm.report;
-  say("RFM of %zu customers as of %s (purchases %s to %s):\n", rfm.size(),
-              segkit::format_date(report.as_of).c_str(), segkit::format_date(report.first_date).c_str(),
-              segkit::format_date(report.last_date).c_str());
-  say("  %zu rows: %zu purchases, %zu returns or cancellations, %zu without a customer id (left out)\n",
-              report.rows, report.purchases, report.returns, report.missing_customer);
-  if (!report.customers_without_purchase.empty())
-    say("  %zu customers with returns but no purchase left out\n", report.customers_without_purchase.size());
-
-  const segkit::rfm::RfmScores scores = segkit::rfm::score_rfm(rfm);
-  const auto named = segkit::rfm::rf_segments(scores);
-  std::map<std::string, std::size_t> named_counts;
-  for (const auto s : named) ++named_counts[std::string(segkit::rfm::segment_name(s))];
-  say("\nRFM segments (quintile scores):\n");
-  for (const auto& [name, count] : named_counts)
-    say("  %-20s %6zu  %5.1f%%\n", name.c_str(), count, 100.0 * static_cast<double>(count) / static_cast<double>(rfm.size()));
-
-  xt::xtensor<double, 2> X = segkit::rfm::log_rfm_matrix(rfm);
-  const Fit fit = cluster(X, args.cluster, /*consume=*/false);
-  say("\nk-means on log(1 + R, F, M): %s\n", fit.k_reason.c_str());
-  xt::xtensor<double, 2> original = xt::empty<double>({rfm.size(), std::size_t{3}});
-  for (std::size_t i = 0; i < rfm.size(); ++i) {
-    original(i, 0) = static_cast<double>(rfm.recency[i]);
-    original(i, 1) = static_cast<double>(rfm.frequency[i]);
-    original(i, 2) = rfm.monetary[i];
-  }
-  const std::vector<std::string> names = {"recency (days)", "frequency", "monetary"};
-  std::vector<std::string> named_text;
-  for (const auto s : named) named_text.emplace_back(segkit::rfm::segment_name(s));
-  const segkit::Profiles profiles = segkit::profile_segments(original, names, fit.labels,
-                                                             {segkit::CategoricalColumn{"RFM segment", named_text}},
-                                                             segkit::ProfileOptions{.display_names = {"recency", "frequency", "spend"}});
-  std::vector<std::string> header;
-  std::vector<std::vector<std::string>> rows;
-  say("\nSegments:\n%s", profile_table(profiles, header, rows).c_str());
+  options.cluster = cluster_settings(args.cluster);
+  const segkit::data::Table table = read_table(args.read, segkit::workflow::rfm_read_options(options.columns, csv_options(args.read)));
+  options.on_rfm = [](const segkit::rfm::Rfm& rfm, const std::vector<std::string>& rfm_segments) {
+    const auto& report = rfm.report;
+    say("RFM of %zu customers as of %s (purchases %s to %s):\n", rfm.size(), segkit::format_date(report.as_of).c_str(),
+        segkit::format_date(report.first_date).c_str(), segkit::format_date(report.last_date).c_str());
+    say("  %zu rows: %zu purchases, %zu returns or cancellations, %zu without a customer id (left out)\n", report.rows,
+        report.purchases, report.returns, report.missing_customer);
+    if (!report.customers_without_purchase.empty())
+      say("  %zu customers with returns but no purchase left out\n", report.customers_without_purchase.size());
+    std::map<std::string, std::size_t> named_counts;
+    for (const auto& name : rfm_segments) ++named_counts[name];
+    say("\nRFM segments (quintile scores):\n");
+    for (const auto& [name, count] : named_counts)
+      say("  %-20s %6zu  %5.1f%%\n", name.c_str(), count,
+          100.0 * static_cast<double>(count) / static_cast<double>(rfm.size()));
+  };
+  const segkit::workflow::RfmSegmentation s = segkit::workflow::segment_rfm(table, options);
+  status.close_line();
+  say("\nk-means on log(1 + R, F, M): %s\n", k_reason(s.fit, args.cluster).c_str());
+  say("\nSegments:\n%s", profile_table(s.profiles).c_str());
 
   Outputs outputs;
   if (!args.cluster.out.empty()) {
     std::string csv = "customer,recency,frequency,monetary,r_score,f_score,m_score,rfm_segment,segment\n";
-    for (std::size_t i = 0; i < rfm.size(); ++i)
-      csv += csv_field(rfm.customers[i]) + "," + std::to_string(rfm.recency[i]) + "," + std::to_string(rfm.frequency[i]) +
-             "," + segkit::format_number(rfm.monetary[i], 12) + "," + std::to_string(scores.r[i]) + "," +
-             std::to_string(scores.f[i]) + "," + std::to_string(scores.m[i]) + "," + csv_field(named_text[i]) + "," +
-             std::to_string(fit.labels[i]) + "\n";
+    for (std::size_t i = 0; i < s.rfm.size(); ++i)
+      csv += csv_field(s.rfm.customers[i]) + "," + std::to_string(s.rfm.recency[i]) + "," +
+             std::to_string(s.rfm.frequency[i]) + "," + segkit::format_number(s.rfm.monetary[i], 12) + "," +
+             std::to_string(s.scores.r[i]) + "," + std::to_string(s.scores.f[i]) + "," + std::to_string(s.scores.m[i]) +
+             "," + csv_field(s.rfm_segments[i]) + "," + std::to_string(s.fit.labels[i]) + "\n";
     outputs.add(args.cluster.out, std::move(csv));
   }
-  if (!args.cluster.report.empty()) {
-    segkit::report::ReportData data;
-    data.title = "RFM segments of " + args.read.file;
-    data.summary = std::to_string(rfm.size()) + " customers as of " + segkit::format_date(report.as_of) +
-                   "; k-means on log(1 + recency, frequency, monetary).";
-    data.sweep = fit.sweep;
-    data.ids = rfm.customers;
-    for (const auto& s : profiles.segments) data.segment_names.push_back(s.name);
-    customer_charts(data, fit, X, original, names, args.cluster.seed);
-    data.profile_header = header;
-    data.profile_rows = rows;
-    outputs.add(args.cluster.report, segkit::report::render_html(data));
-  }
+  if (!args.cluster.report.empty())
+    outputs.add(args.cluster.report,
+                segkit::report::render_html(segkit::workflow::report_data(s, "RFM segments of " + args.read.file)));
   outputs.write();
   return 0;
 }

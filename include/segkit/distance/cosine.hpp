@@ -8,11 +8,16 @@
 #include <span>
 #include <vector>
 
+#include <string_view>
+
 #include <xtensor/xtensor.hpp>
 
 namespace segkit {
 
 struct Cosine {
+  /// Its name in the policy registry (pipeline/registry.hpp), the tool and model files.
+  static constexpr std::string_view name = "cosine";
+
   static constexpr bool is_metric = false;
 
   /// A zero vector has no direction: its distance to anything is 1, as in

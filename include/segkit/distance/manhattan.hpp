@@ -7,6 +7,8 @@
 #include <span>
 #include <vector>
 
+#include <string_view>
+
 #include <xtensor/xtensor.hpp>
 
 #include "segkit/core/median.hpp"
@@ -14,6 +16,9 @@
 namespace segkit {
 
 struct Manhattan {
+  /// Its name in the policy registry (pipeline/registry.hpp), the tool and model files.
+  static constexpr std::string_view name = "manhattan";
+
   static constexpr bool is_metric = true;
 
   template <class T>

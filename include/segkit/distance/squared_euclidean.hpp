@@ -8,6 +8,8 @@
 #include <vector>
 
 #include <xsimd/xsimd.hpp>
+#include <string_view>
+
 #include <xtensor/xtensor.hpp>
 
 #include "segkit/core/dispatch.hpp"
@@ -16,6 +18,9 @@
 namespace segkit {
 
 struct SquaredEuclidean {
+  /// Its name in the policy registry (pipeline/registry.hpp), the tool and model files.
+  static constexpr std::string_view name = "sqeuclidean";
+
   /// The squared distance breaks the triangle inequality; its square root keeps it,
   /// which is what Elkan/Hamerly-style bounds work with.
   static constexpr bool is_metric = false;

@@ -14,6 +14,7 @@
 #include <limits>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -25,10 +26,8 @@
 #include "segkit/core/file.hpp"
 #include "segkit/core/format.hpp"
 #include "segkit/data/table.hpp"
-#include "segkit/distance/cosine.hpp"
-#include "segkit/distance/manhattan.hpp"
-#include "segkit/distance/squared_euclidean.hpp"
 #include "segkit/features/prepare.hpp"
+#include "segkit/pipeline/registry.hpp"
 #include "segkit/scaler/affine.hpp"
 
 namespace segkit::io {
@@ -43,7 +42,7 @@ struct Model {
   features::Preparation preparation;
   std::string scaler = "standard";   ///< its name, for people reading the file
   AffineScaler scaling;              ///< fitted centre and scale per feature
-  std::string distance = "sqeuclidean";  ///< sqeuclidean | manhattan | cosine
+  std::string distance = "sqeuclidean";  ///< a name of BuiltinDistances (pipeline/registry.hpp)
   xt::xtensor<double, 2> centers;    ///< k x d, in the scaled space
   std::vector<std::string> segment_names;
   std::string id_column;             ///< empty when the customers have no id column
@@ -56,17 +55,9 @@ struct Model {
     out.rows = prepared.rows;
     out.labels.assign(scaled.shape(0), 0);
     std::vector<double> nearest(scaled.shape(0));
-    auto assign = [&](const auto& policy) {
+    with_named_policy(BuiltinDistances{}, distance, "the model's distance", [&](const auto& policy) {
       segkit::detail::assign_nearest(policy, scaled, centers, out.labels.data(), nearest.data(), 0);
-    };
-    if (distance == "sqeuclidean")
-      assign(SquaredEuclidean{});
-    else if (distance == "manhattan")
-      assign(Manhattan{});
-    else if (distance == "cosine")
-      assign(Cosine{});
-    else
-      throw error("the model names an unknown distance \"" + distance + "\"");
+    });
     return out;
   }
 };
@@ -158,14 +149,19 @@ class ModelReader {
     if (!j.is_string()) fail(field, "must be a string, not " + j.dump());
     return j.get<std::string>();
   }
-  std::string choice(const json& j, const std::string& field, std::initializer_list<const char*> allowed) const {
+  std::string choice(const json& j, const std::string& field, std::initializer_list<std::string_view> allowed) const {
     const std::string value = text(j, field);
     std::string names;
-    for (const char* a : allowed) {
+    for (const std::string_view a : allowed) {
       if (value == a) return value;
       names += (names.empty() ? "" : ", ") + std::string(a);
     }
     fail(field, "is \"" + value + "\", not one of " + names);
+  }
+  /// A name of the registry's policies.
+  template <class... Policies>
+  std::string choice(const json& j, const std::string& field, PolicyList<Policies...>) const {
+    return choice(j, field, {Policies::name...});
   }
   bool boolean(const json& j, const std::string& field) const {
     if (!j.is_boolean()) fail(field, "must be true or false, not " + j.dump());
@@ -276,7 +272,7 @@ inline Model model_from_json(const std::string& text, const std::string& where =
   const std::size_t d = model.preparation.feature_names().size();
 
   const json& scaler = in.at(j, "", "scaler");
-  model.scaler = in.choice(in.at(scaler, "scaler", "name"), "scaler.name", {"standard", "minmax", "robust", "none"});
+  model.scaler = in.choice(in.at(scaler, "scaler", "name"), "scaler.name", BuiltinScalers{});
   const std::vector<double> center = in.numbers(in.at(scaler, "scaler", "center"), "scaler.center");
   const std::vector<double> scale = in.numbers(in.at(scaler, "scaler", "scale"), "scaler.scale");
   for (const auto& [field, size] : {std::pair{"scaler.center", center.size()}, std::pair{"scaler.scale", scale.size()}})
@@ -287,7 +283,7 @@ inline Model model_from_json(const std::string& text, const std::string& where =
     if (!(scale[f] >= std::numeric_limits<double>::min()))
       in.fail("scaler.scale[" + std::to_string(f) + "]", "must be a positive number, not " + format_number(scale[f]));
   model.scaling.set_parameters(center, scale);
-  model.distance = in.choice(in.at(j, "", "distance"), "distance", {"sqeuclidean", "manhattan", "cosine"});
+  model.distance = in.choice(in.at(j, "", "distance"), "distance", BuiltinDistances{});
 
   const json& rows = in.array(in.at(j, "", "centers"), "centers");
   if (rows.empty()) in.fail("centers", "must hold at least one centre");

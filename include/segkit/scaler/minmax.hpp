@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <string_view>
 #include <vector>
 
 #include "segkit/scaler/affine.hpp"
@@ -11,6 +12,9 @@ namespace segkit {
 
 class MinMaxScaler : public AffineScaler {
  public:
+  /// Its name in the policy registry (pipeline/registry.hpp), the tool and model files.
+  static constexpr std::string_view name = "minmax";
+
   template <class T>
   MinMaxScaler& fit(const xt::xtensor<T, 2>& X) {
     detail::check_data(X, "the data given to MinMaxScaler::fit");

@@ -2,6 +2,7 @@
 // NoScaling: the clusterer sees the data in its original units.
 
 #include <cstddef>
+#include <string_view>
 #include <vector>
 
 #include "segkit/scaler/affine.hpp"
@@ -10,6 +11,9 @@ namespace segkit {
 
 class NoScaling : public AffineScaler {
  public:
+  /// Its name in the policy registry (pipeline/registry.hpp), the tool and model files.
+  static constexpr std::string_view name = "none";
+
   template <class T>
   NoScaling& fit(const xt::xtensor<T, 2>& X) {
     detail::check_data(X, "the data given to NoScaling::fit");

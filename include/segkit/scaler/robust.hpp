@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
+#include <string_view>
 #include <vector>
 
 #include "segkit/core/median.hpp"
@@ -14,6 +15,9 @@ namespace segkit {
 
 class RobustScaler : public AffineScaler {
  public:
+  /// Its name in the policy registry (pipeline/registry.hpp), the tool and model files.
+  static constexpr std::string_view name = "robust";
+
   template <class T>
   RobustScaler& fit(const xt::xtensor<T, 2>& X) {
     detail::check_data(X, "the data given to RobustScaler::fit");

@@ -5,6 +5,7 @@
 #include <array>
 #include <cmath>
 #include <cstddef>
+#include <string_view>
 #include <limits>
 #include <tuple>
 #include <utility>
@@ -17,6 +18,9 @@ namespace segkit {
 
 class StandardScaler : public AffineScaler {
  public:
+  /// Its name in the policy registry (pipeline/registry.hpp), the tool and model files.
+  static constexpr std::string_view name = "standard";
+
   template <class T>
   StandardScaler& fit(const xt::xtensor<T, 2>& X) {
     detail::check_data(X, "the data given to StandardScaler::fit", 0);

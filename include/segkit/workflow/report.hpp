@@ -1,0 +1,202 @@
+#pragma once
+// The workflow layer's last stage: a segmentation turned into what is shown or
+// saved — the profile table as cells, the HTML report's data (charts drawn for a
+// sample of customers when there are many), and the model file that predict uses.
+// Part of segkit::io.
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <numeric>
+#include <string>
+#include <vector>
+
+#include <xtensor/xtensor.hpp>
+
+#include "segkit/core/format.hpp"
+#include "segkit/decompose/pca.hpp"
+#include "segkit/evaluate/silhouette.hpp"
+#include "segkit/io/model.hpp"
+#include "segkit/profile/profile.hpp"
+#include "segkit/report/html.hpp"
+#include "segkit/select/choose_k.hpp"
+#include "segkit/workflow/rfm.hpp"
+#include "segkit/workflow/segment.hpp"
+
+namespace segkit::workflow {
+
+/// The profile table as text cells: segment, name, customers, share, each feature's
+/// mean and median, and each category's share within the segment.
+struct ProfileCells {
+  std::vector<std::string> header;
+  std::vector<std::vector<std::string>> rows;  ///< one per segment
+  std::size_t mean_columns_end = 0;            ///< the columns [0, this) are segment, name, size, share and the means
+};
+
+inline ProfileCells profile_cells(const Profiles& profiles) {
+  ProfileCells out;
+  out.header = {"segment", "name", "customers", "share"};
+  for (const std::string& f : profiles.features) out.header.push_back(f + " (mean)");
+  out.mean_columns_end = out.header.size();
+  for (const std::string& f : profiles.features) out.header.push_back(f + " (median)");
+  for (std::size_t g = 0; g < profiles.categorical.size(); ++g)
+    for (const auto& share : profiles.categories[g]) out.header.push_back(profiles.categorical[g] + " = " + share.category);
+  for (std::size_t c = 0; c < profiles.segments.size(); ++c) {
+    const auto& s = profiles.segments[c];
+    std::vector<std::string> row = {std::to_string(c), s.name, std::to_string(s.size),
+                                    format_number(100 * s.share, 3) + "%"};
+    for (const double m : s.mean) row.push_back(format_number(m, 5));
+    for (const double m : s.median) row.push_back(format_number(m, 5));
+    for (const auto& column : s.categories)
+      for (const auto& share : column) row.push_back(format_number(100 * share.share, 3) + "%");
+    out.rows.push_back(std::move(row));
+  }
+  return out;
+}
+
+/// The K sweep as the report draws it.
+inline report::KScores report_sweep(const Fit& fit) {
+  report::KScores out;
+  if (fit.sweep.empty()) return out;
+  for (const auto& s : fit.sweep) {
+    out.k.push_back(static_cast<double>(s.k));
+    out.inertia.push_back(s.inertia);
+    out.silhouette.push_back(s.silhouette);
+    out.davies_bouldin.push_back(s.davies_bouldin);
+    out.calinski_harabasz.push_back(s.calinski_harabasz);
+  }
+  out.chosen_k = static_cast<double>(fit.k);
+  out.reason = fit.k_reason;
+  return out;
+}
+
+/// Customers drawn in the report's charts at most: a million SVG points cannot be
+/// rendered (a 1,000,000-row report was 5.4 GB), and a few thousand show the shapes.
+inline constexpr std::size_t report_sample_customers = 3000;
+
+/// Rows of each segment drawn: every segment in proportion to its size, at least
+/// min(size, 20) of each so that a small one still shows; seeded, ascending.
+inline std::vector<std::size_t> report_sample(const std::vector<std::size_t>& labels, std::uint64_t seed) {
+  const std::size_t n = labels.size();
+  if (n <= report_sample_customers) {
+    std::vector<std::size_t> all(n);
+    std::iota(all.begin(), all.end(), std::size_t{0});
+    return all;
+  }
+  std::size_t k = 0;
+  for (const std::size_t l : labels) k = std::max(k, l + 1);
+  std::vector<std::vector<std::size_t>> members(k);
+  for (std::size_t i = 0; i < n; ++i) members[labels[i]].push_back(i);
+  std::vector<std::size_t> rows;
+  for (std::size_t c = 0; c < k; ++c) {
+    const std::size_t size = members[c].size();
+    const std::size_t share = (size * report_sample_customers + n - 1) / n;
+    const std::size_t take = std::min(size, std::max<std::size_t>(share, 20));
+    for (const std::size_t at : segkit::detail::sample_rows(size, take, seed + c)) rows.push_back(members[c][at]);
+  }
+  std::sort(rows.begin(), rows.end());
+  return rows;
+}
+
+namespace detail {
+
+/// The report's customer-level parts: PCA projection, silhouettes, pair plot, drawn
+/// for a sample of customers when there are many (ReportData::customers_total).
+inline void customer_charts(report::ReportData& data, const Fit& fit, const xt::xtensor<double, 2>& X,
+                            const xt::xtensor<double, 2>& original, const std::vector<std::string>& original_names,
+                            std::uint64_t seed) {
+  const std::size_t n = fit.labels.size();
+  const std::vector<std::size_t> rows = report_sample(fit.labels, seed);
+  const std::size_t m = rows.size();
+  if (m < n) {
+    data.customers_total = n;
+    if (data.ids.size() == n) {
+      std::vector<std::string> ids(m);
+      for (std::size_t r = 0; r < m; ++r) ids[r] = data.ids[rows[r]];
+      data.ids = std::move(ids);
+    }
+  }
+  data.labels.resize(m);
+  for (std::size_t r = 0; r < m; ++r) data.labels[r] = fit.labels[rows[r]];
+  const xt::xtensor<double, 2> scaled = fit.scaling.transform(X);  // the data as the clusterer saw it
+  xt::xtensor<double, 2> scaled_rows = xt::empty<double>({m, scaled.shape(1)});
+  for (std::size_t r = 0; r < m; ++r)
+    std::copy_n(scaled.data() + rows[r] * scaled.shape(1), scaled.shape(1), scaled_rows.data() + r * scaled.shape(1));
+  if (scaled.shape(1) >= 2) {
+    PCA pca(2);
+    pca.fit(scaled);  // the axes of every customer; the sample is drawn on them
+    const auto projected = pca.transform(scaled_rows);
+    for (std::size_t r = 0; r < m; ++r) data.pca_x.push_back(projected(r, 0)), data.pca_y.push_back(projected(r, 1));
+    data.pca_x_label = "PC 1 (" + format_number(100 * pca.explained_variance_ratio()(0), 3) + "% of variance)";
+    data.pca_y_label = "PC 2 (" + format_number(100 * pca.explained_variance_ratio()(1), 3) + "% of variance)";
+  }
+  std::size_t distinct = 0;
+  for (const std::size_t l : data.labels) distinct = std::max(distinct, l + 1);
+  std::vector<std::size_t> present(distinct, 0);
+  for (const std::size_t l : data.labels) ++present[l];
+  // The exact silhouette of the drawn customers (O(m^2)), against the drawn customers only.
+  if (distinct >= 2 && std::count(present.begin(), present.end(), std::size_t{0}) == 0) {
+    const auto samples = silhouette_samples(scaled_rows, data.labels);
+    data.silhouette_samples.assign(samples.begin(), samples.end());
+    data.silhouette_sampled = m < n;
+  }
+  for (std::size_t j = 0; j < std::min<std::size_t>(6, original.shape(1)); ++j) {
+    data.feature_names.push_back(original_names[j]);
+    std::vector<double> column(m);
+    for (std::size_t r = 0; r < m; ++r) column[r] = original(rows[r], j);
+    data.feature_values.push_back(std::move(column));
+  }
+}
+
+inline void profile_part(report::ReportData& data, const Profiles& profiles) {
+  for (const auto& s : profiles.segments) data.segment_names.push_back(s.name);
+  ProfileCells cells = profile_cells(profiles);
+  data.profile_header = std::move(cells.header);
+  data.profile_rows = std::move(cells.rows);
+}
+
+}  // namespace detail
+
+/// The HTML report's data for a segmentation made with SegmentOptions::keep_features.
+inline report::ReportData report_data(const Segmentation& s, const std::string& title) {
+  if (s.features.shape(0) != s.customers)
+    throw error("the report needs the prepared features: segment with SegmentOptions::keep_features");
+  report::ReportData data;
+  data.title = title;
+  data.summary = std::to_string(s.customers) + " customers, " + std::to_string(s.feature_names.size()) +
+                 " features, scaler " + s.settings.scaler + ", distance " + s.settings.distance + ", seed " +
+                 std::to_string(s.settings.seed) + ".";
+  data.sweep = report_sweep(s.fit);
+  data.ids = s.ids;
+  detail::profile_part(data, s.profiles);
+  detail::customer_charts(data, s.fit, s.features, s.original, s.original_names, s.settings.seed);
+  return data;
+}
+
+/// The HTML report's data for an RFM segmentation.
+inline report::ReportData report_data(const RfmSegmentation& s, const std::string& title) {
+  report::ReportData data;
+  data.title = title;
+  data.summary = std::to_string(s.rfm.size()) + " customers as of " + format_date(s.rfm.report.as_of) +
+                 "; k-means on log(1 + recency, frequency, monetary).";
+  data.sweep = report_sweep(s.fit);
+  data.ids = s.rfm.customers;
+  detail::profile_part(data, s.profiles);
+  detail::customer_charts(data, s.fit, s.features, s.original, s.original_names, s.settings.seed);
+  return data;
+}
+
+/// The model file's content for a segmentation: what `segkit predict` and io::load_model read.
+inline io::Model model_of(const Segmentation& s) {
+  io::Model model;
+  model.preparation = s.preparation;
+  model.scaler = s.settings.scaler;
+  model.scaling = s.fit.scaling;
+  model.distance = s.settings.distance;
+  model.centers = s.fit.scaled_centers;
+  for (const auto& segment : s.profiles.segments) model.segment_names.push_back(segment.name);
+  model.id_column = s.id_column;
+  return model;
+}
+
+}  // namespace segkit::workflow

@@ -1,0 +1,134 @@
+#pragma once
+// The workflow layer for a transaction log: recency, frequency and monetary value
+// per customer, the classic RFM segments, and k-means segments of log(1 + R, F, M),
+// each described. What `segkit rfm` does, as one call. Part of segkit::io.
+
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <xtensor/xtensor.hpp>
+
+#include "segkit/core/error.hpp"
+#include "segkit/data/csv.hpp"
+#include "segkit/data/table.hpp"
+#include "segkit/profile/profile.hpp"
+#include "segkit/rfm/rfm.hpp"
+#include "segkit/workflow/segment.hpp"
+
+namespace segkit::workflow {
+
+/// The columns of a transaction log (names or 1-based numbers).
+struct RfmColumns {
+  std::string customer, date;
+  std::string amount;           ///< the amount of each row; or, when empty, quantity x price
+  std::string quantity, price;
+  std::string invoice;          ///< optional: invoice ids, cancellations starting with C
+};
+
+/// How to read a transaction log so that customer and invoice ids stay names ("00012"
+/// stays "00012") and the date column is dates whatever its form (CDNOW's are yyyymmdd numbers).
+inline data::CsvOptions rfm_read_options(const RfmColumns& columns, data::CsvOptions options = {}) {
+  options.categorical.push_back(columns.customer);
+  options.date.push_back(columns.date);
+  if (!columns.invoice.empty()) options.categorical.push_back(columns.invoice);
+  return options;
+}
+
+struct RfmSegmentOptions {
+  RfmColumns columns;
+  std::optional<std::int64_t> as_of;  ///< the reference day (days since 1970-01-01); default: after the last purchase
+  ClusterSettings cluster;
+  /// Told the customers' RFM and classic segments as soon as they are known, before the
+  /// k-means wait (a tool prints them); may be empty.
+  std::function<void(const rfm::Rfm&, const std::vector<std::string>& rfm_segments)> on_rfm;
+};
+
+struct RfmSegmentation {
+  ClusterSettings settings;                ///< as given (the names of the policies)
+  rfm::Rfm rfm;
+  rfm::RfmScores scores;                   ///< quintile scores
+  std::vector<std::string> rfm_segments;   ///< each customer's classic RFM segment name
+  xt::xtensor<double, 2> features;         ///< log(1 + R, F, M), what k-means saw
+  Fit fit;
+  xt::xtensor<double, 2> original;         ///< recency (days), frequency, monetary
+  std::vector<std::string> original_names;
+  Profiles profiles;
+};
+
+namespace detail {
+
+/// The days of a date column (read as a forced date column, so yyyymmdd numbers count too).
+inline std::vector<std::int64_t> day_numbers(const data::Column& column) {
+  for (std::size_t i = 0; i < column.size(); ++i)
+    if (column.missing(i)) throw error("column \"" + column.name() + "\": no date in data row " + std::to_string(i + 1));
+  return column.days();
+}
+
+inline std::vector<double> numbers_of(const data::Column& column) {
+  if (!column.is_numeric())
+    throw error("column \"" + column.name() + "\" is " + data::to_string(column.kind()) + ", not numeric");
+  return column.numbers();
+}
+
+inline std::vector<std::string> texts_of(const data::Column& column) {
+  std::vector<std::string> out(column.size());
+  for (std::size_t i = 0; i < column.size(); ++i) out[i] = cell_text(column, i);
+  return out;
+}
+
+}  // namespace detail
+
+/// RFM of each customer of a transaction log, its classic segment, and k-means
+/// segments of log(1 + R, F, M) with a profile of each.
+template <class Scalers = BuiltinScalers, class Distances = BuiltinDistances>
+RfmSegmentation segment_rfm(const data::Table& table, const RfmSegmentOptions& options) {
+  const RfmColumns& columns = options.columns;
+  if (columns.amount.empty() && (columns.quantity.empty() || columns.price.empty()))
+    throw error("RFM needs an amount column, or a quantity and a price column");
+  const std::vector<std::string> customers = detail::texts_of(table.column(columns.customer));
+  const std::vector<std::int64_t> dates = detail::day_numbers(table.column(columns.date));
+  std::vector<double> amounts;
+  if (!columns.amount.empty()) {
+    amounts = detail::numbers_of(table.column(columns.amount));
+  } else {
+    const auto quantity = detail::numbers_of(table.column(columns.quantity));
+    const auto price = detail::numbers_of(table.column(columns.price));
+    amounts.resize(quantity.size());
+    for (std::size_t i = 0; i < quantity.size(); ++i) amounts[i] = quantity[i] * price[i];
+  }
+  for (std::size_t i = 0; i < amounts.size(); ++i)
+    if (!std::isfinite(amounts[i])) throw error("no amount in row " + std::to_string(i + 1));
+
+  rfm::RfmOptions rfm_options;
+  rfm_options.as_of = options.as_of;
+  RfmSegmentation out;
+  out.settings = options.cluster;
+  out.rfm = columns.invoice.empty()
+                ? rfm::compute_rfm(customers, dates, amounts, rfm_options)
+                : rfm::compute_rfm(customers, dates, amounts, detail::texts_of(table.column(columns.invoice)), rfm_options);
+  out.scores = rfm::score_rfm(out.rfm);
+  for (const auto s : rfm::rf_segments(out.scores)) out.rfm_segments.emplace_back(rfm::segment_name(s));
+  if (options.on_rfm) options.on_rfm(out.rfm, out.rfm_segments);
+
+  out.features = rfm::log_rfm_matrix(out.rfm);
+  out.fit = cluster<Scalers, Distances>(out.features, options.cluster, /*consume=*/false);
+  const std::size_t n = out.rfm.size();
+  out.original = xt::empty<double>({n, std::size_t{3}});
+  for (std::size_t i = 0; i < n; ++i) {
+    out.original(i, 0) = static_cast<double>(out.rfm.recency[i]);
+    out.original(i, 1) = static_cast<double>(out.rfm.frequency[i]);
+    out.original(i, 2) = out.rfm.monetary[i];
+  }
+  out.original_names = {"recency (days)", "frequency", "monetary"};
+  out.profiles = profile_segments(out.original, out.original_names, out.fit.labels,
+                                  {CategoricalColumn{"RFM segment", out.rfm_segments}},
+                                  ProfileOptions{.display_names = {"recency", "frequency", "spend"}});
+  return out;
+}
+
+}  // namespace segkit::workflow

@@ -1,0 +1,137 @@
+// The workflow layer and the policy registry: the tool's work as library calls.
+
+#include <doctest/doctest.h>
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <segkit/cluster/lloyd.hpp>
+#include <segkit/io/model.hpp>
+#include <segkit/pipeline/registry.hpp>
+#include <segkit/workflow/report.hpp>
+#include <segkit/workflow/segment.hpp>
+
+// The suite's files are compiled together (a unity build): each keeps its helpers to itself.
+namespace segkit_test_workflow {
+
+namespace {
+
+const std::string data_dir = std::string(SEGKIT_FIXTURE_DIR) + "/../data/";
+
+/// A caller's own distance: half the squared Euclidean distance (same nearest centre,
+/// same mean, half the inertia), registered under its own name.
+struct HalfSquared {
+  static constexpr std::string_view name = "half-squared";
+  static constexpr bool is_metric = false;
+  template <class T>
+  T distance(std::span<const T> a, std::span<const T> b) const {
+    return segkit::SquaredEuclidean{}.distance(a, b) / 2;
+  }
+  template <class T>
+  void center(const xt::xtensor<T, 2>& X, std::span<const std::size_t> members, std::span<T> out) const {
+    segkit::SquaredEuclidean{}.center(X, members, out);
+  }
+};
+
+using Distances = segkit::with_policy_t<segkit::BuiltinDistances, HalfSquared>;
+
+xt::xtensor<double, 2> blobs() {
+  xt::xtensor<double, 2> X = xt::empty<double>({std::size_t{90}, std::size_t{2}});
+  for (std::size_t i = 0; i < 90; ++i) {
+    const double centre = 10.0 * static_cast<double>(i % 3);
+    X(i, 0) = centre + 0.1 * static_cast<double>(i % 7);
+    X(i, 1) = -centre + 0.2 * static_cast<double>(i % 5);
+  }
+  return X;
+}
+
+}  // namespace
+
+TEST_CASE("the registry chooses policies by name, lists the names, and takes a caller's own") {
+  CHECK(segkit::policy_names(segkit::BuiltinScalers{}) == "standard, minmax, robust or none");
+  CHECK(segkit::policy_names(Distances{}) == "sqeuclidean, manhattan, cosine or half-squared");
+  CHECK(segkit::names_policy(Distances{}, "half-squared"));
+  CHECK_FALSE(segkit::names_policy(segkit::BuiltinDistances{}, "half-squared"));
+  const std::string chosen = segkit::with_named_policy(segkit::BuiltinScalers{}, "robust", "--scaler",
+                                                       [](auto scaler) { return std::string(decltype(scaler)::name); });
+  CHECK(chosen == "robust");
+  CHECK_THROWS_WITH_AS(segkit::with_named_policy(segkit::BuiltinDistances{}, "chebyshev", "--distance", [](auto) {}),
+                       "--distance must be sqeuclidean, manhattan or cosine, not \"chebyshev\"", segkit::error);
+
+  // A registered policy clusters through the workflow: same segments, half the inertia.
+  segkit::workflow::ClusterSettings settings;
+  settings.k = 3;
+  settings.seed = 5;
+  settings.n_init = 3;
+  xt::xtensor<double, 2> X = blobs();
+  const auto builtin = segkit::workflow::cluster<segkit::BuiltinScalers, Distances>(X, settings);
+  settings.distance = "half-squared";
+  const auto own = segkit::workflow::cluster<segkit::BuiltinScalers, Distances>(X, settings);
+  CHECK(own.labels == builtin.labels);
+  CHECK(own.inertia == doctest::Approx(builtin.inertia / 2).epsilon(1e-12));
+  settings.distance = "half";
+  CHECK_THROWS_WITH_AS(segkit::workflow::cluster(X, settings),
+                       "the distance must be sqeuclidean, manhattan or cosine, not \"half\"", segkit::error);
+}
+
+TEST_CASE("segment() is the Pipeline on the prepared features, and its model assigns every customer alike") {
+  const std::string path = data_dir + "mall_customers_head.csv";
+  segkit::workflow::SegmentOptions options;
+  options.cluster.k = 4;
+  options.cluster.seed = 11;
+  options.cluster.n_init = 4;
+  options.keep_features = true;
+  std::vector<std::string> stages;
+  options.cluster.on_stage = [&](const std::string& what) { stages.push_back(what); };
+  segkit::workflow::CustomerTable customers = segkit::workflow::read_customers(path, {});
+  CHECK(customers.id_column == "CustomerID");
+  CHECK_FALSE(customers.id_given);
+  const segkit::workflow::Segmentation s = segkit::workflow::segment(std::move(customers), options);
+  CHECK(stages == std::vector<std::string>{"fitting K = 4"});
+  REQUIRE(s.customers == 50);
+  CHECK(s.ids.front() == "0001");  // the ids as written, not as numbers
+
+  // The same work done by hand: the preparation, then the Pipeline with the same options.
+  const segkit::data::Table table = segkit::data::read_csv(path, {.categorical = {"CustomerID"}});
+  const auto prepared = s.preparation.transform(table);
+  segkit::Pipeline<> pipeline(segkit::Options{.k = 4, .n_init = 4, .seed = 11});
+  pipeline.fit(prepared.X);
+  CHECK(std::vector<std::size_t>(pipeline.labels().begin(), pipeline.labels().end()) == s.fit.labels);
+  CHECK(s.fit.inertia == doctest::Approx(pipeline.inertia()).epsilon(1e-12));
+  CHECK(s.profiles.segments.size() == 4);
+  std::size_t profiled = 0;
+  for (const auto& segment : s.profiles.segments) profiled += segment.size;
+  CHECK(profiled == 50);
+
+  // The model file the tool writes, read back, puts every customer where the fit did.
+  const segkit::io::Model model = segkit::io::model_from_json(segkit::io::to_json(segkit::workflow::model_of(s)));
+  CHECK(model.predict(table).labels == s.fit.labels);
+
+  // The report's data: every customer drawn (50 < the sample size), the profile as cells.
+  const auto report = segkit::workflow::report_data(s, "test");
+  CHECK(report.labels == s.fit.labels);
+  CHECK(report.profile_rows.size() == 4);
+  CHECK(report.pca_x.size() == 50);
+}
+
+TEST_CASE("a K chosen by the workflow is the sweep's fit of that K, and the report needs the kept features") {
+  segkit::workflow::SegmentOptions options;
+  options.prepare.columns = {"Annual Income (k$)", "Spending Score (1-100)"};
+  options.cluster.k_min = 2;
+  options.cluster.k_max = 6;
+  options.cluster.n_init = 2;
+  const auto s = segkit::workflow::segment(segkit::workflow::read_customers(data_dir + "mall_customers_head.csv", {}),
+                                           options);
+  REQUIRE(s.fit.sweep.size() == 5);
+  CHECK(s.fit.sweep.front().k == 2);
+  CHECK(s.fit.k >= 2);
+  CHECK(s.fit.k <= 6);
+  CHECK(s.fit.sweep[s.fit.k - 2].inertia == doctest::Approx(s.fit.inertia).epsilon(1e-12));
+  CHECK(s.fit.sweep.front().labels.size() == 0);  // only the chosen K's labels are kept
+  CHECK_THROWS_WITH_AS(segkit::workflow::report_data(s, "no features"),
+                       "the report needs the prepared features: segment with SegmentOptions::keep_features",
+                       segkit::error);
+}
+
+}  // namespace segkit_test_workflow
