@@ -6,8 +6,11 @@
 #include <cmath>
 #include <filesystem>
 #include <functional>
+#include <random>
+#include <span>
 #include <string>
 
+#include <segkit/data/csv.hpp>
 #include <segkit/io/model.hpp>
 #include <segkit/segkit.hpp>
 
@@ -127,8 +130,8 @@ TEST_CASE("a model file is read strictly: every broken field is refused, naming 
   refused([](json& m) { m["scaler"]["scale"].erase(0); }, "field \"scaler.scale\" has 7 values for the preparation's 8 features");
   refused([](json& m) { m["scaler"]["name"] = "zscore"; }, "field \"scaler.name\" is \"zscore\", not one of");
   // The preparation.
-  refused([](json& m) { m["preparation"]["recipes"][0]["fill"] = nullptr; },
-          "field \"preparation.recipes[0].fill\" must be a finite number, not null");
+  refused([](json& m) { m["preparation"]["recipes"][0]["fill"] = "12"; },
+          "field \"preparation.recipes[0].fill\" must be a finite number, not \"12\"");
   refused([](json& m) { m["preparation"]["recipes"][0]["low"] = 10, m["preparation"]["recipes"][0]["high"] = 5; },
           "field \"preparation.recipes[0].low\" is above preparation.recipes[0].high (10 > 5)");
   refused([&](json& m) { m["preparation"]["recipes"][last]["levels"] = {"Lisbon", "Lisbon"}; },
@@ -153,6 +156,58 @@ TEST_CASE("a model file is read strictly: every broken field is refused, naming 
                        segkit::error);
   // The good file still loads and predicts the fit's labels.
   CHECK(segkit::io::model_from_json(good.dump(), "m.json").predict(table).labels == labels);
+}
+
+TEST_CASE("a Pipeline fitted in C++ saves the tool's model format, and loads back only into its own kind") {
+  const std::string csv =
+      "id,income,score\n1,15,39\n2,15,81\n3,16,6\n4,16,77\n5,17,40\n6,70,50\n7,71,52\n8,72,48\n9,120,90\n10,121,10\n"
+      "11,122,88\n12,123,12\n";
+  const segkit::data::Table table = segkit::data::parse_csv(csv);
+  const xt::xtensor<double, 2> X = table.matrix({"income", "score"});
+  segkit::Pipeline<> pipeline(segkit::Options{.k = 3, .n_init = 3, .seed = 4});
+  pipeline.fit(X);
+  const xt::xtensor<std::size_t, 1> labels = pipeline.labels();
+
+  // The file `segkit predict` reads: the columns named, used as they are.
+  const segkit::io::Model model =
+      segkit::io::model_from_json(segkit::io::to_json(segkit::io::model_of(pipeline, {"income", "score"})));
+  CHECK(model.scaler == "standard");
+  CHECK(model.distance == "sqeuclidean");
+  const segkit::io::Assignment assignment = model.predict(table);
+  CHECK(assignment.rows.size() == 12);
+  CHECK(std::equal(assignment.labels.begin(), assignment.labels.end(), labels.begin(), labels.end()));
+
+  // Loaded into the same kind of Pipeline: the same labels, bit for bit; no training data.
+  const auto same = segkit::io::pipeline_from<segkit::Pipeline<>>(model);
+  CHECK(xt::all(xt::equal(same.predict(X), labels)));
+  CHECK(same.scaled_centers() == pipeline.scaled_centers());
+  CHECK_FALSE(same.has_training_data());
+  CHECK_THROWS_WITH_AS(same.labels(), doctest::Contains("keeps no training data"), segkit::error);
+
+  // Into another kind: refused, saying what differs.
+  CHECK_THROWS_WITH_AS(segkit::io::pipeline_from<segkit::Pipeline<segkit::RobustScaler>>(model),
+                       "the model's scaler is \"standard\", this Pipeline's is \"robust\"", segkit::error);
+  using ManhattanPipeline = segkit::Pipeline<segkit::StandardScaler, segkit::KMeansPlusPlus, segkit::Manhattan>;
+  CHECK_THROWS_WITH_AS(segkit::io::pipeline_from<ManhattanPipeline>(model),
+                       "the model's distance is \"sqeuclidean\", this Pipeline's is \"manhattan\"", segkit::error);
+
+  // Through a file, in a directory of its own.
+  const auto dir = std::filesystem::temp_directory_path() / ("segkit-model-" + std::to_string(std::random_device{}()));
+  std::filesystem::create_directories(dir);
+  segkit::io::save(pipeline, dir / "m.json");
+  const auto loaded = segkit::io::load<segkit::Pipeline<>>(dir / "m.json");
+  CHECK(xt::all(xt::equal(loaded.predict(X), labels)));
+  for (std::size_t i = 0; i < X.shape(0); ++i)
+    CHECK(loaded.predict_one(std::span<const double>(X.data() + i * 2, 2)) == labels(i));
+  CHECK_THROWS_WITH_AS(segkit::io::load<ManhattanPipeline>(dir / "m.json"),
+                       doctest::Contains("m.json: the model's distance is \"sqeuclidean\""), segkit::error);
+  std::error_code ignored;
+  std::filesystem::remove_all(dir, ignored);
+
+  // Plain columns impute nothing: a customer without a value is refused, naming the row.
+  const segkit::data::Table gap = segkit::data::parse_csv("income,score\n15,39\n,81\n");
+  CHECK_THROWS_WITH_AS(model.predict(gap), "data row 2, feature \"income\": no value (this model imputes none)",
+                       segkit::error);
 }
 
 }  // namespace segkit_test_model

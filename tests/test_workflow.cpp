@@ -107,6 +107,10 @@ TEST_CASE("segment() is the Pipeline on the prepared features, and its model ass
   // The model file the tool writes, read back, puts every customer where the fit did.
   const segkit::io::Model model = segkit::io::model_from_json(segkit::io::to_json(segkit::workflow::model_of(s)));
   CHECK(model.predict(table).labels == s.fit.labels);
+  // ... and loads into the Pipeline of the same policies, which assigns the prepared rows alike.
+  const auto loaded = segkit::io::pipeline_from<segkit::Pipeline<>>(model);
+  const xt::xtensor<std::size_t, 1> again = loaded.predict(prepared.X);
+  CHECK(std::vector<std::size_t>(again.begin(), again.end()) == s.fit.labels);
 
   // The report's data: every customer drawn (50 < the sample size), the profile as cells.
   const auto report = segkit::workflow::report_data(s, "test");

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <concepts>
 #include <cstdint>
 #include <initializer_list>
 #include <cstddef>
@@ -27,6 +28,7 @@
 #include "segkit/core/format.hpp"
 #include "segkit/data/table.hpp"
 #include "segkit/features/prepare.hpp"
+#include "segkit/core/options.hpp"
 #include "segkit/pipeline/registry.hpp"
 #include "segkit/scaler/affine.hpp"
 
@@ -50,6 +52,14 @@ struct Model {
   /// Puts the customers of `table` into the saved segments.
   Assignment predict(const data::Table& table) const {
     const features::Prepared prepared = preparation.transform(table);
+    // A feature with no value and nothing to impute it with (a saved Pipeline's plain
+    // columns): refused, never compared as NaN (which would put the customer in segment 0).
+    const std::size_t d = prepared.X.shape(1);
+    for (std::size_t i = 0; i < prepared.X.shape(0); ++i)
+      for (std::size_t j = 0; j < d; ++j)
+        if (!std::isfinite(prepared.X(i, j)))
+          throw error("data row " + std::to_string(prepared.rows[i] + 1) + ", feature \"" +
+                      preparation.feature_names()[j] + "\": no value (this model imputes none)");
     const xt::xtensor<double, 2> scaled = scaling.transform(prepared.X);
     Assignment out;
     out.rows = prepared.rows;
@@ -218,10 +228,9 @@ inline features::Recipe read_recipe(const ModelReader& in, const json& r, const 
       in.fail(field + ".fill_level", "is \"" + recipe.fill_level + "\", which is not one of its levels");
     recipe.fill = in.finite_or(in.at(r, field, "fill"), field + ".fill", nan);
   } else {
-    // A missing value gets `fill`: a number, or every such customer would get NaN.
-    const json& fill = in.at(r, field, "fill");
-    if (fill.is_null()) in.fail(field + ".fill", "must be a finite number, not null");
-    recipe.fill = in.finite(fill, field + ".fill");
+    // A missing value gets `fill`; null (a saved Pipeline's plain column) imputes
+    // nothing, and Model::predict refuses such a customer naming the row.
+    recipe.fill = in.finite_or(in.at(r, field, "fill"), field + ".fill", nan);
   }
   recipe.low = in.finite_or(in.at(r, field, "low"), field + ".low", -inf);
   recipe.high = in.finite_or(in.at(r, field, "high"), field + ".high", inf);
@@ -234,8 +243,10 @@ inline features::Recipe read_recipe(const ModelReader& in, const json& r, const 
 }  // namespace detail
 
 /// Reads a model written by to_json, strictly (detail::ModelReader); `where` names the
-/// source in error messages.
-inline Model model_from_json(const std::string& text, const std::string& where = "model") {
+/// source in error messages. The scaler and distance must be names of the registries
+/// given (pipeline/registry.hpp): a caller with policies of its own passes its lists.
+template <class Scalers = BuiltinScalers, class Distances = BuiltinDistances>
+Model model_from_json(const std::string& text, const std::string& where = "model") {
   using detail::json;
   json j;
   try {
@@ -272,7 +283,7 @@ inline Model model_from_json(const std::string& text, const std::string& where =
   const std::size_t d = model.preparation.feature_names().size();
 
   const json& scaler = in.at(j, "", "scaler");
-  model.scaler = in.choice(in.at(scaler, "scaler", "name"), "scaler.name", BuiltinScalers{});
+  model.scaler = in.choice(in.at(scaler, "scaler", "name"), "scaler.name", Scalers{});
   const std::vector<double> center = in.numbers(in.at(scaler, "scaler", "center"), "scaler.center");
   const std::vector<double> scale = in.numbers(in.at(scaler, "scaler", "scale"), "scaler.scale");
   for (const auto& [field, size] : {std::pair{"scaler.center", center.size()}, std::pair{"scaler.scale", scale.size()}})
@@ -283,7 +294,7 @@ inline Model model_from_json(const std::string& text, const std::string& where =
     if (!(scale[f] >= std::numeric_limits<double>::min()))
       in.fail("scaler.scale[" + std::to_string(f) + "]", "must be a positive number, not " + format_number(scale[f]));
   model.scaling.set_parameters(center, scale);
-  model.distance = in.choice(in.at(j, "", "distance"), "distance", BuiltinDistances{});
+  model.distance = in.choice(in.at(j, "", "distance"), "distance", Distances{});
 
   const json& rows = in.array(in.at(j, "", "centers"), "centers");
   if (rows.empty()) in.fail("centers", "must hold at least one centre");
@@ -306,12 +317,84 @@ inline void save_model(const std::filesystem::path& path, const Model& model) {
   write_file_atomically(path, to_json(model));
 }
 
-inline Model load_model(const std::filesystem::path& path) {
+template <class Scalers = BuiltinScalers, class Distances = BuiltinDistances>
+Model load_model(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw error("cannot read model " + path.string());
   std::stringstream text;
   text << in.rdbuf();
-  return model_from_json(text.str(), path.string());
+  return model_from_json<Scalers, Distances>(text.str(), path.string());
+}
+
+// ------------------------------------------------------------ Pipelines --
+// A fitted Pipeline is saved in the same format as the tool's models: `segkit predict`
+// uses it, and a tool's model loads into the Pipeline of the same scaler and distance.
+
+/// A Pipeline whose scaler keeps its state as a centre and a scale per feature (every
+/// built-in scaler) and whose scaler and distance have registry names.
+template <class P>
+concept SavablePipeline = std::derived_from<typename P::scaler_type, AffineScaler> &&
+                          NamedPolicy<typename P::scaler_type> && NamedPolicy<typename P::distance_type>;
+
+/// The model file's content for a fitted Pipeline. `feature_names` are the columns of a
+/// customer file its features are, used as they are (default "x1", "x2", ...): with
+/// them `segkit predict` assigns a file's customers as pipeline.predict() does.
+template <SavablePipeline P>
+Model model_of(const P& pipeline, std::vector<std::string> feature_names = {}) {
+  const std::size_t d = pipeline.scaled_centers().shape(1);
+  if (feature_names.empty())
+    for (std::size_t j = 0; j < d; ++j) feature_names.push_back("x" + std::to_string(j + 1));
+  if (feature_names.size() != d)
+    throw error("model_of: " + std::to_string(feature_names.size()) + " feature names for a Pipeline of " +
+                std::to_string(d) + " features");
+  std::vector<features::Recipe> recipes;
+  for (const std::string& name : feature_names) {
+    features::Recipe r;
+    r.source = r.name = name;  // the column as it is: no imputation, no clipping, no log
+    recipes.push_back(std::move(r));
+  }
+  features::PrepareOptions as_they_are;
+  as_they_are.outliers = features::OutlierPolicy::keep;
+  Model model;
+  model.preparation = features::Preparation::from_recipes(std::move(recipes), as_they_are);
+  model.scaler = std::string(P::scaler_type::name);
+  model.scaling = pipeline.scaler();
+  model.distance = std::string(P::distance_type::name);
+  model.centers = pipeline.scaled_centers();
+  return model;
+}
+
+template <SavablePipeline P>
+void save(const P& pipeline, const std::filesystem::path& path, std::vector<std::string> feature_names = {}) {
+  save_model(path, model_of(pipeline, std::move(feature_names)));
+}
+
+/// The Pipeline P a model holds: its scaler and distance must be P's (by registry name),
+/// else a segkit::error says which differs. It predicts on the model's prepared features
+/// (Model::preparation turns a customer table into them) with the labels the saved
+/// model gives; it has no training data (labels() and score() refuse).
+template <SavablePipeline P>
+P pipeline_from(const Model& model, Options options = {}) {
+  using S = typename P::scaler_type;
+  using D = typename P::distance_type;
+  if (model.scaler != S::name)
+    throw error("the model's scaler is \"" + model.scaler + "\", this Pipeline's is \"" + std::string(S::name) + "\"");
+  if (model.distance != D::name)
+    throw error("the model's distance is \"" + model.distance + "\", this Pipeline's is \"" + std::string(D::name) +
+                "\"");
+  S scaler;
+  scaler.set_parameters(model.scaling.center(), model.scaling.scale());
+  return P::from_fitted(std::move(scaler), model.centers, options);
+}
+
+template <SavablePipeline P, class Scalers = BuiltinScalers, class Distances = BuiltinDistances>
+P load(const std::filesystem::path& path, Options options = {}) {
+  const Model model = load_model<Scalers, Distances>(path);
+  try {
+    return pipeline_from<P>(model, options);
+  } catch (const error& e) {
+    throw error(path.string() + ": " + e.what());
+  }
 }
 
 }  // namespace segkit::io

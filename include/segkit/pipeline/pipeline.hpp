@@ -2,6 +2,7 @@
 // Pipeline<Scaler, Initializer, Distance, Clusterer, Evaluator>: scale, run
 // n_init starts, keep the lowest inertia, and remember what predict needs.
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -76,6 +77,17 @@ template <Scaler ScalerPolicy = StandardScaler, Initializer InitializerPolicy = 
           Distance DistancePolicy = SquaredEuclidean, Clusterer ClustererPolicy = Lloyd,
           Evaluator EvaluatorPolicy = Silhouette>
 class Pipeline {
+ private:
+  template <class T>
+  struct Fitted {
+    using value_type = T;
+    std::shared_ptr<const xt::xtensor<T, 2>> X;  // scaled training data, kept for score(); maybe shared
+    Clustering<T> clustering;
+    bool trained = true;  // false: made from saved parts, or its training data discarded
+    bool fit_figures = true;  // false: made from saved parts (no inertia, iterations of its own)
+  };
+  using State = std::variant<std::monostate, Fitted<float>, Fitted<double>>;
+
  public:
   using scaler_type = ScalerPolicy;
   using initializer_type = InitializerPolicy;
@@ -140,6 +152,72 @@ class Pipeline {
     detail::check_data(*scaled, "the scaled data", options_.threads);
     detail::check_k(*scaled, options_.k);
     return fit_prepared(std::move(fitted_scaler), std::move(scaled));
+  }
+
+  /// A fitted Pipeline from the parts predict needs (what a model file holds, io::load):
+  /// the scaler policy already fitted, and the centres in its scaled space (k x d). It
+  /// predicts like the Pipeline it was saved from; it has no training data, so labels(),
+  /// score() and the fit's figures refuse.
+  static Pipeline from_fitted(ScalerPolicy fitted_scaler, xt::xtensor<double, 2> scaled_centers, Options options = {},
+                              InitializerPolicy initializer = {}, DistancePolicy distance = {},
+                              ClustererPolicy clusterer = {}, EvaluatorPolicy evaluator = {}) {
+    if (scaled_centers.shape(0) == 0 || scaled_centers.shape(1) == 0)
+      throw error("from_fitted: the centres are empty (" + std::to_string(scaled_centers.shape(0)) + " x " +
+                  std::to_string(scaled_centers.shape(1)) + ")");
+    detail::check_finite(scaled_centers, "the centres");
+    options.k = scaled_centers.shape(0);
+    Pipeline p(options, std::move(fitted_scaler), std::move(initializer), std::move(distance), std::move(clusterer),
+               std::move(evaluator));
+    Fitted<double> fitted;
+    fitted.clustering.centers = scaled_centers;
+    fitted.trained = false;
+    fitted.fit_figures = false;
+    p.set_fitted(scaled_centers, std::move(fitted));
+    return p;
+  }
+
+  /// Lets go of the training data (the scaled n x d matrix score() reads, and the n
+  /// labels): a Pipeline kept for serving then holds only what predict needs, O(k x d).
+  /// labels() and score() refuse afterwards (a score already computed is kept).
+  void discard_training_data() {
+    require_fitted();
+    std::visit(
+        [](auto& f) {
+          if constexpr (!std::is_same_v<std::decay_t<decltype(f)>, std::monostate>) {
+            f.X.reset();
+            f.clustering.labels = {};
+            f.trained = false;
+          }
+        },
+        state_);
+  }
+
+  /// Whether labels() and score() can answer: fitted here, training data kept.
+  bool has_training_data() const {
+    return is_fitted() && with_fitted([](const auto& f) { return f.trained; });
+  }
+
+  /// The nearest segment of one customer (d values, the features of fit): no copy of
+  /// the centres, nothing allocated in proportion to the training data. Safe to call
+  /// from any number of threads at once, as predict() is. The same label as predict()
+  /// gives that row (the same kernels).
+  std::size_t predict_one(std::span<const double> x) const {
+    require_fitted();
+    if (x.size() != n_features_)
+      throw error("predict_one: the customer has " + std::to_string(x.size()) + " values, the model " +
+                  std::to_string(n_features_) + " features");
+    xt::xtensor<double, 2> row = xt::empty<double>({std::size_t{1}, n_features_});
+    std::copy(x.begin(), x.end(), row.begin());
+    detail::check_finite(row, "the customer");
+    return with_fitted([&](const auto& f) {
+      using T = typename std::decay_t<decltype(f)>::value_type;
+      const xt::xtensor<T, 2> scaled = scaler_.transform(xt::xtensor<T, 2>(xt::cast<T>(row)));
+      std::size_t label = 0;
+      T nearest = 0;
+      std::vector<T> scratch;
+      detail::nearest(distance_, scaled, 0, 1, typed_centers<T>(), &label, &nearest, scratch);
+      return label;
+    });
   }
 
  private:
@@ -216,12 +294,29 @@ class Pipeline {
     }
 
     scaler_ = std::move(scaler);
-    scaled_centers_ = xt::cast<double>(fitted.clustering.centers);
+    xt::xtensor<double, 2> scaled_centers = xt::cast<double>(fitted.clustering.centers);
+    set_fitted(std::move(scaled_centers), std::move(fitted));
+    return *this;
+  }
+
+  /// Takes a fit's state: the centres in the scaled space, and those of the fit's value type.
+  template <class T>
+  void set_fitted(xt::xtensor<double, 2> scaled_centers, Fitted<T> fitted) {
+    scaled_centers_ = std::move(scaled_centers);
     centers_ = scaler_.inverse_transform(scaled_centers_);
-    n_features_ = X.shape(1);
+    n_features_ = scaled_centers_.shape(1);
+    if constexpr (std::is_same_v<T, float>) float_centers_ = fitted.clustering.centers;
     score_.reset();
     state_ = std::move(fitted);
-    return *this;
+  }
+
+  /// The centres as predict compares them: in the fit's value type, made once.
+  template <class T>
+  const xt::xtensor<T, 2>& typed_centers() const {
+    if constexpr (std::is_same_v<T, float>)
+      return float_centers_;
+    else
+      return scaled_centers_;
   }
 
  public:
@@ -236,10 +331,17 @@ class Pipeline {
     detail::check_finite(data, "X");
     detail::check_width(data, n_features_, "X");
     const xt::xtensor<T, 2> scaled = scaler_.transform(data);
-    const xt::xtensor<T, 2> centers = xt::cast<T>(scaled_centers_);
     xt::xtensor<std::size_t, 1> labels = xt::zeros<std::size_t>({scaled.shape(0)});
     std::vector<T> nearest(scaled.shape(0));
-    detail::assign_nearest(distance_, scaled, centers, labels.data(), nearest.data(), options_.threads);
+    if constexpr (std::is_same_v<T, float> || std::is_same_v<T, double>) {
+      // In the fit's value type when it is this one: its centres, not a copy.
+      const bool same_type = with_fitted([](const auto& f) {
+        return std::is_same_v<typename std::decay_t<decltype(f)>::value_type, T>;
+      });
+      const xt::xtensor<T, 2> cast = same_type ? xt::xtensor<T, 2>() : xt::xtensor<T, 2>(xt::cast<T>(scaled_centers_));
+      detail::assign_nearest(distance_, scaled, same_type ? typed_centers<T>() : cast, labels.data(), nearest.data(),
+                             options_.threads);
+    }
     return labels;
   }
 
@@ -248,17 +350,20 @@ class Pipeline {
   /// Centres in the space the clusterer saw (after the scaler).
   const xt::xtensor<double, 2>& scaled_centers() const { return require_fitted(), scaled_centers_; }
   const xt::xtensor<std::size_t, 1>& labels() const {
-    return with_fitted([](const auto& f) -> const xt::xtensor<std::size_t, 1>& { return f.clustering.labels; });
+    return with_fitted([this](const auto& f) -> const xt::xtensor<std::size_t, 1>& {
+      require_training_data(f, "labels()");
+      return f.clustering.labels;
+    });
   }
   /// Summed distance of each row to its centre, in the scaled space (the clusterer's objective).
   double inertia() const {
-    return with_fitted([](const auto& f) { return f.clustering.inertia; });
+    return with_fitted([](const auto& f) { return require_fit_figures(f, "inertia()"), f.clustering.inertia; });
   }
   std::size_t iterations() const {
-    return with_fitted([](const auto& f) { return f.clustering.iterations; });
+    return with_fitted([](const auto& f) { return require_fit_figures(f, "iterations()"), f.clustering.iterations; });
   }
   bool converged() const {
-    return with_fitted([](const auto& f) { return f.clustering.converged; });
+    return with_fitted([](const auto& f) { return require_fit_figures(f, "converged()"), f.clustering.converged; });
   }
 
   /// The Evaluator's score of the fit. Computed on first call, not inside fit, so
@@ -267,6 +372,7 @@ class Pipeline {
   double score() const {
     return score_.get([this] {
       return with_fitted([this](const auto& f) {
+        require_training_data(f, "score()");
         return static_cast<double>(evaluator_.evaluate(*f.X, f.clustering, options_.threads));
       });
     });
@@ -279,6 +385,7 @@ class Pipeline {
     requires Evaluator<OtherEvaluator>
   double score_with(const OtherEvaluator& evaluator) const {
     return with_fitted([&](const auto& f) {
+      require_training_data(f, "score_with()");
       return static_cast<double>(evaluator.evaluate(*f.X, f.clustering, options_.threads));
     });
   }
@@ -294,12 +401,6 @@ class Pipeline {
   bool is_fitted() const { return !std::holds_alternative<std::monostate>(state_); }
 
  private:
-  template <class T>
-  struct Fitted {
-    std::shared_ptr<const xt::xtensor<T, 2>> X;  // scaled training data, kept for score(); maybe shared
-    Clustering<T> clustering;
-  };
-  using State = std::variant<std::monostate, Fitted<float>, Fitted<double>>;
 
   void check_options() const {
     if (options_.n_init == 0) throw error("n_init must be at least 1");
@@ -313,6 +414,16 @@ class Pipeline {
   }
   void require_fitted() const {
     if (!is_fitted()) throw error("the Pipeline is used before fit()");
+  }
+  template <class F>
+  static void require_fit_figures(const F& f, const char* what) {
+    if (!f.fit_figures) throw error(std::string(what) + ": this Pipeline was made from a model file, not fitted");
+  }
+  template <class F>
+  static void require_training_data(const F& f, const char* what) {
+    if (!f.trained)
+      throw error(std::string(what) +
+                  ": this Pipeline keeps no training data (made from a model file, or discard_training_data() was called)");
   }
   /// Calls fn with the fitted state, whichever value type it was fitted in.
   template <class Fn>
@@ -331,6 +442,7 @@ class Pipeline {
 
   State state_;
   xt::xtensor<double, 2> scaled_centers_, centers_;
+  xt::xtensor<float, 2> float_centers_;  // the scaled centres in float, when fitted in float
   std::size_t n_features_ = 0;
   detail::ComputedOnce score_;
 };
