@@ -1,5 +1,7 @@
-# Installs the segkit build tree into a scratch prefix, then configures, builds
-# and runs the consumer project against it.
+# Installs the segkit build tree into a scratch prefix, then configures, builds and
+# runs the consumer project against it (find_package with COMPONENTS io); then the
+# same consumer with segkit added from its source tree (add_subdirectory), which
+# must install nothing of segkit's (SEGKIT_INSTALL is off below the top level).
 file(REMOVE_RECURSE ${WORK_DIR})
 function(run)
   execute_process(COMMAND ${ARGN} RESULT_VARIABLE result)
@@ -12,3 +14,12 @@ run(${CMAKE_COMMAND} -S ${CONSUMER_SOURCE_DIR} -B ${WORK_DIR}/build -DCMAKE_PREF
     -DCMAKE_BUILD_TYPE=Release)
 run(${CMAKE_COMMAND} --build ${WORK_DIR}/build)
 run(${WORK_DIR}/build/consumer)
+
+run(${CMAKE_COMMAND} -S ${CONSUMER_SOURCE_DIR} -B ${WORK_DIR}/build-subdirectory -DCMAKE_BUILD_TYPE=Release
+    -DSEGKIT_SOURCE_DIR=${SEGKIT_SOURCE_DIR})
+run(${CMAKE_COMMAND} --build ${WORK_DIR}/build-subdirectory)
+run(${WORK_DIR}/build-subdirectory/consumer)
+run(${CMAKE_COMMAND} --install ${WORK_DIR}/build-subdirectory --prefix ${WORK_DIR}/prefix-subdirectory)
+if(EXISTS ${WORK_DIR}/prefix-subdirectory/include/segkit)
+  message(FATAL_ERROR "segkit added with add_subdirectory installed its headers (SEGKIT_INSTALL should be off)")
+endif()
