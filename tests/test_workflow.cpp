@@ -2,6 +2,9 @@
 
 #include <doctest/doctest.h>
 
+#include <fstream>
+#include <map>
+#include <sstream>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -107,6 +110,37 @@ TEST_CASE("segment() is the Pipeline on the prepared features, and its model ass
   // The model file the tool writes, read back, puts every customer where the fit did.
   const segkit::io::Model model = segkit::io::model_from_json(segkit::io::to_json(segkit::workflow::model_of(s)));
   CHECK(model.predict(table).labels == s.fit.labels);
+  // One customer at a time, from its fields as the file writes them: the preparation replayed.
+  {
+    std::ifstream file(path);
+    std::string header_line, line;
+    std::getline(file, header_line);
+    const auto split = [](std::string text) {
+      if (!text.empty() && text.back() == '\r') text.pop_back();  // the file's lines end in CR LF
+      std::vector<std::string> cells;
+      std::stringstream stream(text);
+      for (std::string cell; std::getline(stream, cell, ',');) cells.push_back(cell);
+      return cells;
+    };
+    const std::vector<std::string> header = split(header_line);
+    std::size_t wrong = 0, customers_read = 0;
+    for (std::size_t i = 0; std::getline(file, line); ++i, ++customers_read) {
+      const std::vector<std::string> cells = split(line);
+      std::map<std::string, std::string> customer;
+      for (std::size_t j = 0; j < header.size(); ++j) customer[header[j]] = cells.at(j);
+      wrong += model.predict_one(customer) != s.fit.labels[i];
+    }
+    CHECK(customers_read == 50);
+    CHECK(wrong == 0);
+    std::map<std::string, std::string> customer = {{"Genre", "Male"}, {"Age", "30"}, {"Annual Income (k$)", "60"}};
+    CHECK_THROWS_WITH_AS(model.predict_one(customer),
+                         "the customer has no field \"Spending Score (1-100)\", which the model reads", segkit::error);
+    customer["Spending Score (1-100)"] = "high";
+    CHECK_THROWS_WITH_AS(model.predict_one(customer), "field \"Spending Score (1-100)\" is \"high\", not a number",
+                         segkit::error);
+    customer["Spending Score (1-100)"] = "";  // missing: imputed as the fit imputed it
+    CHECK(model.predict_one(customer) < 4);
+  }
   // ... and loads into the Pipeline of the same policies, which assigns the prepared rows alike.
   const auto loaded = segkit::io::pipeline_from<segkit::Pipeline<>>(model);
   const xt::xtensor<std::size_t, 1> again = loaded.predict(prepared.X);

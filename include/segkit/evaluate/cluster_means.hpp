@@ -5,7 +5,7 @@
 
 #include <xtensor/xtensor.hpp>
 
-#include "segkit/evaluate/labels.hpp"
+#include "segkit/core/labels.hpp"
 
 namespace segkit::detail {
 

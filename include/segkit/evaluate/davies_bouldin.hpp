@@ -13,7 +13,7 @@
 #include "segkit/core/clustering.hpp"
 #include "segkit/core/matrix.hpp"
 #include "segkit/evaluate/cluster_means.hpp"
-#include "segkit/evaluate/labels.hpp"
+#include "segkit/core/labels.hpp"
 
 namespace segkit {
 

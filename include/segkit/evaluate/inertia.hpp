@@ -11,7 +11,7 @@
 #include "segkit/core/clustering.hpp"
 #include "segkit/core/matrix.hpp"
 #include "segkit/distance/squared_euclidean.hpp"
-#include "segkit/evaluate/labels.hpp"
+#include "segkit/core/labels.hpp"
 
 namespace segkit {
 

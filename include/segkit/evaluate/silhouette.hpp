@@ -17,7 +17,7 @@
 #include "segkit/core/dispatch.hpp"
 #include "segkit/core/matrix.hpp"
 #include "segkit/core/parallel.hpp"
-#include "segkit/evaluate/labels.hpp"
+#include "segkit/core/labels.hpp"
 
 namespace segkit {
 

@@ -13,6 +13,8 @@
 #include <filesystem>
 #include <fstream>
 #include <limits>
+#include <map>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <string_view>
@@ -26,6 +28,8 @@
 #include "segkit/core/error.hpp"
 #include "segkit/core/file.hpp"
 #include "segkit/core/format.hpp"
+#include "segkit/data/csv.hpp"
+#include "segkit/data/number.hpp"
 #include "segkit/data/table.hpp"
 #include "segkit/features/prepare.hpp"
 #include "segkit/core/options.hpp"
@@ -69,6 +73,46 @@ struct Model {
       segkit::detail::assign_nearest(policy, scaled, centers, out.labels.data(), nearest.data(), 0);
     });
     return out;
+  }
+
+  /// One customer's segment from its fields as text, keyed by column name, as a row of
+  /// the customer file gives them ("" is a missing value): the model's preparation is
+  /// replayed on that one row (imputation, derived ages and tenures, one-hot levels),
+  /// then the nearest centre. Every column the preparation reads must be a key.
+  std::size_t predict_one(const std::map<std::string, std::string>& customer) const {
+    data::Table row;
+    std::vector<std::string> added;
+    for (const auto& r : preparation.recipes()) {
+      if (std::find(added.begin(), added.end(), r.source) != added.end()) continue;
+      added.push_back(r.source);
+      const auto field = customer.find(r.source);
+      if (field == customer.end()) throw error("the customer has no field \"" + r.source + "\", which the model reads");
+      const std::string& text = field->second;
+      const bool missing = data::detail::trim_blanks(text).empty();
+      switch (r.kind) {
+        case features::Recipe::Kind::numeric:
+        case features::Recipe::Kind::age: {
+          const auto value = missing ? std::optional<double>(std::numeric_limits<double>::quiet_NaN())
+                                     : data::detail::parse_number(text);
+          if (!value) throw error("field \"" + r.source + "\" is \"" + text + "\", not a number");
+          row.add(data::Column::numeric(r.source, {*value}));
+          break;
+        }
+        case features::Recipe::Kind::tenure: {
+          const auto day = missing ? std::optional<std::int64_t>(0) : data::parse_date_text(text);
+          if (!day) throw error("field \"" + r.source + "\" is \"" + text + "\", not a date");
+          row.add(data::Column::date(r.source, {*day}, {missing}));
+          break;
+        }
+        case features::Recipe::Kind::one_hot:
+          row.add(data::Column::categorical(r.source, {text}, {missing}));
+          break;
+      }
+    }
+    const Assignment assignment = predict(row);
+    if (assignment.labels.empty())
+      throw error("the customer has a missing value, and this model leaves such customers out (--missing drop)");
+    return assignment.labels.front();
   }
 };
 

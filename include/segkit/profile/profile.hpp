@@ -20,7 +20,7 @@
 #include "segkit/core/matrix.hpp"
 #include "segkit/core/median.hpp"
 #include "segkit/core/parallel.hpp"
-#include "segkit/evaluate/labels.hpp"
+#include "segkit/core/labels.hpp"
 
 namespace segkit {
 

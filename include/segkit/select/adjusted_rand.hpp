@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "segkit/core/error.hpp"
-#include "segkit/evaluate/labels.hpp"
+#include "segkit/core/labels.hpp"
 
 namespace segkit {
 

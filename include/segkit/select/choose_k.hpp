@@ -10,11 +10,9 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
-#include <iomanip>
 #include <limits>
 #include <memory>
 #include <optional>
-#include <sstream>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -24,6 +22,7 @@
 #include <xtensor/xtensor.hpp>
 
 #include "segkit/core/error.hpp"
+#include "segkit/core/format.hpp"
 #include "segkit/core/matrix.hpp"
 #include "segkit/core/options.hpp"
 #include "segkit/core/random.hpp"
@@ -106,12 +105,6 @@ struct KSweep {
 
 namespace detail {
 
-inline std::string format_number(double v) {
-  std::ostringstream out;
-  out << std::setprecision(3) << std::fixed << v;
-  return out.str();
-}
-
 /// Rows for the sampled silhouette: sample_size of [0, n) without replacement,
 /// in increasing order, by a partial Fisher-Yates shuffle with segkit's portable Rng.
 inline std::vector<std::size_t> sample_rows(std::size_t n, std::size_t sample_size, std::uint64_t seed) {
@@ -168,21 +161,20 @@ inline KRecommendation recommend_k(const std::vector<KScore>& scores, std::optio
   if (ch->k == r.k) r.agreeing.push_back(Criterion::calinski_harabasz);
   if (elbow_k && *elbow_k == r.k) r.agreeing.push_back(Criterion::elbow);
 
-  using detail::format_number;
   std::vector<std::string> agree, disagree;
   const std::string at_k = " at K = " + std::to_string(r.k) + ")";
   auto explain = [&](bool agrees, const std::string& yes, const std::string& no) {
     (agrees ? agree : disagree).push_back(agrees ? yes : no);
   };
-  explain(sil->k == r.k, "the silhouette is highest (" + format_number(sil->silhouette) + ")",
-          "the silhouette is highest at K = " + std::to_string(sil->k) + " (" + format_number(sil->silhouette) +
-              " vs " + format_number(best->silhouette) + at_k);
-  explain(db->k == r.k, "Davies-Bouldin is lowest (" + format_number(db->davies_bouldin) + ")",
-          "Davies-Bouldin is lowest at K = " + std::to_string(db->k) + " (" + format_number(db->davies_bouldin) +
-              " vs " + format_number(best->davies_bouldin) + at_k);
-  explain(ch->k == r.k, "Calinski-Harabasz is highest (" + format_number(ch->calinski_harabasz) + ")",
+  explain(sil->k == r.k, "the silhouette is highest (" + format_fixed(sil->silhouette) + ")",
+          "the silhouette is highest at K = " + std::to_string(sil->k) + " (" + format_fixed(sil->silhouette) +
+              " vs " + format_fixed(best->silhouette) + at_k);
+  explain(db->k == r.k, "Davies-Bouldin is lowest (" + format_fixed(db->davies_bouldin) + ")",
+          "Davies-Bouldin is lowest at K = " + std::to_string(db->k) + " (" + format_fixed(db->davies_bouldin) +
+              " vs " + format_fixed(best->davies_bouldin) + at_k);
+  explain(ch->k == r.k, "Calinski-Harabasz is highest (" + format_fixed(ch->calinski_harabasz) + ")",
           "Calinski-Harabasz is highest at K = " + std::to_string(ch->k) + " (" +
-              format_number(ch->calinski_harabasz) + " vs " + format_number(best->calinski_harabasz) + at_k);
+              format_fixed(ch->calinski_harabasz) + " vs " + format_fixed(best->calinski_harabasz) + at_k);
   if (elbow_k)
     explain(*elbow_k == r.k, "the inertia curve bends here (Kneedle elbow)",
             "the inertia curve's elbow (Kneedle) is at K = " + std::to_string(*elbow_k));
@@ -206,7 +198,7 @@ inline KRecommendation recommend_k(const std::vector<KScore>& scores, std::optio
   if (!disagree.empty()) r.reason += " But " + join(disagree) + ".";
   if (best->stability)
     r.reason += " Across seeds its segments agree with an adjusted Rand index of " +
-                format_number(*best->stability) + " on average (lowest " + format_number(*best->stability_min) + ").";
+                format_fixed(*best->stability) + " on average (lowest " + format_fixed(*best->stability_min) + ").";
   return r;
 }
 
