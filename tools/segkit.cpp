@@ -429,7 +429,9 @@ int run_predict(const PredictArgs& args) {
   check_outputs({{"--out", out}}, {{"input", args.read.file}, {"--model", args.model}});
   const segkit::io::Model model = segkit::io::load_model(args.model);
   segkit::data::CsvOptions read_options = csv_options(args.read);
-  if (!model.id_column.empty()) read_options.categorical.push_back(model.id_column);  // "0001" stays "0001"
+  // "0001" stays "0001" where the file has the id column; a file without it is fine (no feature needs it).
+  if (!model.id_column.empty())
+    read_options.text_if = [&](std::string_view header) { return header == model.id_column; };
   const segkit::data::Table table = read_table(args.read, read_options);
   // Its messages name the column and the data row; the file is named here.
   const segkit::io::Assignment assignment = [&] {
@@ -448,6 +450,10 @@ int run_predict(const PredictArgs& args) {
            std::to_string(assignment.labels[i]) + "\n";
     ++sizes[assignment.labels[i]];
   }
+  // Nothing left out or changed in silence: customers dropped for a missing value, values imputed, unseen categories.
+  for (const auto& a : assignment.actions) say("%s: %s (%zu customers)\n", a.column.c_str(), a.what.c_str(), a.rows);
+  if (assignment.rows.size() < table.rows())
+    say("%zu of %zu customers assigned; the others were left out (above)\n", assignment.rows.size(), table.rows());
   for (std::size_t c = 0; c < sizes.size(); ++c)
     say("segment %zu%s: %zu customers\n", c,
                 c < model.segment_names.size() ? (" (" + model.segment_names[c] + ")").c_str() : "", sizes[c]);

@@ -54,6 +54,19 @@ case $scenario in
     expect_in "Income: outliers clipped to the IQR fences" stdout.txt
     expect_in "age in 2014 (from Year_Birth): outliers clipped" stdout.txt
     expect_in "Marital_Status: one-hot encoded into 8 columns" stdout.txt
+    # A model that drops customers with a missing value says so when it predicts, and a file
+    # without the id column (no feature) is assigned all the same, its rows numbered.
+    "$segkit" segment "$data/customer_personality/marketing_campaign.csv" --k 3 --missing drop \
+      --features Income,MntWines,Recency --model drop.json > /dev/null
+    "$segkit" predict --model drop.json "$data/customer_personality/marketing_campaign.csv" --out drop.csv > drop.txt
+    expect_in "Income: customers left out: a missing value (24 customers)" drop.txt
+    expect_in "2216 of 2240 customers assigned; the others were left out (above)" drop.txt
+    [ "$(lines drop.csv)" = 2217 ] || fail "drop.csv has $(lines drop.csv) lines"
+    cut -f2- "$data/customer_personality/marketing_campaign.csv" > no_id.tsv
+    "$segkit" predict --model drop.json no_id.tsv --out no_id.csv > no_id.txt
+    expect_in "row,segment" no_id.csv
+    [ "$(lines no_id.csv)" = 2217 ] || fail "no_id.csv has $(lines no_id.csv) lines"
+    rm -f drop.json drop.csv drop.txt no_id.tsv no_id.csv no_id.txt
     ;;
   rfm_retail)
     "$segkit" rfm "$data/retail_data_transactions/Retail_Data_Transactions.csv" --customer customer_id \

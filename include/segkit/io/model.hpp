@@ -42,6 +42,9 @@ namespace segkit::io {
 struct Assignment {
   std::vector<std::size_t> rows;    ///< table rows that got a segment
   std::vector<std::size_t> labels;  ///< the segment of each of those rows
+  /// What preparing the rows did: customers left out for a missing value (a model of
+  /// --missing drop), values imputed, categories the fit never saw.
+  std::vector<features::Action> actions;
 };
 
 struct Model {
@@ -67,6 +70,7 @@ struct Model {
     const xt::xtensor<double, 2> scaled = scaling.transform(prepared.X);
     Assignment out;
     out.rows = prepared.rows;
+    out.actions = prepared.actions;
     out.labels.assign(scaled.shape(0), 0);
     std::vector<double> nearest(scaled.shape(0));
     with_named_policy(BuiltinDistances{}, distance, "the model's distance", [&](const auto& policy) {
