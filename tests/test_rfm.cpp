@@ -8,6 +8,8 @@
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
+#include <map>
+#include <tuple>
 #include <string>
 #include <vector>
 
@@ -93,7 +95,7 @@ void check_column(const std::vector<V>& got, const xt::xtensor<double, 2>& want,
 /// The parts of a cut's reference that follow from its RFM: scores, named segments,
 /// and the frequency when every row counts.
 void check_scores_and_rows(const segkit::rfm::Rfm& rfm, const Log& log, const Fixture& f) {
-  const segkit::rfm::RfmScores s = segkit::rfm::score_rfm(rfm);
+  const segkit::rfm::RfmScores s = segkit::rfm::score_rfm(rfm, segkit::rfm::Ties::in_order);
   check_column(s.r, f["r_score"], "R score");
   check_column(s.f, f["f_score"], "F score");
   check_column(s.m, f["m_score"], "M score");
@@ -179,12 +181,19 @@ TEST_CASE("with invoice ids, frequency counts invoices and 'C' invoices are canc
   CHECK(plain.frequency == std::vector<std::size_t>{2, 3});
 }
 
-TEST_CASE("quintile scores cut the ranks like pandas qcut(rank(method='first'), 5)") {
+TEST_CASE("quintile scores cut the ranks like pandas qcut(rank(method='first'), 5), or score ties alike") {
+  using segkit::rfm::Ties;
   const std::vector<double> values = {10, 20, 20, 30, 40, 50, 60, 70, 80, 90};
-  CHECK(segkit::rfm::quintile_scores(values) == std::vector<int>{1, 1, 2, 2, 3, 3, 4, 4, 5, 5});
-  // The order of the input decides between equal values; the score is never out of 1..5.
+  CHECK(segkit::rfm::quintile_scores(values, Ties::in_order) == std::vector<int>{1, 1, 2, 2, 3, 3, 4, 4, 5, 5});
+  // By value (the default), the two 20s score as their middle rank would: alike.
+  CHECK(segkit::rfm::quintile_scores(values) == std::vector<int>{1, 1, 1, 2, 3, 3, 4, 4, 5, 5});
+  // In order, the input's order decides between equal values; by value they all score the middle.
   const std::vector<int> seven = {5, 5, 5, 5, 5, 5, 5};
-  CHECK(segkit::rfm::quintile_scores(seven) == std::vector<int>{1, 1, 2, 3, 4, 5, 5});
+  CHECK(segkit::rfm::quintile_scores(seven, Ties::in_order) == std::vector<int>{1, 1, 2, 3, 4, 5, 5});
+  CHECK(segkit::rfm::quintile_scores(seven) == std::vector<int>(7, 3));
+  // Without ties the two rules agree.
+  const std::vector<int> distinct = {7, 3, 9, 1, 4, 8, 2, 6, 5, 0, 11};
+  CHECK(segkit::rfm::quintile_scores(distinct) == segkit::rfm::quintile_scores(distinct, Ties::in_order));
   CHECK(segkit::rfm::quintile_scores(std::vector<int>{42}) == std::vector<int>{3});
   CHECK(segkit::rfm::quintile_scores(std::vector<int>{}).empty());
 
@@ -193,10 +202,35 @@ TEST_CASE("quintile scores cut the ranks like pandas qcut(rank(method='first'), 
   rfm.recency = {1, 50, 10, 200, 30};
   rfm.frequency = {9, 1, 3, 1, 2};
   rfm.monetary = {500, 20, 90, 5, 60};
+  const segkit::rfm::RfmScores ordered = segkit::rfm::score_rfm(rfm, Ties::in_order);
+  CHECK(ordered.r == std::vector<int>{5, 2, 4, 1, 3});  // most recent = 5
+  CHECK(ordered.f == std::vector<int>{5, 1, 4, 2, 3});  // b and d tie at 1: b comes first
+  CHECK(ordered.m == std::vector<int>{5, 2, 4, 1, 3});
   const segkit::rfm::RfmScores s = segkit::rfm::score_rfm(rfm);
-  CHECK(s.r == std::vector<int>{5, 2, 4, 1, 3});  // most recent = 5
-  CHECK(s.f == std::vector<int>{5, 1, 4, 2, 3});  // b and d tie at 1: b comes first
-  CHECK(s.m == std::vector<int>{5, 2, 4, 1, 3});
+  CHECK(s.r == ordered.r);
+  CHECK(s.f == std::vector<int>{5, 1, 4, 1, 3});  // b and d tie at 1: both score 1
+  CHECK(s.m == ordered.m);
+}
+
+TEST_CASE("customers with the same recency, frequency and spend get the same scores and segment") {
+  // CDNOW's first 200 rows: many one-purchase customers share their whole RFM.
+  const Log log = read_cdnow(cut("cdnow_master_head200.txt"));
+  const segkit::rfm::Rfm rfm = segkit::rfm::compute_rfm(log.customer, log.date, log.amount);
+  const segkit::rfm::RfmScores s = segkit::rfm::score_rfm(rfm);
+  const auto segments = segkit::rfm::rf_segments(s);
+  std::map<std::tuple<std::int64_t, std::size_t, double>, std::size_t> first_with;
+  std::size_t shared = 0, differ = 0;
+  for (std::size_t i = 0; i < rfm.size(); ++i) {
+    const auto key = std::make_tuple(static_cast<std::int64_t>(rfm.recency[i]), static_cast<std::size_t>(rfm.frequency[i]),
+                                     rfm.monetary[i]);
+    const auto [it, fresh] = first_with.emplace(key, i);
+    if (fresh) continue;
+    ++shared;
+    const std::size_t j = it->second;
+    differ += s.r[i] != s.r[j] || s.f[i] != s.f[j] || s.m[i] != s.m[j] || segments[i] != segments[j];
+  }
+  CHECK(shared > 0);  // the data has such customers, so the check checks something
+  CHECK(differ == 0);
 }
 
 TEST_CASE("the R/F segment map covers the grid as the notebooks' regex map does") {
@@ -350,7 +384,7 @@ TEST_CASE("full transaction logs match the reference summary") {
     CHECK(amount == doctest::Approx(f.scalar("amount_sum")).epsilon(1e-12));
     CHECK(recency == f.scalar("recency_sum"));
     CHECK(frequency == f.scalar("frequency_days_sum"));
-    const segkit::rfm::RfmScores s = segkit::rfm::score_rfm(rfm);
+    const segkit::rfm::RfmScores s = segkit::rfm::score_rfm(rfm, segkit::rfm::Ties::in_order);
     std::vector<double> r(5), fr(5), m(5), seg(11);
     for (std::size_t i = 0; i < rfm.size(); ++i) ++r[s.r[i] - 1], ++fr[s.f[i] - 1], ++m[s.m[i] - 1];
     for (const Segment x : segkit::rfm::rf_segments(s)) ++seg[static_cast<std::size_t>(x)];

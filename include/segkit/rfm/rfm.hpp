@@ -249,26 +249,43 @@ inline Rfm compute_rfm(const std::vector<std::string>& customer, const std::vect
   return detail::compute(customer, date, amount, &invoice, options);
 }
 
-/// 1-5 scores of values: customers ranked ascending with ties in their given order
-/// (pandas' rank(method='first')), then cut at the quintiles of the ranks 1..n
-/// (pandas' qcut(rank, 5, labels=[1..5]): bins right-closed, the first one closed).
-/// In exact integers, rank r scores max(1, ceil(5 (r - 1) / (n - 1))), so the groups
-/// hold n/5 customers each to within one, and no rounding decides a border.
-/// Ranking rather than cutting the raw values keeps the groups full when many
-/// customers share a value (frequency 1 is often half of them), at the price that
-/// equal values can score differently; the customer order (ids, sorted) decides.
-/// A single customer scores 3, the middle: one customer is neither best nor worst.
+/// How quintile scores treat customers with equal values.
+enum class Ties {
+  /// Equal values, equal score: a run of ties scores as its middle customer would
+  /// (so two customers with the same recency, frequency and spend share their segment).
+  by_value,
+  /// In the customers' given order, as notebooks do with pandas' rank(method='first'):
+  /// equal values may score differently, the customer order (ids, sorted) deciding.
+  in_order,
+};
+
+/// 1-5 scores of values: customers ranked ascending (ties as `ties` says), then cut at
+/// the quintiles of the ranks (pandas' qcut(rank, 5, labels=[1..5]): bins right-closed,
+/// the first one closed). In exact integers, 0-based rank r scores
+/// max(1, ceil(5 r / (n - 1))), so the groups hold n/5 customers each to within one
+/// (up to ties by value), and no rounding decides a border. Ranking rather than cutting
+/// the raw values keeps the groups full when many customers share a value (frequency 1
+/// is often half of them). A single customer scores 3, the middle: one customer is
+/// neither best nor worst.
 template <class V>
-std::vector<int> quintile_scores(const std::vector<V>& values) {
+std::vector<int> quintile_scores(const std::vector<V>& values, Ties ties = Ties::by_value) {
   const std::size_t n = values.size();
   std::vector<std::size_t> order(n);
   std::iota(order.begin(), order.end(), std::size_t{0});
   std::stable_sort(order.begin(), order.end(), [&values](std::size_t a, std::size_t b) { return values[a] < values[b]; });
   std::vector<int> scores(n, 3);
   if (n < 2) return scores;
-  for (std::size_t r = 0; r < n; ++r) {  // r is the 0-based rank
-    const std::size_t q = (5 * r + (n - 2)) / (n - 1);  // ceil(5 r / (n - 1))
-    scores[order[r]] = static_cast<int>(std::max<std::size_t>(q, 1));
+  // ceil(5 r2 / (2 (n - 1))) for twice a rank r2: a run of ties [a, b] takes r2 = a + b, its middle.
+  const auto score_of_twice_rank = [n](std::size_t r2) {
+    const std::size_t q = (5 * r2 + 2 * (n - 1) - 1) / (2 * (n - 1));
+    return static_cast<int>(std::max<std::size_t>(q, 1));
+  };
+  for (std::size_t a = 0; a < n;) {
+    std::size_t b = a;
+    if (ties == Ties::by_value)
+      while (b + 1 < n && !(values[order[a]] < values[order[b + 1]])) ++b;
+    for (std::size_t r = a; r <= b; ++r) scores[order[r]] = score_of_twice_rank(ties == Ties::by_value ? a + b : 2 * r);
+    a = b + 1;
   }
   return scores;
 }
@@ -277,14 +294,15 @@ struct RfmScores {
   std::vector<int> r, f, m;  ///< 1-5 each; r = 5 for the most recent customers
 };
 
-/// The classic quintile scores: F and M as quintile_scores, R reversed (the
-/// smallest recency scores 5). Ties go to the customer first in id order.
-inline RfmScores score_rfm(const Rfm& rfm) {
+/// The classic quintile scores: F and M as quintile_scores, R reversed (the smallest
+/// recency scores 5). By default equal values score alike (Ties::by_value);
+/// Ties::in_order gives the pandas notebooks' scores.
+inline RfmScores score_rfm(const Rfm& rfm, Ties ties = Ties::by_value) {
   RfmScores s;
-  s.r = quintile_scores(rfm.recency);
+  s.r = quintile_scores(rfm.recency, ties);
   for (int& v : s.r) v = 6 - v;
-  s.f = quintile_scores(rfm.frequency);
-  s.m = quintile_scores(rfm.monetary);
+  s.f = quintile_scores(rfm.frequency, ties);
+  s.m = quintile_scores(rfm.monetary, ties);
   return s;
 }
 
