@@ -4,6 +4,7 @@
 
 #include <fstream>
 #include <map>
+#include <random>
 #include <sstream>
 #include <string>
 #include <string_view>
@@ -170,6 +171,72 @@ TEST_CASE("a K chosen by the workflow is the sweep's fit of that K, and the repo
   CHECK_THROWS_WITH_AS(segkit::workflow::report_data(s, "no features"),
                        "the report needs the prepared features: segment with SegmentOptions::keep_features",
                        segkit::error);
+}
+
+namespace {
+
+/// `groups` tight, far-apart groups of `size` customers each in 3-D, plus `strays` far from all of them.
+xt::xtensor<double, 2> groups_of(std::size_t groups, std::size_t size, std::size_t strays = 0) {
+  std::mt19937 rng(3);
+  std::normal_distribution<double> noise(0.0, 0.3);
+  xt::xtensor<double, 2> X = xt::empty<double>({groups * size + strays, std::size_t{3}});
+  for (std::size_t i = 0; i < groups * size; ++i)
+    for (std::size_t j = 0; j < 3; ++j) X(i, j) = 10.0 * static_cast<double>((i / size) * (j + 1) % 7) + noise(rng);
+  for (std::size_t i = groups * size; i < X.shape(0); ++i)
+    for (std::size_t j = 0; j < 3; ++j) X(i, j) = 200.0 + noise(rng);
+  return X;
+}
+
+bool warns(const segkit::workflow::Fit& fit, const std::string& words) {
+  for (const std::string& w : fit.warnings)
+    if (w.find(words) != std::string::npos) return true;
+  return false;
+}
+
+}  // namespace
+
+TEST_CASE("guardrails: K at the edge of the range, a tiny segment, a weak silhouette, each said when true only") {
+  segkit::workflow::ClusterSettings settings;
+  settings.n_init = 3;
+  settings.seed = 2;
+  // Six clear groups, a range that stops at 4: the largest K tried wins, and that is said.
+  xt::xtensor<double, 2> six = groups_of(6, 40);
+  settings.k_min = 2;
+  settings.k_max = 4;
+  auto fit = segkit::workflow::cluster(six, settings);
+  CHECK(fit.k == 4);
+  CHECK(warns(fit, "K = 4 is the largest K tried"));
+  // A range that holds 6: no edge, no weak structure, no tiny segment.
+  settings.k_max = 9;
+  fit = segkit::workflow::cluster(six, settings);
+  CHECK(fit.k == 6);
+  CHECK(fit.warnings.empty());
+  // A range that starts above the answer.
+  settings.k_min = 8;
+  settings.k_max = 10;
+  fit = segkit::workflow::cluster(six, settings);
+  CHECK(fit.k == 8);
+  CHECK(warns(fit, "K = 8 is the smallest K tried"));
+
+  // Three strays far from everyone else become a segment of their own: too small to trust.
+  xt::xtensor<double, 2> with_strays = groups_of(2, 150, 3);
+  settings.k = 3;
+  fit = segkit::workflow::cluster(with_strays, settings);
+  CHECK(warns(fit, "holds 3 customers, fewer than max(5, 1 %) of the 303"));
+  xt::xtensor<double, 2> two = groups_of(2, 150);
+  settings.k = 2;
+  CHECK(segkit::workflow::cluster(two, settings).warnings.empty());
+
+  // One Gaussian cloud in 8-D: any K cuts it, and the silhouette says so.
+  std::mt19937 rng(5);
+  std::normal_distribution<double> normal(0.0, 1.0);
+  xt::xtensor<double, 2> cloud = xt::empty<double>({std::size_t{400}, std::size_t{8}});
+  for (auto& v : cloud) v = normal(rng);
+  settings.k.reset();
+  settings.k_min = 2;
+  settings.k_max = 5;
+  fit = segkit::workflow::cluster(cloud, settings);
+  CHECK(warns(fit, "weak structure"));
 }
 
 }  // namespace segkit_test_workflow

@@ -307,6 +307,11 @@ segkit::workflow::ClusterSettings cluster_settings(const ClusterArgs& args) {
   return settings;
 }
 
+/// The fit's guardrails, when it has any.
+void say_warnings(const segkit::workflow::Fit& fit) {
+  for (const std::string& w : fit.warnings) say("  warning: %s\n", w.c_str());
+}
+
 /// Why this K, as the tool says it.
 std::string k_reason(const segkit::workflow::Fit& fit, const ClusterArgs& args) {
   return fit.sweep.empty() ? "K = " + args.k + " as asked (--k)." : fit.k_reason;
@@ -401,6 +406,7 @@ int run_segment(const SegmentArgs& args) {
   const segkit::workflow::Segmentation segmentation = segkit::workflow::segment(std::move(customers), options);
   status.close_line();
   say("\nNumber of segments: %s\n", k_reason(segmentation.fit, args.cluster).c_str());
+  say_warnings(segmentation.fit);
   say("\nSegments:\n%s", profile_table(segmentation.profiles).c_str());
 
   Outputs outputs;
@@ -496,6 +502,7 @@ int run_rfm(const RfmArgs& args) {
   const segkit::workflow::RfmSegmentation s = segkit::workflow::segment_rfm(table, options);
   status.close_line();
   say("\nk-means on log(1 + R, F, M): %s\n", k_reason(s.fit, args.cluster).c_str());
+  say_warnings(s.fit);
   say("\nSegments:\n%s", profile_table(s.profiles).c_str());
 
   Outputs outputs;

@@ -59,7 +59,44 @@ struct Fit {
   double inertia = 0;
   std::vector<KScore> sweep;  ///< the scores of each K tried (without their labels); empty when K was given
   std::string k_reason;       ///< why this K, in words
+  /// What an analyst should doubt about these segments (guardrails()); empty when nothing.
+  std::vector<std::string> warnings;
 };
+
+/// Below this silhouette the segments are weak cuts of one cloud rather than groups
+/// (Kaufman and Rousseeuw's reading: below 0.25, no substantial structure).
+inline constexpr double weak_silhouette = 0.25;
+
+/// The warnings an analyst should see about a fit: the chosen K at the edge of the range
+/// tried (when the range, not the data, set that edge), a segment of fewer than
+/// max(5, 1 %) of the customers, and a chosen K's silhouette below weak_silhouette.
+inline std::vector<std::string> guardrails(const Fit& fit, const ClusterSettings& settings) {
+  std::vector<std::string> out;
+  const std::size_t n = fit.labels.size();
+  if (!fit.sweep.empty()) {
+    const std::size_t lo = fit.sweep.front().k, hi = fit.sweep.back().k;
+    if (fit.k == hi && hi == settings.k_max && hi > lo)
+      out.push_back("K = " + std::to_string(fit.k) +
+                    " is the largest K tried: the data may hold more segments; try a range that goes higher");
+    if (fit.k == lo && lo > 2 && hi > lo)
+      out.push_back("K = " + std::to_string(fit.k) +
+                    " is the smallest K tried: fewer segments may describe the data better; try a range that starts lower");
+    for (const KScore& s : fit.sweep)
+      if (s.k == fit.k && s.silhouette < weak_silhouette)
+        out.push_back("the silhouette at K = " + std::to_string(fit.k) + " is " + format_fixed(s.silhouette) +
+                      ", below " + format_fixed(weak_silhouette, 2) +
+                      ": weak structure, the segments may be arbitrary cuts of one cloud of customers");
+  }
+  std::vector<std::size_t> sizes(fit.k, 0);
+  for (const std::size_t l : fit.labels) ++sizes[l];
+  const std::size_t least = std::max<std::size_t>(5, (n + 99) / 100);
+  for (std::size_t c = 0; c < sizes.size(); ++c)
+    if (sizes[c] < least)
+      out.push_back("segment " + std::to_string(c) + " holds " + std::to_string(sizes[c]) +
+                    (sizes[c] == 1 ? " customer" : " customers") + ", fewer than max(5, 1 %) of the " +
+                    std::to_string(n) + ": outliers rather than a segment?");
+  return out;
+}
 
 namespace detail {
 
@@ -122,11 +159,13 @@ Fit fit_with(xt::xtensor<double, 2>& X, const ClusterSettings& settings, bool co
 /// of it never coexist when the caller needs X no more.
 template <class Scalers = BuiltinScalers, class Distances = BuiltinDistances>
 Fit cluster(xt::xtensor<double, 2>& X, const ClusterSettings& settings, bool consume = false) {
-  return with_named_policy(Scalers{}, settings.scaler, "the scaler", [&](auto scaler) {
+  Fit fit = with_named_policy(Scalers{}, settings.scaler, "the scaler", [&](auto scaler) {
     return with_named_policy(Distances{}, settings.distance, "the distance", [&](auto distance) {
       return detail::fit_with<decltype(scaler), decltype(distance)>(X, settings, consume);
     });
   });
+  fit.warnings = guardrails(fit, settings);
+  return fit;
 }
 
 /// A customer table and the column that names its customers ("" when none does).
