@@ -66,6 +66,7 @@ struct ClusterArgs {
   std::string distance = "sqeuclidean";
   std::uint64_t seed = 0;
   std::size_t n_init = 10;
+  std::size_t threads = 0;  // 0 = every core
   std::string out, report, model;
 };
 
@@ -240,8 +241,11 @@ std::vector<std::string> split_list(const std::vector<std::string>& items) {
   for (const std::string& item : items) {
     std::stringstream stream(item);
     std::string part;
-    while (std::getline(stream, part, ','))
-      if (!part.empty()) out.push_back(part);
+    while (std::getline(stream, part, ',')) {
+      // "a, b" names a and b: spaces around a name are the list's, not the name's.
+      const std::size_t first = part.find_first_not_of(" \t"), last = part.find_last_not_of(" \t");
+      if (first != std::string::npos) out.push_back(part.substr(first, last - first + 1));
+    }
   }
   return out;
 }
@@ -302,6 +306,7 @@ segkit::workflow::ClusterSettings cluster_settings(const ClusterArgs& args) {
                         args.distance + "\"");
   settings.seed = args.seed;
   settings.n_init = args.n_init;
+  settings.threads = args.threads;
   settings.progress = show_progress();
   settings.on_stage = [](const std::string& what) { progress(what); };
   return settings;
@@ -539,6 +544,9 @@ void add_cluster_options(CLI::App* command, ClusterArgs& args, bool with_model) 
   command->add_option("--n-init", args.n_init, "k-means++ starts; the lowest inertia wins")
       ->capture_default_str()
       ->check(CLI::Range(std::size_t{1}, segkit::Pipeline<>::max_n_init));
+  command->add_option("--threads", args.threads, "threads to use (0: every core); the segments are the same for any count")
+      ->capture_default_str()
+      ->check(CLI::Range(std::size_t{0}, std::size_t{4096}));
   command->add_option("--out", args.out, "write one row per customer with its segment (CSV; - for standard output)");
   command->add_option("--report", args.report, "write a self-contained HTML report with charts");
   if (with_model) command->add_option("--model", args.model, "write the model that `segkit predict` uses (JSON)");

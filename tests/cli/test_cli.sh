@@ -67,6 +67,13 @@ case $scenario in
     expect_in "row,segment" no_id.csv
     [ "$(lines no_id.csv)" = 2217 ] || fail "no_id.csv has $(lines no_id.csv) lines"
     rm -f drop.json drop.csv drop.txt no_id.tsv no_id.csv no_id.txt
+    # Spaces around the names of a list are the list's; one thread gives the segments of all of them.
+    "$segkit" segment "$data/customer_personality/marketing_campaign.csv" --k 3 --features 'Income, MntWines , Recency' \
+      --threads 1 --out spaced.csv > /dev/null
+    "$segkit" segment "$data/customer_personality/marketing_campaign.csv" --k 3 --features Income,MntWines,Recency \
+      --out plain.csv > /dev/null
+    cmp spaced.csv plain.csv || fail "--features with spaces or --threads 1 changed the segments"
+    rm -f spaced.csv plain.csv
     ;;
   rfm_retail)
     "$segkit" rfm "$data/retail_data_transactions/Retail_Data_Transactions.csv" --customer customer_id \
