@@ -58,10 +58,13 @@ TEST_CASE("a saved model predicts the fit's own labels") {
   const auto table = wholesale_table();
   std::vector<std::size_t> labels;
   const auto model = fitted_model(table, labels);
-  const auto path = std::filesystem::temp_directory_path() / "segkit_model_test.json";
+  // In a directory of its own: two runs of the suite at once never share the file.
+  const auto dir = std::filesystem::temp_directory_path() / ("segkit-model-" + std::to_string(std::random_device{}()));
+  std::filesystem::create_directories(dir);
+  const auto path = dir / "model.json";
   segkit::io::save_model(path, model);
   const auto loaded = segkit::io::load_model(path);
-  std::filesystem::remove(path);
+  std::filesystem::remove_all(dir);
   const auto assignment = loaded.predict(table);
   CHECK(assignment.labels == labels);
   CHECK(assignment.rows.size() == table.rows());
