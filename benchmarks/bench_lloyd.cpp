@@ -59,9 +59,9 @@ xt::xtensor<T, 2> starting_centres(const xt::xtensor<T, 2>& X, std::size_t k) {
 void set_counters(benchmark::State& state, const Config& c, double assignments) {
   const auto iterations = static_cast<double>(state.iterations());
   state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(c.key.n));
-  state.counters["FLOP"] = benchmark::Counter(
-      3.0 * static_cast<double>(c.key.n * c.key.k * c.key.d) * assignments * iterations,
-      benchmark::Counter::kIsRate, benchmark::Counter::kIs1000);
+  state.counters["FLOP"] =
+      benchmark::Counter(3.0 * static_cast<double>(c.key.n * c.key.k * c.key.d) * assignments * iterations,
+                         benchmark::Counter::kIsRate, benchmark::Counter::kIs1000);
 }
 
 template <class T>

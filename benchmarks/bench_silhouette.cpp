@@ -23,8 +23,7 @@ namespace {
 
 template <class T>
 void BM_Silhouette(benchmark::State& state) {
-  const segkit_bench::BlobsKey key{static_cast<std::size_t>(state.range(0)),
-                                   static_cast<std::size_t>(state.range(1)),
+  const segkit_bench::BlobsKey key{static_cast<std::size_t>(state.range(0)), static_cast<std::size_t>(state.range(1)),
                                    static_cast<std::size_t>(state.range(2))};
   const auto& data = segkit_bench::cached_blobs<T>(key);
   for (auto _ : state) {

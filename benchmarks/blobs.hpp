@@ -21,8 +21,8 @@ struct BlobsKey {
 template <class T>
 struct Blobs {
   BlobsKey key;
-  xt::xtensor<T, 2> X;             ///< n x d
-  std::vector<std::size_t> blob;   ///< the blob each row was drawn from
+  xt::xtensor<T, 2> X;            ///< n x d
+  std::vector<std::size_t> blob;  ///< the blob each row was drawn from
 };
 
 /// The draws are made here rather than with std::normal_distribution, whose
@@ -34,7 +34,7 @@ class Normal {
 
   double uniform() { return static_cast<double>(engine_() >> 11) * 0x1.0p-53; }
 
-  double operator()() {  // Box-Muller, one value per pair: generation is never timed
+  double operator()() {                 // Box-Muller, one value per pair: generation is never timed
     const double u1 = 1.0 - uniform();  // (0, 1]: log stays finite
     const double u2 = uniform();
     return std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * std::numbers::pi * u2);

@@ -41,8 +41,8 @@ int main(int argc, char** argv) {
   for (std::size_t r = 0; r < repetitions; ++r) {
     const auto start = std::chrono::steady_clock::now();
     // tol = 0, as on the scikit-learn side: both run until the labels stop changing or max_iter.
-    const auto result = segkit::Lloyd{}.cluster(X, C, segkit::SquaredEuclidean{},
-                                                segkit::Options{.max_iter = max_iter, .tol = 0.0});
+    const auto result =
+        segkit::Lloyd{}.cluster(X, C, segkit::SquaredEuclidean{}, segkit::Options{.max_iter = max_iter, .tol = 0.0});
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     std::printf("%.6f %zu %.17g\n", seconds, result.iterations, result.inertia);
   }

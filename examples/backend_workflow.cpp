@@ -27,8 +27,8 @@ int main(int argc, char** argv) {
   try {
     // 1. Customers: the spending columns, K from 2 to 8 chosen by the scores.
     segkit::workflow::SegmentOptions options;
-    options.prepare.columns = {"Income", "MntWines", "MntMeatProducts", "MntGoldProds", "NumWebPurchases",
-                               "NumStorePurchases"};
+    options.prepare.columns = {"Income",       "MntWines",        "MntMeatProducts",
+                               "MntGoldProds", "NumWebPurchases", "NumStorePurchases"};
     options.cluster.k_min = 2;
     options.cluster.k_max = 8;
     options.cluster.seed = 7;
@@ -47,7 +47,8 @@ int main(int argc, char** argv) {
     const segkit::workflow::CustomerTable again = segkit::workflow::read_customers(customers_path, {}, "ID");
     const segkit::io::Assignment assignment = model.predict(again.table);
     std::size_t moved = 0;
-    for (std::size_t i = 0; i < assignment.labels.size(); ++i) moved += assignment.labels[i] != segmentation.fit.labels[i];
+    for (std::size_t i = 0; i < assignment.labels.size(); ++i)
+      moved += assignment.labels[i] != segmentation.fit.labels[i];
     std::printf("reloaded model: %zu of %zu customers in another segment\n", moved, assignment.labels.size());
     std::filesystem::remove_all(work, ignored);
     if (moved != 0 || assignment.labels.size() != segmentation.customers) return 1;

@@ -91,8 +91,10 @@ void check_same_table(const sd::Table& a, const sd::Table& b) {
 // column, and a column that reads as numbers until its very last rows.
 std::string big_customer_file(std::size_t rows, const char* eol) {
   std::mt19937 rng(7);
-  const char* forms[] = {"12", "-1.5e2", "+3", ".5", "1.", "0.1", "9007199254740993", "1e5", " 7 ", "-0", "NA", "", "2.5E-3"};
-  const char* notes[] = {"plain", "\"Smith, Anna\"", "\"said \"\"hi\"\"\"", "\"two\nlines\"", "\"cr\r\nlf\"", "", "n/a"};
+  const char* forms[] = {"12",  "-1.5e2", "+3", ".5", "1.", "0.1",   "9007199254740993",
+                         "1e5", " 7 ",    "-0", "NA", "",   "2.5E-3"};
+  const char* notes[] = {"plain", "\"Smith, Anna\"", "\"said \"\"hi\"\"\"", "\"two\nlines\"", "\"cr\r\nlf\"", "",
+                         "n/a"};
   std::string out = std::string("id,amount,income,joined,note,late").append(eol);
   for (std::size_t i = 0; i < rows; ++i) {
     out.append("C").append(std::to_string(100000 + i)).append(",");
@@ -101,7 +103,8 @@ std::string big_customer_file(std::size_t rows, const char* eol) {
     out.append(std::to_string(2000 + rng() % 20)).append("-").append(std::to_string(1 + rng() % 12)).append("-");
     out.append(std::to_string(1 + rng() % 28)).append(",");
     out.append(notes[rng() % 7]).append(",");
-    out.append(i + 3 == rows ? std::string("unknown") : std::string("00").append(std::to_string(rng() % 10))).append(eol);
+    out.append(i + 3 == rows ? std::string("unknown") : std::string("00").append(std::to_string(rng() % 10)))
+        .append(eol);
     if (rng() % 5000 == 0) out.append(eol);  // a blank line now and then
   }
   return out;
@@ -113,8 +116,8 @@ TEST_CASE("data: Mall Customers, full file (comma, CRLF, no final newline)") {
   const sd::Table t = sd::read_csv(full_dir + "mall_customers/Mall_Customers.csv");
   CHECK(t.rows() == 200);
   CHECK(t.columns() == 5);
-  CHECK(t.names() == std::vector<std::string>{"CustomerID", "Genre", "Age", "Annual Income (k$)",
-                                              "Spending Score (1-100)"});
+  CHECK(t.names() ==
+        std::vector<std::string>{"CustomerID", "Genre", "Age", "Annual Income (k$)", "Spending Score (1-100)"});
   CHECK(t["Genre"].kind() == sd::ColumnKind::categorical);
   const auto genres = t["Genre"].level_counts();
   CHECK(genres.size() == 2);
@@ -296,16 +299,16 @@ TEST_CASE("data: Table lookups and the matrix") {
   CHECK(message_of([&] { (void)t["Gender"]; }) ==
         "no column \"Gender\". The columns are: 1 \"CustomerID\", 2 \"Genre\", 3 \"Age\", "
         "4 \"Annual Income (k$)\", 5 \"Spending Score (1-100)\"");
-  CHECK(message_of([&] { (void)t.matrix({"Age", "Genre"}); }) ==
-        "column \"Genre\" is categorical, not numeric; encode or derive it before putting it in the matrix");
+  CHECK(message_of([&] {
+          (void)t.matrix({"Age", "Genre"});
+        }) == "column \"Genre\" is categorical, not numeric; encode or derive it before putting it in the matrix");
   CHECK(message_of([&] { (void)t["Genre"].numbers(); }) == "column \"Genre\" is categorical, not numeric");
 
   sd::Table u;
   u.add(sd::Column::numeric("x", {1, 2})).add(sd::Column::numeric("x", {3, 4}));
   CHECK(message_of([&] { (void)u["x"]; }).starts_with("column name \"x\" is ambiguous"));
   CHECK(u["2"].numbers()[0] == 3);
-  CHECK(message_of([&] { u.add(sd::Column::numeric("y", {1})); }) ==
-        "column \"y\" has 1 rows but the table has 2");
+  CHECK(message_of([&] { u.add(sd::Column::numeric("y", {1})); }) == "column \"y\" has 1 rows but the table has 2");
   CHECK(sd::days_from_civil(1970, 1, 1) == 0);
   CHECK(message_of([] { (void)sd::days_from_civil(2013, 2, 29); }) == "no such date: 2013-2-29");
 }
@@ -314,8 +317,9 @@ TEST_CASE("data: malformed files name the file, line and column") {
   SUBCASE("ragged row") {
     const std::string path = small_dir + "ragged.csv";
     CHECK(message_of([&] { (void)sd::read_csv(path); }) ==
-          "\"" + path + "\", line 4, column 3: ragged row: expected 3 fields (as in the header on line 1), found 2; "
-                        "column 3 is missing");
+          "\"" + path +
+              "\", line 4, column 3: ragged row: expected 3 fields (as in the header on line 1), found 2; "
+              "column 3 is missing");
     CHECK(message_of([] { (void)sd::parse_csv("a,b\n1,2\n3,4,5\n", {}, "x.csv"); }) ==
           "\"x.csv\", line 3, column 3: ragged row: expected 2 fields (as in the header on line 1), found 3; "
           "column 3 is extra");
@@ -323,14 +327,16 @@ TEST_CASE("data: malformed files name the file, line and column") {
           "\"w.txt\", line 2, column 3: ragged row: expected 2 fields (as in the first row on line 1), found 3; "
           "column 3 is extra");
     // A quoted line break moves the line count on, so the error points at the real line.
-    CHECK(message_of([] { (void)sd::parse_csv("a,b\n\"x\ny\",2\n3\n", {}, "q.csv"); }).starts_with(
-        "\"q.csv\", line 4, column 2: ragged row"));
+    CHECK(message_of([] {
+            (void)sd::parse_csv("a,b\n\"x\ny\",2\n3\n", {}, "q.csv");
+          }).starts_with("\"q.csv\", line 4, column 2: ragged row"));
   }
   SUBCASE("text in a column forced numeric") {
     const std::string path = small_dir + "text_in_number.csv";
     CHECK(sd::read_csv(path)["Age"].is_categorical());
     CHECK(message_of([&] { (void)sd::read_csv(path, {.numeric = {"Age"}}); }) ==
-          "\"" + path + "\", line 3, column 3 (\"Age\"): \"twenty\" is not a number, and the column is read as numeric");
+          "\"" + path +
+              "\", line 3, column 3 (\"Age\"): \"twenty\" is not a number, and the column is read as numeric");
   }
   SUBCASE("a cell that is not a date in a column forced to date") {
     CHECK(message_of([] { (void)sd::parse_csv("d\n2012-01-05\nlater\n", {.date = {"d"}}, "d.csv"); }) ==
@@ -339,7 +345,8 @@ TEST_CASE("data: malformed files name the file, line and column") {
   }
   SUBCASE("a cell that is not a date among dates: named, not a reason to drop the column as text") {
     std::string text = "id,joined\n";
-    for (int i = 1; i <= 30; ++i) text += std::to_string(i) + ",2012-01-" + (i < 10 ? "0" : "") + std::to_string(i) + "\n";
+    for (int i = 1; i <= 30; ++i)
+      text += std::to_string(i) + ",2012-01-" + (i < 10 ? "0" : "") + std::to_string(i) + "\n";
     text.replace(text.find("2012-01-17"), 10, "2012-13-17");  // data row 17, line 18
     CHECK(message_of([&] { (void)sd::parse_csv(text, {}, "d.csv"); }) ==
           "\"d.csv\", line 18, column 2 (\"joined\"): \"2012-13-17\" is not a date, while the column's other cells "
@@ -350,12 +357,14 @@ TEST_CASE("data: malformed files name the file, line and column") {
   SUBCASE("unknown column named in the options") {
     const std::string path = small_dir + "bom.csv";
     CHECK(message_of([&] { (void)sd::read_csv(path, {.numeric = {"Incme"}}); }) ==
-          "\"" + path + "\": CsvOptions::numeric: no column \"Incme\". The columns are: 1 \"CustomerID\", "
-                        "2 \"Genre\", 3 \"Age\"");
+          "\"" + path +
+              "\": CsvOptions::numeric: no column \"Incme\". The columns are: 1 \"CustomerID\", "
+              "2 \"Genre\", 3 \"Age\"");
   }
   SUBCASE("empty file") {
     const std::string path = small_dir + "empty.csv";
-    CHECK(message_of([&] { (void)sd::read_csv(path); }) == "\"" + path + "\": the file is empty: no header and no rows");
+    CHECK(message_of([&] { (void)sd::read_csv(path); }) ==
+          "\"" + path + "\": the file is empty: no header and no rows");
     CHECK(message_of([] { (void)sd::parse_csv("\xEF\xBB\xBF\r\n\r\n", {}, "e.csv"); }) ==
           "\"e.csv\": the file is empty: no header and no rows");
   }
@@ -518,7 +527,8 @@ TEST_CASE("data: the progress callback counts up to the size of the file") {
 
 TEST_CASE("data: the number grammar and the messages do not change at chunk boundaries") {
   // Every chunk size from 1 byte: each cut falls at every place of these lines once.
-  const std::string numbers = "x,y\n-1.5e2,a\n+3,\"b\nc\"\n.5,\n1.,NA\n0.1,d\n 7 ,e\n-0,\n9007199254740993,f\n2.5E-3,g\n";
+  const std::string numbers =
+      "x,y\n-1.5e2,a\n+3,\"b\nc\"\n.5,\n1.,NA\n0.1,d\n 7 ,e\n-0,\n9007199254740993,f\n2.5E-3,g\n";
   const std::vector<std::string> words = {"inf", "0x10", "1e", "1e999", "--1", ".", "1.5.2", "+", "infinity"};
   const sd::Table reference = sd::parse_csv(numbers, {.threads = 1, .chunk_bytes = std::size_t{1} << 40});
   const auto& x = reference["x"].numbers();
@@ -554,15 +564,19 @@ TEST_CASE("data: the number grammar and the messages do not change at chunk boun
   // The messages name the same line and column whatever the chunks, after quoted line breaks.
   const std::string head = "id,amount\n\"1\n0\",2\n3,4\n";
   const std::vector<std::pair<std::string, std::string>> bad = {
-      {head + "4,5,6\n7,8\n", "\"f.csv\", line 5, column 3: ragged row: expected 2 fields (as in the header on line 1), "
-                               "found 3; column 3 is extra"},
-      {head + "4,x\"y\n", "\"f.csv\", line 5, column 2: byte 4 of the line: malformed quoting (RFC 4180: a field holding "
-                          "a quote, the delimiter or a line break must be enclosed in quotes, an inner quote doubled, "
-                          "nothing after the closing quote)"},
-      {head + "4,\"open\n5,6\n", "\"f.csv\", line 5, column 2: a quoted field opened here is never closed (it runs to "
-                                  "the end of the file)"},
-      {head + "4,5,6\n7,\xE9\n", "\"f.csv\", line 6: byte 3 (0xE9) is not UTF-8: the file is binary or in another "
-                                  "encoding; save it as UTF-8"},
+      {head + "4,5,6\n7,8\n",
+       "\"f.csv\", line 5, column 3: ragged row: expected 2 fields (as in the header on line 1), "
+       "found 3; column 3 is extra"},
+      {head + "4,x\"y\n",
+       "\"f.csv\", line 5, column 2: byte 4 of the line: malformed quoting (RFC 4180: a field holding "
+       "a quote, the delimiter or a line break must be enclosed in quotes, an inner quote doubled, "
+       "nothing after the closing quote)"},
+      {head + "4,\"open\n5,6\n",
+       "\"f.csv\", line 5, column 2: a quoted field opened here is never closed (it runs to "
+       "the end of the file)"},
+      {head + "4,5,6\n7,\xE9\n",
+       "\"f.csv\", line 6: byte 3 (0xE9) is not UTF-8: the file is binary or in another "
+       "encoding; save it as UTF-8"},
   };
   for (std::size_t chunk = 1; chunk <= 40; ++chunk)
     for (const std::size_t threads : {1, 2}) {
@@ -573,7 +587,8 @@ TEST_CASE("data: the number grammar and the messages do not change at chunk boun
       CHECK(message_of([&] {
               (void)sd::parse_csv(head + "4,5\n6,seven\n", {.numeric = {"2"}, .threads = threads, .chunk_bytes = chunk},
                                   "f.csv");
-            }) == "\"f.csv\", line 6, column 2 (\"amount\"): \"seven\" is not a number, and the column is read as numeric");
+            }) ==
+            "\"f.csv\", line 6, column 2 (\"amount\"): \"seven\" is not a number, and the column is read as numeric");
     }
 }
 

@@ -53,7 +53,8 @@ TEST_CASE_TEMPLATE("the SIMD kernel gives exactly the per-pair distance for ever
       distance.pairwise(X, 4, 9, C, out.data());
       std::size_t mismatches = 0;
       for (std::size_t i = 4; i < 9; ++i)
-        for (std::size_t c = 0; c < k; ++c) mismatches += out[(i - 4) * k + c] != distance.distance(row(X, i), row(C, c));
+        for (std::size_t c = 0; c < k; ++c)
+          mismatches += out[(i - 4) * k + c] != distance.distance(row(X, i), row(C, c));
       CHECK(mismatches == 0);
     }
   }

@@ -67,7 +67,8 @@ TEST_CASE("bad options") {
   CHECK_THROWS_WITH_AS(fit(small, {.k = 2, .n_init = 0}), Contains("n_init"), segkit::error);
   // Refused up front (it ran without end, or asked for more memory than exists).
   CHECK_THROWS_WITH_AS(fit(small, {.k = 2, .n_init = std::numeric_limits<std::size_t>::max()}),
-                       Contains("n_init = 18446744073709551615 is more starts than can pay; at most 100000"), segkit::error);
+                       Contains("n_init = 18446744073709551615 is more starts than can pay; at most 100000"),
+                       segkit::error);
   CHECK_THROWS_WITH_AS(fit(small, {.k = 2, .max_iter = 0}), Contains("max_iter"), segkit::error);
   CHECK_THROWS_WITH_AS(fit(small, {.k = 2, .tol = -1}), Contains("tol"), segkit::error);
   CHECK_THROWS_WITH_AS(fit(small, {.k = 2, .tol = std::nan("")}), Contains("tol"), segkit::error);
@@ -172,7 +173,8 @@ TEST_CASE("threads the system refuses leave the work to the threads there are, w
   // thread, not in std::terminate.
   segkit::Options options{.k = 3, .n_init = 2, .seed = 4, .threads = 1};
   xt::xtensor<double, 2> X = xt::empty<double>({std::size_t{40000}, std::size_t{3}});
-  for (std::size_t i = 0; i < X.size(); ++i) X.data()[i] = static_cast<double>((i * 7919) % 1009) + 0.25 * static_cast<double>(i % 3);
+  for (std::size_t i = 0; i < X.size(); ++i)
+    X.data()[i] = static_cast<double>((i * 7919) % 1009) + 0.25 * static_cast<double>(i % 3);
   const auto expected = segkit::Pipeline<>(options).fit(X).labels();
   const pid_t child = ::fork();
   REQUIRE(child >= 0);
@@ -229,8 +231,7 @@ TEST_CASE("a distance policy returning NaN or a negative value is refused, namin
   xt::xtensor<double, 2> X = {{1, 1}, {2, 1}, {-3, 4}, {8, 9}, {9, 8}, {1, 2}};
   const xt::xtensor<double, 2> init = {{1, 1}, {8, 9}};
   CHECK_THROWS_WITH_AS(segkit::Lloyd{}.cluster(X, init, BrokenDistance<false>{}, segkit::Options{}),
-                       Contains("BrokenDistance<false> returned NaN or a negative value"),
-                       segkit::error);
+                       Contains("BrokenDistance<false> returned NaN or a negative value"), segkit::error);
   CHECK_THROWS_WITH_AS(segkit::Lloyd{}.cluster(X, init, BrokenDistance<true>{}, segkit::Options{}),
                        Contains("BrokenDistance<true> returned NaN or a negative value"), segkit::error);
 }

@@ -38,9 +38,9 @@ TEST_CASE("silhouette, Davies-Bouldin and Calinski-Harabasz equal scikit-learn's
     for (const std::string prefix : {"lloyd_k3", "lloyd_k5", "lloyd_k8", "std_lloyd_k5"}) {
       CAPTURE(name);
       CAPTURE(prefix);
-      const xt::xtensor<double, 2> X =
-          prefix.rfind("std_", 0) == 0 ? xt::xtensor<double, 2>((f["X"] - f["standard_mean"]) / f["standard_scale"])
-                                       : f["X"];
+      const xt::xtensor<double, 2> X = prefix.rfind("std_", 0) == 0
+                                           ? xt::xtensor<double, 2>((f["X"] - f["standard_mean"]) / f["standard_scale"])
+                                           : f["X"];
       const xt::xtensor<long, 1> labels = xt::cast<long>(xt::flatten(f[prefix + "_labels"]));
       const double s = segkit::silhouette_score(X, labels);
       const double db = segkit::davies_bouldin_score(X, labels);

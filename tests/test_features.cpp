@@ -36,7 +36,8 @@ Table customers() {
   t.add(Column::categorical("Education", {"PhD", "Master", "PhD", "", "Basic", "PhD", "Master", "PhD", "Basic", "PhD"},
                             {false, false, false, true, false, false, false, false, false, false}));
   const std::int64_t d0 = segkit::data::days_from_civil(2014, 1, 1);
-  t.add(Column::date("Dt_Customer", {d0, d0 - 10, d0 - 20, d0 - 30, d0 - 40, d0 - 50, d0 - 60, d0 - 70, d0 - 80, d0 - 90}));
+  t.add(Column::date("Dt_Customer",
+                     {d0, d0 - 10, d0 - 20, d0 - 30, d0 - 40, d0 - 50, d0 - 60, d0 - 70, d0 - 80, d0 - 90}));
   return t;
 }
 
@@ -75,9 +76,9 @@ TEST_CASE("fit decides the steps and reports them; transform applies them") {
   CHECK(find(prep.fit_actions(), "Year_Birth", "age in 2014") != nullptr);
   CHECK(find(prep.fit_actions(), "Dt_Customer", "tenure") != nullptr);
   CHECK(find(prep.fit_actions(), "Education", "one-hot encoded into 3 columns") != nullptr);
-  CHECK(prep.feature_names() == std::vector<std::string>{"age in 2014 (from Year_Birth)", "Income",
-                                                          "Education=Basic", "Education=Master", "Education=PhD",
-                                                          "Dt_Customer (days before 2014-01-01)"});
+  CHECK(prep.feature_names() == std::vector<std::string>{"age in 2014 (from Year_Birth)", "Income", "Education=Basic",
+                                                         "Education=Master", "Education=PhD",
+                                                         "Dt_Customer (days before 2014-01-01)"});
 
   const auto out = prep.transform(t);
   REQUIRE(out.X.shape(0) == 10);
@@ -102,8 +103,8 @@ TEST_CASE("fit decides the steps and reports them; transform applies them") {
   CHECK(find(out.actions, "Education", "most frequent level \"PhD\"")->rows == 1);
   // Tenure: days before the latest date, 2014-01-01.
   CHECK(out.X(9, 5) == 90);
-  CHECK(out.original_names == std::vector<std::string>{"age in 2014 (from Year_Birth)", "Income",
-                                                        "Dt_Customer (days before 2014-01-01)"});
+  CHECK(out.original_names ==
+        std::vector<std::string>{"age in 2014 (from Year_Birth)", "Income", "Dt_Customer (days before 2014-01-01)"});
 }
 
 TEST_CASE("new customers get the training customers' steps, not their own") {
@@ -116,13 +117,13 @@ TEST_CASE("new customers get the training customers' steps, not their own") {
   fresh.add(Column::categorical("Education", {"2n Cycle", "Master"}));
   fresh.add(Column::date("Dt_Customer", {segkit::data::days_from_civil(2013, 12, 31), 0}, {false, true}));
   const auto out = Preparation::fit(customers()).transform(fresh);
-  CHECK(out.X(0, 0) == 14);                         // age against the training reference year
-  CHECK(out.X(0, 1) == 58);                         // the training median, not this table's
-  CHECK(out.X(1, 1) == prep.recipes()[1].high);     // clipped at the training fence
+  CHECK(out.X(0, 0) == 14);                             // age against the training reference year
+  CHECK(out.X(0, 1) == 58);                             // the training median, not this table's
+  CHECK(out.X(1, 1) == prep.recipes()[1].high);         // clipped at the training fence
   CHECK(out.X(0, 2) + out.X(0, 3) + out.X(0, 4) == 0);  // a level unseen at fit sets no column
   CHECK(find(out.actions, "Education", "not seen at fit")->rows == 1);
   CHECK(out.X(0, 5) == 1);
-  CHECK(out.X(1, 5) == prep.recipes()[3].fill);     // missing date: the training median tenure
+  CHECK(out.X(1, 5) == prep.recipes()[3].fill);  // missing date: the training median tenure
 }
 
 TEST_CASE("the business-unit values can be left out of transform and built later from the table") {
@@ -205,13 +206,15 @@ TEST_CASE("a number column with text in it is an error naming the row, not a cat
   ages[4] = "abc";
   t.add(Column::categorical("Age", ages));
   t.add(Column::numeric("Income", std::vector<double>(30, 1.0)));
-  CHECK_THROWS_WITH_AS(Preparation::fit(t), doctest::Contains("column \"Age\" holds numbers but data row 5 holds the text \"abc\""),
+  CHECK_THROWS_WITH_AS(Preparation::fit(t),
+                       doctest::Contains("column \"Age\" holds numbers but data row 5 holds the text \"abc\""),
                        segkit::error);
   // A small table's one stray word: refused too, not one-hot encoded into a column per value.
   Table small;
   small.add(Column::categorical("a", {"2", "4", "abc"}));
   small.add(Column::numeric("b", {5, 6, 7}));
-  CHECK_THROWS_WITH_AS(Preparation::fit(small), doctest::Contains("column \"a\" holds numbers but data row 3 holds the text \"abc\""),
+  CHECK_THROWS_WITH_AS(Preparation::fit(small),
+                       doctest::Contains("column \"a\" holds numbers but data row 3 holds the text \"abc\""),
                        segkit::error);
   // Words with a number among them are a category.
   Table sizes;
@@ -234,15 +237,17 @@ TEST_CASE("one number grammar: inf, nan, hex and out-of-range values in a number
     visits[11] = bad;
     t.add(Column::categorical("Spend", spend));
     t.add(Column::numeric("Age", std::vector<double>(30, 40.0)));
-    CHECK_THROWS_WITH_AS(Preparation::fit(t),
-                         doctest::Contains(("column \"Spend\" holds numbers but data row 12 holds the text \"" + bad + "\"").c_str()),
-                         segkit::error);
+    CHECK_THROWS_WITH_AS(
+        Preparation::fit(t),
+        doctest::Contains(("column \"Spend\" holds numbers but data row 12 holds the text \"" + bad + "\"").c_str()),
+        segkit::error);
     Table u;
     u.add(Column::categorical("Visits", visits));
     u.add(Column::numeric("Age", std::vector<double>(30, 40.0)));
-    CHECK_THROWS_WITH_AS(Preparation::fit(u),
-                         doctest::Contains(("column \"Visits\" holds numbers but data row 12 holds the text \"" + bad + "\"").c_str()),
-                         segkit::error);
+    CHECK_THROWS_WITH_AS(
+        Preparation::fit(u),
+        doctest::Contains(("column \"Visits\" holds numbers but data row 12 holds the text \"" + bad + "\"").c_str()),
+        segkit::error);
   }
 }
 
@@ -257,7 +262,9 @@ TEST_CASE("numbers with thousands separators or decimal commas are refused with 
     t.add(Column::numeric("Age", std::vector<double>(30, 40.0)));
     CHECK_THROWS_WITH_AS(Preparation::fit(t),
                          doctest::Contains(("column \"Income\" holds numbers written with thousands separators or a "
-                                            "decimal comma (\"" + sample + "\" in data row 1)").c_str()),
+                                            "decimal comma (\"" +
+                                            sample + "\" in data row 1)")
+                                               .c_str()),
                          segkit::error);
   }
 }
@@ -277,8 +284,10 @@ TEST_CASE("a chosen column is used or refused, never left out in silence") {
   names.add(Column::numeric("Age", std::vector<double>(30, 40.0)));
   PrepareOptions city;
   city.columns = {"City"};
-  CHECK_THROWS_WITH_AS(Preparation::fit(names, city), doctest::Contains("column \"City\" was chosen as a feature but cannot be used (left out: 30 distinct values"),
-                       segkit::error);
+  CHECK_THROWS_WITH_AS(
+      Preparation::fit(names, city),
+      doctest::Contains("column \"City\" was chosen as a feature but cannot be used (left out: 30 distinct values"),
+      segkit::error);
   // Not chosen by name, the same columns are left out and said so.
   const Preparation p = Preparation::fit(t);
   CHECK(find(p.fit_actions(), "Z_CostContact", "the same value for every customer") != nullptr);
@@ -290,7 +299,8 @@ TEST_CASE("a birth year becomes an age only against a year the data gives, no ea
   t.add(Column::numeric("Income", {50, 60, 40, 55, 65, 58, 62, 45, 52, 57}));
   // No date in the table: the years stay years, and the output says why.
   const Preparation no_date = Preparation::fit(t);
-  CHECK(find(no_date.fit_actions(), "Year_Birth", "kept as a year, not turned into age: no date in the data") != nullptr);
+  CHECK(find(no_date.fit_actions(), "Year_Birth", "kept as a year, not turned into age: no date in the data") !=
+        nullptr);
   CHECK(no_date.feature_names() == std::vector<std::string>{"Year_Birth", "Income"});
   CHECK(no_date.transform(t).X(0, 0) == 1980.0);
   // A reference year before the latest birth: the same.
@@ -317,7 +327,7 @@ TEST_CASE("several percentiles at once are each the one read off a sorted copy")
       std::vector<double> values(n);
       for (double& v : values) {
         const double u = static_cast<double>(rng() % 1000003) / 1000003.0;
-        v = kind == 0 ? static_cast<double>(rng() % 17) - 3.5
+        v = kind == 0   ? static_cast<double>(rng() % 17) - 3.5
             : kind == 1 ? normal(rng)
             : kind == 2 ? (rng() % 3 == 0 ? (rng() % 2 ? -0.0 : 0.0) : normal(rng))
                         : 1.0 + u * 1e-9;

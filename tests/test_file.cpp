@@ -160,22 +160,26 @@ TEST_CASE("outputs that would cost the user a file are refused before anything i
   SUBCASE("the input, by any spelling or through a link") {
     for (const fs::path& same : {scratch / "customers.csv", scratch / "." / "customers.csv", scratch / "link.csv"}) {
       CAPTURE(same);
-      CHECK(message_of([&] { segkit::check_outputs({{"--out", same}}, inputs); })
-                .find("is the input file") != std::string::npos);
+      CHECK(message_of([&] {
+              segkit::check_outputs({{"--out", same}}, inputs);
+            }).find("is the input file") != std::string::npos);
     }
   }
   SUBCASE("two outputs on one file, standard output twice") {
     CHECK(message_of([&] {
             segkit::check_outputs({{"--out", scratch / "x.csv"}, {"--report", scratch / "./x.csv"}}, inputs);
           }).find("--report and --out name the same file") != std::string::npos);
-    CHECK(message_of([&] { segkit::check_outputs({{"--out", "-"}, {"--report", "-"}}, inputs); })
-              .find("name the same file") != std::string::npos);
+    CHECK(message_of([&] {
+            segkit::check_outputs({{"--out", "-"}, {"--report", "-"}}, inputs);
+          }).find("name the same file") != std::string::npos);
   }
   SUBCASE("a folder, or a folder that does not exist") {
-    CHECK(message_of([&] { segkit::check_outputs({{"--model", scratch / "folder"}}, inputs); })
-              .find("--model " + (scratch / "folder").string() + ": it is a folder") != std::string::npos);
-    CHECK(message_of([&] { segkit::check_outputs({{"--report", scratch / "missing" / "r.html"}}, inputs); })
-              .find("the folder " + (scratch / "missing").string() + " does not exist") != std::string::npos);
+    CHECK(message_of([&] {
+            segkit::check_outputs({{"--model", scratch / "folder"}}, inputs);
+          }).find("--model " + (scratch / "folder").string() + ": it is a folder") != std::string::npos);
+    CHECK(message_of([&] {
+            segkit::check_outputs({{"--report", scratch / "missing" / "r.html"}}, inputs);
+          }).find("the folder " + (scratch / "missing").string() + " does not exist") != std::string::npos);
     // write_files_atomically makes the same checks first: the labels keep their content.
     CHECK_THROWS_AS(segkit::write_files_atomically({{scratch / "labels.csv", "new"}, {scratch / "folder", "{}"}}),
                     segkit::error);

@@ -64,8 +64,8 @@ TEST_CASE("k-means++ with 10 starts reaches scikit-learn's best inertia, k = 2..
         ours = std::min(ours, pipeline.inertia());
       }
       const double theirs = f["kmeanspp_min_best_inertia"](k - 2, 0);
-      INFO("best inertia: segkit " << ours << ", scikit-learn " << theirs << " (scikit-learn random_state=0: "
-                                   << f["kmeanspp_best_inertia"](k - 2, 0) << ")");
+      INFO("best inertia: segkit " << ours << ", scikit-learn " << theirs
+                                   << " (scikit-learn random_state=0: " << f["kmeanspp_best_inertia"](k - 2, 0) << ")");
       CHECK(ours <= theirs * 1.01);
       ratio_sum += ours / theirs;
       ++configurations;

@@ -36,9 +36,7 @@ segkit::Clustering<T> run_fixture(const Fixture& f, const std::string& prefix, c
   return segkit::Lloyd{}.cluster(X, init, segkit::SquaredEuclidean{}, segkit::Options{.threads = threads});
 }
 
-xt::xtensor<double, 2> standardized(const Fixture& f) {
-  return (f["X"] - f["standard_mean"]) / f["standard_scale"];
-}
+xt::xtensor<double, 2> standardized(const Fixture& f) { return (f["X"] - f["standard_mean"]) / f["standard_scale"]; }
 
 }  // namespace
 
@@ -56,8 +54,8 @@ TEST_CASE("Lloyd from given centres matches scikit-learn exactly on the real dat
       CHECK(std::equal(result.labels.begin(), result.labels.end(), expected_labels.begin()));
       CHECK(result.iterations == static_cast<std::size_t>(f.scalar(prefix + "_iterations")));
       // Centres compared relative to each feature's spread: a centre coordinate near 0 has no relative scale.
-      const xt::xtensor<double, 2> spread = xt::broadcast(xt::view(xt::amax(xt::abs(X), {0}), xt::newaxis(), xt::all()),
-                                                          result.centers.shape());
+      const xt::xtensor<double, 2> spread =
+          xt::broadcast(xt::view(xt::amax(xt::abs(X), {0}), xt::newaxis(), xt::all()), result.centers.shape());
       segkit::test::check_close(result.centers / spread, f[prefix + "_centers"] / spread, 1e-9, 1.0);
       CHECK(std::abs(result.inertia - f.scalar(prefix + "_inertia")) <= 1e-9 * f.scalar(prefix + "_inertia"));
       CHECK(result.converged);
@@ -120,8 +118,7 @@ TEST_CASE_TEMPLATE("an empty cluster is relocated to the farthest row, never lef
   CHECK(xt::all(xt::isfinite(result.centers)));
   CHECK(result.labels(6) == 2);  // the outlier at (30, 30) became the third segment
   CHECK(result.centers(2, 0) == doctest::Approx(30));
-  for (std::size_t c = 0; c < 3; ++c)
-    CHECK(std::count(result.labels.begin(), result.labels.end(), c) > 0);
+  for (std::size_t c = 0; c < 3; ++c) CHECK(std::count(result.labels.begin(), result.labels.end(), c) > 0);
 }
 
 TEST_CASE_TEMPLATE("Lloyd with Manhattan and Cosine distances uses their own centres", T, float, double) {

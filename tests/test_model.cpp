@@ -82,23 +82,22 @@ TEST_CASE("a damaged model file is refused, naming the problem") {
   using doctest::Contains;
   CHECK_THROWS_WITH_AS(segkit::io::model_from_json("{not json", "m.json"), Contains("m.json: not a readable JSON file"),
                        segkit::error);
-  CHECK_THROWS_WITH_AS(segkit::io::model_from_json("{\"format\": \"other\"}", "m.json"),
-                       Contains("not a segkit model"), segkit::error);
+  CHECK_THROWS_WITH_AS(segkit::io::model_from_json("{\"format\": \"other\"}", "m.json"), Contains("not a segkit model"),
+                       segkit::error);
   std::string wrong_version = good;
   wrong_version.replace(wrong_version.find("\"version\": 1"), 12, "\"version\": 7");
   CHECK_THROWS_WITH_AS(segkit::io::model_from_json(wrong_version), Contains("version 7 is not supported"),
                        segkit::error);
   std::string no_centres = good;
   no_centres.replace(no_centres.find("\"centers\""), 9, "\"centres\"");
-  CHECK_THROWS_WITH_AS(segkit::io::model_from_json(no_centres, "m.json"), Contains("m.json: field \"centers\" is missing"),
-                       segkit::error);
+  CHECK_THROWS_WITH_AS(segkit::io::model_from_json(no_centres, "m.json"),
+                       Contains("m.json: field \"centers\" is missing"), segkit::error);
   std::string unknown_distance = good;
   unknown_distance.replace(unknown_distance.find("\"manhattan\""), 11, "\"chebyshev\"");
   CHECK_THROWS_WITH_AS(segkit::io::model_from_json(unknown_distance),
                        Contains("field \"distance\" is \"chebyshev\", not one of sqeuclidean, manhattan, cosine"),
                        segkit::error);
-  CHECK_THROWS_WITH_AS(segkit::io::load_model("/no/such/model.json"), Contains("cannot read model"),
-                       segkit::error);
+  CHECK_THROWS_WITH_AS(segkit::io::load_model("/no/such/model.json"), Contains("cannot read model"), segkit::error);
 }
 
 TEST_CASE("a model file is read strictly: every broken field is refused, naming the file and the field") {
@@ -129,16 +128,21 @@ TEST_CASE("a model file is read strictly: every broken field is refused, naming 
   // The scaler divides: a positive, normal number.
   refused([](json& m) { m["scaler"]["scale"][0] = -1; }, "field \"scaler.scale[0]\" must be a positive number, not -1");
   refused([](json& m) { m["scaler"]["scale"][1] = 1e-320; }, "field \"scaler.scale[1]\" must be a positive number");
-  refused([](json& m) { m["scaler"]["center"][2] = nullptr; }, "field \"scaler.center[2]\" must be a finite number, not null");
-  refused([](json& m) { m["scaler"]["scale"].erase(0); }, "field \"scaler.scale\" has 7 values for the preparation's 8 features");
+  refused([](json& m) { m["scaler"]["center"][2] = nullptr; },
+          "field \"scaler.center[2]\" must be a finite number, not null");
+  refused([](json& m) { m["scaler"]["scale"].erase(0); },
+          "field \"scaler.scale\" has 7 values for the preparation's 8 features");
   refused([](json& m) { m["scaler"]["name"] = "zscore"; }, "field \"scaler.name\" is \"zscore\", not one of");
   // The preparation.
   refused([](json& m) { m["preparation"]["recipes"][0]["fill"] = "12"; },
           "field \"preparation.recipes[0].fill\" must be a finite number, not \"12\"");
   refused([](json& m) { m["preparation"]["recipes"][0]["low"] = 10, m["preparation"]["recipes"][0]["high"] = 5; },
           "field \"preparation.recipes[0].low\" is above preparation.recipes[0].high (10 > 5)");
-  refused([&](json& m) { m["preparation"]["recipes"][last]["levels"] = {"Lisbon", "Lisbon"}; },
-          "names the level \"Lisbon\" twice");
+  refused(
+      [&](json& m) {
+        m["preparation"]["recipes"][last]["levels"] = {"Lisbon", "Lisbon"};
+      },
+      "names the level \"Lisbon\" twice");
   refused([&](json& m) { m["preparation"]["recipes"][last]["fill_level"] = "Porto"; },
           "fill_level\" is \"Porto\", which is not one of its levels");
   refused([](json& m) { m["preparation"]["recipes"][0]["kind"] = "cubic"; },
@@ -155,8 +159,8 @@ TEST_CASE("a model file is read strictly: every broken field is refused, naming 
   std::string huge = good.dump();
   const std::string first_centre = good["centers"][0][0].dump();
   huge.replace(huge.find(first_centre), first_centre.size(), "1e309");
-  CHECK_THROWS_WITH_AS(segkit::io::model_from_json(huge, "m.json"), doctest::Contains("m.json: not a readable JSON file"),
-                       segkit::error);
+  CHECK_THROWS_WITH_AS(segkit::io::model_from_json(huge, "m.json"),
+                       doctest::Contains("m.json: not a readable JSON file"), segkit::error);
   // The good file still loads and predicts the fit's labels.
   CHECK(segkit::io::model_from_json(good.dump(), "m.json").predict(table).labels == labels);
 }

@@ -77,9 +77,8 @@ TEST_CASE_TEMPLATE("PCA of float data is computed in double", T, float, double) 
   pca.fit(X);
   // The only difference from the double fixture is the rounding of the input to T.
   const double rel = std::is_same_v<T, float> ? 1e-5 : 1e-9;
-  segkit::test::check_close(pca.explained_variance(), xt::view(column(f["wholesale_std_explained_variance"]),
-                                                                xt::range(0, 2)),
-                            rel);
+  segkit::test::check_close(pca.explained_variance(),
+                            xt::view(column(f["wholesale_std_explained_variance"]), xt::range(0, 2)), rel);
   segkit::test::check_close(pca.components(), xt::view(f["wholesale_std_components"], xt::range(0, 2), xt::all()),
                             rel * 10, 1e-3);
   const xt::xtensor<double, 2> projected = pca.transform(X);
@@ -115,8 +114,8 @@ TEST_CASE("PCA rejects bad input with segkit::error") {
   CHECK_THROWS_AS(pca.fit(xt::xtensor<double, 2>::from_shape({0, 3})), segkit::error);
   CHECK_THROWS_AS(pca.fit(xt::xtensor<double, 2>({{1.0, 2.0}})), segkit::error);
   const double nan = std::numeric_limits<double>::quiet_NaN();
-  CHECK_THROWS_WITH_AS(pca.fit(xt::xtensor<double, 2>({{1.0, 2.0}, {nan, 3.0}, {4.0, 5.0}})),
-                       doctest::Contains("NaN"), segkit::error);
+  CHECK_THROWS_WITH_AS(pca.fit(xt::xtensor<double, 2>({{1.0, 2.0}, {nan, 3.0}, {4.0, 5.0}})), doctest::Contains("NaN"),
+                       segkit::error);
   segkit::PCA three(3);
   // min(n, d) = 2 for 4 rows of 2 features, and for 2 rows of 5 features.
   CHECK_THROWS_WITH_AS(three.fit(xt::xtensor<double, 2>({{1.0, 2.0}, {2.0, 1.0}, {3.0, 5.0}, {0.0, 1.0}})),

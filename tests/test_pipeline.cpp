@@ -22,8 +22,8 @@ using segkit::test::Fixture;
 
 TEST_CASE("Pipeline with NoScaling and GivenCenters reproduces scikit-learn's Lloyd") {
   const Fixture f("mall");
-  segkit::Pipeline<segkit::NoScaling, segkit::GivenCenters> pipeline(
-      segkit::Options{.k = 5}, segkit::NoScaling{}, segkit::GivenCenters{f["lloyd_k5_init"]});
+  segkit::Pipeline<segkit::NoScaling, segkit::GivenCenters> pipeline(segkit::Options{.k = 5}, segkit::NoScaling{},
+                                                                     segkit::GivenCenters{f["lloyd_k5_init"]});
   pipeline.fit(f["X"]);
   CHECK(pipeline.labels() == xt::cast<std::size_t>(xt::flatten(f["lloyd_k5_labels"])));
   segkit::test::check_close(pipeline.centers(), f["lloyd_k5_centers"], 1e-9);
@@ -49,12 +49,11 @@ TEST_CASE("centres come back in original units, and predict reproduces the fit's
     segkit::test::check_close(xt::view(pipeline.centers(), c, xt::all()), sum / count, 1e-9);
   }
   // The scaled centres are the standardised centres.
-  segkit::test::check_close(pipeline.scaled_centers(),
-                            (pipeline.centers() - f["standard_mean"]) / f["standard_scale"], 1e-9, 1e-3);
+  segkit::test::check_close(pipeline.scaled_centers(), (pipeline.centers() - f["standard_mean"]) / f["standard_scale"],
+                            1e-9, 1e-3);
 }
 
-TEST_CASE_TEMPLATE("the fit is its best start: k-means++ from derive_seed(seed, start), then Lloyd", T, float,
-                   double) {
+TEST_CASE_TEMPLATE("the fit is its best start: k-means++ from derive_seed(seed, start), then Lloyd", T, float, double) {
   // Rows enough that the starts run one after the other on all threads (their k-means++
   // centres come from shared passes over X), and few enough that they run side by side.
   for (const std::size_t n : {std::size_t{40000}, std::size_t{3000}}) {
@@ -111,8 +110,7 @@ TEST_CASE("fit_scaled fits a shared scaled matrix as fit does, keeps it without 
                        doctest::Contains("NaN"), segkit::error);
 }
 
-TEST_CASE_TEMPLATE("same seed, same result: bit-identical for 1, 2 and all threads and on a rerun", T, float,
-                   double) {
+TEST_CASE_TEMPLATE("same seed, same result: bit-identical for 1, 2 and all threads and on a rerun", T, float, double) {
   const Fixture f("ccgeneral");
   const xt::xtensor<T, 2> X = xt::cast<T>(f["X"]);
   auto fit = [&](std::size_t threads) {
@@ -194,8 +192,8 @@ TEST_CASE("score is computed when asked, and says which way is better") {
       pipeline(segkit::Options{.k = 5, .seed = 4});
   pipeline.fit(f["X"]);
   const double db = pipeline.score();
-  CHECK(db == doctest::Approx(segkit::davies_bouldin_score((f["X"] - f["standard_mean"]) / f["standard_scale"],
-                                                           pipeline.labels()))
+  CHECK(db == doctest::Approx(
+                  segkit::davies_bouldin_score((f["X"] - f["standard_mean"]) / f["standard_scale"], pipeline.labels()))
                   .epsilon(1e-12));
   static_assert(!decltype(pipeline)::higher_score_is_better());
   static_assert(segkit::Pipeline<>::higher_score_is_better());
@@ -217,8 +215,8 @@ TEST_CASE("progress: a fit reports each start, a sweep each K, in order, on the 
   events.clear();
   options.n_init = 1;
   segkit::sweep_k(f["X"], options, segkit::SweepOptions{.k_min = 2, .k_max = 3});
-  CHECK(events == std::vector<std::string>{"K 0/2", "start 0/1", "start 1/1", "K 1/2", "start 0/1", "start 1/1",
-                                           "K 2/2"});
+  CHECK(events ==
+        std::vector<std::string>{"K 0/2", "start 0/1", "start 1/1", "K 1/2", "start 0/1", "start 1/1", "K 2/2"});
   CHECK(same_thread);
 }
 

@@ -62,7 +62,8 @@ TEST_CASE("profiles of a hand-made table: sizes, means, medians, z, category sha
   // Columns: a, b (a constant), c. Segment 0 high a, segment 1 low a.
   const xt::xtensor<double, 2> X = {{10, 7, 1}, {12, 7, 2}, {14, 7, 3}, {0, 7, 2}, {2, 7, 2}, {3, 7, 8}};
   const std::vector<std::size_t> labels = {0, 0, 0, 1, 1, 1};
-  const std::vector<segkit::CategoricalColumn> categorical = {{"colour", {"red", "blue", "red", "blue", "blue", "green"}}};
+  const std::vector<segkit::CategoricalColumn> categorical = {
+      {"colour", {"red", "blue", "red", "blue", "blue", "green"}}};
   const segkit::Profiles p = segkit::profile_segments(X, {"a", "b", "c"}, labels, categorical);
   REQUIRE(p.segments.size() == 2);
   CHECK(p.rows == 6);
@@ -137,8 +138,8 @@ TEST_CASE("profiles of the five Mall Customers segments") {
   const auto& labels = pipeline.labels();
   segkit::ProfileOptions options;
   options.display_names = {"income", "spending"};
-  const segkit::Profiles p = segkit::profile_segments(
-      mall.X, {"Annual Income (k$)", "Spending Score (1-100)"}, labels, {{"Genre", mall.genre}}, options);
+  const segkit::Profiles p = segkit::profile_segments(mall.X, {"Annual Income (k$)", "Spending Score (1-100)"}, labels,
+                                                      {{"Genre", mall.genre}}, options);
   REQUIRE(p.segments.size() == 5);
   REQUIRE(p.categorical == std::vector<std::string>{"Genre"});
   REQUIRE(p.categories[0].size() == 2);
@@ -155,7 +156,8 @@ TEST_CASE("profiles of the five Mall Customers segments") {
     std::vector<double> income, spending;
     std::size_t female = 0;
     for (std::size_t i = 0; i < 200; ++i)
-      if (labels(i) == c) income.push_back(mall.X(i, 0)), spending.push_back(mall.X(i, 1)), female += mall.genre[i] == "Female";
+      if (labels(i) == c)
+        income.push_back(mall.X(i, 0)), spending.push_back(mall.X(i, 1)), female += mall.genre[i] == "Female";
     CHECK(s.size == income.size());
     CHECK(s.share == doctest::Approx(static_cast<double>(income.size()) / 200));
     total += s.size;
@@ -206,9 +208,9 @@ TEST_CASE("bad profile input throws segkit::error") {
   CHECK_THROWS_AS(segkit::profile_segments(X, {"a", "b"}, labels, {}, display), segkit::error);
   const xt::xtensor<double, 2> nan = {{1, 2}, {std::nan(""), 4}, {5, 6}};
   CHECK_THROWS_WITH_AS(segkit::profile_segments(nan, {"a", "b"}, labels), doctest::Contains("row 1"), segkit::error);
-  CHECK_THROWS_AS(segkit::profile_segments(xt::xtensor<double, 2>::from_shape({0, 2}), {"a", "b"},
-                                           std::vector<std::size_t>{}),
-                  segkit::error);
+  CHECK_THROWS_AS(
+      segkit::profile_segments(xt::xtensor<double, 2>::from_shape({0, 2}), {"a", "b"}, std::vector<std::size_t>{}),
+      segkit::error);
 }
 
 }  // namespace segkit_test_profile

@@ -96,8 +96,7 @@ TEST_CASE("the report draws every chart with one mark per customer or per K") {
 TEST_CASE("the report refuses columns of the wrong length") {
   auto data = mall_report();
   data.pca_x.pop_back();
-  CHECK_THROWS_WITH_AS(segkit::report::render_html(data), doctest::Contains("one value per customer"),
-                       segkit::error);
+  CHECK_THROWS_WITH_AS(segkit::report::render_html(data), doctest::Contains("one value per customer"), segkit::error);
   data = mall_report();
   data.feature_values[1].push_back(1.0);
   CHECK_THROWS_AS(segkit::report::render_html(data), segkit::error);

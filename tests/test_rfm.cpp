@@ -127,9 +127,9 @@ TEST_CASE("RFM of a hand-made log: returns, missing customers, same-day rows, as
 
   const segkit::rfm::Rfm rfm = segkit::rfm::compute_rfm(customer, date, amount);
   CHECK(rfm.customers == std::vector<std::string>{"A", "B", "C"});  // D only returned: no recency
-  CHECK(rfm.recency == std::vector<std::int64_t>{12, 22, 1});        // as of 2020-02-01
-  CHECK(rfm.frequency == std::vector<std::size_t>{2, 1, 1});         // A: two rows on 01-01 are one day
-  CHECK(rfm.monetary == std::vector<double>{35, 20, 0});             // B: 30 bought, 10 returned
+  CHECK(rfm.recency == std::vector<std::int64_t>{12, 22, 1});       // as of 2020-02-01
+  CHECK(rfm.frequency == std::vector<std::size_t>{2, 1, 1});        // A: two rows on 01-01 are one day
+  CHECK(rfm.monetary == std::vector<double>{35, 20, 0});            // B: 30 bought, 10 returned
   CHECK(rfm.first_purchase == std::vector<std::int64_t>{day(2020, 1, 1), day(2020, 1, 10), day(2020, 1, 31)});
   const segkit::rfm::RfmReport& r = rfm.report;
   CHECK(r.as_of == day(2020, 2, 1));
@@ -173,8 +173,7 @@ TEST_CASE("with invoice ids, frequency counts invoices and 'C' invoices are canc
   CHECK(rfm.report.rows_without_invoice == 1);
 
   segkit::rfm::RfmOptions days{.frequency = segkit::rfm::FrequencyCount::days};
-  CHECK(segkit::rfm::compute_rfm(customer, date, amount, invoice, days).frequency ==
-        std::vector<std::size_t>{1, 2});
+  CHECK(segkit::rfm::compute_rfm(customer, date, amount, invoice, days).frequency == std::vector<std::size_t>{1, 2});
   segkit::rfm::RfmOptions no_prefix{.cancellation_prefix = ""};
   const segkit::rfm::Rfm plain = segkit::rfm::compute_rfm(customer, date, amount, invoice, no_prefix);
   CHECK(plain.monetary == std::vector<double>{18, 25});  // C536371 is now a purchase
@@ -221,8 +220,8 @@ TEST_CASE("customers with the same recency, frequency and spend get the same sco
   std::map<std::tuple<std::int64_t, std::size_t, double>, std::size_t> first_with;
   std::size_t shared = 0, differ = 0;
   for (std::size_t i = 0; i < rfm.size(); ++i) {
-    const auto key = std::make_tuple(static_cast<std::int64_t>(rfm.recency[i]), static_cast<std::size_t>(rfm.frequency[i]),
-                                     rfm.monetary[i]);
+    const auto key = std::make_tuple(static_cast<std::int64_t>(rfm.recency[i]),
+                                     static_cast<std::size_t>(rfm.frequency[i]), rfm.monetary[i]);
     const auto [it, fresh] = first_with.emplace(key, i);
     if (fresh) continue;
     ++shared;
@@ -235,14 +234,14 @@ TEST_CASE("customers with the same recency, frequency and spend get the same sco
 
 TEST_CASE("the R/F segment map covers the grid as the notebooks' regex map does") {
   using S = Segment;
-  const S H = S::hibernating, AR = S::at_risk, CL = S::cant_lose_them, AS = S::about_to_sleep,
-          NA = S::need_attention, LC = S::loyal_customers, P = S::promising, PL = S::potential_loyalists,
-          NC = S::new_customers, C = S::champions;
-  const S grid[5][5] = {{H, H, AR, AR, CL},      // R = 1, F = 1..5
-                        {H, H, AR, AR, CL},      // R = 2
-                        {AS, AS, NA, LC, LC},    // R = 3
-                        {P, PL, PL, LC, LC},     // R = 4
-                        {NC, PL, PL, C, C}};     // R = 5
+  const S H = S::hibernating, AR = S::at_risk, CL = S::cant_lose_them, AS = S::about_to_sleep, NA = S::need_attention,
+          LC = S::loyal_customers, P = S::promising, PL = S::potential_loyalists, NC = S::new_customers,
+          C = S::champions;
+  const S grid[5][5] = {{H, H, AR, AR, CL},    // R = 1, F = 1..5
+                        {H, H, AR, AR, CL},    // R = 2
+                        {AS, AS, NA, LC, LC},  // R = 3
+                        {P, PL, PL, LC, LC},   // R = 4
+                        {NC, PL, PL, C, C}};   // R = 5
   for (int r = 1; r <= 5; ++r)
     for (int f = 1; f <= 5; ++f) {
       CAPTURE(r);
@@ -310,8 +309,8 @@ TEST_CASE("a Pipeline clusters the log-scaled RFM matrix beside the scores") {
 }
 
 TEST_CASE("the log-scaled matrix clips net refunds to 0") {
-  const segkit::rfm::Rfm rfm = segkit::rfm::compute_rfm({"a", "a", "b"}, {day(2020, 1, 1), day(2020, 1, 2), day(2020, 1, 3)},
-                                                        {5, -50, 10});
+  const segkit::rfm::Rfm rfm =
+      segkit::rfm::compute_rfm({"a", "a", "b"}, {day(2020, 1, 1), day(2020, 1, 2), day(2020, 1, 3)}, {5, -50, 10});
   REQUIRE(rfm.monetary == std::vector<double>{-45, 10});
   const xt::xtensor<double, 2> X = segkit::rfm::log_rfm_matrix(rfm);
   CHECK(X(0, 2) == 0.0);
@@ -329,26 +328,31 @@ TEST_CASE("bad transaction logs throw segkit::error naming the problem") {
     }
     return "no error";
   };
-  CHECK(message([&] { segkit::rfm::compute_rfm(c, {10, 11}, {1, 2, 3}); }).find("differ in length") !=
-        std::string::npos);
-  CHECK(message([&] { segkit::rfm::compute_rfm(c, d, {1, 2, 3}, {"i1", "i2"}); }).find("2 invoice id(s)") !=
-        std::string::npos);
+  CHECK(message([&] {
+          segkit::rfm::compute_rfm(c, {10, 11}, {1, 2, 3});
+        }).find("differ in length") != std::string::npos);
+  CHECK(message([&] {
+          segkit::rfm::compute_rfm(c, d, {1, 2, 3}, {"i1", "i2"});
+        }).find("2 invoice id(s)") != std::string::npos);
   CHECK(message([&] { segkit::rfm::compute_rfm({}, {}, {}); }).find("empty") != std::string::npos);
-  CHECK(message([&] { segkit::rfm::compute_rfm(c, d, {1, std::nan(""), 3}); }).find("NaN at row 1") !=
-        std::string::npos);
-  CHECK(message([&] { segkit::rfm::compute_rfm(c, d, {1, 2, HUGE_VAL}); }).find("infinity at row 2") !=
-        std::string::npos);
+  CHECK(message([&] {
+          segkit::rfm::compute_rfm(c, d, {1, std::nan(""), 3});
+        }).find("NaN at row 1") != std::string::npos);
+  CHECK(message([&] {
+          segkit::rfm::compute_rfm(c, d, {1, 2, HUGE_VAL});
+        }).find("infinity at row 2") != std::string::npos);
   segkit::rfm::RfmOptions early;
   early.as_of = 11;
   const std::string as_of = message([&] { segkit::rfm::compute_rfm(c, d, {1, 2, 3}, early); });
   CHECK(as_of.find("before the transaction at row 2") != std::string::npos);
   CHECK(as_of.find("customer c, 1970-01-13") != std::string::npos);
-  CHECK(message([&] { segkit::rfm::compute_rfm({"", ""}, {1, 2}, {1, 2}); }).find("no purchase") !=
-        std::string::npos);
+  CHECK(message([&] { segkit::rfm::compute_rfm({"", ""}, {1, 2}, {1, 2}); }).find("no purchase") != std::string::npos);
   // Without an as-of date, a purchase after today is a typo, not the snapshot's date.
   const std::int64_t future = segkit::days_from_civil(2999, 1, 1);
-  CHECK(message([&] { segkit::rfm::compute_rfm(c, {10, future, 12}, {1, 2, 3}); })
-            .find("the transaction at row 1 (0-based; customer b, 2999-01-01) is dated after today (") != std::string::npos);
+  CHECK(message([&] {
+          segkit::rfm::compute_rfm(c, {10, future, 12}, {1, 2, 3});
+        }).find("the transaction at row 1 (0-based; customer b, 2999-01-01) is dated after today (") !=
+        std::string::npos);
   CHECK(message([&] {
           segkit::rfm::compute_rfm(c, d, {1, 2, 3}, segkit::rfm::RfmOptions{.today = 11});
         }).find("customer c, 1970-01-13) is dated after today (1970-01-12)") != std::string::npos);
@@ -356,7 +360,8 @@ TEST_CASE("bad transaction logs throw segkit::error naming the problem") {
   planned.as_of = future + 1;  // a date the caller gives stands, however far
   CHECK_NOTHROW(segkit::rfm::compute_rfm(c, {10, future, 12}, {1, 2, 3}, planned));
   CHECK(message([&] {
-          segkit::rfm::compute_rfm(c, d, {1, 2, 3}, segkit::rfm::RfmOptions{.frequency = segkit::rfm::FrequencyCount::invoices});
+          segkit::rfm::compute_rfm(c, d, {1, 2, 3},
+                                   segkit::rfm::RfmOptions{.frequency = segkit::rfm::FrequencyCount::invoices});
         }).find("needs invoice ids") != std::string::npos);
 }
 

@@ -52,8 +52,8 @@ const segkit::Options mall_options{.n_init = 10, .seed = 42};
 
 TEST_CASE("adjusted_rand_score equals scikit-learn's to 1e-12") {
   const Fixture f("select_ari");
-  for (const std::string name : {"tiny", "permuted", "one_vs_all", "negative_sparse", "random", "noisy",
-                                 "mall_k8_seeds", "mall_k5_k6"}) {
+  for (const std::string name :
+       {"tiny", "permuted", "one_vs_all", "negative_sparse", "random", "noisy", "mall_k8_seeds", "mall_k5_k6"}) {
     CAPTURE(name);
     const auto a = int_labels(f["ari_" + name + "_a"]);
     const auto b = int_labels(f["ari_" + name + "_b"]);
@@ -118,9 +118,9 @@ TEST_CASE("Kneedle finds the elbow of curves whose knee is known by hand") {
   }
   SUBCASE("no bend, no elbow") {
     const std::vector<double> x = {1, 2, 3, 4, 5};
-    CHECK_FALSE(segkit::kneedle_elbow(x, std::vector<double>{9, 7, 5, 3, 1}).has_value());  // a line
+    CHECK_FALSE(segkit::kneedle_elbow(x, std::vector<double>{9, 7, 5, 3, 1}).has_value());       // a line
     CHECK_FALSE(segkit::kneedle_elbow(x, std::vector<double>{10, 9.5, 8.5, 6, 1}).has_value());  // concave
-    CHECK_FALSE(segkit::kneedle_elbow(x, std::vector<double>{2, 2, 2, 2, 2}).has_value());  // constant
+    CHECK_FALSE(segkit::kneedle_elbow(x, std::vector<double>{2, 2, 2, 2, 2}).has_value());       // constant
   }
   SUBCASE("bad curves are errors") {
     const std::vector<double> x = {1, 2, 3};
@@ -272,9 +272,9 @@ TEST_CASE("a sweep that takes X over scales it where it lies and gives the same 
       CHECK(lean.scores[i].labels.size() == 0);
   }
   const xt::xtensor<double, 2> small = {{0, 0}, {1, 1}, {2, 0}, {5, 5}};
-  CHECK_THROWS_WITH_AS(segkit::sweep_k(xt::xtensor<double, 2>(small), mall_options,
-                                       segkit::SweepOptions{.k_min = 2, .k_max = 4}),
-                       doctest::Contains("k_max = 4"), segkit::error);
+  CHECK_THROWS_WITH_AS(
+      segkit::sweep_k(xt::xtensor<double, 2>(small), mall_options, segkit::SweepOptions{.k_min = 2, .k_max = 4}),
+      doctest::Contains("k_max = 4"), segkit::error);
 }
 
 TEST_CASE("the sweep gives the same result on 1 or 2 threads") {
@@ -303,8 +303,7 @@ TEST_CASE("above silhouette_max_rows the silhouette is computed on a seeded samp
   CHECK(sweep.silhouette_sample_size == 80);
   REQUIRE(sweep.silhouette_rows.size() == 80);
   CHECK(std::is_sorted(sweep.silhouette_rows.begin(), sweep.silhouette_rows.end()));
-  CHECK(std::adjacent_find(sweep.silhouette_rows.begin(), sweep.silhouette_rows.end()) ==
-        sweep.silhouette_rows.end());
+  CHECK(std::adjacent_find(sweep.silhouette_rows.begin(), sweep.silhouette_rows.end()) == sweep.silhouette_rows.end());
   CHECK(sweep.silhouette_rows.back() < 200);
   CHECK(sweep.recommendation.reason.find("random sample of 80 of the 200 rows") != std::string::npos);
 
@@ -350,17 +349,15 @@ TEST_CASE("stability: the adjusted Rand index of fits with other seeds") {
     CHECK(*s.stability == sum / 2);
   }
   CHECK(sweep.recommendation.reason.find("adjusted Rand index") != std::string::npos);
-  CHECK_FALSE(segkit::sweep_k(f["X"], mall_options, segkit::SweepOptions{.k_min = 4, .k_max = 5})
-                  .at(4)
-                  .stability.has_value());
+  CHECK_FALSE(
+      segkit::sweep_k(f["X"], mall_options, segkit::SweepOptions{.k_min = 4, .k_max = 5}).at(4).stability.has_value());
 }
 
 TEST_CASE("a sweep with other policies: the policies are passed through") {
   const Fixture f("select_mall");
   using MinMax = segkit::Pipeline<segkit::MinMaxScaler>;
-  const segkit::KSweep sweep = segkit::sweep_k<MinMax>(f["X"], mall_options,
-                                                       segkit::SweepOptions{.k_min = 4, .k_max = 6},
-                                                       segkit::MinMaxScaler{});
+  const segkit::KSweep sweep = segkit::sweep_k<MinMax>(
+      f["X"], mall_options, segkit::SweepOptions{.k_min = 4, .k_max = 6}, segkit::MinMaxScaler{});
   segkit::MinMaxScaler scaler;
   scaler.fit(f["X"]);
   const xt::xtensor<double, 2> scaled = scaler.transform(xt::xtensor<double, 2>(f["X"]));

@@ -160,8 +160,8 @@ TEST_CASE("a K chosen by the workflow is the sweep's fit of that K, and the repo
   options.cluster.k_min = 2;
   options.cluster.k_max = 6;
   options.cluster.n_init = 2;
-  const auto s = segkit::workflow::segment(segkit::workflow::read_customers(data_dir + "mall_customers_head.csv", {}),
-                                           options);
+  const auto s =
+      segkit::workflow::segment(segkit::workflow::read_customers(data_dir + "mall_customers_head.csv", {}), options);
   REQUIRE(s.fit.sweep.size() == 5);
   CHECK(s.fit.sweep.front().k == 2);
   CHECK(s.fit.k >= 2);

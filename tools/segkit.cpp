@@ -257,7 +257,6 @@ std::string csv_field(const std::string& text) {
   return out + "\"";
 }
 
-
 /// Where the summary goes: standard output, unless an output file is written there
 /// ("-", or predict's labels without --out); then standard error.
 std::FILE* summary = stdout;
@@ -286,7 +285,8 @@ struct Outputs {
   void write() const {
     segkit::write_files_atomically(files);
     for (const auto& file : files)
-      progress("wrote " + (segkit::is_standard_output(file.first) ? std::string("standard output") : file.first.string()));
+      progress("wrote " +
+               (segkit::is_standard_output(file.first) ? std::string("standard output") : file.first.string()));
   }
 };
 
@@ -300,7 +300,8 @@ segkit::workflow::ClusterSettings cluster_settings(const ClusterArgs& args) {
   settings.scaler = args.scaler;
   settings.distance = args.distance;
   if (!segkit::names_policy(segkit::BuiltinScalers{}, args.scaler))
-    throw segkit::error("--scaler must be " + segkit::policy_names(segkit::BuiltinScalers{}) + ", not \"" + args.scaler + "\"");
+    throw segkit::error("--scaler must be " + segkit::policy_names(segkit::BuiltinScalers{}) + ", not \"" +
+                        args.scaler + "\"");
   if (!segkit::names_policy(segkit::BuiltinDistances{}, args.distance))
     throw segkit::error("--distance must be " + segkit::policy_names(segkit::BuiltinDistances{}) + ", not \"" +
                         args.distance + "\"");
@@ -328,9 +329,11 @@ std::string k_reason(const segkit::workflow::Fit& fit, const ClusterArgs& args) 
 /// otherwise what sets each segment apart.
 std::string profile_table(const segkit::Profiles& profiles) {
   const segkit::workflow::ProfileCells cells = segkit::workflow::profile_cells(profiles);
-  std::vector<std::string> header(cells.header.begin(), cells.header.begin() + static_cast<std::ptrdiff_t>(cells.mean_columns_end));
+  std::vector<std::string> header(cells.header.begin(),
+                                  cells.header.begin() + static_cast<std::ptrdiff_t>(cells.mean_columns_end));
   std::vector<std::vector<std::string>> rows;
-  for (const auto& row : cells.rows) rows.emplace_back(row.begin(), row.begin() + static_cast<std::ptrdiff_t>(cells.mean_columns_end));
+  for (const auto& row : cells.rows)
+    rows.emplace_back(row.begin(), row.begin() + static_cast<std::ptrdiff_t>(cells.mean_columns_end));
   if (profiles.features.size() > 4) {
     header.resize(4);
     header.push_back("sets it apart: mean (all customers)");
@@ -400,7 +403,8 @@ int run_segment(const SegmentArgs& args) {
   progress(std::to_string(customers.table.rows()) + " rows, " + std::to_string(customers.table.columns()) + " columns");
 
   // Said as soon as the preparation is known, before the fit's wait.
-  options.on_prepared = [](const segkit::features::Preparation& preparation, const segkit::features::Prepared& prepared) {
+  options.on_prepared = [](const segkit::features::Preparation& preparation,
+                           const segkit::features::Prepared& prepared) {
     say("Preparation:\n");
     for (const auto& a : preparation.fit_actions()) say("  %s: %s\n", a.column.c_str(), a.what.c_str());
     for (const auto& a : prepared.actions) say("  %s: %s (%zu customers)\n", a.column.c_str(), a.what.c_str(), a.rows);
@@ -420,14 +424,18 @@ int run_segment(const SegmentArgs& args) {
     std::string csv = (id_column.empty() ? std::string("row") : csv_field(id_column)) + ",segment\n";
     csv.reserve(csv.size() + segmentation.ids.size() * 16);
     for (std::size_t i = 0; i < segmentation.ids.size(); ++i)
-      csv.append(csv_field(segmentation.ids[i])).append(",").append(std::to_string(segmentation.fit.labels[i])).append("\n");
+      csv.append(csv_field(segmentation.ids[i]))
+          .append(",")
+          .append(std::to_string(segmentation.fit.labels[i]))
+          .append("\n");
     outputs.add(args.cluster.out, std::move(csv));
   }
   if (!args.cluster.report.empty()) {
     outputs.add(args.cluster.report, segkit::report::render_html(segkit::workflow::report_data(
                                          segmentation, "Customer segments of " + args.read.file)));
   }
-  if (!args.cluster.model.empty()) outputs.add(args.cluster.model, segkit::io::to_json(segkit::workflow::model_of(segmentation)));
+  if (!args.cluster.model.empty())
+    outputs.add(args.cluster.model, segkit::io::to_json(segkit::workflow::model_of(segmentation)));
   outputs.write();
   return 0;
 }
@@ -457,8 +465,9 @@ int run_predict(const PredictArgs& args) {
   std::vector<std::size_t> sizes(model.centers.shape(0), 0);
   for (std::size_t i = 0; i < assignment.rows.size(); ++i) {
     const std::size_t row = assignment.rows[i];
-    csv += csv_field(has_id ? segkit::workflow::cell_text(table.column(model.id_column), row) : std::to_string(row + 1)) + "," +
-           std::to_string(assignment.labels[i]) + "\n";
+    csv +=
+        csv_field(has_id ? segkit::workflow::cell_text(table.column(model.id_column), row) : std::to_string(row + 1)) +
+        "," + std::to_string(assignment.labels[i]) + "\n";
     ++sizes[assignment.labels[i]];
   }
   // Nothing left out or changed in silence: customers dropped for a missing value, values imputed, unseen categories.
@@ -467,7 +476,7 @@ int run_predict(const PredictArgs& args) {
     say("%zu of %zu customers assigned; the others were left out (above)\n", assignment.rows.size(), table.rows());
   for (std::size_t c = 0; c < sizes.size(); ++c)
     say("segment %zu%s: %zu customers\n", c,
-                c < model.segment_names.size() ? (" (" + model.segment_names[c] + ")").c_str() : "", sizes[c]);
+        c < model.segment_names.size() ? (" (" + model.segment_names[c] + ")").c_str() : "", sizes[c]);
   Outputs outputs;
   outputs.add(out, std::move(csv));
   outputs.write();
@@ -488,7 +497,8 @@ int run_rfm(const RfmArgs& args) {
                           "\" is not a date: write it as 2015-03-17, 17-03-2015, 17/03/2015, 17-Mar-15 or 20150317");
   }
   options.cluster = cluster_settings(args.cluster);
-  const segkit::data::Table table = read_table(args.read, segkit::workflow::rfm_read_options(options.columns, csv_options(args.read)));
+  const segkit::data::Table table =
+      read_table(args.read, segkit::workflow::rfm_read_options(options.columns, csv_options(args.read)));
   options.on_rfm = [](const segkit::rfm::Rfm& rfm, const std::vector<std::string>& rfm_segments) {
     const auto& report = rfm.report;
     say("RFM of %zu customers as of %s (purchases %s to %s):\n", rfm.size(), segkit::format_date(report.as_of).c_str(),
@@ -544,7 +554,8 @@ void add_cluster_options(CLI::App* command, ClusterArgs& args, bool with_model) 
   command->add_option("--n-init", args.n_init, "k-means++ starts; the lowest inertia wins")
       ->capture_default_str()
       ->check(CLI::Range(std::size_t{1}, segkit::Pipeline<>::max_n_init));
-  command->add_option("--threads", args.threads, "threads to use (0: every core); the segments are the same for any count")
+  command
+      ->add_option("--threads", args.threads, "threads to use (0: every core); the segments are the same for any count")
       ->capture_default_str()
       ->check(CLI::Range(std::size_t{0}, std::size_t{4096}));
   command->add_option("--out", args.out, "write one row per customer with its segment (CSV; - for standard output)");
@@ -558,17 +569,20 @@ int main(int argc, char** argv) {
   CLI::App app{"segkit: customer segments from a customer file"};
   app.require_subcommand(1);
   // The version line names the SIMD kernels chosen for this CPU (see SEGKIT_SIMD in docs/performance.md).
-  app.set_version_flag("--version", std::string("segkit ") + segkit::version + " (SIMD kernels: " +
-                                        segkit::simd::active_arch() + ")");
+  app.set_version_flag(
+      "--version", std::string("segkit ") + segkit::version + " (SIMD kernels: " + segkit::simd::active_arch() + ")");
 
   SegmentArgs segment;
-  CLI::App* segment_command = app.add_subcommand("segment", "segment the customers of a file and describe the segments");
+  CLI::App* segment_command =
+      app.add_subcommand("segment", "segment the customers of a file and describe the segments");
   add_read_options(segment_command, segment.read);
   segment_command->add_option("--features", segment.features,
                               "columns to use, by name or 1-based number, comma-separated (default: every usable one)");
   segment_command->add_option("--id", segment.id, "the customer id column (default: detected)");
-  segment_command->add_option("--missing", segment.missing, "impute (median / most frequent) or drop")->capture_default_str();
-  segment_command->add_option("--outliers", segment.outliers, "clip, flag or keep values beyond 3 IQR")->capture_default_str();
+  segment_command->add_option("--missing", segment.missing, "impute (median / most frequent) or drop")
+      ->capture_default_str();
+  segment_command->add_option("--outliers", segment.outliers, "clip, flag or keep values beyond 3 IQR")
+      ->capture_default_str();
   segment_command->add_flag("--log-skewed", segment.log_skewed, "log1p-transform skewed non-negative columns");
   add_cluster_options(segment_command, segment.cluster, true);
 
@@ -576,7 +590,8 @@ int main(int argc, char** argv) {
   CLI::App* predict_command = app.add_subcommand("predict", "assign new customers with a saved model");
   add_read_options(predict_command, predict.read);
   predict_command->add_option("--model", predict.model, "model written by `segkit segment --model`")->required();
-  predict_command->add_option("--out", predict.out, "write one row per customer with its segment (CSV; default or -: standard output)");
+  predict_command->add_option("--out", predict.out,
+                              "write one row per customer with its segment (CSV; default or -: standard output)");
 
   RfmArgs rfm;
   CLI::App* rfm_command = app.add_subcommand("rfm", "recency, frequency and monetary segments from a transaction log");
@@ -599,8 +614,9 @@ int main(int argc, char** argv) {
     return app.exit(e);
   }
   try {
-    status.configure(segment_command->parsed() ? segment.read.quiet
-                                               : predict_command->parsed() ? predict.read.quiet : rfm.read.quiet);
+    status.configure(segment_command->parsed()   ? segment.read.quiet
+                     : predict_command->parsed() ? predict.read.quiet
+                                                 : rfm.read.quiet);
     if (segment_command->parsed()) return run_segment(segment);
     if (predict_command->parsed()) return run_predict(predict);
     if (rfm.amount.empty() && rfm.quantity.empty())

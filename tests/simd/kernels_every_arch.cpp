@@ -49,15 +49,19 @@ std::vector<Set<T>> runnable_sets() {
   __builtin_cpu_init();
 #ifdef SEGKIT_TEST_HAS_AVX2
   if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
-    if constexpr (sizeof(T) == 4) sets.push_back({&gen::kernels_avx2_float(), true});
-    else sets.push_back({&gen::kernels_avx2_double(), true});
+    if constexpr (sizeof(T) == 4)
+      sets.push_back({&gen::kernels_avx2_float(), true});
+    else
+      sets.push_back({&gen::kernels_avx2_double(), true});
   }
 #endif
 #ifdef SEGKIT_TEST_HAS_AVX512
   if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq") &&
       __builtin_cpu_supports("avx512cd")) {
-    if constexpr (sizeof(T) == 4) sets.push_back({&gen::kernels_avx512_float(), true});
-    else sets.push_back({&gen::kernels_avx512_double(), true});
+    if constexpr (sizeof(T) == 4)
+      sets.push_back({&gen::kernels_avx512_float(), true});
+    else
+      sets.push_back({&gen::kernels_avx512_double(), true});
   }
 #endif
 #endif

@@ -29,7 +29,9 @@ namespace segkit {
 /// A distance whose bounds obey the triangle inequality: a metric, or one whose
 /// square root is a metric (it says so with `sqrt_is_metric`).
 template <class D>
-concept TriangleInequality = D::is_metric || requires { requires D::sqrt_is_metric; };
+concept TriangleInequality = D::is_metric || requires {
+  requires D::sqrt_is_metric;
+};
 
 namespace detail {
 
@@ -84,8 +86,8 @@ class HamerlyAssignment {
  public:
   static constexpr bool exact_nearest = false;
 
-  double assign(const D& distance, const xt::xtensor<T, 2>& X, const xt::xtensor<T, 2>& centers,
-                std::size_t* labels, T* /*nearest*/, std::size_t threads, const PassOutputs& out) {
+  double assign(const D& distance, const xt::xtensor<T, 2>& X, const xt::xtensor<T, 2>& centers, std::size_t* labels,
+                T* /*nearest*/, std::size_t threads, const PassOutputs& out) {
     const std::size_t n = X.shape(0), d = X.shape(1), k = centers.shape(0);
     const bool first = upper_.empty();
     if (first) {
@@ -99,8 +101,7 @@ class HamerlyAssignment {
     const std::size_t pass_threads = threads_for(n * d * (first ? k : 4), threads);
     const double total = assignment_pass(X, k, labels, pass_threads, out, [&] {
       // Per-chunk buffers for one block of rows.
-      return [&, gathered = xt::xtensor<T, 2>(xt::empty<T>({assignment_block, d})),
-              rows = std::vector<std::size_t>(),
+      return [&, gathered = xt::xtensor<T, 2>(xt::empty<T>({assignment_block, d})), rows = std::vector<std::size_t>(),
               dist = std::vector<T>(assignment_block * k)](std::size_t b, std::size_t e) mutable {
         double sum = 0;
         rows.clear();
@@ -112,8 +113,7 @@ class HamerlyAssignment {
             sum += measured >= 0 ? measured : row_distance(distance, X, i, centers, labels[i]);
         }
         // The rows whose label may change: every distance, with Lloyd's kernel.
-        for (std::size_t r = 0; r < rows.size(); ++r)
-          std::copy_n(X.data() + rows[r] * d, d, gathered.data() + r * d);
+        for (std::size_t r = 0; r < rows.size(); ++r) std::copy_n(X.data() + rows[r] * d, d, gathered.data() + r * d);
         pairwise(distance, gathered, 0, rows.size(), centers, dist.data());
         for (std::size_t r = 0; r < rows.size(); ++r) {
           const T* row = dist.data() + r * k;
@@ -198,8 +198,8 @@ class YinyangAssignment {
  public:
   static constexpr bool exact_nearest = false;
 
-  double assign(const D& distance, const xt::xtensor<T, 2>& X, const xt::xtensor<T, 2>& centers,
-                std::size_t* labels, T* /*nearest*/, std::size_t threads, const PassOutputs& out) {
+  double assign(const D& distance, const xt::xtensor<T, 2>& X, const xt::xtensor<T, 2>& centers, std::size_t* labels,
+                T* /*nearest*/, std::size_t threads, const PassOutputs& out) {
     const std::size_t n = X.shape(0), d = X.shape(1), k = centers.shape(0);
     const bool first = upper_.empty();
     if (first) make_groups(centers);
@@ -235,8 +235,13 @@ class YinyangAssignment {
   /// Per-task buffers of one block.
   struct Scratch {
     Scratch(std::size_t block, std::size_t d, std::size_t t, std::size_t k)
-        : gathered(xt::empty<T>({block, d})), dist(block * k), rows(), group_min(block * t),
-          group_min_index(block * t), group_second(block * t), scanned(block * t) {}
+        : gathered(xt::empty<T>({block, d})),
+          dist(block * k),
+          rows(),
+          group_min(block * t),
+          group_min_index(block * t),
+          group_second(block * t),
+          scanned(block * t) {}
     xt::xtensor<T, 2> gathered;
     std::vector<T> dist;
     std::vector<std::size_t> rows;
@@ -332,8 +337,8 @@ class YinyangAssignment {
     for (std::size_t r = 0; r < m; ++r) {
       const std::size_t i = s.rows[r];
       for (std::size_t g = 0; g < t; ++g) {
-        s.scanned[r * t + g] = first || g == group_of_[labels[i]] ||
-                               lower_[i * t + g] * (1 - eps) <= upper_[i] * (1 + eps);
+        s.scanned[r * t + g] =
+            first || g == group_of_[labels[i]] || lower_[i * t + g] * (1 - eps) <= upper_[i] * (1 + eps);
         s.group_min[r * t + g] = s.group_second[r * t + g] = inf;
       }
     }

@@ -18,9 +18,10 @@ namespace segkit {
 /// distance computations, fastest at small to moderate k (up to ~50) and low d.
 struct Hamerly {
   template <class T, class D>
-    requires DistanceFor<D, T> && TriangleInequality<D>
-  Clustering<T> cluster(const xt::xtensor<T, 2>& X, const xt::xtensor<T, 2>& initial_centers, const D& distance,
-                        const Options& options) const {
+  requires DistanceFor<D, T> && TriangleInequality<D> Clustering<T> cluster(const xt::xtensor<T, 2>& X,
+                                                                            const xt::xtensor<T, 2>& initial_centers,
+                                                                            const D& distance, const Options& options)
+  const {
     detail::check_start(X, initial_centers, options, "Hamerly", !detail::first_pass_checks_values<D>);
     detail::HamerlyAssignment<T, D> step;
     return detail::kmeans_loop(X, initial_centers, distance, options, step);

@@ -73,8 +73,8 @@ inline std::size_t sum_chunk_rows(std::size_t n) { return std::max<std::size_t>(
 
 /// Adds rows [b, e) of X to sums[label * d ...] (in double), in row order.
 template <class T>
-void add_rows(const T* __restrict X, std::size_t d, const std::size_t* __restrict labels, std::size_t b,
-              std::size_t e, double* __restrict sums) {
+void add_rows(const T* __restrict X, std::size_t d, const std::size_t* __restrict labels, std::size_t b, std::size_t e,
+              double* __restrict sums) {
   for (std::size_t i = b; i < e; ++i) {
     const T* x = X + i * d;
     double* s = sums + labels[i] * d;
@@ -85,8 +85,7 @@ void add_rows(const T* __restrict X, std::size_t d, const std::size_t* __restric
 /// counts[labels[i]] += 1 for i in [b, e), with `scratch` of 2 x k zeros: even and
 /// odd rows counted apart, so that a run of one label is not one chain of
 /// increments through memory (6 % of a Lloyd pass at 1,000,000 x 16 x 8 in float).
-inline void count_labels(const std::size_t* labels, std::size_t b, std::size_t e, std::size_t* counts,
-                         std::size_t k) {
+inline void count_labels(const std::size_t* labels, std::size_t b, std::size_t e, std::size_t* counts, std::size_t k) {
   thread_local std::vector<std::size_t> odd;
   odd.assign(k, 0);
   std::size_t i = b;
@@ -225,7 +224,9 @@ double labelled_inertia(const D& distance, const xt::xtensor<T, 2>& X, const xt:
 /// A distance whose centre is the plain mean (it says so with `center_is_mean`):
 /// the loop then sums each cluster in the assignment pass instead of gathering members.
 template <class D>
-concept CentreIsMean = requires { requires D::center_is_mean; };
+concept CentreIsMean = requires {
+  requires D::center_is_mean;
+};
 
 /// Each cluster's mean from per-chunk partial sums, added in chunk order.
 template <class T>
@@ -258,8 +259,7 @@ void update_means(const xt::xtensor<T, 2>& X, const std::vector<std::size_t>& la
 /// from its own centre (taken from a cluster that keeps at least one row), as
 /// scikit-learn does. Returns whether any cluster was empty.
 template <class T>
-bool relocate_empty(std::vector<std::size_t>& update_labels, const T* nearest,
-                    std::vector<std::size_t>& counts) {
+bool relocate_empty(std::vector<std::size_t>& update_labels, const T* nearest, std::vector<std::size_t>& counts) {
   const std::size_t k = counts.size(), n = update_labels.size();
   const std::size_t empty = static_cast<std::size_t>(std::count(counts.begin(), counts.end(), std::size_t{0}));
   if (empty == 0) return false;
@@ -297,8 +297,8 @@ struct FullAssignment {
   static constexpr bool exact_nearest = true;
 
   template <class T, class D>
-  double assign(const D& distance, const xt::xtensor<T, 2>& X, const xt::xtensor<T, 2>& centers,
-                std::size_t* labels, T* nearest, std::size_t threads, const PassOutputs& out) {
+  double assign(const D& distance, const xt::xtensor<T, 2>& X, const xt::xtensor<T, 2>& centers, std::size_t* labels,
+                T* nearest, std::size_t threads, const PassOutputs& out) {
     return assign_nearest(distance, X, centers, labels, nearest, threads, out);
   }
   /// Called when the loop moved rows itself (an empty cluster was relocated).
@@ -351,8 +351,9 @@ template <class T, class D>
   if (std::isinf(sum) && sum > 0) {
     double largest = 0;
     for (const T v : X) largest = std::max(largest, std::abs(static_cast<double>(v)));
-    throw error("the distances overflow to infinity: X holds values as large as " + format_number(largest) +
-                ", whose squares are beyond the range of the value type; scale the data first (a scaler, or other units)");
+    throw error(
+        "the distances overflow to infinity: X holds values as large as " + format_number(largest) +
+        ", whose squares are beyond the range of the value type; scale the data first (a scaler, or other units)");
   }
   throw error("the distance policy " + policy_name<D>() +
               " returned NaN or a negative value; a distance must be a number of at least zero");
@@ -387,10 +388,12 @@ Clustering<T> kmeans_loop(const xt::xtensor<T, 2>& X, const xt::xtensor<T, 2>& i
   for (std::size_t it = 0; it < options.max_iter; ++it) {
     // Rows whose label changed; the first pass has no labels to compare with.
     std::size_t changed = n;
-    PassOutputs out{.chunk_sums = CentreIsMean<D> ? &chunk_sums : nullptr, .counts = &counts,
+    PassOutputs out{.chunk_sums = CentreIsMean<D> ? &chunk_sums : nullptr,
+                    .counts = &counts,
                     .changed = it > 0 ? &changed : nullptr};
     result.inertia_trace.push_back(step.assign(distance, X, centers, labels, nearest, threads, out));
-    if (!std::isfinite(result.inertia_trace.back())) refuse_distances(distance, X, result.inertia_trace.back(), threads);
+    if (!std::isfinite(result.inertia_trace.back()))
+      refuse_distances(distance, X, result.inertia_trace.back(), threads);
     bool relocated = false;
     if (std::find(counts.begin(), counts.end(), std::size_t{0}) != counts.end()) {
       // Rare: the farthest rows are needed, which a bounded step does not know.

@@ -27,9 +27,9 @@ struct Lloyd {
   static constexpr std::size_t bounds_from_k = 16;
 
   template <class T, class D>
-    requires DistanceFor<D, T>
-  Clustering<T> cluster(const xt::xtensor<T, 2>& X, const xt::xtensor<T, 2>& initial_centers, const D& distance,
-                        const Options& options) const {
+  requires DistanceFor<D, T> Clustering<T> cluster(const xt::xtensor<T, 2>& X, const xt::xtensor<T, 2>& initial_centers,
+                                                   const D& distance, const Options& options)
+  const {
     detail::check_start(X, initial_centers, options, "Lloyd", !detail::first_pass_checks_values<D>);
     if constexpr (TriangleInequality<D>) {
       if (accelerate && initial_centers.shape(0) >= bounds_from_k) {

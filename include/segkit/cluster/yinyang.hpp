@@ -17,9 +17,10 @@ namespace segkit {
 /// Exact k-means, accelerated with Yinyang's grouped bounds: for large k (64 and more).
 struct Yinyang {
   template <class T, class D>
-    requires DistanceFor<D, T> && TriangleInequality<D>
-  Clustering<T> cluster(const xt::xtensor<T, 2>& X, const xt::xtensor<T, 2>& initial_centers, const D& distance,
-                        const Options& options) const {
+  requires DistanceFor<D, T> && TriangleInequality<D> Clustering<T> cluster(const xt::xtensor<T, 2>& X,
+                                                                            const xt::xtensor<T, 2>& initial_centers,
+                                                                            const D& distance, const Options& options)
+  const {
     detail::check_start(X, initial_centers, options, "Yinyang", !detail::first_pass_checks_values<D>);
     detail::YinyangAssignment<T, D> step;
     return detail::kmeans_loop(X, initial_centers, distance, options, step);

@@ -178,8 +178,10 @@ inline void write_files_atomically(const std::vector<std::pair<std::filesystem::
     for (std::size_t i = 0; i < replacements.size(); ++i) {
       const Replacement& r = replacements[i];
       if (i < committed) {
-        if (r.old.empty()) fs::remove(r.target, ignored);
-        else fs::rename(r.old, r.target, ignored);
+        if (r.old.empty())
+          fs::remove(r.target, ignored);
+        else
+          fs::rename(r.old, r.target, ignored);
       } else {
         fs::remove(r.written, ignored);
         if (!r.old.empty()) fs::remove(r.old, ignored);

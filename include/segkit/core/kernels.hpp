@@ -78,8 +78,7 @@ void squared_distance_tile(const T* X, std::size_t d, const T* ct, std::size_t k
 
 /// Columns [0, k_cols) of the R rows' distances (k_cols a multiple of W, k_pad the stride).
 template <class Arch, class T, std::size_t R>
-void squared_distance_rows(const T* X, std::size_t d, const T* ct, std::size_t k_cols, std::size_t k_pad,
-                           T* out) {
+void squared_distance_rows(const T* X, std::size_t d, const T* ct, std::size_t k_cols, std::size_t k_pad, T* out) {
   constexpr std::size_t W = xsimd::batch<T, Arch>::size;
   constexpr std::size_t KB = has_32_registers<Arch> ? 4 : 2;
   std::size_t c = 0;
@@ -87,10 +86,17 @@ void squared_distance_rows(const T* X, std::size_t d, const T* ct, std::size_t k
   // The batches left over in one tile, not one tile each: R chains alone wait on the
   // FMA latency (the same sums either way, lane by lane).
   switch ((k_cols - c) / W) {
-    case 3: squared_distance_tile<Arch, T, R, 3>(X, d, ct + c, k_pad, out + c); break;
-    case 2: squared_distance_tile<Arch, T, R, 2>(X, d, ct + c, k_pad, out + c); break;
-    case 1: squared_distance_tile<Arch, T, R, 1>(X, d, ct + c, k_pad, out + c); break;
-    default: break;
+    case 3:
+      squared_distance_tile<Arch, T, R, 3>(X, d, ct + c, k_pad, out + c);
+      break;
+    case 2:
+      squared_distance_tile<Arch, T, R, 2>(X, d, ct + c, k_pad, out + c);
+      break;
+    case 1:
+      squared_distance_tile<Arch, T, R, 1>(X, d, ct + c, k_pad, out + c);
+      break;
+    default:
+      break;
   }
 }
 
@@ -117,8 +123,7 @@ void squared_distances(const T* X, std::size_t m, std::size_t d, const T* ct, st
     // One batch of centres: eight rows at a time to fill the pipeline.
     for (; i + 8 <= m; i += 8) squared_distance_tile<Arch, T, 8, 1>(X + i * d, d, ct, k_pad, out + i * k_pad);
   } else {
-    for (; i + 4 <= m; i += 4)
-      squared_distance_rows<Arch, T, 4>(X + i * d, d, ct, k_cols, k_pad, out + i * k_pad);
+    for (; i + 4 <= m; i += 4) squared_distance_rows<Arch, T, 4>(X + i * d, d, ct, k_cols, k_pad, out + i * k_pad);
   }
   for (; i < m; ++i) squared_distance_rows<Arch, T, 1>(X + i * d, d, ct, k_cols, k_pad, out + i * k_pad);
 }
@@ -156,11 +161,15 @@ SEGKIT_ALWAYS_INLINE unsigned lane_bits(const xsimd::batch_bool<T, Arch>& b) {
   if constexpr (std::is_base_of_v<xsimd::avx512f, Arch>) {
     return static_cast<unsigned>(b.data);
   } else if constexpr (std::is_base_of_v<xsimd::avx, Arch>) {
-    if constexpr (sizeof(T) == 8) return static_cast<unsigned>(_mm256_movemask_pd(b));
-    else return static_cast<unsigned>(_mm256_movemask_ps(b));
+    if constexpr (sizeof(T) == 8)
+      return static_cast<unsigned>(_mm256_movemask_pd(b));
+    else
+      return static_cast<unsigned>(_mm256_movemask_ps(b));
   } else if constexpr (std::is_base_of_v<xsimd::sse2, Arch>) {
-    if constexpr (sizeof(T) == 8) return static_cast<unsigned>(_mm_movemask_pd(b));
-    else return static_cast<unsigned>(_mm_movemask_ps(b));
+    if constexpr (sizeof(T) == 8)
+      return static_cast<unsigned>(_mm_movemask_pd(b));
+    else
+      return static_cast<unsigned>(_mm_movemask_ps(b));
   } else
 #endif
   {
@@ -221,8 +230,8 @@ void nearest_centres(const T* X, std::size_t m, std::size_t d, const T* ct, std:
 ///   col_sums[j - begin] += sum over the R rows of the distance to column j.
 /// Each column load serves R rows, and R x KB chains hide the latency.
 template <class Arch, class T, std::size_t R>
-void distance_sums_rows(const T* x, const T* xt, std::size_t stride, std::size_t d, std::size_t begin,
-                        std::size_t end, double* row_sums, T* col_sums) {
+void distance_sums_rows(const T* x, const T* xt, std::size_t stride, std::size_t d, std::size_t begin, std::size_t end,
+                        double* row_sums, T* col_sums) {
   using batch = xsimd::batch<T, Arch>;
   constexpr std::size_t W = batch::size;
   constexpr std::size_t KB = has_32_registers<Arch> ? 4 : 2;
@@ -271,13 +280,13 @@ void distance_sums_rows(const T* x, const T* xt, std::size_t stride, std::size_t
 
 /// distance_sums_rows for four rows, and for one.
 template <class Arch, class T>
-void distance_sums_4(const T* x, const T* xt, std::size_t stride, std::size_t d, std::size_t begin,
-                     std::size_t end, double* row_sums, T* col_sums) {
+void distance_sums_4(const T* x, const T* xt, std::size_t stride, std::size_t d, std::size_t begin, std::size_t end,
+                     double* row_sums, T* col_sums) {
   distance_sums_rows<Arch, T, 4>(x, xt, stride, d, begin, end, row_sums, col_sums);
 }
 template <class Arch, class T>
-void distance_sums_1(const T* x, const T* xt, std::size_t stride, std::size_t d, std::size_t begin,
-                     std::size_t end, double* row_sums, T* col_sums) {
+void distance_sums_1(const T* x, const T* xt, std::size_t stride, std::size_t d, std::size_t begin, std::size_t end,
+                     double* row_sums, T* col_sums) {
   distance_sums_rows<Arch, T, 1>(x, xt, stride, d, begin, end, row_sums, col_sums);
 }
 
@@ -311,8 +320,7 @@ template <class T>
 struct Table {
   const char* arch;  ///< xsimd's name of the architecture, e.g. "avx512bw"
   void (*squared_distances)(const T*, std::size_t, std::size_t, const T*, std::size_t, std::size_t, T*);
-  void (*nearest_centres)(const T*, std::size_t, std::size_t, const T*, std::size_t, std::size_t, T*,
-                          std::size_t*, T*);
+  void (*nearest_centres)(const T*, std::size_t, std::size_t, const T*, std::size_t, std::size_t, T*, std::size_t*, T*);
   void (*distance_sums_4)(const T*, const T*, std::size_t, std::size_t, std::size_t, std::size_t, double*, T*);
   void (*distance_sums_1)(const T*, const T*, std::size_t, std::size_t, std::size_t, std::size_t, double*, T*);
   T (*row_distance)(const T*, const T*, std::size_t);
@@ -320,9 +328,12 @@ struct Table {
 
 template <class Arch, class T>
 const Table<T>& table() {
-  static const Table<T> t{Arch::name(), &squared_distances<Arch, T>, &nearest_centres<Arch, T>,
-                             &distance_sums_4<Arch, T>, &distance_sums_1<Arch, T>,
-                             &row_distance<Arch, T>};
+  static const Table<T> t{Arch::name(),
+                          &squared_distances<Arch, T>,
+                          &nearest_centres<Arch, T>,
+                          &distance_sums_4<Arch, T>,
+                          &distance_sums_1<Arch, T>,
+                          &row_distance<Arch, T>};
   return t;
 }
 

@@ -54,8 +54,7 @@ template <class L>
 DenseLabels encode_labels(const L& labels, std::size_t n) {
   const std::vector<std::int64_t> values = label_values(labels);
   if (values.size() != n)
-    throw error("X has " + std::to_string(n) + " row(s) but " + std::to_string(values.size()) +
-                " label(s) were given");
+    throw error("X has " + std::to_string(n) + " row(s) but " + std::to_string(values.size()) + " label(s) were given");
   std::vector<std::int64_t> distinct = values;
   std::sort(distinct.begin(), distinct.end());
   distinct.erase(std::unique(distinct.begin(), distinct.end()), distinct.end());

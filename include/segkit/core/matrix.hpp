@@ -35,8 +35,8 @@ xt::xtensor<T, 2> to_matrix(const xt::xexpression<E>& e, const char* what) {
   const auto& x = e.derived_cast();
   static_assert(std::is_arithmetic_v<expression_value_t<E>>, "segkit: the data must hold numbers");
   if (x.dimension() != 2)
-    throw error(std::string(what) + " must be a 2-D matrix (rows x features), got " +
-                std::to_string(x.dimension()) + " dimension(s)");
+    throw error(std::string(what) + " must be a 2-D matrix (rows x features), got " + std::to_string(x.dimension()) +
+                " dimension(s)");
   xt::xtensor<T, 2> out = xt::cast<T>(x);
   return out;
 }
@@ -90,9 +90,8 @@ void check_finite(const xt::xtensor<T, 2>& X, const char* what, std::size_t thre
   }
   for (std::size_t i = 0; i < n * d; ++i) {
     if (!std::isfinite(p[i])) {
-      throw error(std::string(what) + " holds " + (std::isnan(p[i]) ? "NaN" : "an infinity") +
-                  " at row " + std::to_string(i / d) + ", column " + std::to_string(i % d) +
-                  " (0-based); impute or drop it first");
+      throw error(std::string(what) + " holds " + (std::isnan(p[i]) ? "NaN" : "an infinity") + " at row " +
+                  std::to_string(i / d) + ", column " + std::to_string(i % d) + " (0-based); impute or drop it first");
     }
   }
 }
@@ -108,8 +107,8 @@ void check_data(const xt::xtensor<T, 2>& X, const char* what, std::size_t thread
 template <class T>
 void check_width(const xt::xtensor<T, 2>& X, std::size_t expected, const char* what) {
   if (X.shape(1) != expected)
-    throw error(std::string(what) + " has " + std::to_string(X.shape(1)) +
-                " feature(s) but the model was fitted on " + std::to_string(expected));
+    throw error(std::string(what) + " has " + std::to_string(X.shape(1)) + " feature(s) but the model was fitted on " +
+                std::to_string(expected));
 }
 
 /// Throws unless 1 <= k <= n and X holds at least k distinct rows.
@@ -117,9 +116,7 @@ template <class T>
 void check_k(const xt::xtensor<T, 2>& X, std::size_t k) {
   const std::size_t n = X.shape(0), d = X.shape(1);
   if (k == 0) throw error("k must be at least 1, got k = 0");
-  if (k > n)
-    throw error("k = " + std::to_string(k) + " is larger than the number of rows (" +
-                std::to_string(n) + ")");
+  if (k > n) throw error("k = " + std::to_string(k) + " is larger than the number of rows (" + std::to_string(n) + ")");
   // Stop as soon as k distinct rows are seen: on real data this is a handful of rows.
   const T* base = X.data();
   auto row_hash = [base, d](std::size_t i) {

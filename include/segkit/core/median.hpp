@@ -87,7 +87,8 @@ inline void select_keys(std::vector<std::uint64_t>& keys, std::span<const std::s
   if (keys.size() < radix_select_from || shift < 0)
     select_sorted(std::span<std::uint64_t>(keys), ranks, out);
   else
-    select_in_buckets(keys, [](std::uint64_t key) { return key; }, ranks, shift, out);
+    select_in_buckets(
+        keys, [](std::uint64_t key) { return key; }, ranks, shift, out);
 }
 
 /// The order statistics of `values` at `ranks` (0-based, each < values.size(), in any
@@ -100,7 +101,8 @@ std::vector<T> order_statistics(std::span<T> values, std::span<const std::size_t
     if (values.size() >= radix_select_from) {
       // The first level reads the values where they lie; only one bucket's keys are copied.
       std::vector<std::uint64_t> keys(ranks.size());
-      select_in_buckets(values, [](double v) { return order_key(v); }, ranks, 48, keys);
+      select_in_buckets(
+          values, [](double v) { return order_key(v); }, ranks, 48, keys);
       for (std::size_t i = 0; i < keys.size(); ++i) out[i] = from_order_key(keys[i]);
       return out;
     }

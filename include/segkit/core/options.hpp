@@ -10,16 +10,16 @@
 namespace segkit {
 
 struct Options {
-  std::size_t k = 8;         ///< number of segments
-  std::size_t n_init = 1;    ///< independent starts; the lowest inertia wins
+  std::size_t k = 8;       ///< number of segments
+  std::size_t n_init = 1;  ///< independent starts; the lowest inertia wins
   std::size_t max_iter = 300;
-  double tol = 1e-4;         ///< relative to the mean per-feature variance (scikit-learn's meaning)
+  double tol = 1e-4;  ///< relative to the mean per-feature variance (scikit-learn's meaning)
   /// tol in X's own squared units (tol x the mean per-feature variance of X), when the
   /// caller has it: a Pipeline computes it once for all its starts, not one pass over X
   /// per start. Empty: each fit computes it from tol.
   std::optional<double> absolute_tol{};
-  std::uint64_t seed = 0;    ///< same seed, same result, whatever the thread count
-  std::size_t threads = 0;   ///< 0 = all cores
+  std::uint64_t seed = 0;               ///< same seed, same result, whatever the thread count
+  std::size_t threads = 0;              ///< 0 = all cores
   ProgressCallback progress = nullptr;  ///< told after each start of a fit and each K of a sweep (may be empty)
 };
 

@@ -36,7 +36,8 @@ class Rng {
     const std::uint64_t bound = static_cast<std::uint64_t>(n);
     const std::uint64_t limit = UINT64_MAX - UINT64_MAX % bound;
     std::uint64_t r;
-    do r = engine_(); while (r >= limit);
+    do r = engine_();
+    while (r >= limit);
     return static_cast<std::size_t>(r % bound);
   }
 

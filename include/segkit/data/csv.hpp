@@ -317,13 +317,20 @@ inline std::size_t first_bad_byte(std::string_view text) {
     // (rules out overlong forms, surrogates and code points past U+10FFFF).
     std::size_t more = 0;
     unsigned char lo = 0x80, hi = 0xBF;
-    if (c >= 0xC2 && c <= 0xDF) more = 1;
-    else if (c == 0xE0) more = 2, lo = 0xA0;
-    else if (c == 0xED) more = 2, hi = 0x9F;
-    else if (c >= 0xE1 && c <= 0xEF) more = 2;
-    else if (c == 0xF0) more = 3, lo = 0x90;
-    else if (c >= 0xF1 && c <= 0xF3) more = 3;
-    else if (c == 0xF4) more = 3, hi = 0x8F;
+    if (c >= 0xC2 && c <= 0xDF)
+      more = 1;
+    else if (c == 0xE0)
+      more = 2, lo = 0xA0;
+    else if (c == 0xED)
+      more = 2, hi = 0x9F;
+    else if (c >= 0xE1 && c <= 0xEF)
+      more = 2;
+    else if (c == 0xF0)
+      more = 3, lo = 0x90;
+    else if (c >= 0xF1 && c <= 0xF3)
+      more = 3;
+    else if (c == 0xF4)
+      more = 3, hi = 0x8F;
     bool ok = more != 0;
     for (std::size_t k = 1; ok && k <= more; ++k) {
       ok = i + k < n;
@@ -337,7 +344,8 @@ inline std::size_t first_bad_byte(std::string_view text) {
 
 /// Removes a UTF-8 byte-order mark; refuses UTF-16.
 inline std::string_view strip_bom(std::string_view text, std::string_view source) {
-  if (text.starts_with("\xEF\xBB\xBF")) text.remove_prefix(3);
+  if (text.starts_with("\xEF\xBB\xBF"))
+    text.remove_prefix(3);
   else if (text.starts_with("\xFF\xFE") || text.starts_with("\xFE\xFF"))
     throw error(csv_where(source, 1) + "the file is UTF-16 text; save it as UTF-8");
   return text;
@@ -347,7 +355,8 @@ inline std::string_view strip_bom(std::string_view text, std::string_view source
 inline void check_utf8(std::string_view text, std::string_view source) {
   const std::size_t bad = first_bad_byte(text);
   if (bad == std::string_view::npos) return;
-  const std::size_t line = 1 + static_cast<std::size_t>(std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(bad), '\n'));
+  const std::size_t line =
+      1 + static_cast<std::size_t>(std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(bad), '\n'));
   const std::size_t newline = text.rfind('\n', bad);
   const std::size_t byte = bad - (newline == std::string_view::npos ? 0 : newline + 1) + 1;
   const auto c = static_cast<unsigned char>(text[bad]);
@@ -439,19 +448,22 @@ inline char detect_delimiter(std::string_view text) {
     at = next;
     if (only_blanks(line)) continue;
     const std::size_t n = split_whitespace(line).size();
-    if (lines++ == 0) width = n;
-    else if (n != width) return ',';
+    if (lines++ == 0)
+      width = n;
+    else if (n != width)
+      return ',';
   }
   return width >= 2 ? ' ' : ',';
 }
 
-inline std::string ragged_message(std::string_view source, std::size_t line, std::size_t found,
-                                  std::size_t expected, std::size_t first_line, bool header) {
+inline std::string ragged_message(std::string_view source, std::size_t line, std::size_t found, std::size_t expected,
+                                  std::size_t first_line, bool header) {
   const std::size_t column = found > expected ? expected + 1 : found + 1;
   return csv_where(source, line, column) + "ragged row: expected " + std::to_string(expected) + " fields (as " +
          (header ? "in the header" : "in the first row") + " on line " + std::to_string(first_line) + "), found " +
-         std::to_string(found) + (found > expected ? "; column " + std::to_string(column) + " is extra"
-                                                   : "; column " + std::to_string(column) + " is missing");
+         std::to_string(found) +
+         (found > expected ? "; column " + std::to_string(column) + " is extra"
+                           : "; column " + std::to_string(column) + " is missing");
 }
 
 struct CsvParser {
@@ -524,8 +536,8 @@ struct WalkFrom {
 
 struct Walked {
   std::size_t records = 0;
-  std::size_t last_line = 0;  // line the last record walked starts on
-  std::size_t end = 0;        // just past the line on which the walk stopped
+  std::size_t last_line = 0;                   // line the last record walked starts on
+  std::size_t end = 0;                         // just past the line on which the walk stopped
   std::vector<std::vector<std::string>> kept;  // the fields of the first records, if asked for
 };
 
@@ -599,7 +611,8 @@ inline Walked walk_csv(std::string_view text, char delimiter, std::string_view s
         if (c == delimiter || (c != ' ' && c != '\t' && c != '\r' && c != '\n')) content = true;
       if (content) sink.record_line = line, sink.in_record = true;
     }
-    const std::size_t used = csv_parse(&p.parser, chunk.data(), chunk.size(), WalkSink::on_field, WalkSink::on_row, &sink);
+    const std::size_t used =
+        csv_parse(&p.parser, chunk.data(), chunk.size(), WalkSink::on_field, WalkSink::on_row, &sink);
     if (!check(line) || used != chunk.size()) {
       throw error(csv_where(source, line, sink.fields + 1) + "byte " + std::to_string(used + 1) +
                   " of the line: malformed quoting (RFC 4180: a field holding a quote, the delimiter or a line "
@@ -645,8 +658,10 @@ inline Walked walk_words(std::string_view text, std::string_view source, bool he
     at = next, ++line;
     if (only_blanks(row)) continue;
     const std::size_t found = for_each_word(row, [](std::string_view) {});
-    if (width == 0) width = found, width_line = line;
-    else if (found != width) throw error(ragged_message(source, line, found, width, width_line, header));
+    if (width == 0)
+      width = found, width_line = line;
+    else if (found != width)
+      throw error(ragged_message(source, line, found, width, width_line, header));
     if (walked.records < keep) walked.kept.push_back(split_whitespace(row));
     ++walked.records, walked.last_line = line;
     if (walked.records >= stop_after) {
@@ -767,8 +782,10 @@ struct CellWriter {
         } else if (const auto v = parse_number(text)) {
           p.numbers.push_back(*v);
         } else {
-          if (plan.forced[j] == Forced::numeric) p.bad_row = chunk.rows, p.bad_text.assign(text);
-          else plan.is_text[j].store(true, std::memory_order_relaxed);
+          if (plan.forced[j] == Forced::numeric)
+            p.bad_row = chunk.rows, p.bad_text.assign(text);
+          else
+            plan.is_text[j].store(true, std::memory_order_relaxed);
           p.mode = Piece::Mode::dropped;
           release_vector(p.numbers);
         }
@@ -776,12 +793,15 @@ struct CellWriter {
       case Piece::Mode::texts: {
         const bool missing = is_missing_cell(text, *plan.missing);
         p.missing.push_back(missing);
-        if (missing) p.texts.emplace_back();
-        else p.texts.emplace_back(text);
+        if (missing)
+          p.texts.emplace_back();
+        else
+          p.texts.emplace_back(text);
         return;
       }
       case Piece::Mode::dropped:
-      case Piece::Mode::skip: return;
+      case Piece::Mode::skip:
+        return;
     }
   }
 };
@@ -818,8 +838,10 @@ struct ChunkSink {
       sink.failed = true;
       return;
     }
-    if (sink.in_header) sink.in_header = false;
-    else ++sink.writer.chunk.rows;
+    if (sink.in_header)
+      sink.in_header = false;
+    else
+      ++sink.writer.chunk.rows;
     sink.field = 0;
   }
 };
@@ -856,8 +878,10 @@ inline void parse_chunk(const ReadPlan& plan, Chunk& chunk) {
       std::size_t j = 0;
       bool ragged = false;
       for_each_word(line, [&](std::string_view word) {
-        if (j >= plan.width) ragged = true;
-        else if (!in_header) writer.cell(j, word);
+        if (j >= plan.width)
+          ragged = true;
+        else if (!in_header)
+          writer.cell(j, word);
         ++j;
       });
       if (j == 0) continue;
@@ -865,8 +889,10 @@ inline void parse_chunk(const ReadPlan& plan, Chunk& chunk) {
         chunk.bad_parse = true;
         return;
       }
-      if (in_header) in_header = false;
-      else ++chunk.rows;
+      if (in_header)
+        in_header = false;
+      else
+        ++chunk.rows;
     }
     chunk.bad_parse = in_header;
   } else {
@@ -882,7 +908,8 @@ inline void parse_chunk(const ReadPlan& plan, Chunk& chunk) {
       return;
     }
     CsvParser p(plan.delimiter);
-    const std::size_t used = csv_parse(&p.parser, part.data(), part.size(), ChunkSink::on_field, ChunkSink::on_row, &sink);
+    const std::size_t used =
+        csv_parse(&p.parser, part.data(), part.size(), ChunkSink::on_field, ChunkSink::on_row, &sink);
     if (sink.failure) std::rethrow_exception(sink.failure);
     if (sink.failed || used != part.size() || csv_error(&p.parser) != CSV_SUCCESS) {
       chunk.bad_parse = true;
@@ -909,7 +936,8 @@ std::vector<std::size_t> chunk_bounds(std::string_view text, bool quoting, std::
     segkit::detail::parallel_for(blocks, threads, [&](std::size_t k) {
       const std::size_t begin = k * size, end = std::min(n, begin + size);
       odd[k] = static_cast<unsigned char>(std::count(text.begin() + static_cast<std::ptrdiff_t>(begin),
-                                                     text.begin() + static_cast<std::ptrdiff_t>(end), '"') & 1);
+                                                     text.begin() + static_cast<std::ptrdiff_t>(end), '"') &
+                                          1);
       release(begin, end);
     });
     for (std::size_t k = 0; k < blocks; ++k) odd_before[k + 1] = odd_before[k] ^ odd[k];
@@ -927,7 +955,9 @@ std::vector<std::size_t> chunk_bounds(std::string_view text, bool quoting, std::
       }
       const std::size_t newline = static_cast<std::size_t>(static_cast<const char*>(found) - text.data());
       if (quoting)
-        odd ^= (std::count(text.begin() + static_cast<std::ptrdiff_t>(at), text.begin() + static_cast<std::ptrdiff_t>(newline), '"') & 1) != 0;
+        odd ^= (std::count(text.begin() + static_cast<std::ptrdiff_t>(at),
+                           text.begin() + static_cast<std::ptrdiff_t>(newline), '"') &
+                1) != 0;
       at = newline + 1;
       if (!odd) break;
     }
@@ -942,7 +972,10 @@ std::vector<std::size_t> chunk_bounds(std::string_view text, bool quoting, std::
 class ProgressReport {
  public:
   ProgressReport(const CsvOptions& options, std::size_t total, std::size_t done)
-      : callback_(options.progress), total_(total), done_(done), caller_(std::this_thread::get_id()),
+      : callback_(options.progress),
+        total_(total),
+        done_(done),
+        caller_(std::this_thread::get_id()),
         last_(std::chrono::steady_clock::now()) {}
 
   void add(std::size_t bytes) {
@@ -978,7 +1011,7 @@ Column text_column(const std::string& name, std::size_t j, std::vector<std::stri
     // A column of dates with a few cells that are not (at most a tenth) is a data error
     // to be named, not a text column to be dropped as one of too many levels.
     const std::size_t tolerated = present >= 10 ? present / 10 : 0;
-    std::size_t first_failure = n;  // of the format that got furthest, for the error message
+    std::size_t first_failure = n;        // of the format that got furthest, for the error message
     const std::string* nearly = nullptr;  // a format every cell but a few fits
     for (const auto& format : formats) {
       std::vector<std::int64_t> days(n, 0);
@@ -1021,12 +1054,14 @@ std::optional<Table> read_chunks(std::string_view text, char delimiter, const st
                                  std::size_t threads, Release&& release) {
   const std::size_t width = names.size();
   ReadPlan plan;
-  plan.text = text, plan.delimiter = delimiter, plan.width = width, plan.missing = &options.missing, plan.forced = forced;
+  plan.text = text, plan.delimiter = delimiter, plan.width = width, plan.missing = &options.missing,
+  plan.forced = forced;
   for (const std::string& token : options.missing) plan.number_is_missing_token |= parse_number(token).has_value();
   plan.is_text = std::make_unique<std::atomic<bool>[]>(width);
   for (std::size_t j = 0; j < width; ++j) plan.is_text[j].store(seed_text[j] && forced[j] == Forced::none);
 
-  const std::vector<std::size_t> bounds = chunk_bounds(text, delimiter != ' ', first_end, chunk_bytes, threads, release);
+  const std::vector<std::size_t> bounds =
+      chunk_bounds(text, delimiter != ' ', first_end, chunk_bytes, threads, release);
   std::vector<Chunk> chunks(bounds.size() - 1);
   for (std::size_t c = 0; c < chunks.size(); ++c)
     chunks[c].begin = bounds[c], chunks[c].end = bounds[c + 1], chunks[c].header = c == 0 && options.header;
@@ -1052,8 +1087,10 @@ std::optional<Table> read_chunks(std::string_view text, char delimiter, const st
     }
   for (const Chunk& chunk : chunks)
     if (chunk.bad_parse) {
-      if (delimiter == ' ') walk_words(text, source, options.header, {});
-      else walk_csv(text, delimiter, source, options.header, {});
+      if (delimiter == ' ')
+        walk_words(text, source, options.header, {});
+      else
+        walk_csv(text, delimiter, source, options.header, {});
       return std::nullopt;
     }
   if (options_error) std::rethrow_exception(options_error);
@@ -1063,7 +1100,8 @@ std::optional<Table> read_chunks(std::string_view text, char delimiter, const st
   const std::size_t n = first_row.back();
   // The line a data row starts on, for messages: walk its chunk line by line.
   auto line_of = [&](std::size_t row) {
-    const std::size_t c = static_cast<std::size_t>(std::upper_bound(first_row.begin(), first_row.end(), row) - first_row.begin()) - 1;
+    const std::size_t c =
+        static_cast<std::size_t>(std::upper_bound(first_row.begin(), first_row.end(), row) - first_row.begin()) - 1;
     const std::size_t record = row - first_row[c] + (chunks[c].header ? 1 : 0);
     const std::string_view part = text.substr(chunks[c].begin, chunks[c].end - chunks[c].begin);
     const WalkFrom from{1 + count_line_ends(text, chunks[c].begin), width, 1};
@@ -1090,7 +1128,8 @@ std::optional<Table> read_chunks(std::string_view text, char delimiter, const st
     texts.begin = chunk.begin, texts.end = chunk.end, texts.header = chunk.header;
     texts.pieces.resize(width);
     for (std::size_t j = 0; j < width; ++j)
-      texts.pieces[j].mode = text_kind[j] && chunk.pieces[j].mode != Piece::Mode::texts ? Piece::Mode::texts : Piece::Mode::skip;
+      texts.pieces[j].mode =
+          text_kind[j] && chunk.pieces[j].mode != Piece::Mode::texts ? Piece::Mode::texts : Piece::Mode::skip;
     parse_chunk(plan, texts);
     release(chunk.begin, chunk.end);
     if (texts.bad_text || texts.bad_parse || texts.rows != chunk.rows)
@@ -1227,7 +1266,8 @@ inline Table parse_csv(std::string_view text, const CsvOptions& options = {}, st
 /// Days since 1970-01-01 of a date written in one of `formats` (tried in order; by default
 /// the reader's built-in ones and yyyymmdd, as for a column forced to date), or nothing if
 /// it is in none of them or is no real date: for a date given on a command line.
-inline std::optional<std::int64_t> parse_date_text(std::string_view text, const std::vector<std::string>& formats = {}) {
+inline std::optional<std::int64_t> parse_date_text(std::string_view text,
+                                                   const std::vector<std::string>& formats = {}) {
   for (const std::string& format : detail::date_formats(formats, /*forced=*/true))
     if (const auto day = detail::parse_date(text, format)) return day;
   return std::nullopt;

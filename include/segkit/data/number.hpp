@@ -70,9 +70,12 @@ inline bool looks_like_grouped_or_comma_number(std::string_view cell) {
   if (!cell.empty() && (cell.front() == '-' || cell.front() == '+')) cell.remove_prefix(1);
   std::size_t digits = 0, commas = 0;
   for (const char c : cell) {
-    if (c >= '0' && c <= '9') ++digits;
-    else if (c == ',') ++commas;
-    else if (c != '.') return false;
+    if (c >= '0' && c <= '9')
+      ++digits;
+    else if (c == ',')
+      ++commas;
+    else if (c != '.')
+      return false;
   }
   return digits > 0 && commas > 0 && cell.front() != ',' && cell.back() != ',';
 }

@@ -35,9 +35,12 @@ enum class ColumnKind { numeric, categorical, date };
 
 inline const char* to_string(ColumnKind kind) {
   switch (kind) {
-    case ColumnKind::numeric: return "numeric";
-    case ColumnKind::categorical: return "categorical";
-    case ColumnKind::date: return "date";
+    case ColumnKind::numeric:
+      return "numeric";
+    case ColumnKind::categorical:
+      return "categorical";
+    case ColumnKind::date:
+      return "date";
   }
   return "unknown";
 }
@@ -155,8 +158,7 @@ class Column {
   }
 
  private:
-  Column(std::string name, ColumnKind kind, std::size_t n)
-      : name_(std::move(name)), kind_(kind), missing_(n, false) {}
+  Column(std::string name, ColumnKind kind, std::size_t n) : name_(std::move(name)), kind_(kind), missing_(n, false) {}
 
   void set_missing(std::vector<bool> missing) {
     if (missing.empty()) return;
@@ -167,8 +169,7 @@ class Column {
   }
 
   void expect(ColumnKind wanted) const {
-    if (kind_ != wanted)
-      throw error("column \"" + name_ + "\" is " + to_string(kind_) + ", not " + to_string(wanted));
+    if (kind_ != wanted) throw error("column \"" + name_ + "\" is " + to_string(kind_) + ", not " + to_string(wanted));
   }
 
   std::string name_;
@@ -186,8 +187,8 @@ class Table {
   /// Appends a column; every column has the same number of rows as the first.
   Table& add(Column column) {
     if (!columns_.empty() && column.size() != rows())
-      throw error("column \"" + column.name() + "\" has " + std::to_string(column.size()) +
-                  " rows but the table has " + std::to_string(rows()));
+      throw error("column \"" + column.name() + "\" has " + std::to_string(column.size()) + " rows but the table has " +
+                  std::to_string(rows()));
     columns_.push_back(std::move(column));
     return *this;
   }

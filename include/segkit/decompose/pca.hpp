@@ -35,8 +35,8 @@ class PCA {
     if (n < 2) throw error("PCA needs at least 2 rows to estimate a variance, got 1");
     const std::size_t rank = std::min(n, d);
     if (requested_ > rank)
-      throw error("n_components = " + std::to_string(requested_) + " is larger than min(rows, features) = " +
-                  std::to_string(rank));
+      throw error("n_components = " + std::to_string(requested_) +
+                  " is larger than min(rows, features) = " + std::to_string(rank));
     const std::size_t m = requested_ == 0 ? rank : requested_;
 
     mean_ = xt::zeros<double>({d});
@@ -109,9 +109,7 @@ class PCA {
   /// Variance along each component, with n - 1 in the denominator (scikit-learn's ddof = 1).
   const xt::xtensor<double, 1>& explained_variance() const { return require_fitted(), explained_variance_; }
   /// Share of the total variance (over all min(n, d) components) along each kept component.
-  const xt::xtensor<double, 1>& explained_variance_ratio() const {
-    return require_fitted(), explained_variance_ratio_;
-  }
+  const xt::xtensor<double, 1>& explained_variance_ratio() const { return require_fitted(), explained_variance_ratio_; }
   const xt::xtensor<double, 1>& singular_values() const { return require_fitted(), singular_values_; }
   /// Per-feature mean of the training data, subtracted before projecting.
   const xt::xtensor<double, 1>& mean() const { return require_fitted(), mean_; }

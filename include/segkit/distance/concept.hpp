@@ -22,12 +22,12 @@ namespace segkit {
 
 template <class D, class T>
 concept DistanceFor = std::copy_constructible<D> &&
-    requires(const D& dist, std::span<const T> row, const xt::xtensor<T, 2>& X,
-             std::span<const std::size_t> members, std::span<T> out) {
-      { dist.distance(row, row) } -> std::convertible_to<T>;
-      dist.center(X, members, out);  // writes the centre of the rows X[members] into out
-      { D::is_metric } -> std::convertible_to<bool>;  // may triangle-inequality tricks be used?
-    };
+    requires(const D& dist, std::span<const T> row, const xt::xtensor<T, 2>& X, std::span<const std::size_t> members,
+             std::span<T> out) {
+  { dist.distance(row, row) } -> std::convertible_to<T>;
+  dist.center(X, members, out);                   // writes the centre of the rows X[members] into out
+  { D::is_metric } -> std::convertible_to<bool>;  // may triangle-inequality tricks be used?
+};
 
 /// A distance policy usable on both float and double data.
 template <class D>
@@ -46,13 +46,15 @@ std::string policy_name() {
 }
 
 template <class D, class T>
-concept HasPairwise = requires(const D& dist, const xt::xtensor<T, 2>& X, const xt::xtensor<T, 2>& C,
-                               std::size_t i, T* out) { dist.pairwise(X, i, i, C, out); };
+concept HasPairwise = requires(const D& dist, const xt::xtensor<T, 2>& X, const xt::xtensor<T, 2>& C, std::size_t i,
+                               T* out) {
+  dist.pairwise(X, i, i, C, out);
+};
 
 /// out[(i - begin) * k + c] = distance(X[i], C[c]) for i in [begin, end).
 template <class D, class T>
-void pairwise(const D& dist, const xt::xtensor<T, 2>& X, std::size_t begin, std::size_t end,
-              const xt::xtensor<T, 2>& C, T* out) {
+void pairwise(const D& dist, const xt::xtensor<T, 2>& X, std::size_t begin, std::size_t end, const xt::xtensor<T, 2>& C,
+              T* out) {
   if constexpr (HasPairwise<D, T>) {
     dist.pairwise(X, begin, end, C, out);
   } else {
@@ -66,14 +68,16 @@ void pairwise(const D& dist, const xt::xtensor<T, 2>& X, std::size_t begin, std:
 }
 
 template <class D, class T>
-concept HasNearest = requires(const D& dist, const xt::xtensor<T, 2>& X, const xt::xtensor<T, 2>& C,
-                              std::size_t i, std::size_t* labels, T* best) { dist.nearest(X, i, i, C, labels, best); };
+concept HasNearest = requires(const D& dist, const xt::xtensor<T, 2>& X, const xt::xtensor<T, 2>& C, std::size_t i,
+                              std::size_t* labels, T* best) {
+  dist.nearest(X, i, i, C, labels, best);
+};
 
 /// For rows [begin, end): labels[i - begin] = the first c minimising distance(X[i], C[c]),
 /// best[i - begin] that distance. `scratch` holds (end - begin) x k values.
 template <class D, class T>
-void nearest(const D& dist, const xt::xtensor<T, 2>& X, std::size_t begin, std::size_t end,
-             const xt::xtensor<T, 2>& C, std::size_t* labels, T* best, std::vector<T>& scratch) {
+void nearest(const D& dist, const xt::xtensor<T, 2>& X, std::size_t begin, std::size_t end, const xt::xtensor<T, 2>& C,
+             std::size_t* labels, T* best, std::vector<T>& scratch) {
   if constexpr (HasNearest<D, T>) {
     dist.nearest(X, begin, end, C, labels, best);
   } else {

@@ -13,9 +13,9 @@ namespace segkit {
 template <class V, class T>
 concept EvaluatorFor = std::copy_constructible<V> &&
     requires(const V& evaluator, const xt::xtensor<T, 2>& X, const Clustering<T>& clustering, std::size_t threads) {
-      { evaluator.evaluate(X, clustering, threads) } -> std::convertible_to<double>;
-      { V::higher_is_better } -> std::convertible_to<bool>;
-    };
+  { evaluator.evaluate(X, clustering, threads) } -> std::convertible_to<double>;
+  { V::higher_is_better } -> std::convertible_to<bool>;
+};
 
 template <class V>
 concept Evaluator = EvaluatorFor<V, float> && EvaluatorFor<V, double>;

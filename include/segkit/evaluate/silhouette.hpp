@@ -51,7 +51,7 @@ std::vector<double> silhouette_samples(const xt::xtensor<T, 2>& X, const DenseLa
   const auto& kernel = simd::active<T>();
   parallel_for(copies, threads, [&](std::size_t copy) {
     double* sums = partial.data() + copy * n * m;  // sums[slot * m + label]
-    std::vector<T> column_sums(m * block);        // per label of the tile's rows, per column
+    std::vector<T> column_sums(m * block);         // per label of the tile's rows, per column
     for (std::size_t I = copy; I < n_blocks; I += copies) {
       const std::size_t ib = I * block, ie = std::min(n, ib + block);
       for (std::size_t J = I; J < n_blocks; ++J) {
@@ -63,9 +63,9 @@ std::vector<double> silhouette_samples(const xt::xtensor<T, 2>& X, const DenseLa
           for (std::size_t c0 = jb; c0 < je;) {
             const std::size_t other = label_of_slot[c0], c1 = std::min(je, offsets[other + 1]);
             double row_sums[4] = {0, 0, 0, 0};
-            (rows == 4 ? kernel.distance_sums_4 : kernel.distance_sums_1)(
-                sorted.data() + s * d, transposed.data(), n, d, c0, c1, row_sums,
-                column_sums.data() + own * block + (c0 - jb));
+            (rows == 4 ? kernel.distance_sums_4 : kernel.distance_sums_1)(sorted.data() + s * d, transposed.data(), n,
+                                                                          d, c0, c1, row_sums,
+                                                                          column_sums.data() + own * block + (c0 - jb));
             for (std::size_t r = 0; r < rows; ++r) sums[(s + r) * m + other] += row_sums[r];
             c0 = c1;
           }
@@ -74,7 +74,8 @@ std::vector<double> silhouette_samples(const xt::xtensor<T, 2>& X, const DenseLa
         // A diagonal tile held every pair of its rows both ways already.
         if (J != I)
           for (std::size_t c = 0; c < m; ++c)
-            for (std::size_t j = jb; j < je; ++j) sums[j * m + c] += static_cast<double>(column_sums[c * block + j - jb]);
+            for (std::size_t j = jb; j < je; ++j)
+              sums[j * m + c] += static_cast<double>(column_sums[c * block + j - jb]);
       }
     }
   });

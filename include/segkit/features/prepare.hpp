@@ -56,12 +56,12 @@ struct PrepareOptions {
   /// the long but genuine tail of spending alone and catches entry errors such
   /// as an income of 666666 or a birth year of 1893.
   double iqr_factor = 3.0;
-  bool log_skewed = false;       ///< log1p of non-negative numeric columns with skewness above 1
-  std::size_t max_levels = 20;   ///< a text column with more levels is an identifier or free text
-  bool derive_age = true;        ///< a birth-year column becomes age at the reference date
-  bool derive_tenure = true;     ///< a date column becomes days until the reference date
+  bool log_skewed = false;                       ///< log1p of non-negative numeric columns with skewness above 1
+  std::size_t max_levels = 20;                   ///< a text column with more levels is an identifier or free text
+  bool derive_age = true;                        ///< a birth-year column becomes age at the reference date
+  bool derive_tenure = true;                     ///< a date column becomes days until the reference date
   std::optional<std::int64_t> reference_date{};  ///< days since 1970-01-01; default: the latest date in the table
-  std::size_t threads = 0;       ///< columns prepared side by side; 0 = all cores. The result is the same for any number.
+  std::size_t threads = 0;  ///< columns prepared side by side; 0 = all cores. The result is the same for any number.
 };
 
 /// One thing a step did, for the report: "Income: 24 missing values imputed with the median 51381.5".
@@ -73,22 +73,22 @@ struct Action {
 
 /// The matrix for the Pipeline, and what it was made from.
 struct Prepared {
-  xt::xtensor<double, 2> X;          ///< customers x features, encoded, ready for the Pipeline's scaler
-  std::vector<std::size_t> rows;     ///< the table row of each row of X (rows may have been dropped)
-  xt::xtensor<double, 2> original;   ///< numeric features in business units (imputed, derived; not clipped,
-                                     ///< logged or encoded): what profiles describe
+  xt::xtensor<double, 2> X;         ///< customers x features, encoded, ready for the Pipeline's scaler
+  std::vector<std::size_t> rows;    ///< the table row of each row of X (rows may have been dropped)
+  xt::xtensor<double, 2> original;  ///< numeric features in business units (imputed, derived; not clipped,
+                                    ///< logged or encoded): what profiles describe
   std::vector<std::string> original_names;
-  std::vector<Action> actions;       ///< what this transform touched
+  std::vector<Action> actions;  ///< what this transform touched
 };
 
 /// How one table column turns into one or more features.
 struct Recipe {
   enum class Kind { numeric, age, tenure, one_hot };
   Kind kind = Kind::numeric;
-  std::string source;  ///< column name in the table
-  std::string name;    ///< feature name (for one-hot: the prefix)
+  std::string source;                                      ///< column name in the table
+  std::string name;                                        ///< feature name (for one-hot: the prefix)
   double fill = std::numeric_limits<double>::quiet_NaN();  ///< imputed value, in the feature's units
-  std::string fill_level;                                   ///< imputed category
+  std::string fill_level;                                  ///< imputed category
   double low = -std::numeric_limits<double>::infinity(), high = std::numeric_limits<double>::infinity();
   bool log = false;
   double reference = 0;             ///< age: the reference year; tenure: the reference day
@@ -117,7 +117,6 @@ inline std::vector<double> present(const std::vector<double>& values) {
   return out;
 }
 
-
 }  // namespace detail
 
 /// "ID", "customer_id", "Customer ID", "CustomerID", "CUST_ID": a number that names a customer.
@@ -143,8 +142,10 @@ inline bool numbers_with_bad_cells(const data::Column& c) {
   for (std::size_t i = 0; i < c.size(); ++i) {
     if (c.missing(i)) continue;
     ++present;
-    if (data::detail::parse_number(c.texts()[i])) ++numbers;
-    else grouped += data::detail::looks_like_grouped_or_comma_number(c.texts()[i]);
+    if (data::detail::parse_number(c.texts()[i]))
+      ++numbers;
+    else
+      grouped += data::detail::looks_like_grouped_or_comma_number(c.texts()[i]);
   }
   return numbers < present && mostly_numbers(numbers + grouped, present);
 }
@@ -368,11 +369,13 @@ class Preparation {
       }
       if (r.kind == Recipe::Kind::one_hot) {
         if (t.imputed)
-          actions.push_back({r.source, "missing values imputed with the most frequent level \"" + r.fill_level + "\"", t.imputed});
+          actions.push_back(
+              {r.source, "missing values imputed with the most frequent level \"" + r.fill_level + "\"", t.imputed});
         if (t.unseen) actions.push_back({r.source, "values not seen at fit (encoded as no level)", t.unseen});
         continue;
       }
-      if (t.imputed) actions.push_back({r.name, "missing values imputed with the median " + format_number(r.fill), t.imputed});
+      if (t.imputed)
+        actions.push_back({r.name, "missing values imputed with the median " + format_number(r.fill), t.imputed});
       if (t.negative) actions.push_back({r.name, "negative values set to 0 before log1p", t.negative});
       if (t.beyond) {
         // Appended piece by piece: GCC 12 warns falsely (-Wrestrict, PR 105329) on "literal" + std::string.
@@ -399,11 +402,13 @@ class Preparation {
     for (std::size_t o = 0; o < kept.size(); ++o) source[o] = &table.column(recipes_[kept[o]].source);
     const std::size_t m = rows.size(), block = 4096;
     for (const std::size_t i : rows)
-      if (i >= table.rows()) throw error("row " + std::to_string(i) + " is beyond the table's " + std::to_string(table.rows()));
+      if (i >= table.rows())
+        throw error("row " + std::to_string(i) + " is beyond the table's " + std::to_string(table.rows()));
     xt::xtensor<double, 2> out = xt::empty<double>({m, kept.size()});
     segkit::detail::parallel_for(segkit::detail::chunk_count(m, block), options_.threads, [&](std::size_t b) {
       for (std::size_t k = b * block, e = std::min(m, k + block); k < e; ++k)
-        for (std::size_t o = 0; o < kept.size(); ++o) out(k, o) = business_value(recipes_[kept[o]], *source[o], rows[k]);
+        for (std::size_t o = 0; o < kept.size(); ++o)
+          out(k, o) = business_value(recipes_[kept[o]], *source[o], rows[k]);
     });
     return out;
   }
@@ -477,7 +482,8 @@ class Preparation {
         }
       }
       if (mostly_numbers(numeric_cells + grouped_cells, present_cells) && first_grouped < c.size())
-        throw error("column \"" + c.name() + "\" holds numbers written with thousands separators or a decimal comma (\"" +
+        throw error("column \"" + c.name() +
+                    "\" holds numbers written with thousands separators or a decimal comma (\"" +
                     c.texts()[first_grouped] + "\" in data row " + std::to_string(first_grouped + 1) +
                     "); write them as 12345 or 3.5, or leave the column out");
       if (mostly_numbers(numeric_cells, present_cells) && first_text < c.size())
@@ -486,9 +492,9 @@ class Preparation {
                     "\" (numbers are finite decimals: not inf, nan or hex); fix the file or leave the column out");
       if (counts.size() > options_.max_levels) {
         out.actions.push_back({c.name(),
-                                "left out: " + std::to_string(counts.size()) + " distinct values (more than " +
-                                    std::to_string(options_.max_levels) + ", so not a category)",
-                                0});
+                               "left out: " + std::to_string(counts.size()) + " distinct values (more than " +
+                                   std::to_string(options_.max_levels) + ", so not a category)",
+                               0});
         return out;
       }
       r.kind = Recipe::Kind::one_hot;
@@ -503,8 +509,9 @@ class Preparation {
     }
     if (c.is_date()) {
       if (!options_.derive_tenure || !reference_day) {
-        out.actions.push_back({c.name(), options_.derive_tenure ? "left out: every value is missing"
-                                                                : "left out: a date (tenure derivation is off)",
+        out.actions.push_back({c.name(),
+                               options_.derive_tenure ? "left out: every value is missing"
+                                                      : "left out: a date (tenure derivation is off)",
                                0});
         return out;
       }
@@ -519,14 +526,18 @@ class Preparation {
       for (std::size_t i = 0; i < c.size(); ++i)
         if (!c.missing(i)) latest_birth = std::max(latest_birth, c.numbers()[i]);
       const std::optional<int> year =
-          reference_day ? std::optional<int>(static_cast<int>(data::date_from_days(*reference_day).year())) : std::nullopt;
+          reference_day ? std::optional<int>(static_cast<int>(data::date_from_days(*reference_day).year()))
+                        : std::nullopt;
       if (!year) {
-        out.actions.push_back({c.name(), "kept as a year, not turned into age: no date in the data says when it was "
-                                         "taken (give a reference date)", 0});
+        out.actions.push_back({c.name(),
+                               "kept as a year, not turned into age: no date in the data says when it was "
+                               "taken (give a reference date)",
+                               0});
       } else if (*year < latest_birth) {
-        out.actions.push_back({c.name(), "kept as a year, not turned into age: the reference year " +
-                                             std::to_string(*year) + " is before the latest birth year " +
-                                             format_number(latest_birth), 0});
+        out.actions.push_back({c.name(),
+                               "kept as a year, not turned into age: the reference year " + std::to_string(*year) +
+                                   " is before the latest birth year " + format_number(latest_birth),
+                               0});
       } else {
         r.kind = Recipe::Kind::age;
         r.reference = *year;
@@ -598,10 +609,14 @@ class Preparation {
   /// Row i's value of a numeric, age or tenure recipe (row i not missing).
   static double derived_value(const Recipe& r, const data::Column& c, std::size_t i) {
     switch (r.kind) {
-      case Recipe::Kind::numeric: return c.numbers()[i];
-      case Recipe::Kind::age: return r.reference - c.numbers()[i];
-      case Recipe::Kind::tenure: return r.reference - static_cast<double>(c.days()[i]);
-      case Recipe::Kind::one_hot: break;
+      case Recipe::Kind::numeric:
+        return c.numbers()[i];
+      case Recipe::Kind::age:
+        return r.reference - c.numbers()[i];
+      case Recipe::Kind::tenure:
+        return r.reference - static_cast<double>(c.days()[i]);
+      case Recipe::Kind::one_hot:
+        break;
     }
     return 0.0;
   }

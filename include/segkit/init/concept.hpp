@@ -17,8 +17,8 @@ template <class I, class T>
 concept InitializerFor = std::copy_constructible<I> &&
     requires(const I& init, const xt::xtensor<T, 2>& X, std::size_t k, const SquaredEuclidean& distance,
              std::uint64_t seed, std::size_t threads) {
-      { init.initial_centers(X, k, distance, seed, threads) } -> std::same_as<xt::xtensor<T, 2>>;
-    };
+  { init.initial_centers(X, k, distance, seed, threads) } -> std::same_as<xt::xtensor<T, 2>>;
+};
 
 template <class I>
 concept Initializer = InitializerFor<I, float> && InitializerFor<I, double>;

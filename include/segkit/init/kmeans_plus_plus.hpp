@@ -28,8 +28,8 @@ struct KMeansPlusPlus {
   /// The potential is the summed policy distance to the nearest chosen centre
   /// (for SquaredEuclidean this is the classic D^2 weighting).
   template <class T, class D>
-  xt::xtensor<T, 2> initial_centers(const xt::xtensor<T, 2>& X, std::size_t k, const D& distance,
-                                    std::uint64_t seed, std::size_t threads) const {
+  xt::xtensor<T, 2> initial_centers(const xt::xtensor<T, 2>& X, std::size_t k, const D& distance, std::uint64_t seed,
+                                    std::size_t threads) const {
     return std::move(initial_centers_for_seeds(X, k, distance, std::span<const std::uint64_t>(&seed, 1), threads)[0]);
   }
 
@@ -40,8 +40,8 @@ struct KMeansPlusPlus {
   /// taken in groups whose per-row state (one distance per row and start) stays within
   /// a quarter of the size of X.
   template <class T, class D>
-  std::vector<xt::xtensor<T, 2>> initial_centers_for_seeds(const xt::xtensor<T, 2>& X, std::size_t k,
-                                                           const D& distance, std::span<const std::uint64_t> seeds,
+  std::vector<xt::xtensor<T, 2>> initial_centers_for_seeds(const xt::xtensor<T, 2>& X, std::size_t k, const D& distance,
+                                                           std::span<const std::uint64_t> seeds,
                                                            std::size_t threads) const {
     const std::size_t most = std::max<std::size_t>(1, X.shape(1) / 4);
     // As many groups as that bound needs, as even as they can be (ten starts in
@@ -62,7 +62,11 @@ struct KMeansPlusPlus {
   template <class T>
   struct Start {
     Start(std::uint64_t seed, std::size_t n, std::size_t n_chunks, std::size_t trials)
-        : rng(seed), closest(n), chunk_potential(n_chunks), chunk_end(n_chunks), partial(n_chunks * trials),
+        : rng(seed),
+          closest(n),
+          chunk_potential(n_chunks),
+          chunk_end(n_chunks),
+          partial(n_chunks * trials),
           candidate_ids(trials) {}
     detail::Rng rng;
     // closest[i]: from row i to the nearest chosen centre but the newest (a value of

@@ -49,12 +49,12 @@ struct Assignment {
 
 struct Model {
   features::Preparation preparation;
-  std::string scaler = "standard";   ///< its name, for people reading the file
-  AffineScaler scaling;              ///< fitted centre and scale per feature
+  std::string scaler = "standard";       ///< its name, for people reading the file
+  AffineScaler scaling;                  ///< fitted centre and scale per feature
   std::string distance = "sqeuclidean";  ///< a name of BuiltinDistances (pipeline/registry.hpp)
-  xt::xtensor<double, 2> centers;    ///< k x d, in the scaled space
+  xt::xtensor<double, 2> centers;        ///< k x d, in the scaled space
   std::vector<std::string> segment_names;
-  std::string id_column;             ///< empty when the customers have no id column
+  std::string id_column;  ///< empty when the customers have no id column
 
   /// Puts the customers of `table` into the saved segments.
   Assignment predict(const data::Table& table) const {
@@ -131,10 +131,14 @@ inline double number_or(const json& j, double absent) { return j.is_null() ? abs
 
 inline const char* kind_name(features::Recipe::Kind kind) {
   switch (kind) {
-    case features::Recipe::Kind::numeric: return "numeric";
-    case features::Recipe::Kind::age: return "age";
-    case features::Recipe::Kind::tenure: return "tenure";
-    case features::Recipe::Kind::one_hot: return "one_hot";
+    case features::Recipe::Kind::numeric:
+      return "numeric";
+    case features::Recipe::Kind::age:
+      return "age";
+    case features::Recipe::Kind::tenure:
+      return "tenure";
+    case features::Recipe::Kind::one_hot:
+      return "one_hot";
   }
   return "numeric";
 }
@@ -153,10 +157,16 @@ inline std::string to_json(const Model& model) {
   using detail::json;
   json recipes = json::array();
   for (const auto& r : model.preparation.recipes())
-    recipes.push_back({{"kind", detail::kind_name(r.kind)}, {"source", r.source}, {"name", r.name},
-                       {"fill", detail::number(r.fill)}, {"fill_level", r.fill_level},
-                       {"low", detail::number(r.low)}, {"high", detail::number(r.high)}, {"log", r.log},
-                       {"reference", r.reference}, {"levels", r.levels}});
+    recipes.push_back({{"kind", detail::kind_name(r.kind)},
+                       {"source", r.source},
+                       {"name", r.name},
+                       {"fill", detail::number(r.fill)},
+                       {"fill_level", r.fill_level},
+                       {"low", detail::number(r.low)},
+                       {"high", detail::number(r.high)},
+                       {"log", r.log},
+                       {"reference", r.reference},
+                       {"levels", r.levels}});
   const auto& options = model.preparation.options();
   json centers = json::array();
   for (std::size_t c = 0; c < model.centers.shape(0); ++c) {
@@ -171,9 +181,9 @@ inline std::string to_json(const Model& model) {
       {"feature_names", model.preparation.feature_names()},
       {"preparation",
        {{"missing", options.missing == features::MissingPolicy::impute ? "impute" : "drop_rows"},
-        {"outliers", options.outliers == features::OutlierPolicy::clip    ? "clip"
+        {"outliers", options.outliers == features::OutlierPolicy::clip   ? "clip"
                      : options.outliers == features::OutlierPolicy::flag ? "flag"
-                                                                          : "keep"},
+                                                                         : "keep"},
         {"recipes", recipes}}},
       {"scaler", {{"name", model.scaler}, {"center", model.scaling.center()}, {"scale", model.scaling.scale()}}},
       {"distance", model.distance},
@@ -283,8 +293,8 @@ inline features::Recipe read_recipe(const ModelReader& in, const json& r, const 
   recipe.low = in.finite_or(in.at(r, field, "low"), field + ".low", -inf);
   recipe.high = in.finite_or(in.at(r, field, "high"), field + ".high", inf);
   if (recipe.low > recipe.high)
-    in.fail(field + ".low", "is above " + field + ".high (" + format_number(recipe.low) + " > " +
-                                format_number(recipe.high) + ")");
+    in.fail(field + ".low",
+            "is above " + field + ".high (" + format_number(recipe.low) + " > " + format_number(recipe.high) + ")");
   return recipe;
 }
 
@@ -313,10 +323,10 @@ Model model_from_json(const std::string& text, const std::string& where = "model
   model.id_column = in.text(in.at(j, "", "id_column"), "id_column");
   features::PrepareOptions options;
   const json& prep = in.at(j, "", "preparation");
-  options.missing = in.choice(in.at(prep, "preparation", "missing"), "preparation.missing", {"impute", "drop_rows"}) ==
-                            "drop_rows"
-                        ? features::MissingPolicy::drop_rows
-                        : features::MissingPolicy::impute;
+  options.missing =
+      in.choice(in.at(prep, "preparation", "missing"), "preparation.missing", {"impute", "drop_rows"}) == "drop_rows"
+          ? features::MissingPolicy::drop_rows
+          : features::MissingPolicy::impute;
   const std::string outliers =
       in.choice(in.at(prep, "preparation", "outliers"), "preparation.outliers", {"clip", "flag", "keep"});
   options.outliers = outliers == "clip"   ? features::OutlierPolicy::clip
@@ -336,7 +346,8 @@ Model model_from_json(const std::string& text, const std::string& where = "model
   const std::vector<double> scale = in.numbers(in.at(scaler, "scaler", "scale"), "scaler.scale");
   for (const auto& [field, size] : {std::pair{"scaler.center", center.size()}, std::pair{"scaler.scale", scale.size()}})
     if (size != d)
-      in.fail(field, "has " + std::to_string(size) + " values for the preparation's " + std::to_string(d) + " features");
+      in.fail(field,
+              "has " + std::to_string(size) + " values for the preparation's " + std::to_string(d) + " features");
   for (std::size_t f = 0; f < d; ++f)
     // A divisor: positive, and large enough that dividing by it stays finite (not 1e-320).
     if (!(scale[f] >= std::numeric_limits<double>::min()))
@@ -356,8 +367,8 @@ Model model_from_json(const std::string& text, const std::string& where = "model
   }
   model.segment_names = in.texts(in.at(j, "", "segment_names"), "segment_names");
   if (!model.segment_names.empty() && model.segment_names.size() != rows.size())
-    in.fail("segment_names", "names " + std::to_string(model.segment_names.size()) + " segments of " +
-                                 std::to_string(rows.size()));
+    in.fail("segment_names",
+            "names " + std::to_string(model.segment_names.size()) + " segments of " + std::to_string(rows.size()));
   return model;
 }
 
@@ -382,7 +393,7 @@ Model load_model(const std::filesystem::path& path) {
 /// built-in scaler) and whose scaler and distance have registry names.
 template <class P>
 concept SavablePipeline = std::derived_from<typename P::scaler_type, AffineScaler> &&
-                          NamedPolicy<typename P::scaler_type> && NamedPolicy<typename P::distance_type>;
+    NamedPolicy<typename P::scaler_type> && NamedPolicy<typename P::distance_type>;
 
 /// The model file's content for a fitted Pipeline. `feature_names` are the columns of a
 /// customer file its features are, used as they are (default "x1", "x2", ...): with

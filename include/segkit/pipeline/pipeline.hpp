@@ -83,7 +83,7 @@ class Pipeline {
     using value_type = T;
     std::shared_ptr<const xt::xtensor<T, 2>> X;  // scaled training data, kept for score(); maybe shared
     Clustering<T> clustering;
-    bool trained = true;  // false: made from saved parts, or its training data discarded
+    bool trained = true;      // false: made from saved parts, or its training data discarded
     bool fit_figures = true;  // false: made from saved parts (no inertia, iterations of its own)
   };
   using State = std::variant<std::monostate, Fitted<float>, Fitted<double>>;
@@ -126,8 +126,7 @@ class Pipeline {
   /// Fits on a matrix the Pipeline may keep: scaled where it lies when the scaler
   /// can do that (every built-in one can), so no second n x d copy is made.
   template <class T>
-    requires std::is_same_v<T, float> || std::is_same_v<T, double>
-  Pipeline& fit(xt::xtensor<T, 2>&& X) {
+  requires std::is_same_v<T, float> || std::is_same_v<T, double> Pipeline& fit(xt::xtensor<T, 2>&& X) {
     ScalerPolicy scaler = prepare_scaler(X);
     if constexpr (requires { scaler.transform_in_place(X); }) {
       scaler.transform_in_place(X);
@@ -145,8 +144,8 @@ class Pipeline {
   /// the caller must not change it either while a Pipeline holds it). Several
   /// Pipelines can so fit one scaled matrix, as sweep_k does for every K.
   template <class T>
-    requires std::is_same_v<T, float> || std::is_same_v<T, double>
-  Pipeline& fit_scaled(ScalerPolicy fitted_scaler, std::shared_ptr<const xt::xtensor<T, 2>> scaled) {
+  requires std::is_same_v<T, float> || std::is_same_v<T, double> Pipeline& fit_scaled(
+      ScalerPolicy fitted_scaler, std::shared_ptr<const xt::xtensor<T, 2>> scaled) {
     check_options();
     if (!scaled) throw error("fit_scaled: no data (a null pointer)");
     detail::check_data(*scaled, "the scaled data", options_.threads);
@@ -240,7 +239,8 @@ class Pipeline {
     const double tol = detail::absolute_tol(X, options_);
     // Each start is seeded from the seed and its number alone (a randomised clusterer too).
     std::vector<std::uint64_t> seeds(options_.n_init);
-    for (std::size_t start = 0; start < options_.n_init; ++start) seeds[start] = detail::derive_seed(options_.seed, start);
+    for (std::size_t start = 0; start < options_.n_init; ++start)
+      seeds[start] = detail::derive_seed(options_.seed, start);
     auto start_options = [&](std::size_t start, std::size_t threads) {
       Options o = options_;
       o.seed = seeds[start];
@@ -251,8 +251,7 @@ class Pipeline {
     };
     // One start on `threads` threads, from its initializer's centres.
     auto run_start = [&](std::size_t start, std::size_t threads) {
-      const xt::xtensor<T, 2> initial =
-          initializer_.initial_centers(X, options_.k, distance_, seeds[start], threads);
+      const xt::xtensor<T, 2> initial = initializer_.initial_centers(X, options_.k, distance_, seeds[start], threads);
       return clusterer_.cluster(X, initial, distance_, start_options(start, threads));
     };
     auto keep_best = [&](std::size_t start, Clustering<T>&& run) {
@@ -320,14 +319,13 @@ class Pipeline {
   }
 
  public:
-
   /// The nearest segment of each row of X (n x d, same features as in fit).
   template <class E>
   xt::xtensor<std::size_t, 1> predict(const xt::xexpression<E>& X) const {
     using T = compute_type_t<detail::expression_value_t<E>>;
     require_fitted();
     const detail::MatrixArg<T> X_arg(X, "X");
-  const xt::xtensor<T, 2>& data = *X_arg;
+    const xt::xtensor<T, 2>& data = *X_arg;
     detail::check_finite(data, "X");
     detail::check_width(data, n_features_, "X");
     const xt::xtensor<T, 2> scaled = scaler_.transform(data);
@@ -335,9 +333,8 @@ class Pipeline {
     std::vector<T> nearest(scaled.shape(0));
     if constexpr (std::is_same_v<T, float> || std::is_same_v<T, double>) {
       // In the fit's value type when it is this one: its centres, not a copy.
-      const bool same_type = with_fitted([](const auto& f) {
-        return std::is_same_v<typename std::decay_t<decltype(f)>::value_type, T>;
-      });
+      const bool same_type =
+          with_fitted([](const auto& f) { return std::is_same_v<typename std::decay_t<decltype(f)>::value_type, T>; });
       const xt::xtensor<T, 2> cast = same_type ? xt::xtensor<T, 2>() : xt::xtensor<T, 2>(xt::cast<T>(scaled_centers_));
       detail::assign_nearest(distance_, scaled, same_type ? typed_centers<T>() : cast, labels.data(), nearest.data(),
                              options_.threads);
@@ -382,7 +379,7 @@ class Pipeline {
   /// Another Evaluator's score of the fit, on the scaled training data the fit saw
   /// (as score() gives the Pipeline's own): no second copy of the data is made.
   template <class OtherEvaluator>
-    requires Evaluator<OtherEvaluator>
+  requires Evaluator<OtherEvaluator>
   double score_with(const OtherEvaluator& evaluator) const {
     return with_fitted([&](const auto& f) {
       require_training_data(f, "score_with()");
@@ -401,7 +398,6 @@ class Pipeline {
   bool is_fitted() const { return !std::holds_alternative<std::monostate>(state_); }
 
  private:
-
   void check_options() const {
     if (options_.n_init == 0) throw error("n_init must be at least 1");
     // Each start keeps its seed and is fitted in turn: a count beyond any use would run
@@ -422,8 +418,9 @@ class Pipeline {
   template <class F>
   static void require_training_data(const F& f, const char* what) {
     if (!f.trained)
-      throw error(std::string(what) +
-                  ": this Pipeline keeps no training data (made from a model file, or discard_training_data() was called)");
+      throw error(
+          std::string(what) +
+          ": this Pipeline keeps no training data (made from a model file, or discard_training_data() was called)");
   }
   /// Calls fn with the fitted state, whichever value type it was fitted in.
   template <class Fn>

@@ -84,11 +84,13 @@ decltype(auto) with_named_policy(PolicyList<Policies...> list, std::string_view 
   using Result = decltype(f(std::declval<typename std::tuple_element<0, std::tuple<Policies...>>::type>()));
   if constexpr (std::is_void_v<Result>) {
     const bool found = ((Policies::name == name ? (f(Policies{}), true) : false) || ...);
-    if (!found) throw error(std::string(what) + " must be " + policy_names(list) + ", not \"" + std::string(name) + "\"");
+    if (!found)
+      throw error(std::string(what) + " must be " + policy_names(list) + ", not \"" + std::string(name) + "\"");
   } else {
     Result result{};
     const bool found = ((Policies::name == name ? (result = f(Policies{}), true) : false) || ...);
-    if (!found) throw error(std::string(what) + " must be " + policy_names(list) + ", not \"" + std::string(name) + "\"");
+    if (!found)
+      throw error(std::string(what) + " must be " + policy_names(list) + ", not \"" + std::string(name) + "\"");
     return result;
   }
 }

@@ -67,7 +67,7 @@ struct SegmentProfile {
 struct Profiles {
   std::vector<std::string> features, display_names, categorical;
   std::size_t rows = 0;
-  std::vector<double> mean, median, stddev;  ///< over all customers (stddev: population)
+  std::vector<double> mean, median, stddev;            ///< over all customers (stddev: population)
   std::vector<std::vector<CategoryShare>> categories;  ///< over all customers
   std::vector<SegmentProfile> segments;                ///< segment j describes label j
 };
@@ -146,9 +146,8 @@ inline std::vector<CategoryShare> category_shares(const std::vector<std::string>
 /// beside X, one value per row. Throws segkit::error on mismatched sizes, NaN or
 /// infinity in X, an empty X, or a segment without customers.
 template <class E, class L>
-Profiles profile_segments(const xt::xexpression<E>& X, const std::vector<std::string>& feature_names,
-                          const L& labels, const std::vector<CategoricalColumn>& categorical = {},
-                          const ProfileOptions& options = {}) {
+Profiles profile_segments(const xt::xexpression<E>& X, const std::vector<std::string>& feature_names, const L& labels,
+                          const std::vector<CategoricalColumn>& categorical = {}, const ProfileOptions& options = {}) {
   const detail::MatrixArg<double> X_arg(X, "X");
   const xt::xtensor<double, 2>& data = *X_arg;
   detail::check_data(data, "X", 0);

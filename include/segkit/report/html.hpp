@@ -37,7 +37,7 @@ struct ReportData {
   std::vector<double> pca_x, pca_y;  ///< 2-D PCA projection of each customer
   std::string pca_x_label = "PC 1", pca_y_label = "PC 2";
 
-  std::vector<std::string> feature_names;          ///< for the pair plot (the first six are drawn)
+  std::vector<std::string> feature_names;           ///< for the pair plot (the first six are drawn)
   std::vector<std::vector<double>> feature_values;  ///< one vector per feature, one value per customer
 
   std::vector<double> silhouette_samples;  ///< each customer's silhouette
@@ -114,8 +114,8 @@ inline std::string silhouette_chart(const ReportData& data) {
          std::to_string(c) + ": " + std::to_string(segment.size()) + " customers, mean silhouette " +
          format_number(std::accumulate(segment.begin(), segment.end(), 0.0) / static_cast<double>(segment.size())) +
          "</title></path>\n";
-    s += "<text class=\"tick\" x=\"" + format_number(x(-0.95), 6) + "\" y=\"" + format_number(y(row - segment.size() / 2.0), 6) +
-         "\">" + std::to_string(c) + "</text>\n";
+    s += "<text class=\"tick\" x=\"" + format_number(x(-0.95), 6) + "\" y=\"" +
+         format_number(y(row - segment.size() / 2.0), 6) + "\">" + std::to_string(c) + "</text>\n";
     row += gap;
   }
   const double mean = n > 0 ? total / static_cast<double>(n) : 0.0;
@@ -131,8 +131,8 @@ inline std::string pair_plot(const ReportData& data) {
   const std::size_t d = std::min<std::size_t>(6, data.feature_values.size());
   std::vector<std::string> hover(data.labels.size());
   for (std::size_t i = 0; i < hover.size(); ++i) hover[i] = hover_text(data, i);
-  std::string s = "<div class=\"pair-plot\" style=\"display:grid;grid-template-columns:repeat(" + std::to_string(d) +
-                  ",auto)\">\n";
+  std::string s =
+      "<div class=\"pair-plot\" style=\"display:grid;grid-template-columns:repeat(" + std::to_string(d) + ",auto)\">\n";
   Frame f;
   f.width = f.height = d <= 3 ? 240 : 170;
   f.left = 40;
@@ -163,8 +163,9 @@ inline std::string render_html(const ReportData& data) {
       !sized(data.silhouette_samples.size()))
     throw error("report: every per-customer column must have one value per customer (" + std::to_string(n) + ")");
   for (const auto& column : data.feature_values)
-    if (column.size() != n) throw error("report: a feature column has " + std::to_string(column.size()) +
-                                        " values for " + std::to_string(n) + " customers");
+    if (column.size() != n)
+      throw error("report: a feature column has " + std::to_string(column.size()) + " values for " + std::to_string(n) +
+                  " customers");
   if (data.feature_names.size() != data.feature_values.size())
     throw error("report: " + std::to_string(data.feature_names.size()) + " feature names for " +
                 std::to_string(data.feature_values.size()) + " feature columns");

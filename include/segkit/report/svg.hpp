@@ -20,12 +20,23 @@ inline std::string escape(const std::string& text) {
   out.reserve(text.size());
   for (const char ch : text) {
     switch (ch) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += ch;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += ch;
     }
   }
   return out;
@@ -69,7 +80,8 @@ class Axis {
         break;
       }
     std::vector<double> out;
-    for (double t = std::ceil(lo_ / step) * step; t <= hi_ + step * 1e-9; t += step) out.push_back(std::abs(t) < step * 1e-9 ? 0.0 : t);
+    for (double t = std::ceil(lo_ / step) * step; t <= hi_ + step * 1e-9; t += step)
+      out.push_back(std::abs(t) < step * 1e-9 ? 0.0 : t);
     return out;
   }
 
@@ -102,8 +114,8 @@ inline std::string chart_start(const Frame& f, const Axis& x, const Axis& y, con
                   format_number(f.width) + "\" height=\"" + format_number(f.height) + "\" viewBox=\"0 0 " +
                   format_number(f.width) + " " + format_number(f.height) + "\" role=\"img\" aria-label=\"" +
                   escape(title) + "\">\n";
-  s += "<text class=\"title\" x=\"" + format_number(f.width / 2) + "\" y=\"18\" text-anchor=\"middle\">" + escape(title) +
-       "</text>\n";
+  s += "<text class=\"title\" x=\"" + format_number(f.width / 2) + "\" y=\"18\" text-anchor=\"middle\">" +
+       escape(title) + "</text>\n";
   s += "<rect class=\"plot\" x=\"" + format_number(f.plot_left()) + "\" y=\"" + format_number(f.plot_top()) +
        "\" width=\"" + format_number(f.plot_right() - f.plot_left()) + "\" height=\"" +
        format_number(f.plot_bottom() - f.plot_top()) + "\" fill=\"none\" stroke=\"#999\"/>\n";
@@ -111,10 +123,10 @@ inline std::string chart_start(const Frame& f, const Axis& x, const Axis& y, con
     if (integer_x && t != std::floor(t)) continue;
     const double px = x(t);
     if (px < f.plot_left() - 0.5 || px > f.plot_right() + 0.5) continue;
-    s += "<line x1=\"" + format_number(px) + "\" x2=\"" + format_number(px) + "\" y1=\"" + format_number(f.plot_bottom()) +
-         "\" y2=\"" + format_number(f.plot_bottom() + 4) + "\" stroke=\"#999\"/><text class=\"tick\" x=\"" +
-         format_number(px) + "\" y=\"" + format_number(f.plot_bottom() + 16) + "\" text-anchor=\"middle\">" +
-         format_number(t) + "</text>\n";
+    s += "<line x1=\"" + format_number(px) + "\" x2=\"" + format_number(px) + "\" y1=\"" +
+         format_number(f.plot_bottom()) + "\" y2=\"" + format_number(f.plot_bottom() + 4) +
+         "\" stroke=\"#999\"/><text class=\"tick\" x=\"" + format_number(px) + "\" y=\"" +
+         format_number(f.plot_bottom() + 16) + "\" text-anchor=\"middle\">" + format_number(t) + "</text>\n";
   }
   for (const double t : y.ticks()) {
     const double py = y(t);
@@ -147,7 +159,8 @@ inline std::string line_chart(const std::vector<double>& xs, const std::vector<d
     if (!std::isfinite(ys[i])) continue;
     path += (path.empty() ? "M" : " L") + format_number(x(xs[i]), 6) + "," + format_number(y(ys[i]), 6);
   }
-  if (!path.empty()) s += "<path class=\"series\" d=\"" + path + "\" fill=\"none\" stroke=\"#4e79a7\" stroke-width=\"2\"/>\n";
+  if (!path.empty())
+    s += "<path class=\"series\" d=\"" + path + "\" fill=\"none\" stroke=\"#4e79a7\" stroke-width=\"2\"/>\n";
   if (std::isfinite(highlight))
     s += "<line class=\"chosen\" x1=\"" + format_number(x(highlight), 6) + "\" x2=\"" + format_number(x(highlight), 6) +
          "\" y1=\"" + format_number(f.plot_top()) + "\" y2=\"" + format_number(f.plot_bottom()) +

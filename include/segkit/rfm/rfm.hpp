@@ -75,9 +75,9 @@ struct RfmReport {
 /// RFM per customer, sorted by customer id (byte order, as std::string compares).
 struct Rfm {
   std::vector<std::string> customers;
-  std::vector<std::int64_t> recency;     ///< days from the last purchase to as_of
-  std::vector<std::size_t> frequency;    ///< purchases, counted as report.frequency says
-  std::vector<double> monetary;          ///< purchases minus returns (may be negative)
+  std::vector<std::int64_t> recency;                        ///< days from the last purchase to as_of
+  std::vector<std::size_t> frequency;                       ///< purchases, counted as report.frequency says
+  std::vector<double> monetary;                             ///< purchases minus returns (may be negative)
   std::vector<std::int64_t> first_purchase, last_purchase;  ///< day numbers
   RfmReport report;
   std::size_t size() const { return customers.size(); }
@@ -85,7 +85,8 @@ struct Rfm {
 
 namespace detail {
 
-inline void check_lengths(std::size_t n, std::size_t dates, std::size_t amounts, const std::vector<std::string>* invoices) {
+inline void check_lengths(std::size_t n, std::size_t dates, std::size_t amounts,
+                          const std::vector<std::string>* invoices) {
   if (dates != n || amounts != n || (invoices && invoices->size() != n)) {
     std::string message = "transaction columns differ in length: " + std::to_string(n) + " customer id(s), " +
                           std::to_string(dates) + " date(s), " + std::to_string(amounts) + " amount(s)";
@@ -132,8 +133,9 @@ inline Rfm compute(const std::vector<std::string>& customer, const std::vector<s
                     std::to_string(i) + " (0-based; customer " + customer[i] + ", " + format_date(date[i]) + ")");
   } else {
     const std::int64_t today =
-        options.today ? *options.today
-                      : std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now()).time_since_epoch().count();
+        options.today
+            ? *options.today
+            : std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now()).time_since_epoch().count();
     for (std::size_t i = 0; i < n; ++i)
       if (!customer[i].empty() && date[i] > today)
         throw error("the transaction at row " + std::to_string(i) + " (0-based; customer " + customer[i] + ", " +
@@ -186,9 +188,10 @@ inline Rfm compute(const std::vector<std::string>& customer, const std::vector<s
       }
     }
   }
-  if (!latest) throw error("the transaction log holds no purchase with a customer id (" + std::to_string(n) +
-                           " row(s): " + std::to_string(report.missing_customer) + " without customer, " +
-                           std::to_string(report.returns) + " returns)");
+  if (!latest)
+    throw error("the transaction log holds no purchase with a customer id (" + std::to_string(n) +
+                " row(s): " + std::to_string(report.missing_customer) + " without customer, " +
+                std::to_string(report.returns) + " returns)");
 
   report.as_of = options.as_of ? *options.as_of : *latest + 1;
   std::sort(acc.begin(), acc.end(), [](const Acc& a, const Acc& b) { return a.id < b.id; });
@@ -272,7 +275,8 @@ std::vector<int> quintile_scores(const std::vector<V>& values, Ties ties = Ties:
   const std::size_t n = values.size();
   std::vector<std::size_t> order(n);
   std::iota(order.begin(), order.end(), std::size_t{0});
-  std::stable_sort(order.begin(), order.end(), [&values](std::size_t a, std::size_t b) { return values[a] < values[b]; });
+  std::stable_sort(order.begin(), order.end(),
+                   [&values](std::size_t a, std::size_t b) { return values[a] < values[b]; });
   std::vector<int> scores(n, 3);
   if (n < 2) return scores;
   // ceil(5 r2 / (2 (n - 1))) for twice a rank r2: a run of ties [a, b] takes r2 = a + b, its middle.
@@ -323,17 +327,28 @@ enum class Segment {
 /// The name marketers use ("Champions", "Can't Lose Them", ...).
 inline std::string_view segment_name(Segment s) {
   switch (s) {
-    case Segment::champions: return "Champions";
-    case Segment::loyal_customers: return "Loyal Customers";
-    case Segment::potential_loyalists: return "Potential Loyalists";
-    case Segment::new_customers: return "New Customers";
-    case Segment::promising: return "Promising";
-    case Segment::need_attention: return "Need Attention";
-    case Segment::about_to_sleep: return "About to Sleep";
-    case Segment::at_risk: return "At Risk";
-    case Segment::cant_lose_them: return "Can't Lose Them";
-    case Segment::hibernating: return "Hibernating";
-    case Segment::lost: return "Lost";
+    case Segment::champions:
+      return "Champions";
+    case Segment::loyal_customers:
+      return "Loyal Customers";
+    case Segment::potential_loyalists:
+      return "Potential Loyalists";
+    case Segment::new_customers:
+      return "New Customers";
+    case Segment::promising:
+      return "Promising";
+    case Segment::need_attention:
+      return "Need Attention";
+    case Segment::about_to_sleep:
+      return "About to Sleep";
+    case Segment::at_risk:
+      return "At Risk";
+    case Segment::cant_lose_them:
+      return "Can't Lose Them";
+    case Segment::hibernating:
+      return "Hibernating";
+    case Segment::lost:
+      return "Lost";
   }
   return "";
 }

@@ -29,9 +29,8 @@ class StandardScaler : public AffineScaler {
     // Per-feature sums over row blocks (detail::feature_sums): two passes over X in all
     // (the mean, then the squares about it, as scikit-learn), not two per feature down a
     // strided column, and the same numbers for any thread count.
-    const auto sums = detail::feature_sums<1>(X.data(), n, d, 0, [](double v, std::size_t) {
-      return std::array<double, 1>{v};
-    });
+    const auto sums =
+        detail::feature_sums<1>(X.data(), n, d, 0, [](double v, std::size_t) { return std::array<double, 1>{v}; });
     std::vector<double> mean(d);
     for (std::size_t j = 0; j < d; ++j) mean[j] = sums[j][0] / static_cast<double>(n);
     const auto squares = detail::feature_sums<1>(X.data(), n, d, 0, [&mean](double v, std::size_t j) {

@@ -28,8 +28,8 @@ inline std::vector<std::uint64_t> dense_codes(const std::vector<std::int64_t>& v
   count = distinct.size();
   std::vector<std::uint64_t> codes(values.size());
   for (std::size_t i = 0; i < values.size(); ++i)
-    codes[i] = static_cast<std::uint64_t>(std::lower_bound(distinct.begin(), distinct.end(), values[i]) -
-                                          distinct.begin());
+    codes[i] =
+        static_cast<std::uint64_t>(std::lower_bound(distinct.begin(), distinct.end(), values[i]) - distinct.begin());
   return codes;
 }
 

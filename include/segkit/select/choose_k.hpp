@@ -53,7 +53,7 @@ struct SweepOptions {
 /// One k of the sweep. Scores are on the scaled data the Pipeline clustered.
 struct KScore {
   std::size_t k = 0;
-  double inertia = 0;  ///< the clusterer's objective (summed distance to the centres)
+  double inertia = 0;     ///< the clusterer's objective (summed distance to the centres)
   double silhouette = 0;  ///< on a sample of rows when KSweep::silhouette_sampled
   double davies_bouldin = 0;
   double calinski_harabasz = 0;
@@ -70,17 +70,21 @@ enum class Criterion { silhouette, davies_bouldin, calinski_harabasz, elbow };
 
 inline const char* criterion_name(Criterion c) {
   switch (c) {
-    case Criterion::silhouette: return "silhouette";
-    case Criterion::davies_bouldin: return "Davies-Bouldin";
-    case Criterion::calinski_harabasz: return "Calinski-Harabasz";
-    case Criterion::elbow: return "elbow";
+    case Criterion::silhouette:
+      return "silhouette";
+    case Criterion::davies_bouldin:
+      return "Davies-Bouldin";
+    case Criterion::calinski_harabasz:
+      return "Calinski-Harabasz";
+    case Criterion::elbow:
+      return "elbow";
   }
   return "?";
 }
 
 struct KRecommendation {
   std::size_t k = 0;
-  std::vector<Criterion> agreeing;  ///< the criteria whose best k is k
+  std::vector<Criterion> agreeing;           ///< the criteria whose best k is k
   std::size_t best_silhouette_k = 0;         ///< highest silhouette (first on a tie)
   std::size_t best_davies_bouldin_k = 0;     ///< lowest Davies-Bouldin
   std::size_t best_calinski_harabasz_k = 0;  ///< highest Calinski-Harabasz
@@ -91,7 +95,7 @@ struct KRecommendation {
 struct KSweep {
   std::vector<KScore> scores;  ///< one per k, k_min first
   bool silhouette_sampled = false;
-  std::size_t silhouette_sample_size = 0;  ///< rows the silhouette was computed on (n when not sampled)
+  std::size_t silhouette_sample_size = 0;    ///< rows the silhouette was computed on (n when not sampled)
   std::vector<std::size_t> silhouette_rows;  ///< those rows, ascending, when sampled (empty otherwise)
   std::size_t rows = 0;
   KRecommendation recommendation;
@@ -167,14 +171,14 @@ inline KRecommendation recommend_k(const std::vector<KScore>& scores, std::optio
     (agrees ? agree : disagree).push_back(agrees ? yes : no);
   };
   explain(sil->k == r.k, "the silhouette is highest (" + format_fixed(sil->silhouette) + ")",
-          "the silhouette is highest at K = " + std::to_string(sil->k) + " (" + format_fixed(sil->silhouette) +
-              " vs " + format_fixed(best->silhouette) + at_k);
+          "the silhouette is highest at K = " + std::to_string(sil->k) + " (" + format_fixed(sil->silhouette) + " vs " +
+              format_fixed(best->silhouette) + at_k);
   explain(db->k == r.k, "Davies-Bouldin is lowest (" + format_fixed(db->davies_bouldin) + ")",
           "Davies-Bouldin is lowest at K = " + std::to_string(db->k) + " (" + format_fixed(db->davies_bouldin) +
               " vs " + format_fixed(best->davies_bouldin) + at_k);
   explain(ch->k == r.k, "Calinski-Harabasz is highest (" + format_fixed(ch->calinski_harabasz) + ")",
-          "Calinski-Harabasz is highest at K = " + std::to_string(ch->k) + " (" +
-              format_fixed(ch->calinski_harabasz) + " vs " + format_fixed(best->calinski_harabasz) + at_k);
+          "Calinski-Harabasz is highest at K = " + std::to_string(ch->k) + " (" + format_fixed(ch->calinski_harabasz) +
+              " vs " + format_fixed(best->calinski_harabasz) + at_k);
   if (elbow_k)
     explain(*elbow_k == r.k, "the inertia curve bends here (Kneedle elbow)",
             "the inertia curve's elbow (Kneedle) is at K = " + std::to_string(*elbow_k));
@@ -197,8 +201,8 @@ inline KRecommendation recommend_k(const std::vector<KScore>& scores, std::optio
   r.reason += ".";
   if (!disagree.empty()) r.reason += " But " + join(disagree) + ".";
   if (best->stability)
-    r.reason += " Across seeds its segments agree with an adjusted Rand index of " +
-                format_fixed(*best->stability) + " on average (lowest " + format_fixed(*best->stability_min) + ").";
+    r.reason += " Across seeds its segments agree with an adjusted Rand index of " + format_fixed(*best->stability) +
+                " on average (lowest " + format_fixed(*best->stability_min) + ").";
   return r;
 }
 
@@ -249,9 +253,9 @@ KSweep sweep_k(const xt::xexpression<E>& X, Options options, const SweepOptions&
 /// As above, on a matrix the sweep may take over: scaled where it lies when the
 /// scaler can do that (every built-in one can), so no second n x d copy is made.
 template <class P = Pipeline<>, class T, class... Policies>
-  requires std::is_same_v<T, float> || std::is_same_v<T, double>
-KSweep sweep_k(xt::xtensor<T, 2>&& X, Options options, const SweepOptions& sweep = {},
-               const Policies&... policies) {
+requires std::is_same_v<T, float> || std::is_same_v<T, double> KSweep sweep_k(xt::xtensor<T, 2>&& X, Options options,
+                                                                              const SweepOptions& sweep = {},
+                                                                              const Policies&... policies) {
   detail::check_data(X, "X", options.threads);
   detail::check_sweep(X.shape(0), sweep);
   typename P::scaler_type scaler = P(options, policies...).scaler();

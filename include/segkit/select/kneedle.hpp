@@ -36,8 +36,8 @@ inline std::vector<double> kneedle_difference(std::span<const double> x, std::sp
   for (std::size_t i = 0; i < x.size(); ++i) {
     if (!std::isfinite(x[i]) || !std::isfinite(y[i]))
       throw error("kneedle: point " + std::to_string(i) + " is not finite");
-    if (i > 0 && !(x[i] > x[i - 1])) throw error("kneedle: x must be strictly increasing (at point " +
-                                                 std::to_string(i) + ")");
+    if (i > 0 && !(x[i] > x[i - 1]))
+      throw error("kneedle: x must be strictly increasing (at point " + std::to_string(i) + ")");
   }
   double y_min = y[0], y_max = y[0];
   for (const double v : y) y_min = std::min(y_min, v), y_max = std::max(y_max, v);

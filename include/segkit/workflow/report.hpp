@@ -40,7 +40,8 @@ inline ProfileCells profile_cells(const Profiles& profiles) {
   out.mean_columns_end = out.header.size();
   for (const std::string& f : profiles.features) out.header.push_back(f + " (median)");
   for (std::size_t g = 0; g < profiles.categorical.size(); ++g)
-    for (const auto& share : profiles.categories[g]) out.header.push_back(profiles.categorical[g] + " = " + share.category);
+    for (const auto& share : profiles.categories[g])
+      out.header.push_back(profiles.categorical[g] + " = " + share.category);
   for (std::size_t c = 0; c < profiles.segments.size(); ++c) {
     const auto& s = profiles.segments[c];
     std::vector<std::string> row = {std::to_string(c), s.name, std::to_string(s.size),

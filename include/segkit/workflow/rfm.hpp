@@ -25,9 +25,9 @@ namespace segkit::workflow {
 /// The columns of a transaction log (names or 1-based numbers).
 struct RfmColumns {
   std::string customer, date;
-  std::string amount;           ///< the amount of each row; or, when empty, quantity x price
+  std::string amount;  ///< the amount of each row; or, when empty, quantity x price
   std::string quantity, price;
-  std::string invoice;          ///< optional: invoice ids, cancellations starting with C
+  std::string invoice;  ///< optional: invoice ids, cancellations starting with C
 };
 
 /// How to read a transaction log so that customer and invoice ids stay names ("00012"
@@ -49,13 +49,13 @@ struct RfmSegmentOptions {
 };
 
 struct RfmSegmentation {
-  ClusterSettings settings;                ///< as given (the names of the policies)
+  ClusterSettings settings;  ///< as given (the names of the policies)
   rfm::Rfm rfm;
-  rfm::RfmScores scores;                   ///< quintile scores
-  std::vector<std::string> rfm_segments;   ///< each customer's classic RFM segment name
-  xt::xtensor<double, 2> features;         ///< log(1 + R, F, M), what k-means saw
+  rfm::RfmScores scores;                  ///< quintile scores
+  std::vector<std::string> rfm_segments;  ///< each customer's classic RFM segment name
+  xt::xtensor<double, 2> features;        ///< log(1 + R, F, M), what k-means saw
   Fit fit;
-  xt::xtensor<double, 2> original;         ///< recency (days), frequency, monetary
+  xt::xtensor<double, 2> original;  ///< recency (days), frequency, monetary
   std::vector<std::string> original_names;
   Profiles profiles;
 };
@@ -65,7 +65,8 @@ namespace detail {
 /// The days of a date column (read as a forced date column, so yyyymmdd numbers count too).
 inline std::vector<std::int64_t> day_numbers(const data::Column& column) {
   for (std::size_t i = 0; i < column.size(); ++i)
-    if (column.missing(i)) throw error("column \"" + column.name() + "\": no date in data row " + std::to_string(i + 1));
+    if (column.missing(i))
+      throw error("column \"" + column.name() + "\": no date in data row " + std::to_string(i + 1));
   return column.days();
 }
 
@@ -108,9 +109,9 @@ RfmSegmentation segment_rfm(const data::Table& table, const RfmSegmentOptions& o
   rfm_options.as_of = options.as_of;
   RfmSegmentation out;
   out.settings = options.cluster;
-  out.rfm = columns.invoice.empty()
-                ? rfm::compute_rfm(customers, dates, amounts, rfm_options)
-                : rfm::compute_rfm(customers, dates, amounts, detail::texts_of(table.column(columns.invoice)), rfm_options);
+  out.rfm = columns.invoice.empty() ? rfm::compute_rfm(customers, dates, amounts, rfm_options)
+                                    : rfm::compute_rfm(customers, dates, amounts,
+                                                       detail::texts_of(table.column(columns.invoice)), rfm_options);
   out.scores = rfm::score_rfm(out.rfm);
   for (const auto s : rfm::rf_segments(out.scores)) out.rfm_segments.emplace_back(rfm::segment_name(s));
   if (options.on_rfm) options.on_rfm(out.rfm, out.rfm_segments);

@@ -39,14 +39,14 @@ namespace segkit::workflow {
 
 /// How to cluster, with the policies named (as a tool's options or a configuration file give them).
 struct ClusterSettings {
-  std::optional<std::size_t> k;        ///< the number of segments; empty: chosen in [k_min, k_max]
-  std::size_t k_min = 2, k_max = 10;   ///< K tried when choosing (k_max is cut to the customers - 1)
-  std::string scaler = "standard";     ///< a name of the scalers' registry
+  std::optional<std::size_t> k;          ///< the number of segments; empty: chosen in [k_min, k_max]
+  std::size_t k_min = 2, k_max = 10;     ///< K tried when choosing (k_max is cut to the customers - 1)
+  std::string scaler = "standard";       ///< a name of the scalers' registry
   std::string distance = "sqeuclidean";  ///< a name of the distances' registry
   std::uint64_t seed = 0;
-  std::size_t n_init = 10;             ///< k-means++ starts per fit; the lowest inertia wins
-  std::size_t threads = 0;             ///< 0 = every core
-  ProgressCallback progress;           ///< starts of a fit, K of a sweep
+  std::size_t n_init = 10;                           ///< k-means++ starts per fit; the lowest inertia wins
+  std::size_t threads = 0;                           ///< 0 = every core
+  ProgressCallback progress;                         ///< starts of a fit, K of a sweep
   std::function<void(const std::string&)> on_stage;  ///< a stage begins ("fitting K = 5"); may be empty
 };
 
@@ -79,8 +79,9 @@ inline std::vector<std::string> guardrails(const Fit& fit, const ClusterSettings
       out.push_back("K = " + std::to_string(fit.k) +
                     " is the largest K tried: the data may hold more segments; try a range that goes higher");
     if (fit.k == lo && lo > 2 && hi > lo)
-      out.push_back("K = " + std::to_string(fit.k) +
-                    " is the smallest K tried: fewer segments may describe the data better; try a range that starts lower");
+      out.push_back(
+          "K = " + std::to_string(fit.k) +
+          " is the smallest K tried: fewer segments may describe the data better; try a range that starts lower");
     for (const KScore& s : fit.sweep)
       if (s.k == fit.k && s.silhouette < weak_silhouette)
         out.push_back("the silhouette at K = " + std::to_string(fit.k) + " is " + format_fixed(s.silhouette) +
@@ -107,8 +108,8 @@ inline void stage(const ClusterSettings& settings, const std::string& what) {
 template <class Scaler, class Distance>
 Fit fit_with(xt::xtensor<double, 2>& X, const ClusterSettings& settings, bool consume) {
   using P = Pipeline<Scaler, KMeansPlusPlus, Distance>;
-  Options options{.n_init = settings.n_init, .seed = settings.seed, .threads = settings.threads,
-                  .progress = settings.progress};
+  Options options{
+      .n_init = settings.n_init, .seed = settings.seed, .threads = settings.threads, .progress = settings.progress};
   Fit fit;
   if (!settings.k) {
     SweepOptions sweep_options;
@@ -228,8 +229,8 @@ struct Segmentation {
   features::Preparation preparation;
   std::vector<features::Action> row_actions;  ///< what preparing the rows touched (clipped, dropped...)
   std::size_t customers = 0;
-  std::vector<std::string> feature_names;     ///< the prepared features, as the clusterer saw them
-  ClusterSettings settings;                   ///< as given (the names of the policies)
+  std::vector<std::string> feature_names;  ///< the prepared features, as the clusterer saw them
+  ClusterSettings settings;                ///< as given (the names of the policies)
   Fit fit;
   std::string id_column;            ///< the customers' id column, empty when none
   std::vector<std::string> ids;     ///< each segmented customer's id (its 1-based row when no id column)
