@@ -32,6 +32,26 @@ constexpr std::size_t padded(std::size_t k) {
   return (k + pad_lanes<T> - 1) / pad_lanes<T> * pad_lanes<T>;
 }
 
+/// x * y + z rounded once. xsimd 8 has no AVX-512 fma: its generic x * y + z became
+/// one instruction only where the compiler chose to contract it (not in a sanitizer
+/// build), so the AVX-512 kernels' sums, and the labels of near ties, depended on the
+/// compiler's mood. The intrinsic makes every build compute the same bits.
+template <class Arch, class T>
+inline xsimd::batch<T, Arch> fused_multiply_add(const xsimd::batch<T, Arch>& x, const xsimd::batch<T, Arch>& y,
+                                                const xsimd::batch<T, Arch>& z) {
+#if defined(__AVX512F__)
+  if constexpr (std::is_base_of_v<xsimd::avx512f, Arch>) {
+    if constexpr (sizeof(T) == 8)
+      return _mm512_fmadd_pd(x, y, z);
+    else
+      return _mm512_fmadd_ps(x, y, z);
+  } else
+#endif
+  {
+    return xsimd::fma(x, y, z);
+  }
+}
+
 /// Architectures with 32 vector registers can hold a 4 x 4 block of accumulators.
 template <class Arch>
 inline constexpr bool has_32_registers = std::is_base_of_v<xsimd::avx512f, Arch>;
@@ -68,7 +88,7 @@ void squared_distance_tile(const T* X, std::size_t d, const T* ct, std::size_t k
         // Summed as (x - c)^2 feature by feature, never as |x|^2 - 2xc + |c|^2,
         // which cancels in float on uncentred data.
         const batch diff = xj - c[b];
-        acc[r][b] = xsimd::fma(diff, diff, acc[r][b]);
+        acc[r][b] = fused_multiply_add<Arch, T>(diff, diff, acc[r][b]);
       }
     }
   }
@@ -250,7 +270,7 @@ void distance_sums_rows(const T* x, const T* xt, std::size_t stride, std::size_t
         const batch xf(x[r * d + f]);
         for (std::size_t b = 0; b < KB; ++b) {
           const batch diff = xf - c[b];
-          acc[r][b] = xsimd::fma(diff, diff, acc[r][b]);
+          acc[r][b] = fused_multiply_add<Arch, T>(diff, diff, acc[r][b]);
         }
       }
     }
@@ -303,7 +323,7 @@ T row_distance(const T* a, const T* b, std::size_t d) {
     batch acc(T(0));
     for (; j + W <= d; j += W) {
       const batch diff = batch::load_unaligned(a + j) - batch::load_unaligned(b + j);
-      acc = xsimd::fma(diff, diff, acc);
+      acc = fused_multiply_add<Arch, T>(diff, diff, acc);
     }
     sum = xsimd::hadd(acc);
   }
