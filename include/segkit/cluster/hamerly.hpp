@@ -17,11 +17,13 @@ namespace segkit {
 /// Exact k-means, accelerated with Hamerly's bounds: Lloyd's result in fewer
 /// distance computations, fastest at small to moderate k (up to ~50) and low d.
 struct Hamerly {
+  // (clang-format 14 would join the requires-clause to the declaration.)
+  // clang-format off
   template <class T, class D>
-  requires DistanceFor<D, T> && TriangleInequality<D> Clustering<T> cluster(const xt::xtensor<T, 2>& X,
-                                                                            const xt::xtensor<T, 2>& initial_centers,
-                                                                            const D& distance, const Options& options)
-  const {
+    requires DistanceFor<D, T> && TriangleInequality<D>
+  Clustering<T> cluster(const xt::xtensor<T, 2>& X, const xt::xtensor<T, 2>& initial_centers, const D& distance,
+                        const Options& options) const {
+    // clang-format on
     detail::check_start(X, initial_centers, options, "Hamerly", !detail::first_pass_checks_values<D>);
     detail::HamerlyAssignment<T, D> step;
     return detail::kmeans_loop(X, initial_centers, distance, options, step);

@@ -26,10 +26,14 @@ struct Lloyd {
   /// save (1,000,000 x 16: full wins at k = 8, bounds at k = 64; 200,000 x 64 at k = 32).
   static constexpr std::size_t bounds_from_k = 16;
 
+  // (clang-format 14 would join the requires-clause to the declaration.)
+
+  // clang-format off
   template <class T, class D>
-  requires DistanceFor<D, T> Clustering<T> cluster(const xt::xtensor<T, 2>& X, const xt::xtensor<T, 2>& initial_centers,
-                                                   const D& distance, const Options& options)
-  const {
+    requires DistanceFor<D, T>
+  Clustering<T> cluster(const xt::xtensor<T, 2>& X, const xt::xtensor<T, 2>& initial_centers, const D& distance,
+                        const Options& options) const {
+    // clang-format on
     detail::check_start(X, initial_centers, options, "Lloyd", !detail::first_pass_checks_values<D>);
     if constexpr (TriangleInequality<D>) {
       if (accelerate && initial_centers.shape(0) >= bounds_from_k) {

@@ -65,11 +65,13 @@ struct MiniBatch {
   /// Returns iterations = batch steps taken, converged = an early-stopping rule
   /// fired, inertia_trace = each step's batch inertia (the summed distance of
   /// the batch rows to their nearest centre before the step moves them).
+  // (clang-format 14 would join the requires-clause to the declaration.)
+  // clang-format off
   template <class T, class D>
-  requires DistanceFor<D, T> && detail::CentreIsMean<D> Clustering<T> cluster(const xt::xtensor<T, 2>& X,
-                                                                              const xt::xtensor<T, 2>& initial_centers,
-                                                                              const D& distance, const Options& options)
-  const {
+    requires DistanceFor<D, T> && detail::CentreIsMean<D>
+  Clustering<T> cluster(const xt::xtensor<T, 2>& X, const xt::xtensor<T, 2>& initial_centers, const D& distance,
+                        const Options& options) const {
+    // clang-format on
     detail::check_start(X, initial_centers, options, "MiniBatch");
     if (batch_size == 0) throw error("MiniBatch: batch_size must be at least 1, got 0");
     if (!(reassignment_ratio >= 0 && reassignment_ratio <= 1))

@@ -16,11 +16,13 @@ namespace segkit {
 
 /// Exact k-means, accelerated with Yinyang's grouped bounds: for large k (64 and more).
 struct Yinyang {
+  // (clang-format 14 would join the requires-clause to the declaration.)
+  // clang-format off
   template <class T, class D>
-  requires DistanceFor<D, T> && TriangleInequality<D> Clustering<T> cluster(const xt::xtensor<T, 2>& X,
-                                                                            const xt::xtensor<T, 2>& initial_centers,
-                                                                            const D& distance, const Options& options)
-  const {
+    requires DistanceFor<D, T> && TriangleInequality<D>
+  Clustering<T> cluster(const xt::xtensor<T, 2>& X, const xt::xtensor<T, 2>& initial_centers, const D& distance,
+                        const Options& options) const {
+    // clang-format on
     detail::check_start(X, initial_centers, options, "Yinyang", !detail::first_pass_checks_values<D>);
     detail::YinyangAssignment<T, D> step;
     return detail::kmeans_loop(X, initial_centers, distance, options, step);

@@ -252,10 +252,13 @@ KSweep sweep_k(const xt::xexpression<E>& X, Options options, const SweepOptions&
 
 /// As above, on a matrix the sweep may take over: scaled where it lies when the
 /// scaler can do that (every built-in one can), so no second n x d copy is made.
+// (clang-format 14 would join the requires-clause to the declaration.)
+// clang-format off
 template <class P = Pipeline<>, class T, class... Policies>
-requires std::is_same_v<T, float> || std::is_same_v<T, double> KSweep sweep_k(xt::xtensor<T, 2>&& X, Options options,
-                                                                              const SweepOptions& sweep = {},
-                                                                              const Policies&... policies) {
+  requires std::is_same_v<T, float> || std::is_same_v<T, double>
+KSweep sweep_k(xt::xtensor<T, 2>&& X, Options options, const SweepOptions& sweep = {},
+               const Policies&... policies) {
+  // clang-format on
   detail::check_data(X, "X", options.threads);
   detail::check_sweep(X.shape(0), sweep);
   typename P::scaler_type scaler = P(options, policies...).scaler();
