@@ -140,7 +140,10 @@ TEST_CASE("segment() is the Pipeline on the prepared features, and its model ass
     CHECK_THROWS_WITH_AS(model.predict_one(customer), "field \"Spending Score (1-100)\" is \"high\", not a number",
                          segkit::error);
     customer["Spending Score (1-100)"] = "";  // missing: imputed as the fit imputed it
-    CHECK(model.predict_one(customer) < 4);
+    const std::size_t imputed = model.predict_one(customer);
+    CHECK(imputed < 4);
+    customer["Spending Score (1-100)"] = "NA";  // missing as the CSV reader reads it
+    CHECK(model.predict_one(customer) == imputed);
   }
   // ... and loads into the Pipeline of the same policies, which assigns the prepared rows alike.
   const auto loaded = segkit::io::pipeline_from<segkit::Pipeline<>>(model);

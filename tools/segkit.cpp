@@ -27,6 +27,7 @@
 #include <string>
 #include <string_view>
 #include <tuple>
+#include <type_traits>
 #include <vector>
 
 #include <unistd.h>
@@ -200,13 +201,27 @@ segkit::data::CsvOptions csv_options(const ReadArgs& args) {
   return options;
 }
 
-segkit::data::Table read_table(const ReadArgs& args, segkit::data::CsvOptions options) {
+/// Reads the file with the status line: "reading FILE", the bytes so far, then its size.
+/// `read(file, options)` gives a Table, or a CustomerTable (segkit::workflow::read_customers).
+template <class Read>
+auto read_with_status(const ReadArgs& args, segkit::data::CsvOptions options, Read&& read) {
   progress("reading " + args.file);
   options.progress = show_progress();
-  segkit::data::Table table = segkit::data::read_csv(args.file, options);
+  auto result = read(args.file, options);
   status.close_line();
-  progress(std::to_string(table.rows()) + " rows, " + std::to_string(table.columns()) + " columns");
-  return table;
+  const segkit::data::Table* table = nullptr;
+  if constexpr (std::is_same_v<decltype(result), segkit::data::Table>)
+    table = &result;
+  else
+    table = &result.table;
+  progress(std::to_string(table->rows()) + " rows, " + std::to_string(table->columns()) + " columns");
+  return result;
+}
+
+segkit::data::Table read_table(const ReadArgs& args, segkit::data::CsvOptions options) {
+  return read_with_status(args, std::move(options), [](const std::string& file, const segkit::data::CsvOptions& o) {
+    return segkit::data::read_csv(file, o);
+  });
 }
 
 std::pair<std::size_t, std::size_t> parse_range(const std::string& text) {
@@ -299,12 +314,9 @@ segkit::workflow::ClusterSettings cluster_settings(const ClusterArgs& args) {
   if (!settings.k) std::tie(settings.k_min, settings.k_max) = parse_range(args.k_range);
   settings.scaler = args.scaler;
   settings.distance = args.distance;
-  if (!segkit::names_policy(segkit::BuiltinScalers{}, args.scaler))
-    throw segkit::error("--scaler must be " + segkit::policy_names(segkit::BuiltinScalers{}) + ", not \"" +
-                        args.scaler + "\"");
-  if (!segkit::names_policy(segkit::BuiltinDistances{}, args.distance))
-    throw segkit::error("--distance must be " + segkit::policy_names(segkit::BuiltinDistances{}) + ", not \"" +
-                        args.distance + "\"");
+  // Checked here, before the file is read (the registry's message, naming the option).
+  segkit::with_named_policy(segkit::BuiltinScalers{}, args.scaler, "--scaler", [](auto) {});
+  segkit::with_named_policy(segkit::BuiltinDistances{}, args.distance, "--distance", [](auto) {});
   settings.seed = args.seed;
   settings.n_init = args.n_init;
   settings.threads = args.threads;
@@ -395,12 +407,10 @@ int run_segment(const SegmentArgs& args) {
   options.keep_features = !args.cluster.report.empty();  // only the report reads them after the fit
   options.source = args.read.file;
 
-  progress("reading " + args.read.file);
-  segkit::data::CsvOptions read_options = csv_options(args.read);
-  read_options.progress = show_progress();
-  segkit::workflow::CustomerTable customers = segkit::workflow::read_customers(args.read.file, read_options, args.id);
-  status.close_line();
-  progress(std::to_string(customers.table.rows()) + " rows, " + std::to_string(customers.table.columns()) + " columns");
+  segkit::workflow::CustomerTable customers = read_with_status(
+      args.read, csv_options(args.read), [&](const std::string& file, const segkit::data::CsvOptions& o) {
+        return segkit::workflow::read_customers(file, o, args.id);
+      });
 
   // Said as soon as the preparation is known, before the fit's wait.
   options.on_prepared = [](const segkit::features::Preparation& preparation,

@@ -80,7 +80,7 @@ struct Model {
   }
 
   /// One customer's segment from its fields as text, keyed by column name, as a row of
-  /// the customer file gives them ("" is a missing value): the model's preparation is
+  /// the customer file gives them ("" or "NA" is a missing value): the model's preparation is
   /// replayed on that one row (imputation, derived ages and tenures, one-hot levels),
   /// then the nearest centre. Every column the preparation reads must be a key.
   std::size_t predict_one(const std::map<std::string, std::string>& customer) const {
@@ -92,7 +92,8 @@ struct Model {
       const auto field = customer.find(r.source);
       if (field == customer.end()) throw error("the customer has no field \"" + r.source + "\", which the model reads");
       const std::string& text = field->second;
-      const bool missing = data::detail::trim_blanks(text).empty();
+      // Missing as the CSV reader's defaults say (blank, NA, NaN, N/A, null), as in a customer file.
+      const bool missing = data::detail::is_missing_cell(text, data::CsvOptions{}.missing);
       switch (r.kind) {
         case features::Recipe::Kind::numeric:
         case features::Recipe::Kind::age: {

@@ -80,7 +80,6 @@ class Pipeline {
  private:
   template <class T>
   struct Fitted {
-    using value_type = T;
     std::shared_ptr<const xt::xtensor<T, 2>> X;  // scaled training data, kept for score(); maybe shared
     Clustering<T> clustering;
     bool trained = true;      // false: made from saved parts, or its training data discarded
@@ -125,8 +124,12 @@ class Pipeline {
 
   /// Fits on a matrix the Pipeline may keep: scaled where it lies when the scaler
   /// can do that (every built-in one can), so no second n x d copy is made.
+  // (clang-format 14 would join the requires-clause to the declaration.)
+  // clang-format off
   template <class T>
-  requires std::is_same_v<T, float> || std::is_same_v<T, double> Pipeline& fit(xt::xtensor<T, 2>&& X) {
+    requires std::is_same_v<T, float> || std::is_same_v<T, double>
+  Pipeline& fit(xt::xtensor<T, 2>&& X) {
+    // clang-format on
     ScalerPolicy scaler = prepare_scaler(X);
     if constexpr (requires { scaler.transform_in_place(X); }) {
       scaler.transform_in_place(X);
@@ -143,9 +146,12 @@ class Pipeline {
   /// caller (kept for score() as it is, never copied, never changed by the Pipeline:
   /// the caller must not change it either while a Pipeline holds it). Several
   /// Pipelines can so fit one scaled matrix, as sweep_k does for every K.
+  // (clang-format 14 would join the requires-clause to the declaration.)
+  // clang-format off
   template <class T>
-  requires std::is_same_v<T, float> || std::is_same_v<T, double> Pipeline& fit_scaled(
-      ScalerPolicy fitted_scaler, std::shared_ptr<const xt::xtensor<T, 2>> scaled) {
+    requires std::is_same_v<T, float> || std::is_same_v<T, double>
+  Pipeline& fit_scaled(ScalerPolicy fitted_scaler, std::shared_ptr<const xt::xtensor<T, 2>> scaled) {
+    // clang-format on
     check_options();
     if (!scaled) throw error("fit_scaled: no data (a null pointer)");
     detail::check_data(*scaled, "the scaled data", options_.threads);
@@ -199,7 +205,7 @@ class Pipeline {
   /// The nearest segment of one customer (d values, the features of fit): no copy of
   /// the centres, nothing allocated in proportion to the training data. Safe to call
   /// from any number of threads at once, as predict() is. The same label as predict()
-  /// gives that row (the same kernels).
+  /// gives that row in double (the same kernels, the same centres).
   std::size_t predict_one(std::span<const double> x) const {
     require_fitted();
     if (x.size() != n_features_)
@@ -208,15 +214,12 @@ class Pipeline {
     xt::xtensor<double, 2> row = xt::empty<double>({std::size_t{1}, n_features_});
     std::copy(x.begin(), x.end(), row.begin());
     detail::check_finite(row, "the customer");
-    return with_fitted([&](const auto& f) {
-      using T = typename std::decay_t<decltype(f)>::value_type;
-      const xt::xtensor<T, 2> scaled = scaler_.transform(xt::xtensor<T, 2>(xt::cast<T>(row)));
-      std::size_t label = 0;
-      T nearest = 0;
-      std::vector<T> scratch;
-      detail::nearest(distance_, scaled, 0, 1, typed_centers<T>(), &label, &nearest, scratch);
-      return label;
-    });
+    const xt::xtensor<double, 2> scaled = scaler_.transform(row);
+    std::size_t label = 0;
+    double nearest = 0;
+    std::vector<double> scratch;
+    detail::nearest(distance_, scaled, 0, 1, scaled_centers_, &label, &nearest, scratch);
+    return label;
   }
 
  private:
@@ -304,12 +307,13 @@ class Pipeline {
     scaled_centers_ = std::move(scaled_centers);
     centers_ = scaler_.inverse_transform(scaled_centers_);
     n_features_ = scaled_centers_.shape(1);
-    if constexpr (std::is_same_v<T, float>) float_centers_ = fitted.clustering.centers;
+    // Equal to a float fit's own centres (a float made double and back is itself).
+    float_centers_ = xt::cast<float>(scaled_centers_);
     score_.reset();
     state_ = std::move(fitted);
   }
 
-  /// The centres as predict compares them: in the fit's value type, made once.
+  /// The scaled centres in the value type of the data predicted, made once at fit.
   template <class T>
   const xt::xtensor<T, 2>& typed_centers() const {
     if constexpr (std::is_same_v<T, float>)
@@ -331,14 +335,7 @@ class Pipeline {
     const xt::xtensor<T, 2> scaled = scaler_.transform(data);
     xt::xtensor<std::size_t, 1> labels = xt::zeros<std::size_t>({scaled.shape(0)});
     std::vector<T> nearest(scaled.shape(0));
-    if constexpr (std::is_same_v<T, float> || std::is_same_v<T, double>) {
-      // In the fit's value type when it is this one: its centres, not a copy.
-      const bool same_type =
-          with_fitted([](const auto& f) { return std::is_same_v<typename std::decay_t<decltype(f)>::value_type, T>; });
-      const xt::xtensor<T, 2> cast = same_type ? xt::xtensor<T, 2>() : xt::xtensor<T, 2>(xt::cast<T>(scaled_centers_));
-      detail::assign_nearest(distance_, scaled, same_type ? typed_centers<T>() : cast, labels.data(), nearest.data(),
-                             options_.threads);
-    }
+    detail::assign_nearest(distance_, scaled, typed_centers<T>(), labels.data(), nearest.data(), options_.threads);
     return labels;
   }
 
@@ -378,9 +375,12 @@ class Pipeline {
 
   /// Another Evaluator's score of the fit, on the scaled training data the fit saw
   /// (as score() gives the Pipeline's own): no second copy of the data is made.
+  // (clang-format 14 would join the requires-clause to the declaration.)
+  // clang-format off
   template <class OtherEvaluator>
-  requires Evaluator<OtherEvaluator>
+    requires Evaluator<OtherEvaluator>
   double score_with(const OtherEvaluator& evaluator) const {
+    // clang-format on
     return with_fitted([&](const auto& f) {
       require_training_data(f, "score_with()");
       return static_cast<double>(evaluator.evaluate(*f.X, f.clustering, options_.threads));
@@ -439,7 +439,7 @@ class Pipeline {
 
   State state_;
   xt::xtensor<double, 2> scaled_centers_, centers_;
-  xt::xtensor<float, 2> float_centers_;  // the scaled centres in float, when fitted in float
+  xt::xtensor<float, 2> float_centers_;  // scaled_centers_ in float, for predicting float data
   std::size_t n_features_ = 0;
   detail::ComputedOnce score_;
 };

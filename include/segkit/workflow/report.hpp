@@ -164,7 +164,7 @@ inline report::ReportData report_data(const Segmentation& s, const std::string& 
     throw error("the report needs the prepared features: segment with SegmentOptions::keep_features");
   report::ReportData data;
   data.title = title;
-  data.summary = std::to_string(s.customers) + " customers, " + std::to_string(s.feature_names.size()) +
+  data.summary = std::to_string(s.customers) + " customers, " + std::to_string(s.preparation.feature_names().size()) +
                  " features, scaler " + s.settings.scaler + ", distance " + s.settings.distance + ", seed " +
                  std::to_string(s.settings.seed) + ".";
   data.sweep = report_sweep(s.fit);

@@ -229,8 +229,7 @@ struct Segmentation {
   features::Preparation preparation;
   std::vector<features::Action> row_actions;  ///< what preparing the rows touched (clipped, dropped...)
   std::size_t customers = 0;
-  std::vector<std::string> feature_names;  ///< the prepared features, as the clusterer saw them
-  ClusterSettings settings;                ///< as given (the names of the policies)
+  ClusterSettings settings;  ///< as given (the names of the policies)
   Fit fit;
   std::string id_column;            ///< the customers' id column, empty when none
   std::vector<std::string> ids;     ///< each segmented customer's id (its 1-based row when no id column)
@@ -269,7 +268,6 @@ Segmentation segment(CustomerTable customers, const SegmentOptions& options) {
   if (options.on_prepared) options.on_prepared(out.preparation, prepared);
   out.row_actions = prepared.actions;
   out.customers = prepared.X.shape(0);
-  out.feature_names = out.preparation.feature_names();
   out.fit = cluster<Scalers, Distances>(prepared.X, options.cluster, !options.keep_features);
   if (options.keep_features) out.features = std::move(prepared.X);
   prepared.X = {};
