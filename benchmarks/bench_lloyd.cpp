@@ -2,6 +2,7 @@
 //
 //   BM_AssignNearest   the assignment step alone (detail::assign_nearest): every
 //                      row against every centre, the kernel that dominates a fit.
+//   BM_AssignNearestProducts  the same by products (SquaredEuclidean::Method::products).
 //   BM_LloydOneIter    the public call Lloyd{}.cluster(X, C0, SquaredEuclidean{},
 //                      {.max_iter = 1}); besides one assignment and one centre
 //                      update it checks the input, computes the per-feature
@@ -64,16 +65,18 @@ void set_counters(benchmark::State& state, const Config& c, double assignments) 
                          benchmark::Counter::kIsRate, benchmark::Counter::kIs1000);
 }
 
-template <class T>
+template <class T, segkit::SquaredEuclidean::Method method = segkit::SquaredEuclidean::Method::automatic>
 void BM_AssignNearest(benchmark::State& state) {
   const Config c = config(state);
   const auto& data = segkit_bench::cached_blobs<T>(c.key);
   const xt::xtensor<T, 2> centres = starting_centres(data.X, c.key.k);
   std::vector<std::size_t> labels(c.key.n);
   std::vector<T> nearest(c.key.n);
+  segkit::SquaredEuclidean distance;
+  distance.method = method;
   for (auto _ : state) {
-    double inertia = segkit::detail::assign_nearest(segkit::SquaredEuclidean{}, data.X, centres, labels.data(),
-                                                    nearest.data(), c.threads);
+    double inertia =
+        segkit::detail::assign_nearest(distance, data.X, centres, labels.data(), nearest.data(), c.threads);
     benchmark::DoNotOptimize(inertia);
     benchmark::ClobberMemory();
   }
@@ -116,6 +119,14 @@ void sizes(benchmark::internal::Benchmark* b) {
 // time the default (main-thread CPU time) would not see.
 BENCHMARK_TEMPLATE(BM_AssignNearest, float)->Apply(sizes)->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK_TEMPLATE(BM_AssignNearest, double)->Apply(sizes)->UseRealTime()->Unit(benchmark::kMillisecond);
+// The same step measured by products (|c|^2 - 2 x.c with near ties measured again),
+// which SquaredEuclidean does not choose by itself (see its by_products()).
+template <class T>
+void BM_AssignNearestProducts(benchmark::State& state) {
+  BM_AssignNearest<T, segkit::SquaredEuclidean::Method::products>(state);
+}
+BENCHMARK_TEMPLATE(BM_AssignNearestProducts, float)->Apply(sizes)->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK_TEMPLATE(BM_AssignNearestProducts, double)->Apply(sizes)->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK_TEMPLATE(BM_LloydOneIter, float)->Apply(sizes)->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK_TEMPLATE(BM_LloydOneIter, double)->Apply(sizes)->UseRealTime()->Unit(benchmark::kMillisecond);
 

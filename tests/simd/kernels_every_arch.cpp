@@ -9,6 +9,7 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <limits>
@@ -121,6 +122,74 @@ TEST_CASE_TEMPLATE("every instruction set's kernels give exactly the feature-by-
         CHECK(wrong_distances == 0);
         CHECK(wrong_labels == 0);
         if (k >= 2) CHECK(labels[3] == 0);
+      }
+    }
+  }
+}
+
+TEST_CASE_TEMPLATE("every instruction set's products kernel gives the labels of the distances, near ties included", T,
+                   float, double) {
+  std::mt19937 rng(11);
+  std::normal_distribution<double> normal(0.0, 1.0);
+  const auto sets = runnable_sets<T>();
+  for (const auto& set : sets) {
+    for (std::size_t d : {1u, 4u, 16u, 19u, 64u}) {
+      for (std::size_t k : {1u, 2u, 9u, 17u, 32u, 33u, 64u}) {
+        const std::string arch = set.table->arch;
+        CAPTURE(arch);
+        CAPTURE(d);
+        CAPTURE(k);
+        const std::size_t m = 301, k_pad = segkit::kernels::padded<T>(k);
+        // Uncentred data (an offset of 1000), rows drawn near the centres, and rows
+        // exactly or almost halfway between two centres: the ties the products cannot
+        // settle, which must be measured again.
+        std::vector<T> X(m * d), C(k * d);
+        for (auto& v : C) v = static_cast<T>(1000 + 3 * normal(rng));
+        for (std::size_t i = 0; i < m; ++i) {
+          const std::size_t a = i % k, b = (i * 7 + 1) % k;
+          for (std::size_t j = 0; j < d; ++j) {
+            const double mid = 0.5 * (static_cast<double>(C[a * d + j]) + static_cast<double>(C[b * d + j]));
+            X[i * d + j] = static_cast<T>(i % 3 == 0 ? mid : i % 3 == 1 ? mid + 1e-6 * normal(rng)
+                                                                           : C[a * d + j] + normal(rng));
+          }
+        }
+        aligned<T> ct(d * k_pad, std::numeric_limits<T>::infinity()), shifted_ct(d * k_pad, T(0)),
+            norms(k_pad, std::numeric_limits<T>::infinity());
+        std::vector<T> shift(d, T(0));
+        for (std::size_t j = 0; j < d; ++j) {
+          double sum = 0;
+          for (std::size_t c = 0; c < k; ++c) sum += C[c * d + j];
+          shift[j] = static_cast<T>(sum / static_cast<double>(k));
+        }
+        T radius = 0;
+        for (std::size_t c = 0; c < k; ++c) {
+          T norm = 0;
+          for (std::size_t j = 0; j < d; ++j) {
+            ct[j * k_pad + c] = C[c * d + j];
+            shifted_ct[j * k_pad + c] = C[c * d + j] - shift[j];
+            norm += shifted_ct[j * k_pad + c] * shifted_ct[j * k_pad + c];
+          }
+          norms[c] = norm;
+          radius = std::max(radius, std::sqrt(norm));
+        }
+        const segkit::kernels::ShiftedCentres<T> centres{C.data(), ct.data(), shifted_ct.data(), norms.data(),
+                                                         shift.data(), radius, k, k_pad};
+        aligned<T> scratch(m * k_pad), product_scratch(segkit::kernels::product_scratch(m, k_pad));
+        std::vector<std::size_t> labels(m), product_labels(m);
+        std::vector<T> best(m), product_best(m);
+        set.table->nearest_centres(X.data(), m, d, ct.data(), k, k_pad, scratch.data(), labels.data(), best.data());
+        set.table->nearest_centres_by_products(X.data(), m, d, centres, product_scratch.data(), product_labels.data(),
+                                               product_best.data());
+        std::size_t wrong_labels = 0, wrong_distances = 0;
+        for (std::size_t i = 0; i < m; ++i) {
+          wrong_labels += labels[i] != product_labels[i];
+          // The same distance, summed in another order where the products decided.
+          const double tolerance = 8.0 * static_cast<double>(d) * std::numeric_limits<T>::epsilon();
+          wrong_distances += std::abs(static_cast<double>(product_best[i]) - static_cast<double>(best[i])) >
+                             tolerance * std::max(1.0, static_cast<double>(best[i]));
+        }
+        CHECK(wrong_labels == 0);
+        CHECK(wrong_distances == 0);
       }
     }
   }

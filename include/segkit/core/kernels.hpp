@@ -56,10 +56,17 @@ inline xsimd::batch<T, Arch> fused_multiply_add(const xsimd::batch<T, Arch>& x, 
 template <class Arch>
 inline constexpr bool has_32_registers = std::is_base_of_v<xsimd::avx512f, Arch>;
 
+/// What a tile sums over the features of a row and a centre.
+enum class Sum {
+  squared_difference,  ///< (x - c)^2: the distance itself
+  product,             ///< (x - shift) * c: the inner product, for nearest_centres_by_products
+};
+
 /// R rows against KB batches of centres: R x KB independent accumulator chains
 /// (one chain per row is latency-bound at small k), each centre load reused R times.
-template <class Arch, class T, std::size_t R, std::size_t KB>
-void squared_distance_tile(const T* X, std::size_t d, const T* ct, std::size_t k_pad, T* out) {
+template <class Arch, class T, std::size_t R, std::size_t KB, Sum S = Sum::squared_difference>
+void squared_distance_tile(const T* X, std::size_t d, const T* ct, std::size_t k_pad, T* out,
+                           const T* shift = nullptr, const T* norms = nullptr) {
   using batch = xsimd::batch<T, Arch>;
   constexpr std::size_t W = batch::size;
   batch acc[R][KB];
@@ -83,37 +90,50 @@ void squared_distance_tile(const T* X, std::size_t d, const T* ct, std::size_t k
     batch c[KB];
     for (std::size_t b = 0; b < KB; ++b) c[b] = batch::load_aligned(col + b * W);
     for (std::size_t r = 0; r < R; ++r) {
-      const batch xj(X[r * d + j]);
+      // Shifted here, one subtraction per row and feature, not copied first (a copy
+      // of the rows cost more than the products saved).
+      const batch xj(S == Sum::product ? X[r * d + j] - shift[j] : X[r * d + j]);
       for (std::size_t b = 0; b < KB; ++b) {
-        // Summed as (x - c)^2 feature by feature, never as |x|^2 - 2xc + |c|^2,
-        // which cancels in float on uncentred data.
-        const batch diff = xj - c[b];
-        acc[r][b] = fused_multiply_add<Arch, T>(diff, diff, acc[r][b]);
+        if constexpr (S == Sum::product) {
+          acc[r][b] = fused_multiply_add<Arch, T>(xj, c[b], acc[r][b]);
+        } else {
+          // Summed as (x - c)^2 feature by feature, never as |x|^2 - 2xc + |c|^2,
+          // which cancels in float on uncentred data.
+          const batch diff = xj - c[b];
+          acc[r][b] = fused_multiply_add<Arch, T>(diff, diff, acc[r][b]);
+        }
       }
     }
   }
   for (std::size_t r = 0; r < R; ++r)
-    for (std::size_t b = 0; b < KB; ++b) acc[r][b].store_aligned(out + r * k_pad + b * W);
+    for (std::size_t b = 0; b < KB; ++b) {
+      if constexpr (S == Sum::product)  // |c|^2 - 2 (x - shift).c, stored at once: no pass of its own
+        (batch::load_aligned(norms + b * W) - (acc[r][b] + acc[r][b])).store_aligned(out + r * k_pad + b * W);
+      else
+        acc[r][b].store_aligned(out + r * k_pad + b * W);
+    }
 }
 
 /// Columns [0, k_cols) of the R rows' distances (k_cols a multiple of W, k_pad the stride).
-template <class Arch, class T, std::size_t R>
-void squared_distance_rows(const T* X, std::size_t d, const T* ct, std::size_t k_cols, std::size_t k_pad, T* out) {
+template <class Arch, class T, std::size_t R, Sum S = Sum::squared_difference>
+void squared_distance_rows(const T* X, std::size_t d, const T* ct, std::size_t k_cols, std::size_t k_pad, T* out,
+                           const T* shift = nullptr, const T* norms = nullptr) {
   constexpr std::size_t W = xsimd::batch<T, Arch>::size;
   constexpr std::size_t KB = has_32_registers<Arch> ? 4 : 2;
   std::size_t c = 0;
-  for (; c + KB * W <= k_cols; c += KB * W) squared_distance_tile<Arch, T, R, KB>(X, d, ct + c, k_pad, out + c);
+  for (; c + KB * W <= k_cols; c += KB * W)
+    squared_distance_tile<Arch, T, R, KB, S>(X, d, ct + c, k_pad, out + c, shift, norms + c);
   // The batches left over in one tile, not one tile each: R chains alone wait on the
   // FMA latency (the same sums either way, lane by lane).
   switch ((k_cols - c) / W) {
     case 3:
-      squared_distance_tile<Arch, T, R, 3>(X, d, ct + c, k_pad, out + c);
+      squared_distance_tile<Arch, T, R, 3, S>(X, d, ct + c, k_pad, out + c, shift, norms + c);
       break;
     case 2:
-      squared_distance_tile<Arch, T, R, 2>(X, d, ct + c, k_pad, out + c);
+      squared_distance_tile<Arch, T, R, 2, S>(X, d, ct + c, k_pad, out + c, shift, norms + c);
       break;
     case 1:
-      squared_distance_tile<Arch, T, R, 1>(X, d, ct + c, k_pad, out + c);
+      squared_distance_tile<Arch, T, R, 1, S>(X, d, ct + c, k_pad, out + c, shift, norms + c);
       break;
     default:
       break;
@@ -133,19 +153,29 @@ constexpr std::size_t computed_columns(std::size_t k) {
 /// centres given transposed in ct (d x k_pad, 64-byte aligned, k_pad =
 /// padded(k)); out (m x k_pad, 64-byte aligned) gets row i's distances at
 /// out[i * k_pad ...]. Columns k and beyond are scratch, never meant to be read.
-template <class Arch, class T>
-void squared_distances(const T* X, std::size_t m, std::size_t d, const T* ct, std::size_t k, std::size_t k_pad,
-                       T* out) {
+/// (With Sum::product, the inner products of the shifted rows and the centres instead.)
+template <class Arch, class T, Sum S>
+void row_tiles(const T* X, std::size_t m, std::size_t d, const T* ct, std::size_t k, std::size_t k_pad, T* out,
+               const T* shift, const T* norms) {
   constexpr std::size_t W = xsimd::batch<T, Arch>::size;
   const std::size_t k_cols = computed_columns<Arch, T>(k);
   std::size_t i = 0;
   if (k_cols == W) {
     // One batch of centres: eight rows at a time to fill the pipeline.
-    for (; i + 8 <= m; i += 8) squared_distance_tile<Arch, T, 8, 1>(X + i * d, d, ct, k_pad, out + i * k_pad);
+    for (; i + 8 <= m; i += 8)
+      squared_distance_tile<Arch, T, 8, 1, S>(X + i * d, d, ct, k_pad, out + i * k_pad, shift, norms);
   } else {
-    for (; i + 4 <= m; i += 4) squared_distance_rows<Arch, T, 4>(X + i * d, d, ct, k_cols, k_pad, out + i * k_pad);
+    for (; i + 4 <= m; i += 4)
+      squared_distance_rows<Arch, T, 4, S>(X + i * d, d, ct, k_cols, k_pad, out + i * k_pad, shift, norms);
   }
-  for (; i < m; ++i) squared_distance_rows<Arch, T, 1>(X + i * d, d, ct, k_cols, k_pad, out + i * k_pad);
+  for (; i < m; ++i)
+    squared_distance_rows<Arch, T, 1, S>(X + i * d, d, ct, k_cols, k_pad, out + i * k_pad, shift, norms);
+}
+
+template <class Arch, class T>
+void squared_distances(const T* X, std::size_t m, std::size_t d, const T* ct, std::size_t k, std::size_t k_pad,
+                       T* out) {
+  row_tiles<Arch, T, Sum::squared_difference>(X, m, d, ct, k, k_pad, out, nullptr, nullptr);
 }
 
 #if defined(__GNUC__)
@@ -199,23 +229,20 @@ SEGKIT_ALWAYS_INLINE unsigned lane_bits(const xsimd::batch_bool<T, Arch>& b) {
   }
 }
 
-/// Each of the m rows' nearest centre: labels[i] the first index of the smallest
-/// distance (the first on ties, as a scalar scan would pick), best[i] that
-/// distance. ct as for squared_distances, with the padding columns set to
-/// +infinity so that they are never nearest; scratch holds m x k_pad values.
+/// For each of the m rows of values (stride k_pad, the lanes of the last computed
+/// batch beyond k holding +infinity): labels[i] the first column of the row's smallest
+/// value, best[i] that value. A row holding NaN gets label 0 and a NaN value (the
+/// callers refuse NaN sums; the label only has to stay in range until they do).
 template <class Arch, class T>
-void nearest_centres(const T* X, std::size_t m, std::size_t d, const T* ct, std::size_t k, std::size_t k_pad,
-                     T* scratch, std::size_t* labels, T* best) {
+void row_minima(const T* values, std::size_t m, std::size_t k, std::size_t k_pad, std::size_t* labels, T* best) {
   using batch = xsimd::batch<T, Arch>;
   constexpr std::size_t W = batch::size;
-  squared_distances<Arch, T>(X, m, d, ct, k, k_pad, scratch);
-  // The padding lanes of the last computed batch hold +infinity (from ct's padding).
   const std::size_t k_cols = computed_columns<Arch, T>(k);
   alignas(64) T lane_index[W];
   for (std::size_t l = 0; l < W; ++l) lane_index[l] = static_cast<T>(l);
   const batch lanes = batch::load_aligned(lane_index);
   for (std::size_t i = 0; i < m; ++i) {
-    const T* row = scratch + i * k_pad;
+    const T* row = values + i * k_pad;
     // Per lane, the smallest distance and the first column holding it (strict <
     // keeps the earliest); then the smallest column among the lanes that tie.
     // Column numbers are exact in T: k < 2^24 even in float.
@@ -223,7 +250,8 @@ void nearest_centres(const T* X, std::size_t m, std::size_t d, const T* ct, std:
     if (k_cols == W) {
       // One batch: the column is the first lane holding the smallest distance.
       const batch smallest = all_lanes_min<Arch, T>(bmin);
-      labels[i] = static_cast<std::size_t>(std::countr_zero(lane_bits<Arch, T>(bmin == smallest)));
+      const unsigned holding = lane_bits<Arch, T>(bmin == smallest);
+      labels[i] = holding ? static_cast<std::size_t>(std::countr_zero(holding)) : 0;
       best[i] = smallest.get(0);
       continue;
     }
@@ -238,9 +266,21 @@ void nearest_centres(const T* X, std::size_t m, std::size_t d, const T* ct, std:
     const batch smallest = all_lanes_min<Arch, T>(bmin);
     const batch column =
         all_lanes_min<Arch, T>(xsimd::select(bmin == smallest, bidx, batch(std::numeric_limits<T>::infinity())));
-    labels[i] = static_cast<std::size_t>(column.get(0));
+    const T first = column.get(0);
+    labels[i] = first < static_cast<T>(k) ? static_cast<std::size_t>(first) : 0;
     best[i] = smallest.get(0);
   }
+}
+
+/// Each of the m rows' nearest centre: labels[i] the first index of the smallest
+/// distance (the first on ties, as a scalar scan would pick), best[i] that
+/// distance. ct as for squared_distances, with the padding columns set to
+/// +infinity so that they are never nearest; scratch holds m x k_pad values.
+template <class Arch, class T>
+void nearest_centres(const T* X, std::size_t m, std::size_t d, const T* ct, std::size_t k, std::size_t k_pad,
+                     T* scratch, std::size_t* labels, T* best) {
+  squared_distances<Arch, T>(X, m, d, ct, k, k_pad, scratch);
+  row_minima<Arch, T>(scratch, m, k, k_pad, labels, best);
 }
 
 /// Euclidean distances of R rows (x: R rows of d, contiguous) to the columns
@@ -334,6 +374,66 @@ T row_distance(const T* a, const T* b, std::size_t d) {
   return sum;
 }
 
+/// The centres as nearest_centres_by_products reads them. The shift (the centres'
+/// own mean) is taken from rows and centres alike: distances do not change, and the
+/// inner products stay small, so |c|^2 - 2 x.c loses few digits to cancellation.
+template <class T>
+struct ShiftedCentres {
+  const T* rows;        ///< k x d, row-major
+  const T* ct;          ///< d x k_pad, transposed, padding columns +infinity (as for squared_distances)
+  const T* shifted_ct;  ///< d x k_pad, transposed, minus the shift, padding columns 0
+  const T* norms;       ///< k_pad: |c - shift|^2, padding +infinity
+  const T* shift;       ///< d values
+  T radius;             ///< the largest |c - shift|
+  std::size_t k, k_pad;
+};
+
+/// Values of T nearest_centres_by_products needs as scratch for m rows (64-byte aligned).
+constexpr std::size_t product_scratch(std::size_t m, std::size_t k_pad) { return m * k_pad + k_pad; }
+
+/// The same labels as nearest_centres, with half its arithmetic: the centre
+/// minimising |c|^2 - 2 x.c (one multiply-add per feature and centre, against a
+/// subtraction and a multiply-add) on shifted rows and centres. Its rounding error
+/// is bounded, |error| <= (d + 3) u (|x| + |c|)^2 with u half the machine epsilon, and
+/// the exact kernel's by (d + 2) u |x - c|^2; twice their sum (with a factor 2 of
+/// margin) is the tolerance. A row whose smallest value has no other within the
+/// tolerance has the exact kernel's nearest centre; any other row (a near tie, or a
+/// value that is not finite) is measured again with the exact kernel, lane for lane
+/// the arithmetic of nearest_centres, and takes its label from that. best[i] is the
+/// distance to the chosen centre, by row_distance (in another order than the tile:
+/// it may differ from nearest_centres' in the last bits).
+template <class Arch, class T>
+void nearest_centres_by_products(const T* X, std::size_t m, std::size_t d, const ShiftedCentres<T>& centres,
+                                 T* scratch, std::size_t* labels, T* best) {
+  using batch = xsimd::batch<T, Arch>;
+  constexpr std::size_t W = batch::size;
+  const std::size_t k = centres.k, k_pad = centres.k_pad, k_cols = computed_columns<Arch, T>(k);
+  T* values = scratch;             // m x k_pad
+  T* exact = scratch + m * k_pad;  // k_pad: one row measured again
+  row_tiles<Arch, T, Sum::product>(X, m, d, centres.shifted_ct, k, k_pad, values, centres.shift, centres.norms);
+  row_minima<Arch, T>(values, m, k, k_pad, labels, best);
+  const T margin = static_cast<T>(4 * (d + 4)) * std::numeric_limits<T>::epsilon();
+  for (std::size_t i = 0; i < m; ++i) {
+    const T* x = X + i * d;
+    const T* row = values + i * k_pad;
+    // |x - shift| + |c - shift| is at most |x - c_label| + 2 radius (any centre will do
+    // for the triangle inequality): the chosen centre's distance, wanted anyway, and no
+    // pass over the row for its norm.
+    const T distance = row_distance<Arch, T>(x, centres.rows + labels[i] * d, d);
+    const T reach = std::sqrt(distance) + 2 * centres.radius;
+    const T threshold = best[i] + margin * reach * reach;
+    unsigned candidates = 0;
+    for (std::size_t c = 0; c < k_cols; c += W)
+      candidates += static_cast<unsigned>(std::popcount(lane_bits<Arch, T>(batch::load_aligned(row + c) <= threshold)));
+    if (candidates == 1 && std::isfinite(threshold)) {
+      best[i] = distance;
+    } else {
+      squared_distance_rows<Arch, T, 1>(x, d, centres.ct, k_cols, k_pad, exact);
+      row_minima<Arch, T>(exact, 1, k, k_pad, labels + i, best + i);
+    }
+  }
+}
+
 /// One architecture's kernels for one value type: what a dispatching program
 /// installs (core/dispatch.hpp).
 template <class T>
@@ -344,6 +444,9 @@ struct Table {
   void (*distance_sums_4)(const T*, const T*, std::size_t, std::size_t, std::size_t, std::size_t, double*, T*);
   void (*distance_sums_1)(const T*, const T*, std::size_t, std::size_t, std::size_t, std::size_t, double*, T*);
   T (*row_distance)(const T*, const T*, std::size_t);
+  void (*nearest_centres_by_products)(const T*, std::size_t, std::size_t, const ShiftedCentres<T>&, T*, std::size_t*,
+                                      T*);
+  std::size_t lanes;  ///< values of T in one batch
 };
 
 template <class Arch, class T>
@@ -353,7 +456,9 @@ const Table<T>& table() {
                           &nearest_centres<Arch, T>,
                           &distance_sums_4<Arch, T>,
                           &distance_sums_1<Arch, T>,
-                          &row_distance<Arch, T>};
+                          &row_distance<Arch, T>,
+                          &nearest_centres_by_products<Arch, T>,
+                          xsimd::batch<T, Arch>::size};
   return t;
 }
 

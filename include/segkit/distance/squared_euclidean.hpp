@@ -2,6 +2,8 @@
 // SquaredEuclidean: the k-means distance; its centre is the mean.
 
 #include <algorithm>
+#include <cmath>
+#include <cstring>
 #include <cstddef>
 #include <limits>
 #include <span>
@@ -27,6 +29,15 @@ struct SquaredEuclidean {
   static constexpr bool sqrt_is_metric = true;
   /// The centre is the plain mean, so Lloyd may sum clusters in one pass (center() says the same).
   static constexpr bool center_is_mean = true;
+
+  /// How nearest() finds each row's centre. Both ways give the same labels
+  /// (kernels::nearest_centres_by_products re-measures near ties exactly).
+  enum class Method {
+    automatic,    ///< the faster on the machines measured so far: differences (docs/performance.md)
+    differences,  ///< (x - c)^2 summed feature by feature, every row against every centre
+    products,     ///< |c|^2 - 2 x.c: half the arithmetic, near ties measured again
+  };
+  Method method = Method::automatic;
 
   template <class T>
   T distance(std::span<const T> a, std::span<const T> b) const {
@@ -77,13 +88,30 @@ struct SquaredEuclidean {
   void nearest(const xt::xtensor<T, 2>& X, std::size_t begin, std::size_t end, const xt::xtensor<T, 2>& C,
                std::size_t* labels, T* best) const {
     const std::size_t d = X.shape(1), k = C.shape(0), k_pad = kernels::padded<T>(k);
-    Buffers<T>& buffers = thread_buffers<T>(C);
-    const T* ct = buffers.ct.data();
-    T* dist = buffers.dist.data();
     const auto& kernel = simd::active<T>();
+    const bool products = by_products(k, d, kernel.lanes);
+    Buffers<T>& buffers = thread_buffers<T>(C, products);
+    T* dist = buffers.dist.data();
+    if (products) {
+      const kernels::ShiftedCentres<T> centres{buffers.source.data(),
+                                               buffers.ct.data(),
+                                               buffers.shifted_ct.data(),
+                                               buffers.norms.data(),
+                                               buffers.shift.data(),
+                                               buffers.radius,
+                                               k,
+                                               k_pad};
+      for (std::size_t b = begin; b < end; b += block) {
+        const std::size_t m = std::min(block, end - b);
+        kernel.nearest_centres_by_products(X.data() + b * d, m, d, centres, dist, labels + (b - begin),
+                                           best + (b - begin));
+      }
+      return;
+    }
     for (std::size_t b = begin; b < end; b += block) {
       const std::size_t m = std::min(block, end - b);
-      kernel.nearest_centres(X.data() + b * d, m, d, ct, k, k_pad, dist, labels + (b - begin), best + (b - begin));
+      kernel.nearest_centres(X.data() + b * d, m, d, buffers.ct.data(), k, k_pad, dist, labels + (b - begin),
+                             best + (b - begin));
     }
   }
 
@@ -100,26 +128,85 @@ struct SquaredEuclidean {
   using aligned = std::vector<T, xsimd::aligned_allocator<T, 64>>;
   static constexpr std::size_t block = 64;  // rows per kernel call: their distances stay in L1
 
-  /// The kernels' work memory: the centres transposed (d x k_pad), and a block's distances.
+  /// Whether nearest() measures by products. Not by default: on the Intel AVX-512 VM
+  /// the products' tile was only about 20 % faster than the differences' (the
+  /// subtractions were not what bounded it), and the per-row work around it (each
+  /// row's chosen distance, the count of near ties) cost more than that: 0.9x at
+  /// 200,000 x 64 x 32 in double, 0.5-0.8x elsewhere (benchmarks/bench_lloyd,
+  /// BM_AssignNearestProducts). Kept selectable to measure on other machines.
+  bool by_products(std::size_t k, std::size_t d, std::size_t lanes) const {
+    (void)k, (void)d, (void)lanes;
+    return method == Method::products;
+  }
+
+  /// The kernels' work memory: the centres transposed (d x k_pad), and a block's
+  /// distances; for products also the shifted centres (kernels::ShiftedCentres).
   template <class T>
   struct Buffers {
-    aligned<T> ct, dist;
+    aligned<T> ct, dist, shifted_ct, norms;
+    std::vector<T> shift;
+    T radius = 0;
+    std::vector<T> source;  ///< the centres the others were made from (k x d)
+    std::size_t k = 0, d = 0;
+    bool shifted = false;  ///< whether shifted_ct, norms, shift and radius are made
   };
 
   /// This thread's buffers, holding C transposed, padded with +infinity (a padding
   /// column's distance is infinite, so it is never nearest, and never read by
   /// pairwise). Kept per thread and reused: a Lloyd pass calls the kernels once per
   /// block of a few hundred rows, and a fresh allocation each time cost about 5 %
-  /// of the pass at 1,000,000 x 16 x 8.
+  /// of the pass at 1,000,000 x 16 x 8. Made again only when the centres differ
+  /// from the last call's (a comparison of k x d values; making the shifted centres
+  /// for every block cost more than the products saved).
   template <class T>
-  static Buffers<T>& thread_buffers(const xt::xtensor<T, 2>& C) {
+  static Buffers<T>& thread_buffers(const xt::xtensor<T, 2>& C, bool products = false) {
     thread_local Buffers<T> buffers;
     const std::size_t d = C.shape(1), k = C.shape(0), k_pad = kernels::padded<T>(k);
-    buffers.ct.assign(d * k_pad, std::numeric_limits<T>::infinity());
-    for (std::size_t c = 0; c < k; ++c)
-      for (std::size_t j = 0; j < d; ++j) buffers.ct[j * k_pad + c] = C(c, j);
-    if (buffers.dist.size() < block * k_pad) buffers.dist.resize(block * k_pad);
+    // Compared bit for bit: centres holding NaN are the same centres again.
+    const bool same = buffers.k == k && buffers.d == d &&
+                      std::memcmp(buffers.source.data(), C.data(), k * d * sizeof(T)) == 0;
+    if (!same) {
+      buffers.source.assign(C.data(), C.data() + k * d);
+      buffers.k = k;
+      buffers.d = d;
+      buffers.shifted = false;
+      buffers.ct.assign(d * k_pad, std::numeric_limits<T>::infinity());
+      for (std::size_t c = 0; c < k; ++c)
+        for (std::size_t j = 0; j < d; ++j) buffers.ct[j * k_pad + c] = buffers.source[c * d + j];
+    }
+    const std::size_t scratch = products ? kernels::product_scratch(block, k_pad) : block * k_pad;
+    if (buffers.dist.size() < scratch) buffers.dist.resize(scratch);
+    if (products && !buffers.shifted) {
+      shift_centres(buffers);
+      buffers.shifted = true;
+    }
     return buffers;
+  }
+
+  /// The centres minus their mean, transposed, with their squared norms and the largest norm.
+  template <class T>
+  static void shift_centres(Buffers<T>& buffers) {
+    const std::size_t d = buffers.d, k = buffers.k, k_pad = kernels::padded<T>(k);
+    const T* C = buffers.source.data();
+    buffers.shift.assign(d, T(0));
+    for (std::size_t j = 0; j < d; ++j) {
+      double sum = 0;
+      for (std::size_t c = 0; c < k; ++c) sum += static_cast<double>(C[c * d + j]);
+      buffers.shift[j] = static_cast<T>(sum / static_cast<double>(k));
+    }
+    buffers.shifted_ct.assign(d * k_pad, T(0));
+    buffers.norms.assign(k_pad, std::numeric_limits<T>::infinity());
+    buffers.radius = 0;
+    for (std::size_t c = 0; c < k; ++c) {
+      T norm = 0;
+      for (std::size_t j = 0; j < d; ++j) {
+        const T v = C[c * d + j] - buffers.shift[j];
+        buffers.shifted_ct[j * k_pad + c] = v;
+        norm += v * v;
+      }
+      buffers.norms[c] = norm;
+      buffers.radius = std::max(buffers.radius, std::sqrt(norm));
+    }
   }
 };
 
