@@ -282,6 +282,32 @@ TEST_CASE_TEMPLATE("Hamerly and Yinyang give exactly Lloyd's clustering on synth
   }
 }
 
+TEST_CASE_TEMPLATE("Lloyd measuring by products ends with the clustering of Lloyd measuring by differences", T, float,
+                   double) {
+  // Wide rows, many overlapping segments, uncentred (an offset of 50 in every feature); d = 64
+  // and k = 64 is also where the automatic choice takes products. (The ties the products cannot
+  // settle are made on purpose in tests/simd/kernels_every_arch.cpp.)
+  xt::xtensor<T, 2> X = blobs<T>(2500, 64, 64, 1.5, 3);
+  X += T(50);
+  const xt::xtensor<T, 2> init = segkit::RandomInit{}.initial_centers(X, 64, segkit::SquaredEuclidean{}, 5, 1);
+  using Method = segkit::SquaredEuclidean::Method;
+  segkit::SquaredEuclidean differences, products, automatic;
+  differences.method = Method::differences;
+  products.method = Method::products;
+  const segkit::Options options{.tol = 0, .threads = 2};
+  const auto reference = segkit::Lloyd{}.cluster(X, init, differences, options);
+  CHECK(reference.iterations > 3);
+  for (const auto& distance : {products, automatic}) {
+    const auto other = segkit::Lloyd{}.cluster(X, init, distance, options);
+    CHECK(other.labels == reference.labels);
+    CHECK(other.centers == reference.centers);
+    CHECK(other.iterations == reference.iterations);
+    CHECK(other.inertia == doctest::Approx(reference.inertia).epsilon(std::is_same_v<T, float> ? 1e-5 : 1e-12));
+    const auto hamerly = segkit::Hamerly{}.cluster(X, init, distance, options);
+    CHECK(hamerly.labels == reference.labels);
+  }
+}
+
 TEST_CASE_TEMPLATE("Lloyd, Hamerly and Yinyang are bit-identical for 1, 2, 3 and all threads", T, float, double) {
   // Large enough for many chunks and for the threads to be used at all.
   const xt::xtensor<T, 2> X = blobs<T>(60000, 8, 12, 3, 21);

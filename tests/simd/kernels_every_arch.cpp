@@ -149,8 +149,9 @@ TEST_CASE_TEMPLATE("every instruction set's products kernel gives the labels of 
           const std::size_t a = i % k, b = (i * 7 + 1) % k;
           for (std::size_t j = 0; j < d; ++j) {
             const double mid = 0.5 * (static_cast<double>(C[a * d + j]) + static_cast<double>(C[b * d + j]));
-            X[i * d + j] = static_cast<T>(i % 3 == 0 ? mid : i % 3 == 1 ? mid + 1e-6 * normal(rng)
-                                                                           : C[a * d + j] + normal(rng));
+            X[i * d + j] = static_cast<T>(i % 3 == 0   ? mid
+                                          : i % 3 == 1 ? mid + 1e-6 * normal(rng)
+                                                       : C[a * d + j] + normal(rng));
           }
         }
         aligned<T> ct(d * k_pad, std::numeric_limits<T>::infinity()), shifted_ct(d * k_pad, T(0)),
@@ -172,8 +173,8 @@ TEST_CASE_TEMPLATE("every instruction set's products kernel gives the labels of 
           norms[c] = norm;
           radius = std::max(radius, std::sqrt(norm));
         }
-        const segkit::kernels::ShiftedCentres<T> centres{C.data(), ct.data(), shifted_ct.data(), norms.data(),
-                                                         shift.data(), radius, k, k_pad};
+        const segkit::kernels::ShiftedCentres<T> centres{
+            C.data(), ct.data(), shifted_ct.data(), norms.data(), shift.data(), radius, k, k_pad};
         aligned<T> scratch(m * k_pad), product_scratch(segkit::kernels::product_scratch(m, k_pad));
         std::vector<std::size_t> labels(m), product_labels(m);
         std::vector<T> best(m), product_best(m);

@@ -65,8 +65,8 @@ enum class Sum {
 /// R rows against KB batches of centres: R x KB independent accumulator chains
 /// (one chain per row is latency-bound at small k), each centre load reused R times.
 template <class Arch, class T, std::size_t R, std::size_t KB, Sum S = Sum::squared_difference>
-void squared_distance_tile(const T* X, std::size_t d, const T* ct, std::size_t k_pad, T* out,
-                           const T* shift = nullptr, const T* norms = nullptr) {
+void squared_distance_tile(const T* X, std::size_t d, const T* ct, std::size_t k_pad, T* out, const T* shift = nullptr,
+                           const T* norms = nullptr) {
   using batch = xsimd::batch<T, Arch>;
   constexpr std::size_t W = batch::size;
   batch acc[R][KB];
@@ -391,20 +391,21 @@ struct ShiftedCentres {
 /// Values of T nearest_centres_by_products needs as scratch for m rows (64-byte aligned).
 constexpr std::size_t product_scratch(std::size_t m, std::size_t k_pad) { return m * k_pad + k_pad; }
 
-/// The same labels as nearest_centres, with half its arithmetic: the centre
-/// minimising |c|^2 - 2 x.c (one multiply-add per feature and centre, against a
-/// subtraction and a multiply-add) on shifted rows and centres. Its rounding error
-/// is bounded, |error| <= (d + 3) u (|x| + |c|)^2 with u half the machine epsilon, and
-/// the exact kernel's by (d + 2) u |x - c|^2; twice their sum (with a factor 2 of
-/// margin) is the tolerance. A row whose smallest value has no other within the
-/// tolerance has the exact kernel's nearest centre; any other row (a near tie, or a
+/// The same labels as nearest_centres, from the centre minimising |c|^2 - 2 x.c on
+/// shifted rows and centres (one multiply-add per feature and centre, against a
+/// subtraction and a multiply-add). Its rounding error is at most about
+/// (d + 3) u (|x| + |c|)^2 (shifted norms, u half the machine epsilon), and the exact
+/// kernel's (d + 2) u |x - c|^2; the tolerance, 4 (d + 4) epsilon (|x - c_label| +
+/// 2 radius)^2, is twice the sum of both, with room to spare. A row whose smallest
+/// value has no other within the tolerance has the exact kernel's nearest centre;
+/// any other row (a near tie, or a
 /// value that is not finite) is measured again with the exact kernel, lane for lane
 /// the arithmetic of nearest_centres, and takes its label from that. best[i] is the
 /// distance to the chosen centre, by row_distance (in another order than the tile:
 /// it may differ from nearest_centres' in the last bits).
 template <class Arch, class T>
-void nearest_centres_by_products(const T* X, std::size_t m, std::size_t d, const ShiftedCentres<T>& centres,
-                                 T* scratch, std::size_t* labels, T* best) {
+void nearest_centres_by_products(const T* X, std::size_t m, std::size_t d, const ShiftedCentres<T>& centres, T* scratch,
+                                 std::size_t* labels, T* best) {
   using batch = xsimd::batch<T, Arch>;
   constexpr std::size_t W = batch::size;
   const std::size_t k = centres.k, k_pad = centres.k_pad, k_cols = computed_columns<Arch, T>(k);

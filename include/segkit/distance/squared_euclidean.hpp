@@ -33,7 +33,7 @@ struct SquaredEuclidean {
   /// How nearest() finds each row's centre. Both ways give the same labels
   /// (kernels::nearest_centres_by_products re-measures near ties exactly).
   enum class Method {
-    automatic,    ///< the faster on the machines measured so far: differences (docs/performance.md)
+    automatic,    ///< the faster on the machine measured: products from d = 64 and k = 64 (docs/performance.md)
     differences,  ///< (x - c)^2 summed feature by feature, every row against every centre
     products,     ///< |c|^2 - 2 x.c: half the arithmetic, near ties measured again
   };
@@ -128,15 +128,17 @@ struct SquaredEuclidean {
   using aligned = std::vector<T, xsimd::aligned_allocator<T, 64>>;
   static constexpr std::size_t block = 64;  // rows per kernel call: their distances stay in L1
 
-  /// Whether nearest() measures by products. Not by default: on the Intel AVX-512 VM
-  /// the products' tile was only about 20 % faster than the differences' (the
-  /// subtractions were not what bounded it), and the per-row work around it (each
-  /// row's chosen distance, the count of near ties) cost more than that: 0.9x at
-  /// 200,000 x 64 x 32 in double, 0.5-0.8x elsewhere (benchmarks/bench_lloyd,
-  /// BM_AssignNearestProducts). Kept selectable to measure on other machines.
+  /// Whether nearest() measures by products. Only for wide rows and many centres: on
+  /// the Intel AVX-512 VM the products' tile was only about 20 % faster than the
+  /// differences' (the subtractions were not what bounded it), and the per-row work
+  /// around it (the chosen centre's distance, the count of near ties; O(d + k) against
+  /// the tile's O(k d)) cost more than that below d = 64, k = 64: 0.55-0.75x at
+  /// d = 16 with k = 8 or 64, 1.03-1.17x at d = 64, k = 64 (bench_lloyd, 2 threads,
+  /// BM_AssignNearest against BM_AssignNearestProducts; docs/performance.md).
   bool by_products(std::size_t k, std::size_t d, std::size_t lanes) const {
-    (void)k, (void)d, (void)lanes;
-    return method == Method::products;
+    (void)lanes;
+    if (method != Method::automatic) return method == Method::products;
+    return d >= 64 && k >= 64;
   }
 
   /// The kernels' work memory: the centres transposed (d x k_pad), and a block's
@@ -163,8 +165,8 @@ struct SquaredEuclidean {
     thread_local Buffers<T> buffers;
     const std::size_t d = C.shape(1), k = C.shape(0), k_pad = kernels::padded<T>(k);
     // Compared bit for bit: centres holding NaN are the same centres again.
-    const bool same = buffers.k == k && buffers.d == d &&
-                      std::memcmp(buffers.source.data(), C.data(), k * d * sizeof(T)) == 0;
+    const bool same =
+        buffers.k == k && buffers.d == d && std::memcmp(buffers.source.data(), C.data(), k * d * sizeof(T)) == 0;
     if (!same) {
       buffers.source.assign(C.data(), C.data() + k * d);
       buffers.k = k;
