@@ -108,7 +108,9 @@ TEST_CASE("fit decides the steps and reports them; transform applies them") {
 }
 
 TEST_CASE("new customers get the training customers' steps, not their own") {
-  const Preparation prep = Preparation::fit(customers());
+  PrepareOptions clip;
+  clip.outliers = segkit::features::OutlierPolicy::clip;
+  const Preparation prep = Preparation::fit(customers(), clip);
   Table fresh;
   fresh.add(Column::numeric("ID", {900, 901}));
   fresh.add(Column::numeric("Year_Birth", {2000, 1990}));
@@ -116,7 +118,7 @@ TEST_CASE("new customers get the training customers' steps, not their own") {
   fresh.add(Column::numeric("Z_CostContact", {3, 3}));
   fresh.add(Column::categorical("Education", {"2n Cycle", "Master"}));
   fresh.add(Column::date("Dt_Customer", {segkit::data::days_from_civil(2013, 12, 31), 0}, {false, true}));
-  const auto out = Preparation::fit(customers()).transform(fresh);
+  const auto out = Preparation::fit(customers(), clip).transform(fresh);
   CHECK(out.X(0, 0) == 14);                             // age against the training reference year
   CHECK(out.X(0, 1) == 58);                             // the training median, not this table's
   CHECK(out.X(1, 1) == prep.recipes()[1].high);         // clipped at the training fence
@@ -159,6 +161,10 @@ TEST_CASE("options: chosen columns, dropping incomplete rows, flagging, log of s
   CHECK(find(out.actions, "Income", "left out")->rows == 1);
   CHECK(out.X(6, 0) == 666666);  // flagged, not clipped
   CHECK(find(out.actions, "Income", "flagged")->rows == 1);
+  // Without options too: outliers are counted and kept unless clipping is asked for.
+  const auto by_default = Preparation::fit(t).transform(t);
+  CHECK(by_default.X(7, 1) == 666666);
+  CHECK(find(by_default.actions, "Income", "flagged, kept")->rows == 1);
 
   PrepareOptions logged;
   logged.columns = {"Income"};
@@ -172,6 +178,7 @@ TEST_CASE("options: chosen columns, dropping incomplete rows, flagging, log of s
   PrepareOptions both;
   both.columns = {"Income"};
   both.log_skewed = true;
+  both.outliers = segkit::features::OutlierPolicy::clip;
   const auto bp = Preparation::fit(t, both);
   const auto bt = bp.transform(t);
   CHECK(bp.recipes()[0].high < 10);  // log1p scale (666666 would be 13.4)

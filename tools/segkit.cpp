@@ -77,7 +77,7 @@ struct SegmentArgs {
   std::vector<std::string> features;
   std::string id;
   std::string missing = "impute";
-  std::string outliers = "clip";
+  std::string outliers = "flag";
   bool log_skewed = false;
 };
 
@@ -400,7 +400,9 @@ int run_segment(const SegmentArgs& args) {
     options.prepare.outliers = segkit::features::OutlierPolicy::keep;
   else if (args.outliers == "flag")
     options.prepare.outliers = segkit::features::OutlierPolicy::flag;
-  else if (args.outliers != "clip")
+  else if (args.outliers == "clip")
+    options.prepare.outliers = segkit::features::OutlierPolicy::clip;
+  else
     throw segkit::error("--outliers must be clip, flag or keep, not \"" + args.outliers + "\"");
   options.prepare.log_skewed = args.log_skewed;
   options.cluster = cluster_settings(args.cluster);
@@ -417,7 +419,8 @@ int run_segment(const SegmentArgs& args) {
                            const segkit::features::Prepared& prepared) {
     say("Preparation:\n");
     for (const auto& a : preparation.fit_actions()) say("  %s: %s\n", a.column.c_str(), a.what.c_str());
-    for (const auto& a : prepared.actions) say("  %s: %s (%zu customers)\n", a.column.c_str(), a.what.c_str(), a.rows);
+    for (const auto& a : prepared.actions)
+      say("  %s: %s (%zu %s)\n", a.column.c_str(), a.what.c_str(), a.rows, a.rows == 1 ? "customer" : "customers");
     std::string names;
     for (const auto& f : preparation.feature_names()) names += (names.empty() ? "" : ", ") + f;
     say("  %zu customers x %zu features: %s\n", prepared.X.shape(0), prepared.X.shape(1), names.c_str());
@@ -481,7 +484,8 @@ int run_predict(const PredictArgs& args) {
     ++sizes[assignment.labels[i]];
   }
   // Nothing left out or changed in silence: customers dropped for a missing value, values imputed, unseen categories.
-  for (const auto& a : assignment.actions) say("%s: %s (%zu customers)\n", a.column.c_str(), a.what.c_str(), a.rows);
+  for (const auto& a : assignment.actions)
+    say("%s: %s (%zu %s)\n", a.column.c_str(), a.what.c_str(), a.rows, a.rows == 1 ? "customer" : "customers");
   if (assignment.rows.size() < table.rows())
     say("%zu of %zu customers assigned; the others were left out (above)\n", assignment.rows.size(), table.rows());
   for (std::size_t c = 0; c < sizes.size(); ++c)
@@ -591,7 +595,7 @@ int main(int argc, char** argv) {
   segment_command->add_option("--id", segment.id, "the customer id column (default: detected)");
   segment_command->add_option("--missing", segment.missing, "impute (median / most frequent) or drop")
       ->capture_default_str();
-  segment_command->add_option("--outliers", segment.outliers, "clip, flag or keep values beyond 3 IQR")
+  segment_command->add_option("--outliers", segment.outliers, "flag (count and keep), clip or keep values beyond 3 IQR")
       ->capture_default_str();
   segment_command->add_flag("--log-skewed", segment.log_skewed, "log1p-transform skewed non-negative columns");
   add_cluster_options(segment_command, segment.cluster, true);

@@ -10,6 +10,7 @@ cd "$work/out"  # outputs land here; inputs made by a scenario go to ../in
 
 fail() { echo "FAIL ($scenario): $*" >&2; exit 1; }
 expect_in() { grep -qF -- "$1" "$2" || { cat "$2" >&2; fail "expected \"$1\" in $2"; }; }
+expect_not_in() { ! grep -qF -- "$1" "$2" || { cat "$2" >&2; fail "did not expect \"$1\" in $2"; }; }
 lines() { wc -l < "$1" | tr -d ' '; }
 # A bad input: exit status non-zero, one line on stderr naming the problem, no output file left.
 expect_error() {
@@ -51,8 +52,13 @@ case $scenario in
     "$segkit" segment "$data/customer_personality/marketing_campaign.csv" --k 4 --out labels.csv > stdout.txt
     [ "$(lines labels.csv)" = 2241 ] || fail "labels.csv has $(lines labels.csv) lines"
     expect_in "Income: missing values imputed with the median 51381.5 (24 customers)" stdout.txt
-    expect_in "Income: outliers clipped to the IQR fences" stdout.txt
-    expect_in "age in 2014 (from Year_Birth): outliers clipped" stdout.txt
+    # Outliers are kept and reported unless clipping is asked for.
+    expect_in "Income: outliers beyond the IQR fences" stdout.txt
+    expect_in "age in 2014 (from Year_Birth): outliers beyond the IQR fences" stdout.txt
+    expect_not_in "clipped" stdout.txt
+    "$segkit" segment "$data/customer_personality/marketing_campaign.csv" --k 4 --outliers clip > clipped.txt
+    expect_in "Income: outliers clipped to the IQR fences [-64354, 168179] (1 customer)" clipped.txt
+    rm -f clipped.txt
     expect_in "Marital_Status: one-hot encoded into 8 columns" stdout.txt
     # A model that drops customers with a missing value says so when it predicts, and a file
     # without the id column (no feature) is assigned all the same, its rows numbered.

@@ -51,7 +51,9 @@ struct PrepareOptions {
   /// as an identifier, as fit would find, without checking its values a second time.
   std::optional<std::string> known_identifier{};
   MissingPolicy missing = MissingPolicy::impute;
-  OutlierPolicy outliers = OutlierPolicy::clip;
+  /// Flagged and kept unless asked: a value far from the quartiles may be a real customer
+  /// (a big spender, a small group of its own), which clipping would silently move.
+  OutlierPolicy outliers = OutlierPolicy::flag;
   /// Tukey's fences at Q1 - f IQR and Q3 + f IQR. The default 3 ("far out") leaves
   /// the long but genuine tail of spending alone and catches entry errors such
   /// as an income of 666666 or a birth year of 1893.
