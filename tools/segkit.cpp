@@ -67,6 +67,8 @@ struct ClusterArgs {
   std::string distance = "sqeuclidean";
   std::uint64_t seed = 0;
   std::size_t n_init = 10;
+  std::size_t max_iter = 300;
+  double tol = 1e-4;
   std::size_t threads = 0;  // 0 = every core
   std::string out, report, model;
 };
@@ -231,9 +233,16 @@ std::pair<std::size_t, std::size_t> parse_range(const std::string& text) {
       std::size_t used_a = 0, used_b = 0;
       const std::string a = text.substr(0, dots), b = text.substr(dots + 2);
       const unsigned long lo = std::stoul(a, &used_a), hi = std::stoul(b, &used_b);
-      if (used_a == a.size() && used_b == b.size() && lo <= hi) return {lo, hi};
+      // stoul takes "-1" (as a huge number): a sign is refused before it.
+      if (used_a == a.size() && used_b == b.size() && lo <= hi && a.find_first_of("+-") == std::string::npos &&
+          b.find_first_of("+-") == std::string::npos) {
+        if (lo < 2)
+          throw segkit::error("--k-range must start at 2 at least: the scores that choose K compare segments");
+        return {lo, hi};
+      }
     }
-  } catch (const std::exception&) {
+  } catch (const std::invalid_argument&) {
+  } catch (const std::out_of_range&) {
   }
   throw segkit::error("--k-range must look like 2..10, not \"" + text + "\"");
 }
@@ -247,7 +256,9 @@ std::optional<std::size_t> fixed_k(const std::string& text) {
   } catch (const std::exception&) {
     used = 0;
   }
-  if (used != text.size() || used == 0) throw segkit::error("--k must be a number or \"auto\", not \"" + text + "\"");
+  if (used != text.size() || used == 0 || text.find_first_of("+-") != std::string::npos)
+    throw segkit::error("--k must be a number or \"auto\", not \"" + text + "\"");
+  if (k == 0) throw segkit::error("--k must be at least 1");
   return k;
 }
 
@@ -319,6 +330,10 @@ segkit::workflow::ClusterSettings cluster_settings(const ClusterArgs& args) {
   segkit::with_named_policy(segkit::BuiltinDistances{}, args.distance, "--distance", [](auto) {});
   settings.seed = args.seed;
   settings.n_init = args.n_init;
+  settings.max_iter = args.max_iter;
+  // Checked here, not by a CLI11 range, which lets NaN through.
+  if (!(args.tol >= 0 && args.tol <= 1)) throw segkit::error("--tol must be a number from 0 to 1");
+  settings.tol = args.tol;
   settings.threads = args.threads;
   settings.progress = show_progress();
   settings.on_stage = [](const std::string& what) { progress(what); };
@@ -568,6 +583,14 @@ void add_cluster_options(CLI::App* command, ClusterArgs& args, bool with_model) 
   command->add_option("--n-init", args.n_init, "k-means++ starts; the lowest inertia wins")
       ->capture_default_str()
       ->check(CLI::Range(std::size_t{1}, segkit::Pipeline<>::max_n_init));
+  command->add_option("--max-iter", args.max_iter, "Lloyd iterations per start at most")
+      ->capture_default_str()
+      ->check(CLI::Range(std::size_t{1}, std::size_t{1000000}));
+  command
+      ->add_option("--tol", args.tol,
+                   "stop when the centres move less than this, relative to the mean feature variance (0: "
+                   "only when no customer changes segment)")
+      ->capture_default_str();
   command
       ->add_option("--threads", args.threads, "threads to use (0: every core); the segments are the same for any count")
       ->capture_default_str()
@@ -625,7 +648,10 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    // --help and --version end the parse with exit code 0; a wrong option is an error line like any other.
+    if (e.get_exit_code() == 0) return app.exit(e);
+    std::fprintf(stderr, "segkit: error: %s\nRun with --help for more information.\n", e.what());
+    return e.get_exit_code();
   }
   try {
     status.configure(segment_command->parsed()   ? segment.read.quiet

@@ -137,6 +137,13 @@ case $scenario in
     expect_error 'cannot open' segment no-such-file.csv
     expect_error '--k must be a number' segment "$data/mall_customers/Mall_Customers.csv" --k many
     expect_error 'k = 500 is larger than the number of rows (200)' segment "$data/mall_customers/Mall_Customers.csv" --k 500
+    # Absurd settings are refused before the file is read (it does not even exist here).
+    expect_error '--k must be at least 1' segment no-such-file.csv --k 0
+    expect_error '--k must be a number or "auto", not "-1"' segment no-such-file.csv --k=-1
+    expect_error '--k-range must start at 2' segment no-such-file.csv --k-range 1..5
+    expect_error '--tol must be a number from 0 to 1' segment no-such-file.csv --tol nan
+    expect_error '--tol must be a number from 0 to 1' segment no-such-file.csv --tol=-0.5
+    expect_error '--max-iter: Value 0 not in range' segment no-such-file.csv --max-iter 0
     # A report into a folder that does not exist: nothing at all is written, not even the labels.
     if "$segkit" segment "$data/mall_customers/Mall_Customers.csv" --k 3 --out labels.csv --report missing/r.html \
       > /dev/null 2>&1; then fail "wrote into a missing folder"; fi

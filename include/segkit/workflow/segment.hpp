@@ -45,6 +45,8 @@ struct ClusterSettings {
   std::string distance = "sqeuclidean";  ///< a name of the distances' registry
   std::uint64_t seed = 0;
   std::size_t n_init = 10;                           ///< k-means++ starts per fit; the lowest inertia wins
+  std::size_t max_iter = 300;                        ///< Lloyd iterations per start at most
+  double tol = 1e-4;                                 ///< centre-shift tolerance, relative to the mean feature variance
   std::size_t threads = 0;                           ///< 0 = every core
   ProgressCallback progress;                         ///< starts of a fit, K of a sweep
   std::function<void(const std::string&)> on_stage;  ///< a stage begins ("fitting K = 5"); may be empty
@@ -108,8 +110,12 @@ inline void stage(const ClusterSettings& settings, const std::string& what) {
 template <class Scaler, class Distance>
 Fit fit_with(xt::xtensor<double, 2>& X, const ClusterSettings& settings, bool consume) {
   using P = Pipeline<Scaler, KMeansPlusPlus, Distance>;
-  Options options{
-      .n_init = settings.n_init, .seed = settings.seed, .threads = settings.threads, .progress = settings.progress};
+  Options options{.n_init = settings.n_init,
+                  .max_iter = settings.max_iter,
+                  .tol = settings.tol,
+                  .seed = settings.seed,
+                  .threads = settings.threads,
+                  .progress = settings.progress};
   Fit fit;
   if (!settings.k) {
     SweepOptions sweep_options;
