@@ -50,7 +50,7 @@ const segkit::features::Action* find(const std::vector<segkit::features::Action>
 
 }  // namespace
 
-TEST_CASE("a known identifier is left out as one, the same as found; an unknown name is refused") {
+TEST_CASE("a known identifier is left out as one, the same as found, and an unknown name is refused") {
   const Table t = customers();
   const Preparation found = Preparation::fit(t);
   segkit::features::PrepareOptions told;
@@ -68,9 +68,12 @@ TEST_CASE("a known identifier is left out as one, the same as found; an unknown 
   CHECK_THROWS_WITH_AS(Preparation::fit(t, told), doctest::Contains("Customer"), segkit::error);
 }
 
-TEST_CASE("fit decides the steps and reports them; transform applies them") {
+// (No ';' in a test's name: CMake splits it there into two ctest tests that run nothing.)
+TEST_CASE("fit decides the steps and reports them, transform applies them") {
   const Table t = customers();
-  const Preparation prep = Preparation::fit(t);
+  PrepareOptions clip;  // by default outliers are flagged and kept (see "options: chosen columns...")
+  clip.outliers = segkit::features::OutlierPolicy::clip;
+  const Preparation prep = Preparation::fit(t, clip);
   CHECK(find(prep.fit_actions(), "ID", "identifier") != nullptr);
   CHECK(find(prep.fit_actions(), "Z_CostContact", "same value") != nullptr);
   CHECK(find(prep.fit_actions(), "Year_Birth", "age in 2014") != nullptr);
@@ -185,6 +188,23 @@ TEST_CASE("options: chosen columns, dropping incomplete rows, flagging, log of s
   CHECK(bt.X(7, 0) == bp.recipes()[0].high);
   CHECK(find(bt.actions, "Income", "(on the log1p scale)")->rows == 1);
   CHECK(bt.original(7, 0) == 666666);  // profiles still see the value as entered
+}
+
+TEST_CASE("with --missing drop, the log and the fences come from the customers that are clustered") {
+  // Three huge spends, each beside a missing visit count: every customer together is skewed
+  // (log1p), the customers that keep a visit count are not.
+  Table t;
+  t.add(Column::numeric("spend", {10, 12, 11, 13, 9, 10, 12, 11, 14, 8, 5000, 6000, 7000}));
+  t.add(Column::numeric("visits", {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, missing, missing, missing}));
+  PrepareOptions options;
+  options.log_skewed = true;
+  options.outliers = segkit::features::OutlierPolicy::keep;
+  CHECK(Preparation::fit(t, options).recipes()[0].log);  // imputed: all 13 customers are clustered
+  options.missing = segkit::features::MissingPolicy::drop_rows;
+  const auto dropped = Preparation::fit(t, options);
+  CHECK_FALSE(dropped.recipes()[0].log);
+  CHECK(dropped.recipes()[0].fill == 11);  // the median of the 10 customers kept, not 11.5 of all 13
+  CHECK(dropped.transform(t).rows.size() == 10);
 }
 
 TEST_CASE("bad choices are named") {

@@ -154,7 +154,7 @@ TEST_CASE("Lloyd stops at max_iter without claiming convergence, and reassigns o
   CHECK(nearest_labels == r.labels);
 }
 
-TEST_CASE("a given absolute_tol replaces tol x the variance; it is what tol means in X's units") {
+TEST_CASE("a given absolute_tol replaces tol x the variance: it is what tol means in X's units") {
   const Fixture f("ccgeneral");
   const xt::xtensor<double, 2> X = standardized(f);
   const xt::xtensor<double, 2> init = f["lloyd_k8_init"];

@@ -195,7 +195,7 @@ TEST_CASE_TEMPLATE("MiniBatch invariants: labels are the nearest of the returned
   }
 }
 
-TEST_CASE_TEMPLATE("MiniBatch is bit-identical for 1, 2, 3 threads and on a rerun; seeds differ", T, float, double) {
+TEST_CASE_TEMPLATE("MiniBatch is bit-identical for 1, 2, 3 threads and on a rerun, and seeds differ", T, float, double) {
   // A batch large enough to be assigned in several chunks on several threads.
   const xt::xtensor<T, 2> X = blobs<T>(60000, 8, 12, 3, 21);
   const auto init = segkit::KMeansPlusPlus{}.initial_centers(X, 12, segkit::SquaredEuclidean{}, 9, 1);

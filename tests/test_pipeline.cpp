@@ -154,7 +154,7 @@ TEST_CASE("n_init keeps the lowest inertia of its starts, each seeded from the s
   CHECK(multi.inertia() <= first.inertia());
 }
 
-TEST_CASE("float data is clustered in float; the fitted state is double") {
+TEST_CASE("float data is clustered in float, the fitted state is double") {
   const Fixture f("mall");
   const xt::xtensor<float, 2> Xf = xt::cast<float>(f["X"]);
   segkit::Pipeline<> pf(segkit::Options{.k = 5, .n_init = 4, .seed = 1});
@@ -268,7 +268,7 @@ TEST_CASE("score_with scores the fit on its scaled training data with any Evalua
                        segkit::error);
 }
 
-TEST_CASE("score() from many threads at once: every caller gets the fit's silhouette; a copy keeps it") {
+TEST_CASE("score() from many threads at once: every caller gets the fit's silhouette, and a copy keeps it") {
   const Fixture f("mall");
   segkit::Pipeline<segkit::NoScaling, segkit::GivenCenters> pipeline(
       segkit::Options{.k = 5, .threads = 1}, segkit::NoScaling{}, segkit::GivenCenters{f["lloyd_k5_init"]});

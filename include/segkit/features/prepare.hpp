@@ -238,15 +238,33 @@ class Preparation {
     // and so is the error reported if several columns have one.
     std::vector<Planned> planned(chosen.size());
     std::vector<std::exception_ptr> failed(chosen.size());
-    segkit::detail::parallel_for(chosen.size(), options.threads, [&](std::size_t j) {
-      try {
-        planned[j] = p.plan(*chosen[j], reference_day);
-      } catch (...) {
-        failed[j] = std::current_exception();
+    const auto plan_all = [&](const std::vector<bool>* kept) {
+      segkit::detail::parallel_for(chosen.size(), options.threads, [&](std::size_t j) {
+        try {
+          planned[j] = p.plan(*chosen[j], reference_day, kept);
+        } catch (...) {
+          failed[j] = std::current_exception();
+        }
+      });
+      for (std::size_t j = 0; j < chosen.size(); ++j)
+        if (failed[j]) std::rethrow_exception(failed[j]);
+    };
+    plan_all(nullptr);
+    if (options.missing == MissingPolicy::drop_rows) {
+      // The medians, quartiles and skewness of the customers that will be clustered: those
+      // with a value in every column used (the skewness of every customer chose the log
+      // before; the others are left out by transform).
+      std::vector<bool> kept(table.rows(), true);
+      bool dropped = false;
+      for (std::size_t j = 0; j < chosen.size(); ++j) {
+        if (!planned[j].recipe) continue;
+        const std::vector<bool>& missing = chosen[j]->missing_mask();
+        for (std::size_t i = 0; i < kept.size(); ++i)
+          if (missing[i] && kept[i]) kept[i] = false, dropped = true;
       }
-    });
+      if (dropped && std::find(kept.begin(), kept.end(), true) != kept.end()) plan_all(&kept);
+    }
     for (std::size_t j = 0; j < chosen.size(); ++j) {
-      if (failed[j]) std::rethrow_exception(failed[j]);
       // A column the user chose is used or refused, never left out in silence.
       if (!options.columns.empty() && !planned[j].recipe) {
         const std::string why = planned[j].actions.empty() ? std::string("left out") : planned[j].actions.front().what;
@@ -455,8 +473,10 @@ class Preparation {
   };
 
   /// Decides the recipe of one column from its training values (each column on its
-  /// own, so fit plans them side by side).
-  Planned plan(const data::Column& c, std::optional<std::int64_t> reference_day) const {
+  /// own, so fit plans them side by side); with `kept`, a numeric column's statistics
+  /// come from the rows it marks only.
+  Planned plan(const data::Column& c, std::optional<std::int64_t> reference_day,
+               const std::vector<bool>* kept = nullptr) const {
     Planned out;
     Recipe r;
     r.source = r.name = c.name();
@@ -548,7 +568,7 @@ class Preparation {
       }
     }
     // Statistics of the feature's own values (after deriving), from the customers that have one.
-    std::vector<double> values = present_values(r, c);
+    std::vector<double> values = present_values(r, c, kept);
     if (values.empty()) {
       out.actions.push_back({c.name(), "left out: every value is missing", 0});
       return out;
@@ -591,12 +611,13 @@ class Preparation {
   }
 
   /// The feature's values (after deriving) of the customers that have one.
-  static std::vector<double> present_values(const Recipe& r, const data::Column& c) {
+  static std::vector<double> present_values(const Recipe& r, const data::Column& c,
+                                            const std::vector<bool>* kept = nullptr) {
     std::vector<double> out;
     out.reserve(c.size());
     const std::vector<bool>& missing = c.missing_mask();
     for (std::size_t i = 0; i < c.size(); ++i) {
-      if (missing[i]) continue;
+      if (missing[i] || (kept && !(*kept)[i])) continue;
       const double v = derived_value(r, c, i);
       if (std::isfinite(v)) out.push_back(v);
     }
