@@ -447,7 +447,6 @@ struct Table {
   T (*row_distance)(const T*, const T*, std::size_t);
   void (*nearest_centres_by_products)(const T*, std::size_t, std::size_t, const ShiftedCentres<T>&, T*, std::size_t*,
                                       T*);
-  std::size_t lanes;  ///< values of T in one batch
 };
 
 template <class Arch, class T>
@@ -458,8 +457,7 @@ const Table<T>& table() {
                           &distance_sums_4<Arch, T>,
                           &distance_sums_1<Arch, T>,
                           &row_distance<Arch, T>,
-                          &nearest_centres_by_products<Arch, T>,
-                          xsimd::batch<T, Arch>::size};
+                          &nearest_centres_by_products<Arch, T>};
   return t;
 }
 

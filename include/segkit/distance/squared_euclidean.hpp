@@ -35,7 +35,7 @@ struct SquaredEuclidean {
   enum class Method {
     automatic,    ///< the faster on the machine measured: products from d = 64 and k = 64 (docs/performance.md)
     differences,  ///< (x - c)^2 summed feature by feature, every row against every centre
-    products,     ///< |c|^2 - 2 x.c: half the arithmetic, near ties measured again
+    products,     ///< |c|^2 - 2 x.c: a multiply-add per feature and centre, near ties measured again
   };
   Method method = Method::automatic;
 
@@ -89,7 +89,7 @@ struct SquaredEuclidean {
                std::size_t* labels, T* best) const {
     const std::size_t d = X.shape(1), k = C.shape(0), k_pad = kernels::padded<T>(k);
     const auto& kernel = simd::active<T>();
-    const bool products = by_products(k, d, kernel.lanes);
+    const bool products = by_products(k, d);
     Buffers<T>& buffers = thread_buffers<T>(C, products);
     T* dist = buffers.dist.data();
     if (products) {
@@ -135,8 +135,7 @@ struct SquaredEuclidean {
   /// the tile's O(k d)) cost more than that below d = 64, k = 64: 0.55-0.75x at
   /// d = 16 with k = 8 or 64, 1.03-1.17x at d = 64, k = 64 (bench_lloyd, 2 threads,
   /// BM_AssignNearest against BM_AssignNearestProducts; docs/performance.md).
-  bool by_products(std::size_t k, std::size_t d, std::size_t lanes) const {
-    (void)lanes;
+  bool by_products(std::size_t k, std::size_t d) const {
     if (method != Method::automatic) return method == Method::products;
     return d >= 64 && k >= 64;
   }
