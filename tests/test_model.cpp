@@ -211,10 +211,14 @@ TEST_CASE("a Pipeline fitted in C++ saves the tool's model format, and loads bac
   std::error_code ignored;
   std::filesystem::remove_all(dir, ignored);
 
-  // Plain columns impute nothing: a customer without a value is refused, naming the row.
-  const segkit::data::Table gap = segkit::data::parse_csv("income,score\n15,39\n,81\n");
-  CHECK_THROWS_WITH_AS(model.predict(gap), "data row 2, feature \"income\": no value (this model imputes none)",
-                       segkit::error);
+  // Plain columns impute nothing: a customer without a value gets no segment, and the reason; the others do.
+  const segkit::data::Table gap = segkit::data::parse_csv("income,score\n15,39\n,81\n121,10\n");
+  const segkit::io::Assignment partial = model.predict(gap);
+  CHECK(partial.rows == std::vector<std::size_t>{0, 2});
+  CHECK(partial.labels == std::vector<std::size_t>{labels(0), labels(9)});
+  REQUIRE(partial.unassigned.size() == 1);
+  CHECK(partial.unassigned[0].row == 1);
+  CHECK(partial.unassigned[0].reason == "no value for feature \"income\" (this model imputes none)");
 }
 
 }  // namespace segkit_test_model

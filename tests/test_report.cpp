@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <string>
 
@@ -83,14 +84,69 @@ TEST_CASE("the report draws every chart with one mark per customer or per K") {
   CHECK(count(chart(html, "score-silhouette"), "<circle") == 5);
 
   const std::string scatter = chart(html, "pca-scatter");
-  CHECK(count(scatter, "<circle") == 200);
+  CHECK(count(scatter, "class=\"point segment-") == 200);
   CHECK(count(scatter, "<title>customer C17: segment ") == 1);  // hover shows id and segment
 
-  CHECK(count(html, "<svg class=\"chart pair\"") == 6);  // 3 features: 6 off-diagonal panels
+  // 3 features: 6 off-diagonal panels, one path of markers per segment each (5 segments), and
+  // on the diagonal each segment's histogram of the feature, named.
+  CHECK(count(html, "<svg class=\"chart pair\"") == 6);
+  CHECK(count(chart(html, "pair"), "<path class=\"points segment-") == 5);
+  CHECK(count(chart(html, "pair"), "a3 3 0 1 0 6 0") == 200);  // a circle per customer
+  CHECK(count(html, "<svg class=\"chart pair-histogram\"") == 3);
+  CHECK(count(chart(html, "pair-histogram"), "<path class=\"histogram segment-") == 5);
+  CHECK(count(chart(html, "pair-histogram"), ">age</text>") == 1);
   CHECK(count(chart(html, "silhouette-plot"), "class=\"silhouette-bars") == 5);
   CHECK(count(chart(html, "silhouette-plot"), "M") >= 200);  // one bar per customer
   CHECK(count(html, "<td>86.5</td>") == 1);
   CHECK(count(html, "Mall &lt;customers&gt; &amp; segments") == 2);  // <title> and <h1>, escaped
+}
+
+TEST_CASE("the report marks the centres, draws a heat map and tables that grow down the page") {
+  auto data = mall_report();
+  data.centers_x = {1, 2, 3, 4, 5};
+  data.centers_y = {5, 4, 3, 2, 1};
+  data.heat_features = {"age", "income", "spending"};
+  for (std::size_t c = 0; c < 5; ++c) data.heat_z.push_back({-2.5 + c, 0.0, 0.3 * c});
+  std::string html = segkit::report::render_html(data);
+  CHECK(count(chart(html, "pca-scatter"), "<g class=\"centroid\">") == 5);
+  const std::string heat = chart(html, "heat-map");
+  CHECK(count(heat, "<rect class=\"cell\"") == 15);
+  CHECK(count(heat, "fill=\"#4477aa\"") == 1);  // z = -2.5: from -2 down, full blue
+  CHECK(count(heat, "fill=\"#ffffff\"") >= 5);  // z = 0: white
+  CHECK(count(heat, "segment 4, spending: 1.20 standard deviations") == 1);
+
+  // A few columns: one row per segment. Many: one row per column.
+  CHECK(count(html, "<tr><th>segment</th><th>customers</th><th>income</th></tr>") == 1);
+  data.profile_header.clear();
+  data.profile_rows = {{}, {}};
+  for (std::size_t j = 0; j < 20; ++j) {
+    data.profile_header.push_back("f" + std::to_string(j));
+    data.profile_rows[0].push_back("a" + std::to_string(j));
+    data.profile_rows[1].push_back("b" + std::to_string(j));
+  }
+  html = segkit::report::render_html(data);
+  CHECK(count(html, "<tr><th>f7</th><td>a7</td><td>b7</td></tr>") == 1);
+
+  data.centers_y.pop_back();
+  CHECK_THROWS_AS(segkit::report::render_html(data), segkit::error);
+}
+
+TEST_CASE("ticks read in human units, and forty segments have a colour and marker shape each") {
+  using segkit::report::format_tick;
+  CHECK(format_tick(0) == "0");
+  CHECK(format_tick(250) == "250");
+  CHECK(format_tick(200000) == "200k");
+  CHECK(format_tick(1250000) == "1.25M");
+  CHECK(format_tick(-20000) == "-20k");
+  CHECK(format_tick(3e9) == "3B");
+  CHECK(format_tick(0.25) == "0.25");
+  // A wide range: every tick label short (it was "2e+05" beside "4e+05" and collided).
+  const segkit::report::Axis axis(0, 600000, 0, 300);
+  for (const double t : axis.ticks(5)) CHECK(format_tick(t).size() <= 5);
+  std::set<std::pair<std::string, int>> looks;
+  for (std::size_t c = 0; c < segkit::report::distinct_segments; ++c)
+    looks.insert({segkit::report::segment_colour(c), static_cast<int>(segkit::report::marker_shape(c))});
+  CHECK(looks.size() == 40);
 }
 
 TEST_CASE("the report refuses columns of the wrong length") {

@@ -2,7 +2,9 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <random>
 #include <sstream>
@@ -13,6 +15,7 @@
 #include <segkit/cluster/lloyd.hpp>
 #include <segkit/io/model.hpp>
 #include <segkit/pipeline/registry.hpp>
+#include <segkit/workflow/export.hpp>
 #include <segkit/workflow/report.hpp>
 #include <segkit/workflow/segment.hpp>
 
@@ -22,6 +25,7 @@ namespace segkit_test_workflow {
 namespace {
 
 const std::string data_dir = std::string(SEGKIT_FIXTURE_DIR) + "/../data/";
+const std::string full_data_dir = std::string(SEGKIT_FIXTURE_DIR) + "/../../data/";  // the bundled datasets
 
 /// A caller's own distance: half the squared Euclidean distance (same nearest centre,
 /// same mean, half the inertia), registered under its own name.
@@ -240,6 +244,121 @@ TEST_CASE("guardrails: K at the edge of the range, a tiny segment, a weak silhou
   settings.k_max = 5;
   fit = segkit::workflow::cluster(cloud, settings);
   CHECK(warns(fit, "weak structure"));
+}
+
+TEST_CASE("the report's pair plot shows the features the segments differ in most, and lists the outliers") {
+  segkit::workflow::SegmentOptions options;
+  options.cluster.k = 4;
+  options.cluster.n_init = 3;
+  options.keep_features = true;
+  const segkit::workflow::Segmentation s = segkit::workflow::segment(
+      segkit::workflow::read_customers(full_data_dir + "customer_personality/marketing_campaign.csv", {}, ""), options);
+  const segkit::report::ReportData data = segkit::workflow::report_data(s, "marketing");
+
+  // The share of each feature's variance between the segments, from the labels and values alone.
+  const std::size_t n = s.original.shape(0), d = s.original.shape(1), k = 4;
+  std::vector<std::pair<double, std::string>> between;
+  for (std::size_t j = 0; j < d; ++j) {
+    std::vector<double> sum(k, 0.0), count(k, 0.0);
+    double total = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+      sum[s.fit.labels[i]] += s.original(i, j), count[s.fit.labels[i]] += 1;
+      total += s.original(i, j);
+    }
+    const double mean = total / static_cast<double>(n);
+    double within = 0, all = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+      const double m = sum[s.fit.labels[i]] / count[s.fit.labels[i]];
+      within += (s.original(i, j) - m) * (s.original(i, j) - m);
+      all += (s.original(i, j) - mean) * (s.original(i, j) - mean);
+    }
+    between.push_back({all > 0 ? 1 - within / all : 0.0, s.original_names[j]});  // a constant column: 0
+  }
+  std::sort(between.begin(), between.end(), std::greater<>());
+  REQUIRE(data.feature_names.size() == segkit::workflow::pair_plot_features);
+  for (std::size_t t = 0; t < data.feature_names.size(); ++t) CHECK(data.feature_names[t] == between[t].second);
+  // The issue's reading of these segments: they differ in wine and catalogue purchases, not in age or kids.
+  const auto& shown = data.feature_names;
+  CHECK(std::find(shown.begin(), shown.end(), "MntWines") != shown.end());
+  CHECK(std::find(shown.begin(), shown.end(), "NumCatalogPurchases") != shown.end());
+  CHECK(data.pair_note.find("MntWines") != std::string::npos);
+  CHECK(data.feature_values.front().size() == n);  // 2,240 customers: fewer than the sample, all drawn
+  CHECK(data.centers_x.size() == 4);
+  CHECK(data.heat_z.size() == 4);
+  CHECK(data.heat_features == s.profiles.features);
+
+  // The outliers, flagged and kept by default: counted in the preparation and listed by customer.
+  const auto outliers = s.preparation.outliers(s.original);
+  REQUIRE_FALSE(outliers.empty());
+  std::size_t flagged = 0;
+  for (const auto& a : s.row_actions)
+    if (a.what.find("beyond the IQR fences") != std::string::npos) flagged += a.rows;
+  CHECK(outliers.size() == flagged);
+  REQUIRE(data.tables.size() == 1);
+  CHECK(data.tables[0].header == std::vector<std::string>{"ID", "segment", "feature", "value"});
+  CHECK(data.tables[0].rows.size() == std::min(outliers.size(), segkit::workflow::report_outliers_listed));
+  CHECK(data.tables[0].rows[0][0] == s.ids[outliers[0].row]);
+}
+
+TEST_CASE("exports read back: centres and profiles as CSV and JSON, labels with the customers' columns") {
+  segkit::workflow::SegmentOptions options;
+  options.cluster.k = 3;
+  options.cluster.n_init = 3;
+  options.keep_table = true;
+  const segkit::workflow::Segmentation s = segkit::workflow::segment(
+      segkit::workflow::read_customers(data_dir + "mall_customers_head.csv", {}, ""), options);
+  const segkit::workflow::Centers centers = segkit::workflow::centers_of(s);
+  REQUIRE(centers.values.shape(0) == 3);
+  REQUIRE(centers.features == s.preparation.feature_names());
+
+  // CSV: every number as computed (17 digits), read back bit for bit.
+  const segkit::data::Table csv = segkit::data::parse_csv(segkit::workflow::centers_csv(centers));
+  REQUIRE(csv.rows() == 3);
+  for (std::size_t j = 0; j < centers.features.size(); ++j)
+    for (std::size_t c = 0; c < 3; ++c) CHECK(csv.column(centers.features[j]).numbers()[c] == centers.values(c, j));
+  CHECK(csv.column("customers").numbers()[1] == static_cast<double>(s.profiles.segments[1].size));
+  // k-means stops at a fixed point: each centre is its customers' mean, in the business's units.
+  for (std::size_t j = 0; j < s.profiles.features.size(); ++j) {
+    const auto at = std::find(centers.features.begin(), centers.features.end(), s.profiles.features[j]);
+    REQUIRE(at != centers.features.end());
+    for (std::size_t c = 0; c < 3; ++c)
+      CHECK(centers.values(c, static_cast<std::size_t>(at - centers.features.begin())) ==
+            doctest::Approx(s.profiles.segments[c].mean[j]).epsilon(1e-12));
+  }
+  const auto centers_json = nlohmann::json::parse(segkit::workflow::centers_json(centers));
+  REQUIRE(centers_json.size() == 3);
+  const auto age = static_cast<std::size_t>(std::find(centers.features.begin(), centers.features.end(), "Age") -
+                                            centers.features.begin());
+  REQUIRE(age < centers.features.size());
+  CHECK(centers_json[2]["center"]["Age"].get<double>() == centers.values(2, age));
+  CHECK(centers_json[2]["name"] == s.profiles.segments[2].name);
+
+  const segkit::data::Table profiles_csv = segkit::data::parse_csv(segkit::workflow::profiles_csv(s.profiles));
+  CHECK(profiles_csv.column("Age (mean)").numbers()[0] == s.profiles.segments[0].mean[0]);
+  CHECK(profiles_csv.column("Age (median)").numbers()[2] == s.profiles.segments[2].median[0]);
+  CHECK(profiles_csv.column("Genre = Female").numbers()[1] == s.profiles.segments[1].categories[0][0].share);
+  const auto profiles_json = nlohmann::json::parse(segkit::workflow::profiles_json(s.profiles));
+  CHECK(profiles_json[1]["mean"]["Spending Score (1-100)"].get<double>() == s.profiles.segments[1].mean[2]);
+  CHECK(profiles_json[1]["categories"]["Genre"]["Female"].get<double>() +
+            profiles_json[1]["categories"]["Genre"]["Male"].get<double>() ==
+        doctest::Approx(1.0));
+
+  // Labels with the customers' own columns and outlier flags, in the customers' order.
+  const segkit::data::Table labels = segkit::data::parse_csv(
+      segkit::workflow::labels_csv(s, {.columns = {"Genre", "3"}, .outliers = true}), {.categorical = {"CustomerID"}});
+  CHECK(labels.names() == std::vector<std::string>{"CustomerID", "Genre", "Age", "segment", "outliers"});
+  REQUIRE(labels.rows() == 50);
+  CHECK(labels.column("CustomerID").texts()[0] == "0001");
+  CHECK(labels.column("Genre").texts()[0] == "Male");
+  CHECK(labels.column("Age").numbers()[1] == 21);
+  for (std::size_t i = 0; i < 50; ++i)
+    CHECK(labels.column("segment").numbers()[i] == static_cast<double>(s.fit.labels[i]));
+  CHECK_THROWS_WITH_AS(segkit::workflow::labels_csv(s, {.columns = {"Nope"}}), doctest::Contains("no column \"Nope\""),
+                       segkit::error);
+  CHECK(segkit::workflow::export_format("a.JSON", "--centers") == segkit::workflow::ExportFormat::json);
+  CHECK_THROWS_WITH_AS(segkit::workflow::export_format("a.txt", "--centers"),
+                       "--centers \"a.txt\": name a .csv or a .json file (the extension chooses the format)",
+                       segkit::error);
 }
 
 }  // namespace segkit_test_workflow

@@ -47,15 +47,20 @@
 #include <segkit/select/choose_k.hpp>
 #include <segkit/workflow/report.hpp>
 #include <segkit/workflow/rfm.hpp>
+#include <segkit/workflow/export.hpp>
 #include <segkit/workflow/segment.hpp>
 
 namespace {
+
+using segkit::csv_field;
 
 // ---------------------------------------------------------------- options --
 
 struct ReadArgs {
   std::string file;
   std::string delimiter;  // "" = detect; "tab", "whitespace", or one character
+  std::string decimal = ".";
+  std::vector<std::string> categorical;  // columns of numeric codes read as categories
   bool no_header = false;
   bool quiet = false;  // no progress on stderr
 };
@@ -71,6 +76,7 @@ struct ClusterArgs {
   double tol = 1e-4;
   std::size_t threads = 0;  // 0 = every core
   std::string out, report, model;
+  std::string centers, profiles;  // exports, CSV or JSON by extension
 };
 
 struct SegmentArgs {
@@ -81,6 +87,8 @@ struct SegmentArgs {
   std::string missing = "impute";
   std::string outliers = "flag";
   bool log_skewed = false;
+  std::vector<std::string> out_columns;  // "all" or names: the customers' columns in --out
+  bool out_outliers = false;             // a column of the features where the customer is an outlier
 };
 
 struct PredictArgs {
@@ -188,9 +196,28 @@ segkit::ProgressCallback show_progress() {
   return [](const segkit::Progress& p) { status.update(p); };
 }
 
+std::vector<std::string> split_list(const std::vector<std::string>& items) {
+  std::vector<std::string> out;
+  for (const std::string& item : items) {
+    std::stringstream stream(item);
+    std::string part;
+    while (std::getline(stream, part, ',')) {
+      // "a, b" names a and b: spaces around a name are the list's, not the name's.
+      const std::size_t first = part.find_first_not_of(" \t"), last = part.find_last_not_of(" \t");
+      if (first != std::string::npos) out.push_back(part.substr(first, last - first + 1));
+    }
+  }
+  return out;
+}
+
 segkit::data::CsvOptions csv_options(const ReadArgs& args) {
   segkit::data::CsvOptions options;
   options.header = !args.no_header;
+  if (args.decimal != "." && args.decimal != ",")
+    throw segkit::error("--decimal must be . or , (the decimal separator of the file's numbers), not \"" +
+                        args.decimal + "\"");
+  options.decimal = args.decimal[0];
+  options.categorical = split_list(args.categorical);
   if (args.delimiter.empty()) return options;
   if (args.delimiter == "whitespace" || args.delimiter == " ")
     options.whitespace = true;
@@ -207,7 +234,7 @@ segkit::data::CsvOptions csv_options(const ReadArgs& args) {
 /// `read(file, options)` gives a Table, or a CustomerTable (segkit::workflow::read_customers).
 template <class Read>
 auto read_with_status(const ReadArgs& args, segkit::data::CsvOptions options, Read&& read) {
-  progress("reading " + args.file);
+  progress("reading " + (args.file == "-" ? std::string("standard input") : args.file));
   options.progress = show_progress();
   auto result = read(args.file, options);
   status.close_line();
@@ -262,27 +289,6 @@ std::optional<std::size_t> fixed_k(const std::string& text) {
   return k;
 }
 
-std::vector<std::string> split_list(const std::vector<std::string>& items) {
-  std::vector<std::string> out;
-  for (const std::string& item : items) {
-    std::stringstream stream(item);
-    std::string part;
-    while (std::getline(stream, part, ',')) {
-      // "a, b" names a and b: spaces around a name are the list's, not the name's.
-      const std::size_t first = part.find_first_not_of(" \t"), last = part.find_last_not_of(" \t");
-      if (first != std::string::npos) out.push_back(part.substr(first, last - first + 1));
-    }
-  }
-  return out;
-}
-
-std::string csv_field(const std::string& text) {
-  if (text.find_first_of(",\"\r\n") == std::string::npos) return text;
-  std::string out = "\"";
-  for (const char ch : text) out += ch == '"' ? std::string("\"\"") : std::string(1, ch);
-  return out + "\"";
-}
-
 /// Where the summary goes: standard output, unless an output file is written there
 /// ("-", or predict's labels without --out); then standard error.
 std::FILE* summary = stdout;
@@ -316,6 +322,16 @@ struct Outputs {
   }
 };
 
+/// --centers and --profiles, each in the format its extension names.
+void add_exports(Outputs& outputs, const ClusterArgs& args, const segkit::workflow::Centers& centers,
+                 const segkit::Profiles& profiles) {
+  using segkit::workflow::export_format;
+  if (!args.centers.empty())
+    outputs.add(args.centers, segkit::workflow::centers_text(centers, export_format(args.centers, "--centers")));
+  if (!args.profiles.empty())
+    outputs.add(args.profiles, segkit::workflow::profiles_text(profiles, export_format(args.profiles, "--profiles")));
+}
+
 // ------------------------------------------------------------- clustering --
 
 /// The library's clustering settings from the tool's options.
@@ -335,6 +351,8 @@ segkit::workflow::ClusterSettings cluster_settings(const ClusterArgs& args) {
   if (!(args.tol >= 0 && args.tol <= 1)) throw segkit::error("--tol must be a number from 0 to 1");
   settings.tol = args.tol;
   settings.threads = args.threads;
+  if (!args.centers.empty()) segkit::workflow::export_format(args.centers, "--centers");
+  if (!args.profiles.empty()) segkit::workflow::export_format(args.profiles, "--profiles");
   settings.progress = show_progress();
   settings.on_stage = [](const std::string& what) { progress(what); };
   return settings;
@@ -403,7 +421,11 @@ std::string profile_table(const segkit::Profiles& profiles) {
 // ---------------------------------------------------------------- segment --
 
 int run_segment(const SegmentArgs& args) {
-  check_outputs({{"--out", args.cluster.out}, {"--report", args.cluster.report}, {"--model", args.cluster.model}},
+  check_outputs({{"--out", args.cluster.out},
+                 {"--report", args.cluster.report},
+                 {"--model", args.cluster.model},
+                 {"--centers", args.cluster.centers},
+                 {"--profiles", args.cluster.profiles}},
                 {{"input", args.read.file}});
   segkit::workflow::SegmentOptions options;
   options.prepare.columns = split_list(args.features);
@@ -422,12 +444,32 @@ int run_segment(const SegmentArgs& args) {
   options.prepare.log_skewed = args.log_skewed;
   options.cluster = cluster_settings(args.cluster);
   options.keep_features = !args.cluster.report.empty();  // only the report reads them after the fit
+  segkit::workflow::LabelColumns columns;
+  for (const std::string& name : split_list(args.out_columns)) {
+    if (name == "all")
+      columns.all = true;
+    else
+      columns.columns.push_back(name);
+  }
+  columns.outliers = args.out_outliers;
+  if ((columns.all || !columns.columns.empty() || columns.outliers) && args.cluster.out.empty())
+    throw segkit::error("--out-columns and --out-outliers shape the --out file: give --out too");
+  options.keep_table = columns.all || !columns.columns.empty();
   options.source = args.read.file;
 
   segkit::workflow::CustomerTable customers = read_with_status(
       args.read, csv_options(args.read), [&](const std::string& file, const segkit::data::CsvOptions& o) {
         return segkit::workflow::read_customers(file, o, args.id);
       });
+
+  // A column asked for in --out that the file does not have is said now, not after the fit.
+  for (const std::string& name : columns.columns) {
+    try {
+      customers.table.index_of(name);
+    } catch (const segkit::error& e) {
+      throw segkit::error(args.read.file + ": --out-columns: " + e.what());
+    }
+  }
 
   // Said as soon as the preparation is known, before the fit's wait.
   options.on_prepared = [](const segkit::features::Preparation& preparation,
@@ -447,23 +489,14 @@ int run_segment(const SegmentArgs& args) {
   say("\nSegments:\n%s", profile_table(segmentation.profiles).c_str());
 
   Outputs outputs;
-  if (!args.cluster.out.empty()) {
-    const std::string& id_column = segmentation.id_column;
-    std::string csv = (id_column.empty() ? std::string("row") : csv_field(id_column)) + ",segment\n";
-    csv.reserve(csv.size() + segmentation.ids.size() * 16);
-    for (std::size_t i = 0; i < segmentation.ids.size(); ++i)
-      csv.append(csv_field(segmentation.ids[i]))
-          .append(",")
-          .append(std::to_string(segmentation.fit.labels[i]))
-          .append("\n");
-    outputs.add(args.cluster.out, std::move(csv));
-  }
+  if (!args.cluster.out.empty()) outputs.add(args.cluster.out, segkit::workflow::labels_csv(segmentation, columns));
   if (!args.cluster.report.empty()) {
     outputs.add(args.cluster.report, segkit::report::render_html(segkit::workflow::report_data(
                                          segmentation, "Customer segments of " + args.read.file)));
   }
   if (!args.cluster.model.empty())
     outputs.add(args.cluster.model, segkit::io::to_json(segkit::workflow::model_of(segmentation)));
+  add_exports(outputs, args.cluster, segkit::workflow::centers_of(segmentation), segmentation.profiles);
   outputs.write();
   return 0;
 }
@@ -479,6 +512,12 @@ int run_predict(const PredictArgs& args) {
   // "0001" stays "0001" where the file has the id column; a file without it is fine (no feature needs it).
   if (!model.id_column.empty())
     read_options.text_if = [&](std::string_view header) { return header == model.id_column; };
+  // Columns the model encodes as categories are read as text, as they were at fit (numeric codes too).
+  for (const auto& r : model.preparation.recipes())
+    if (r.kind == segkit::features::Recipe::Kind::one_hot &&
+        std::find(read_options.categorical.begin(), read_options.categorical.end(), r.source) ==
+            read_options.categorical.end())
+      read_options.categorical.push_back(r.source);
   const segkit::data::Table table = read_table(args.read, read_options);
   // Its messages name the column and the data row; the file is named here.
   const segkit::io::Assignment assignment = [&] {
@@ -489,23 +528,33 @@ int run_predict(const PredictArgs& args) {
     }
   }();
   const bool has_id = !model.id_column.empty() && table.contains(model.id_column);
-  std::string csv = (has_id ? csv_field(model.id_column) : std::string("row")) + ",segment\n";
+  // Every customer of the file, in its order: a segment, or none and the reason (a column only then).
+  const bool reasons = !assignment.unassigned.empty();
+  std::string csv =
+      (has_id ? csv_field(model.id_column) : std::string("row")) + ",segment" + (reasons ? ",reason\n" : "\n");
   std::vector<std::size_t> sizes(model.centers.shape(0), 0);
-  for (std::size_t i = 0; i < assignment.rows.size(); ++i) {
-    const std::size_t row = assignment.rows[i];
+  std::size_t a = 0, u = 0;
+  for (std::size_t row = 0; row < table.rows(); ++row) {
     csv +=
-        csv_field(has_id ? segkit::workflow::cell_text(table.column(model.id_column), row) : std::to_string(row + 1)) +
-        "," + std::to_string(assignment.labels[i]) + "\n";
-    ++sizes[assignment.labels[i]];
+        csv_field(has_id ? segkit::workflow::cell_text(table.column(model.id_column), row) : std::to_string(row + 1));
+    if (a < assignment.rows.size() && assignment.rows[a] == row) {
+      csv.append(",").append(std::to_string(assignment.labels[a])).append(reasons ? ",\n" : "\n");
+      ++sizes[assignment.labels[a++]];
+    } else {
+      csv.append(",,").append(csv_field(assignment.unassigned[u++].reason)).append("\n");
+    }
   }
   // Nothing left out or changed in silence: customers dropped for a missing value, values imputed, unseen categories.
-  for (const auto& a : assignment.actions)
-    say("%s: %s (%zu %s)\n", a.column.c_str(), a.what.c_str(), a.rows, a.rows == 1 ? "customer" : "customers");
-  if (assignment.rows.size() < table.rows())
-    say("%zu of %zu customers assigned; the others were left out (above)\n", assignment.rows.size(), table.rows());
+  for (const auto& action : assignment.actions)
+    say("%s: %s (%zu %s)\n", action.column.c_str(), action.what.c_str(), action.rows,
+        action.rows == 1 ? "customer" : "customers");
+  if (reasons)
+    say("%zu of %zu customers could not be assigned: written with an empty segment and the reason\n",
+        assignment.unassigned.size(), table.rows());
   for (std::size_t c = 0; c < sizes.size(); ++c)
-    say("segment %zu%s: %zu customers\n", c,
-        c < model.segment_names.size() ? (" (" + model.segment_names[c] + ")").c_str() : "", sizes[c]);
+    say("segment %zu%s: %zu %s\n", c,
+        c < model.segment_names.size() ? (" (" + model.segment_names[c] + ")").c_str() : "", sizes[c],
+        sizes[c] == 1 ? "customer" : "customers");
   Outputs outputs;
   outputs.add(out, std::move(csv));
   outputs.write();
@@ -515,7 +564,11 @@ int run_predict(const PredictArgs& args) {
 // -------------------------------------------------------------------- rfm --
 
 int run_rfm(const RfmArgs& args) {
-  check_outputs({{"--out", args.cluster.out}, {"--report", args.cluster.report}, {"--model", args.cluster.model}},
+  check_outputs({{"--out", args.cluster.out},
+                 {"--report", args.cluster.report},
+                 {"--model", args.cluster.model},
+                 {"--centers", args.cluster.centers},
+                 {"--profiles", args.cluster.profiles}},
                 {{"input", args.read.file}});
   segkit::workflow::RfmSegmentOptions options;
   options.columns = {args.customer, args.date, args.amount, args.quantity, args.price, args.invoice};
@@ -562,15 +615,19 @@ int run_rfm(const RfmArgs& args) {
   if (!args.cluster.report.empty())
     outputs.add(args.cluster.report,
                 segkit::report::render_html(segkit::workflow::report_data(s, "RFM segments of " + args.read.file)));
+  add_exports(outputs, args.cluster, segkit::workflow::centers_of(s), s.profiles);
   outputs.write();
   return 0;
 }
 
 void add_read_options(CLI::App* command, ReadArgs& args) {
-  command->add_option("FILE", args.file, "customer file (CSV or TSV, with a header row)")->required();
+  command->add_option("FILE", args.file, "customer file (CSV or TSV, with a header row; - for standard input)")
+      ->required();
   command->add_option("--delimiter", args.delimiter,
                       "field separator: one character, \"tab\" or \"whitespace\" (default: detected)");
   command->add_flag("--no-header", args.no_header, "the first row is data; columns are named 1, 2, ...");
+  command->add_option("--decimal", args.decimal, "the decimal separator of the numbers: . or , (3,5)")
+      ->capture_default_str();
   command->add_flag("--quiet", args.quiet, "print no progress on stderr (errors still are)");
 }
 
@@ -598,6 +655,10 @@ void add_cluster_options(CLI::App* command, ClusterArgs& args, bool with_model) 
   command->add_option("--out", args.out, "write one row per customer with its segment (CSV; - for standard output)");
   command->add_option("--report", args.report, "write a self-contained HTML report with charts");
   if (with_model) command->add_option("--model", args.model, "write the model that `segkit predict` uses (JSON)");
+  command->add_option("--centers", args.centers,
+                      "write each segment's centre in the features' units (.csv or .json, by extension)");
+  command->add_option("--profiles", args.profiles,
+                      "write the profile table: means, medians, category shares (.csv or .json, by extension)");
 }
 
 }  // namespace
@@ -616,11 +677,17 @@ int main(int argc, char** argv) {
   segment_command->add_option("--features", segment.features,
                               "columns to use, by name or 1-based number, comma-separated (default: every usable one)");
   segment_command->add_option("--id", segment.id, "the customer id column (default: detected)");
+  segment_command->add_option("--categorical", segment.read.categorical,
+                              "columns of codes to treat as categories, not numbers (Channel,Region)");
   segment_command->add_option("--missing", segment.missing, "impute (median / most frequent) or drop")
       ->capture_default_str();
   segment_command->add_option("--outliers", segment.outliers, "flag (count and keep), clip or keep values beyond 3 IQR")
       ->capture_default_str();
   segment_command->add_flag("--log-skewed", segment.log_skewed, "log1p-transform skewed non-negative columns");
+  segment_command->add_option("--out-columns", segment.out_columns,
+                              "columns of the customer file to repeat in --out: \"all\", or names or 1-based numbers");
+  segment_command->add_flag("--out-outliers", segment.out_outliers,
+                            "add to --out a column naming the features where the customer is beyond the IQR fences");
   add_cluster_options(segment_command, segment.cluster, true);
 
   PredictArgs predict;

@@ -66,12 +66,16 @@ case $scenario in
       --features Income,MntWines,Recency --model drop.json > /dev/null
     "$segkit" predict --model drop.json "$data/customer_personality/marketing_campaign.csv" --out drop.csv > drop.txt
     expect_in "Income: customers left out: a missing value (24 customers)" drop.txt
-    expect_in "2216 of 2240 customers assigned; the others were left out (above)" drop.txt
-    [ "$(lines drop.csv)" = 2217 ] || fail "drop.csv has $(lines drop.csv) lines"
+    expect_in "24 of 2240 customers could not be assigned: written with an empty segment and the reason" drop.txt
+    # Every customer is written, those without a segment with the reason.
+    [ "$(lines drop.csv)" = 2241 ] || fail "drop.csv has $(lines drop.csv) lines"
+    expect_in "ID,segment,reason" drop.csv
+    [ "$(grep -c ',,"a missing value in ""Income"" (the model leaves such customers out)"$' drop.csv)" = 24 ] ||
+      fail "drop.csv does not give 24 customers without a segment and the reason"
     cut -f2- "$data/customer_personality/marketing_campaign.csv" > no_id.tsv
     "$segkit" predict --model drop.json no_id.tsv --out no_id.csv > no_id.txt
     expect_in "row,segment" no_id.csv
-    [ "$(lines no_id.csv)" = 2217 ] || fail "no_id.csv has $(lines no_id.csv) lines"
+    [ "$(lines no_id.csv)" = 2241 ] || fail "no_id.csv has $(lines no_id.csv) lines"
     rm -f drop.json drop.csv drop.txt no_id.tsv no_id.csv no_id.txt
     # Spaces around the names of a list are the list's; one thread gives the segments of all of them.
     "$segkit" segment "$data/customer_personality/marketing_campaign.csv" --k 3 --features 'Income, MntWines , Recency' \
@@ -80,6 +84,63 @@ case $scenario in
       --out plain.csv > /dev/null
     cmp spaced.csv plain.csv || fail "--features with spaces or --threads 1 changed the segments"
     rm -f spaced.csv plain.csv
+    ;;
+  exports)  # centres and profiles as CSV or JSON; labels with the customers' own columns and outlier flags
+    mall="$data/mall_customers/Mall_Customers.csv" two='Annual Income (k$),Spending Score (1-100)'
+    "$segkit" segment "$mall" --features "$two" --k 5 --out plain.csv > /dev/null
+    "$segkit" segment "$mall" --features "$two" --k 5 --out labels.csv --out-columns 'Genre, Age' --out-outliers \
+      --centers centers.csv --profiles profiles.json > stdout.txt
+    expect_in "CustomerID,Genre,Age,segment,outliers" labels.csv
+    expect_in "0001,Male,19," labels.csv
+    [ "$(lines labels.csv)" = 201 ] || fail "labels.csv has $(lines labels.csv) lines"
+    cmp <(cut -d, -f1,4 labels.csv) plain.csv || fail "the extra columns changed the segments"
+    expect_in "segment,name,customers,Annual Income (k\$),Spending Score (1-100)" centers.csv
+    [ "$(lines centers.csv)" = 6 ] || fail "centers.csv has $(lines centers.csv) lines"
+    expect_in '"mean": {' profiles.json
+    expect_in '"Annual Income (k$)": ' profiles.json
+    "$segkit" segment "$mall" --features "$two" --k 5 --out all.csv --out-columns all --centers centers.json \
+      --profiles profiles.csv > /dev/null
+    expect_in "CustomerID,Genre,Age,Annual Income (k\$),Spending Score (1-100),segment" all.csv
+    expect_in '"center": {' centers.json
+    expect_in "segment,name,customers,share,Annual Income (k\$) (mean)" profiles.csv
+    # Outlier flags name the features: a customer far out in income on made-up data.
+    { echo "id,spend,visits"; for i in $(seq 1 60); do echo "$i,$((100 + i % 7)),$((i % 5))"; done; echo "61,100000,2"; } > ../in/far.csv
+    "$segkit" segment ../in/far.csv --k 2 --out far.csv --out-outliers > far.txt
+    grep -qE "^61,[01],spend$" far.csv || fail "customer 61 is not flagged as an outlier in spend"
+    rm -f plain.csv labels.csv centers.csv profiles.json all.csv centers.json profiles.csv stdout.txt far.csv far.txt
+    # An export's format is its extension, checked before the file is read; columns are checked before the fit.
+    expect_error '--centers "c.txt": name a .csv or a .json file' segment "$mall" --k 3 --centers c.txt
+    expect_error '--profiles "p": name a .csv or a .json file' segment "$mall" --k 3 --profiles p
+    expect_error 'no column "Nope"' segment "$mall" --k 3 --out-columns Nope
+    if "$segkit" segment "$mall" --k 3 --out-outliers > stdout.txt 2> stderr.txt; then fail "--out-outliers without --out"; fi
+    expect_in "give --out too" stderr.txt
+    ;;
+  options)  # standard input, decimal commas, numeric codes as categories
+    mall="$data/mall_customers/Mall_Customers.csv"
+    "$segkit" segment "$mall" --k 4 --out file.csv > /dev/null
+    "$segkit" segment - --k 4 --out stdin.csv < "$mall" > stdin.txt 2> stdin_err.txt
+    cmp file.csv stdin.csv || fail "reading standard input gave other segments than reading the file"
+    expect_in "segkit: reading standard input" stdin_err.txt
+    # The same customers written the European way: ';' between fields, ',' before the decimals.
+    awk -F, 'NR == 1 { print "id;income;score"; next } { printf "%s;%s,5;%s\n", $1, $4, $5 }' "$mall" > ../in/comma.csv
+    awk -F, 'NR == 1 { print "id;income;score"; next } { printf "%s;%s.5;%s\n", $1, $4, $5 }' "$mall" > ../in/point.csv
+    "$segkit" segment ../in/point.csv --k 4 --out point.csv > /dev/null
+    "$segkit" segment ../in/comma.csv --decimal , --k 4 --out comma.csv > comma.txt
+    cmp point.csv comma.csv || fail "--decimal , read other numbers than the same file written with points"
+    expect_in "2 features: income, score" comma.txt
+    rm -f file.csv stdin.csv stdin.txt stdin_err.txt point.csv comma.csv comma.txt
+    # Without it, the column is refused with the hint.
+    expect_error 'read a decimal comma as one (segkit --decimal ,' segment ../in/comma.csv --k 4
+    expect_error '--decimal must be . or ,' segment ../in/comma.csv --k 4 --decimal ';'
+    expect_error "the delimiter and the decimal separator are both ','" segment "$mall" --k 4 --decimal , --delimiter ,
+    # Numeric codes as categories: one column per channel, named by its code, and predict reads them alike.
+    wholesale="$data/wholesale_customers/Wholesale customers data.csv"
+    "$segkit" segment "$wholesale" --categorical 'Channel, Region' --k 3 --out w.csv --model w.json > w.txt
+    expect_in "Channel: one-hot encoded into 2 columns" w.txt
+    expect_in "Region: one-hot encoded into 3 columns" w.txt
+    "$segkit" predict --model w.json "$wholesale" --out wp.csv > /dev/null
+    cmp w.csv wp.csv || fail "predict with a model of categorical codes does not reproduce the labels"
+    rm -f w.csv w.json w.txt wp.csv
     ;;
   rfm_retail)
     "$segkit" rfm "$data/retail_data_transactions/Retail_Data_Transactions.csv" --customer customer_id \

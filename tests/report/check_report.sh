@@ -20,7 +20,7 @@ probe='<script>
 window.addEventListener("load", () => {
   const lines = [];
   for (const svg of document.querySelectorAll("svg.chart")) {
-    const marks = [...svg.querySelectorAll("circle, path, rect.plot")];
+    const marks = [...svg.querySelectorAll("circle, path, rect.plot, rect.cell")];
     const drawn = marks.filter(m => { const b = m.getBBox(); return b.width > 0 || b.height > 0; }).length;
     const r = svg.getBoundingClientRect();
     lines.push(svg.getAttribute("class") + " size=" + Math.round(r.width) + "x" + Math.round(r.height) +
@@ -68,24 +68,27 @@ check score-davies-bouldin 9
 check score-calinski-harabasz 9
 check pca-scatter 200      # one point per customer
 check silhouette-plot 2    # one bar path per segment
-check pair 200             # each pair panel has a point per customer
+check pair 3               # each pair panel: its frame and a path of markers per segment
+check pair-histogram 3     # each segment's histogram of the feature
+check heat-map 6           # a cell per segment and feature
 
 # A customer base too large to draw point by point: the charts draw a stratified sample of about
 # 3,000 customers, say so, and the page stays small; the profiles still count every customer.
 awk 'BEGIN { srand(7); print "customer_id,spend,visits,basket";
-             for (i = 1; i <= 60000; i++) { g = i % 4; printf "%06d,%.2f,%d,%.2f\n", i, 100 * g + 10 * rand(), 3 * g + int(3 * rand()), 20 + 5 * g + rand() } }' \
+             for (i = 1; i <= 200000; i++) { g = i % 4; printf "%06d,%.2f,%d,%.2f\n", i, 100 * g + 10 * rand(), 3 * g + int(3 * rand()), 20 + 5 * g + rand() } }' \
   > "$work/big.csv"
 "$segkit" segment "$work/big.csv" --k 4 --report "$work/big.html" > "$work/big.txt" 2>&1
-grep -q "random sample of 30[0-9][0-9] of the 60000 customers" "$work/big.html" ||
-  { echo "FAIL: the 60,000-customer report does not say it draws a sample" >&2; status=1; }
+grep -q "random sample of 30[0-9][0-9] of the 200000 customers" "$work/big.html" ||
+  { echo "FAIL: the 200,000-customer report does not say it draws a sample" >&2; status=1; }
 size=$(wc -c < "$work/big.html")
-[ "$size" -lt 20000000 ] || { echo "FAIL: the 60,000-customer report is $size bytes" >&2; status=1; }
-points=$(grep -o '<circle' "$work/big.html" | wc -l)
-# PCA scatter + 15 pair panels of the sample (3 features: 3 panels), never 60,000 per chart.
-[ "$points" -lt $((3100 * 16)) ] || { echo "FAIL: $points points drawn" >&2; status=1; }
-grep -q "15000" "$work/big.txt" || { echo "FAIL: the profile does not count every customer" >&2; status=1; }
+[ "$size" -lt 3000000 ] || { echo "FAIL: the 200,000-customer report is $size bytes" >&2; status=1; }
+points=$(grep -o 'class="point segment-' "$work/big.html" | wc -l)
+# The PCA scatter draws each sampled customer, never 200,000.
+{ [ "$points" -ge 3000 ] && [ "$points" -lt 3100 ]; } || { echo "FAIL: $points points drawn" >&2; status=1; }
+grep -q "50000" "$work/big.txt" || { echo "FAIL: the profile does not count every customer" >&2; status=1; }
 result=$(probe_of "$work/big.html")
 echo "$result" | grep -E "pca-scatter|silhouette-plot"
 check pca-scatter 3000     # the sample, drawn
 check silhouette-plot 4
+check pair 5
 exit $status

@@ -24,4 +24,16 @@ inline std::string format_fixed(double value, int decimals = 3) {
   return buffer;
 }
 
+/// `text` as one CSV field: quoted (with doubled quotes) when it holds a comma, a quote
+/// or a line break, as RFC 4180 and every spreadsheet read it.
+inline std::string csv_field(const std::string& text) {
+  if (text.find_first_of(",\"\r\n") == std::string::npos) return text;
+  std::string out = "\"";
+  for (const char ch : text) {
+    if (ch == '"') out += '"';
+    out += ch;
+  }
+  return out + "\"";
+}
+
 }  // namespace segkit

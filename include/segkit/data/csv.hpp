@@ -104,6 +104,9 @@ struct CsvOptions {
   std::function<bool(std::string_view header)> text_if{};
   /// Date patterns to try, in order, instead of the built-in ones (see the top of this header).
   std::vector<std::string> date_formats{};
+  /// The decimal separator of the numbers: '.' or ',' (files written with a decimal comma,
+  /// "3,5"; a point then makes a cell text, and ',' cannot be the delimiter too).
+  char decimal = '.';
   /// Cell texts that mean "missing", compared without case; an empty cell is always missing.
   std::vector<std::string> missing = {"NA", "NaN", "N/A", "null"};
   /// Threads that parse chunks of the text; 0 = all cores. The table is the same for any number.
@@ -406,8 +409,9 @@ inline std::vector<std::string> split_whitespace(std::string_view line) {
 /// ',', '\t', ';', '|', or ' ' for whitespace mode: the candidate found the same number
 /// of times (outside quotes) in each of the first records, the most often; else the most
 /// frequent one; else whitespace if the lines split evenly on it; else ','.
-inline char detect_delimiter(std::string_view text) {
-  constexpr char candidates[] = {',', '\t', ';', '|'};
+inline char detect_delimiter(std::string_view text, char decimal = '.') {
+  // With a decimal comma, ',' is part of the numbers, never the delimiter.
+  const char candidates[] = {decimal == ',' ? '\t' : ',', '\t', ';', '|'};
   constexpr std::size_t sample = 20;
   std::vector<std::array<std::size_t, 4>> counts;
   std::array<std::size_t, 4> current{};
@@ -756,6 +760,7 @@ struct ReadPlan {
   char delimiter = ',';   // ' ' = whitespace mode
   std::size_t width = 0;
   const std::vector<std::string>* missing = nullptr;
+  char decimal = '.';
   bool number_is_missing_token = false;  // a missing token that is itself a number ("-999")
   std::vector<Forced> forced;
   // An automatic column that holds a cell which is neither missing nor a number: it is text,
@@ -773,13 +778,13 @@ struct CellWriter {
       case Piece::Mode::numbers:
         // Most cells are numbers: read one first, unless a number can be a missing token.
         if (!plan.number_is_missing_token)
-          if (const auto v = parse_number(text)) {
+          if (const auto v = parse_number(text, plan.decimal)) {
             p.numbers.push_back(*v);
             return;
           }
         if (is_missing_cell(text, *plan.missing)) {
           p.numbers.push_back(std::numeric_limits<double>::quiet_NaN());
-        } else if (const auto v = parse_number(text)) {
+        } else if (const auto v = parse_number(text, plan.decimal)) {
           p.numbers.push_back(*v);
         } else {
           if (plan.forced[j] == Forced::numeric)
@@ -1055,8 +1060,9 @@ std::optional<Table> read_chunks(std::string_view text, char delimiter, const st
   const std::size_t width = names.size();
   ReadPlan plan;
   plan.text = text, plan.delimiter = delimiter, plan.width = width, plan.missing = &options.missing,
-  plan.forced = forced;
-  for (const std::string& token : options.missing) plan.number_is_missing_token |= parse_number(token).has_value();
+  plan.decimal = options.decimal, plan.forced = forced;
+  for (const std::string& token : options.missing)
+    plan.number_is_missing_token |= parse_number(token, options.decimal).has_value();
   plan.is_text = std::make_unique<std::atomic<bool>[]>(width);
   for (std::size_t j = 0; j < width; ++j) plan.is_text[j].store(seed_text[j] && forced[j] == Forced::none);
 
@@ -1180,8 +1186,14 @@ template <class Release>
 Table parse_text(std::string_view raw, const CsvOptions& options, std::string_view source, Release&& release) {
   std::string_view text = strip_bom(raw, source);
   if (only_blanks(text)) throw error(csv_where(source) + "the file is empty: no header and no rows");
+  if (options.decimal != '.' && options.decimal != ',')
+    throw error(csv_where(source) + "the decimal separator must be '.' or ',', not '" +
+                std::string(1, options.decimal) + "'");
   char delimiter = options.whitespace ? ' ' : options.delimiter;
-  if (delimiter == 0) delimiter = detect_delimiter(text);
+  if (delimiter == 0) delimiter = detect_delimiter(text, options.decimal);
+  if (delimiter == options.decimal)
+    throw error(csv_where(source) + "the delimiter and the decimal separator are both '" + std::string(1, delimiter) +
+                "': give another delimiter (a file with decimal commas usually separates its fields with ';')");
   if (delimiter == '"' || delimiter == '\r' || delimiter == '\n') {
     check_utf8(text, source);
     throw error(csv_where(source) + "a quote or line break cannot be the delimiter");
@@ -1240,7 +1252,8 @@ Table parse_text(std::string_view raw, const CsvOptions& options, std::string_vi
   std::vector<bool> seed_text(width, false);
   for (std::size_t r = options.header ? 1 : 0; r < first.kept.size(); ++r)
     for (std::size_t j = 0; j < width; ++j)
-      if (!is_missing_cell(first.kept[r][j], options.missing) && !parse_number(first.kept[r][j])) seed_text[j] = true;
+      if (!is_missing_cell(first.kept[r][j], options.missing) && !parse_number(first.kept[r][j], options.decimal))
+        seed_text[j] = true;
 
   const std::size_t bom = raw.size() - text.size();
   auto release_text = [&](std::size_t begin, std::size_t end) { release(begin + bom, end + bom); };
@@ -1289,8 +1302,23 @@ inline std::optional<Column> reparse_as_numbers(const Column& column) {
   return Column::numeric(column.name(), std::move(values));
 }
 
-/// Reads a customer file; see the top of this header for what it accepts.
+/// Reads a customer file; see the top of this header for what it accepts. The path "-"
+/// reads standard input to its end (a pipe: `zcat customers.csv.gz | segkit segment -`).
 inline Table read_csv(const std::string& path, const CsvOptions& options = {}) {
+  if (path == "-") {
+    std::string text;
+    char buffer[1 << 16];
+    for (;;) {
+      const ssize_t got = ::read(STDIN_FILENO, buffer, sizeof buffer);
+      if (got == 0) break;
+      if (got < 0) {
+        if (errno == EINTR) continue;
+        throw error("standard input: cannot be read: " + std::string(std::strerror(errno)));
+      }
+      text.append(buffer, static_cast<std::size_t>(got));
+    }
+    return detail::parse_text(text, options, "standard input", [](std::size_t, std::size_t) {});
+  }
   const detail::FileText file(path);
   return detail::parse_text(file.text(), options, path,
                             [&file](std::size_t begin, std::size_t end) { file.release(begin, end); });

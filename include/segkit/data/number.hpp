@@ -63,6 +63,16 @@ inline std::optional<double> parse_number(std::string_view cell) {
   return value;
 }
 
+/// The cell as parse_number reads it, with `decimal` as the decimal separator: with ','
+/// ("3,5", European files), "3,5" is 3.5 and a cell with a point is no number.
+inline std::optional<double> parse_number(std::string_view cell, char decimal) {
+  if (decimal == '.') return parse_number(cell);
+  char buffer[64];
+  if (cell.size() > sizeof buffer || cell.find('.') != std::string_view::npos) return std::nullopt;
+  for (std::size_t i = 0; i < cell.size(); ++i) buffer[i] = cell[i] == decimal ? '.' : cell[i];
+  return parse_number(std::string_view(buffer, cell.size()));
+}
+
 /// A cell that would be a number but for thousands separators ("12,345", "1,234.5")
 /// or a decimal comma ("3,5"): a hint for the message that refuses it.
 inline bool looks_like_grouped_or_comma_number(std::string_view cell) {

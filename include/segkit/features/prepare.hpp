@@ -412,6 +412,33 @@ class Preparation {
     return out;
   }
 
+  /// A value beyond the IQR fences: the customer (row of `original`) and the feature
+  /// (column of `original`).
+  struct Outlier {
+    std::size_t row = 0, feature = 0;
+  };
+
+  /// The values of `original` (as Prepared::original or original() give it) beyond their
+  /// feature's IQR fences, on the log1p scale for a logged feature, as transform counts
+  /// them: row by row, features in order. Empty when the outlier policy is keep.
+  std::vector<Outlier> outliers(const xt::xtensor<double, 2>& original) const {
+    std::vector<std::size_t> kept;  // the recipes with an original column, in order
+    for (std::size_t q = 0; q < recipes_.size(); ++q)
+      if (recipes_[q].kind != Recipe::Kind::one_hot) kept.push_back(q);
+    if (original.shape(1) != kept.size())
+      throw error("outliers: " + std::to_string(original.shape(1)) + " columns for " + std::to_string(kept.size()) +
+                  " numeric features");
+    std::vector<Outlier> out;
+    for (std::size_t i = 0; i < original.shape(0); ++i)
+      for (std::size_t f = 0; f < kept.size(); ++f) {
+        const Recipe& r = recipes_[kept[f]];
+        double v = original(i, f);
+        if (r.log) v = std::log1p(std::max(v, 0.0));
+        if (v < r.low || v > r.high) out.push_back({i, f});
+      }
+    return out;
+  }
+
   /// Prepared::original for `rows` of `table` (each numeric, age or tenure feature in
   /// business units: derived and imputed, not logged or clipped), as transform gives it.
   xt::xtensor<double, 2> original(const data::Table& table, const std::vector<std::size_t>& rows) const {
@@ -507,7 +534,8 @@ class Preparation {
         throw error("column \"" + c.name() +
                     "\" holds numbers written with thousands separators or a decimal comma (\"" +
                     c.texts()[first_grouped] + "\" in data row " + std::to_string(first_grouped + 1) +
-                    "); write them as 12345 or 3.5, or leave the column out");
+                    "); write them as 12345 or 3.5, read a decimal comma as one (segkit --decimal ,; "
+                    "CsvOptions::decimal), or leave the column out");
       if (mostly_numbers(numeric_cells, present_cells) && first_text < c.size())
         throw error("column \"" + c.name() + "\" holds numbers but data row " + std::to_string(first_text + 1) +
                     " holds the text \"" + c.texts()[first_text] +

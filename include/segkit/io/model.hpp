@@ -39,9 +39,19 @@
 namespace segkit::io {
 
 /// Labels of the customers of a table; rows left out by the preparation have none.
+/// A customer that got no segment, and why.
+struct Unassigned {
+  std::size_t row = 0;  ///< its table row
+  std::string reason;
+};
+
 struct Assignment {
-  std::vector<std::size_t> rows;    ///< table rows that got a segment
+  std::vector<std::size_t> rows;    ///< table rows that got a segment, ascending
   std::vector<std::size_t> labels;  ///< the segment of each of those rows
+  /// Every other table row, ascending, with the reason: a missing value under a model
+  /// that leaves such customers out (--missing drop), or a feature with no value where
+  /// the model imputes none. rows and unassigned together hold every row of the table.
+  std::vector<Unassigned> unassigned;
   /// What preparing the rows did: customers left out for a missing value (a model of
   /// --missing drop), values imputed, categories the fit never saw.
   std::vector<features::Action> actions;
@@ -59,23 +69,53 @@ struct Model {
   /// Puts the customers of `table` into the saved segments.
   Assignment predict(const data::Table& table) const {
     const features::Prepared prepared = preparation.transform(table);
-    // A feature with no value and nothing to impute it with (a saved Pipeline's plain
-    // columns): refused, never compared as NaN (which would put the customer in segment 0).
-    const std::size_t d = prepared.X.shape(1);
-    for (std::size_t i = 0; i < prepared.X.shape(0); ++i)
-      for (std::size_t j = 0; j < d; ++j)
-        if (!std::isfinite(prepared.X(i, j)))
-          throw error("data row " + std::to_string(prepared.rows[i] + 1) + ", feature \"" +
-                      preparation.feature_names()[j] + "\": no value (this model imputes none)");
-    const xt::xtensor<double, 2> scaled = scaling.transform(prepared.X);
     Assignment out;
-    out.rows = prepared.rows;
     out.actions = prepared.actions;
+    // Rows the preparation left out (a missing value under --missing drop): named with
+    // the columns they miss. Rows with a feature that has no value (a saved Pipeline's
+    // plain columns impute nothing): never compared as NaN, which would put them in segment 0.
+    std::vector<std::string> sources;
+    for (const auto& r : preparation.recipes())
+      if (std::find(sources.begin(), sources.end(), r.source) == sources.end()) sources.push_back(r.source);
+    auto missing_in = [&](std::size_t row) {
+      std::string names;
+      for (const std::string& name : sources)
+        if (table.column(name).missing(row)) names += (names.empty() ? "\"" : ", \"") + name + "\"";
+      return names;
+    };
+    const std::size_t d = prepared.X.shape(1);
+    std::vector<std::size_t> usable;  // rows of prepared.X
+    std::size_t next = 0;             // the next table row not yet accounted for
+    for (std::size_t i = 0; i < prepared.X.shape(0); ++i) {
+      const std::size_t row = prepared.rows[i];
+      for (; next < row; ++next)
+        out.unassigned.push_back(
+            {next, "a missing value in " + missing_in(next) + " (the model leaves such customers out)"});
+      next = row + 1;
+      std::size_t j = 0;
+      while (j < d && std::isfinite(prepared.X(i, j))) ++j;
+      if (j < d)
+        out.unassigned.push_back(
+            {row, "no value for feature \"" + preparation.feature_names()[j] + "\" (this model imputes none)"});
+      else
+        usable.push_back(i);
+    }
+    for (; next < table.rows(); ++next)
+      out.unassigned.push_back(
+          {next, "a missing value in " + missing_in(next) + " (the model leaves such customers out)"});
+
+    xt::xtensor<double, 2> X = xt::empty<double>({usable.size(), d});
+    for (std::size_t u = 0; u < usable.size(); ++u) {
+      std::copy_n(prepared.X.data() + usable[u] * d, d, X.data() + u * d);
+      out.rows.push_back(prepared.rows[usable[u]]);
+    }
+    const xt::xtensor<double, 2> scaled = scaling.transform(X);
     out.labels.assign(scaled.shape(0), 0);
     std::vector<double> nearest(scaled.shape(0));
-    with_named_policy(BuiltinDistances{}, distance, "the model's distance", [&](const auto& policy) {
-      segkit::detail::assign_nearest(policy, scaled, centers, out.labels.data(), nearest.data(), 0);
-    });
+    if (!usable.empty())
+      with_named_policy(BuiltinDistances{}, distance, "the model's distance", [&](const auto& policy) {
+        segkit::detail::assign_nearest(policy, scaled, centers, out.labels.data(), nearest.data(), 0);
+      });
     return out;
   }
 

@@ -265,4 +265,15 @@ Profiles profile_segments(const xt::xexpression<E>& X, const std::vector<std::st
   return out;
 }
 
+/// Each feature's share of its variance that lies between the segments (the
+/// correlation ratio eta squared): sum over segments of share x z^2, from 0 (every
+/// segment has the overall mean) to 1 (each segment is constant). The features that
+/// set the segments apart most are those with the largest share.
+inline std::vector<double> between_segment_share(const Profiles& profiles) {
+  std::vector<double> out(profiles.features.size(), 0.0);
+  for (const SegmentProfile& s : profiles.segments)
+    for (std::size_t j = 0; j < out.size(); ++j) out[j] += s.share * s.z[j] * s.z[j];
+  return out;
+}
+
 }  // namespace segkit

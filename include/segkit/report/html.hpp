@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
+#include <cstdio>
 #include <numeric>
 #include <string>
 #include <vector>
@@ -37,8 +38,11 @@ struct ReportData {
   std::vector<double> pca_x, pca_y;  ///< 2-D PCA projection of each customer
   std::string pca_x_label = "PC 1", pca_y_label = "PC 2";
 
-  std::vector<std::string> feature_names;           ///< for the pair plot (the first six are drawn)
+  std::vector<double> centers_x, centers_y;  ///< each segment's centre on the PCA axes (optional)
+
+  std::vector<std::string> feature_names;           ///< the pair plot's features (every one is drawn)
   std::vector<std::vector<double>> feature_values;  ///< one vector per feature, one value per customer
+  std::string pair_note;                            ///< which features the pair plot shows, and why
 
   std::vector<double> silhouette_samples;  ///< each customer's silhouette
   bool silhouette_sampled = false;
@@ -48,7 +52,27 @@ struct ReportData {
 
   std::vector<std::string> profile_header;
   std::vector<std::vector<std::string>> profile_rows;
+
+  /// The heat map beside the profile table: heat_z[c][j], segment c's mean of feature j
+  /// in standard deviations from the mean of every customer.
+  std::vector<std::string> heat_features;
+  std::vector<std::vector<double>> heat_z;
+
+  /// What the preparation of the data did, one sentence each.
+  std::vector<std::string> preparation;
+
+  /// More tables after the profiles (the RFM report's named segments, say).
+  struct Table {
+    std::string title, note;
+    std::vector<std::string> header;
+    std::vector<std::vector<std::string>> rows;
+  };
+  std::vector<Table> tables;
 };
+
+/// Above this many columns a table is drawn transposed: one row per column, so that
+/// it grows down the page instead of scrolling sideways.
+inline constexpr std::size_t max_table_columns = 12;
 
 namespace detail {
 
@@ -66,12 +90,17 @@ inline std::string legend(const ReportData& data) {
   for (const std::size_t l : data.labels) k = std::max(k, l + 1);
   std::string s = "<p class=\"legend\">";
   for (std::size_t c = 0; c < k; ++c) {
-    s += "<span><svg width=\"12\" height=\"12\"><rect width=\"12\" height=\"12\" fill=\"" +
-         std::string(segment_colour(c)) + "\"/></svg> segment " + std::to_string(c);
+    s += "<span><svg width=\"12\" height=\"12\"><path d=\"" + marker_path(marker_shape(c), 6, 6) + "\"" +
+         marker_style(c) + "/></svg> segment " + std::to_string(c);
     if (c < data.segment_names.size() && !data.segment_names[c].empty()) s += ": " + escape(data.segment_names[c]);
     s += "</span> ";
   }
-  return s + "</p>\n";
+  s += "</p>\n";
+  if (k > distinct_segments)
+    s += "<p class=\"note\">Beyond " + std::to_string(distinct_segments) +
+         " segments colours and marker shapes repeat: segment c looks like segment c - " +
+         std::to_string(distinct_segments) + ".</p>\n";
+  return s;
 }
 
 /// The silhouette plot as analysts draw it: each customer's silhouette as a
@@ -126,31 +155,122 @@ inline std::string silhouette_chart(const ReportData& data) {
   return s + "</svg>\n";
 }
 
-/// Scatter plots of every pair of the first six features, coloured by segment.
+/// Every pair of the chosen features as a scatter coloured by segment, and on the
+/// diagonal each segment's histogram of the feature, named above it.
 inline std::string pair_plot(const ReportData& data) {
-  const std::size_t d = std::min<std::size_t>(6, data.feature_values.size());
-  std::vector<std::string> hover(data.labels.size());
-  for (std::size_t i = 0; i < hover.size(); ++i) hover[i] = hover_text(data, i);
+  const std::size_t d = data.feature_values.size();
   std::string s =
       "<div class=\"pair-plot\" style=\"display:grid;grid-template-columns:repeat(" + std::to_string(d) + ",auto)\">\n";
   Frame f;
-  f.width = f.height = d <= 3 ? 240 : 170;
-  f.left = 40;
-  f.bottom = 34;
-  f.top = 10;
+  f.width = f.height = d <= 3 ? 240 : 180;
+  f.left = 44;
+  f.bottom = 24;
+  f.top = 20;
   for (std::size_t r = 0; r < d; ++r)
-    for (std::size_t c = 0; c < d; ++c) {
-      if (r == c) {
-        s += "<svg class=\"chart pair-name\" width=\"" + format_number(f.width) + "\" height=\"" +
-             format_number(f.height) + "\"><text x=\"" + format_number(f.width / 2) + "\" y=\"" +
-             format_number(f.height / 2) + "\" text-anchor=\"middle\">" + escape(data.feature_names[r]) +
-             "</text></svg>\n";
-        continue;
-      }
-      s += scatter_chart(data.feature_values[c], data.feature_values[r], data.labels, hover, "", data.feature_names[c],
-                         data.feature_names[r], "pair", f);
-    }
+    for (std::size_t c = 0; c < d; ++c)
+      s += r == c ? histogram_chart(data.feature_values[r], data.labels, data.feature_names[r], "pair-histogram", f)
+                  : dots_chart(data.feature_values[c], data.feature_values[r], data.labels, "pair", f);
   return s + "</div>\n";
+}
+
+/// A colour from blue (z = -2 and below) through white to red (z = 2 and above).
+inline std::string heat_colour(double z) {
+  if (!std::isfinite(z)) return "#dddddd";
+  const double t = std::clamp(z / 2.0, -1.0, 1.0);
+  // Tol's diverging blue #4477aa and red #cc3311, mixed with white by |t|.
+  const double r = t < 0 ? 0x44 : 0xcc, g = t < 0 ? 0x77 : 0x33, b = t < 0 ? 0xaa : 0x11;
+  const double a = std::abs(t);
+  char buffer[8];
+  std::snprintf(buffer, sizeof buffer, "#%02x%02x%02x", static_cast<int>(std::lround(255 + (r - 255) * a)),
+                static_cast<int>(std::lround(255 + (g - 255) * a)), static_cast<int>(std::lround(255 + (b - 255) * a)));
+  return buffer;
+}
+
+/// Segment x feature, each cell the segment's mean in standard deviations from the
+/// mean of every customer; features down the side when there are many.
+inline std::string heat_map(const ReportData& data) {
+  const std::size_t k = data.heat_z.size(), m = data.heat_features.size();
+  const bool features_down = m > max_table_columns;
+  const std::size_t rows = features_down ? m : k, columns = features_down ? k : m;
+  auto row_name = [&](std::size_t r) { return features_down ? data.heat_features[r] : "segment " + std::to_string(r); };
+  auto column_name = [&](std::size_t c) {
+    return features_down ? "segment " + std::to_string(c) : data.heat_features[c];
+  };
+  const double cell_w = 64, cell_h = 22, left = 170, top = 96;
+  // At least as wide as the title.
+  const double width = std::max(560.0, left + cell_w * static_cast<double>(columns) + 10),
+               height = top + cell_h * static_cast<double>(rows) + 10;
+  std::string s = "<svg class=\"chart heat-map\" xmlns=\"http://www.w3.org/2000/svg\" width=\"" + format_number(width) +
+                  "\" height=\"" + format_number(height) + "\" viewBox=\"0 0 " + format_number(width) + " " +
+                  format_number(height) +
+                  "\" role=\"img\" aria-label=\"Segment means in standard deviations\">\n"
+                  "<text class=\"title\" x=\"4\" y=\"18\">Each segment's mean, in standard deviations from "
+                  "every customer's mean</text>\n";
+  for (std::size_t c = 0; c < columns; ++c) {
+    const double x = left + cell_w * (static_cast<double>(c) + 0.5);
+    s += "<text class=\"tick\" transform=\"translate(" + format_number(x, 6) + "," + format_number(top - 6) +
+         ") rotate(-40)\"" + fit_length(column_name(c), 110, 10) + ">" + escape(column_name(c)) + "</text>\n";
+  }
+  for (std::size_t r = 0; r < rows; ++r) {
+    const double y = top + cell_h * static_cast<double>(r);
+    s += "<text class=\"tick\" x=\"" + format_number(left - 6) + "\" y=\"" + format_number(y + cell_h * 0.7, 6) +
+         "\" text-anchor=\"end\"" + fit_length(row_name(r), left - 10, 10) + ">" + escape(row_name(r)) + "</text>\n";
+    for (std::size_t c = 0; c < columns; ++c) {
+      const double z = features_down ? data.heat_z[c][r] : data.heat_z[r][c];
+      const double x = left + cell_w * static_cast<double>(c);
+      s += "<rect class=\"cell\" x=\"" + format_number(x, 6) + "\" y=\"" + format_number(y, 6) + "\" width=\"" +
+           format_number(cell_w - 1) + "\" height=\"" + format_number(cell_h - 1) + "\" fill=\"" + heat_colour(z) +
+           "\"><title>" + escape(row_name(r)) + ", " + escape(column_name(c)) + ": " + format_fixed(z, 2) +
+           " standard deviations</title></rect><text class=\"tick\" x=\"" + format_number(x + cell_w / 2, 6) +
+           "\" y=\"" + format_number(y + cell_h * 0.7, 6) + "\" text-anchor=\"middle\">" + format_fixed(z, 1) +
+           "</text>\n";
+    }
+  }
+  return s + "</svg>\n";
+}
+
+/// A table; with more than max_table_columns columns, one row per column instead.
+inline std::string table_html(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows,
+                              const std::string& css_class) {
+  std::string s = "<table class=\"" + css_class + "\">\n";
+  auto row_html = [&s](const std::vector<std::string>& cells, bool head) {
+    s += "<tr>";
+    for (std::size_t j = 0; j < cells.size(); ++j)
+      s += (head || j == 0 ? "<th>" : "<td>") + escape(cells[j]) + (head || j == 0 ? "</th>" : "</td>");
+    s += "</tr>\n";
+  };
+  if (header.size() <= max_table_columns) {
+    row_html(header, true);
+    for (const auto& row : rows) row_html(row, false);
+  } else {
+    for (std::size_t j = 0; j < header.size(); ++j) {
+      std::vector<std::string> cells = {header[j]};
+      for (const auto& row : rows) cells.push_back(j < row.size() ? row[j] : "");
+      row_html(cells, j == 0);
+    }
+  }
+  return s + "</table>\n";
+}
+
+/// The centres of the segments on the PCA scatter: a cross and the segment's number.
+inline std::string centroid_marks(const ReportData& data, const Frame& f) {
+  const auto [x_lo, x_hi] = finite_range(data.pca_x);
+  const auto [y_lo, y_hi] = finite_range(data.pca_y);
+  const Axis x(x_lo, x_hi, f.plot_left(), f.plot_right());
+  const Axis y(y_lo, y_hi, f.plot_bottom(), f.plot_top());
+  std::string s;
+  for (std::size_t c = 0; c < data.centers_x.size(); ++c) {
+    const double px = x(data.centers_x[c]), py = y(data.centers_y[c]);
+    if (!std::isfinite(px) || !std::isfinite(py)) continue;
+    const std::string cross = "M" + format_number(px - 6, 6) + "," + format_number(py - 6, 6) + "l12,12m0,-12l-12,12";
+    s += "<g class=\"centroid\"><title>centre of segment " + std::to_string(c) + "</title><path d=\"" + cross +
+         "\" stroke=\"#fff\" stroke-width=\"5\"/><path d=\"" + cross +
+         "\" stroke=\"#000\" stroke-width=\"2\"/><text x=\"" + format_number(px + 8, 6) + "\" y=\"" +
+         format_number(py - 6, 6) +
+         "\" class=\"centroid-label\" stroke=\"#fff\" stroke-width=\"3\" paint-order=\"stroke\">" + std::to_string(c) +
+         "</text></g>\n";
+  }
+  return s;
 }
 
 }  // namespace detail
@@ -169,6 +289,13 @@ inline std::string render_html(const ReportData& data) {
   if (data.feature_names.size() != data.feature_values.size())
     throw error("report: " + std::to_string(data.feature_names.size()) + " feature names for " +
                 std::to_string(data.feature_values.size()) + " feature columns");
+  if (data.centers_x.size() != data.centers_y.size())
+    throw error("report: " + std::to_string(data.centers_x.size()) + " centre x values for " +
+                std::to_string(data.centers_y.size()) + " y values");
+  for (const auto& row : data.heat_z)
+    if (row.size() != data.heat_features.size())
+      throw error("report: a heat-map row has " + std::to_string(row.size()) + " values for " +
+                  std::to_string(data.heat_features.size()) + " features");
 
   std::string s =
       "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>" + escape(data.title) +
@@ -178,7 +305,8 @@ inline std::string render_html(const ReportData& data) {
       ".tick{font-size:10px;fill:#555}\n.axis-label{font-size:11px}\n"
       "table{border-collapse:collapse;font-size:13px}\nth,td{border:1px solid #ccc;padding:3px 8px;text-align:right}\n"
       "th:first-child,td:first-child{text-align:left}\n.legend span{margin-right:1.2em;white-space:nowrap}\n"
-      "circle.point:hover{stroke:#000;stroke-width:1.5}\n"
+      ".point:hover{stroke:#000;stroke-width:1.5}\n.note{color:#444;font-size:13px}\n"
+      ".feature-name{font-size:12px;font-weight:600}\n.centroid-label{font-size:12px;font-weight:700}\n"
       "</style>\n</head>\n<body>\n<h1>" +
       escape(data.title) + "</h1>\n";
   if (!data.summary.empty()) s += "<p class=\"summary\">" + escape(data.summary) + "</p>\n";
@@ -212,8 +340,12 @@ inline std::string render_html(const ReportData& data) {
     Frame f;
     f.width = 560;
     f.height = 420;
-    s += scatter_chart(data.pca_x, data.pca_y, data.labels, hover, "Customers on the first two principal components",
-                       data.pca_x_label, data.pca_y_label, "pca-scatter", f);
+    std::string scatter =
+        scatter_chart(data.pca_x, data.pca_y, data.labels, hover, "Customers on the first two principal components",
+                      data.pca_x_label, data.pca_y_label, "pca-scatter", f);
+    scatter.insert(scatter.rfind("</svg>"), detail::centroid_marks(data, f));
+    s += scatter;
+    if (!data.centers_x.empty()) s += "<p class=\"note\">Crosses mark the centre of each segment.</p>\n";
   }
   if (!data.silhouette_samples.empty()) {
     s += detail::silhouette_chart(data);
@@ -223,19 +355,27 @@ inline std::string render_html(const ReportData& data) {
   }
   s += "</section>\n";
 
-  if (data.feature_values.size() >= 2)
-    s += "<section id=\"pairs\">\n<h2>Features, pair by pair</h2>\n" + detail::pair_plot(data) + "</section>\n";
+  if (data.feature_values.size() >= 2) {
+    s += "<section id=\"pairs\">\n<h2>Features, pair by pair</h2>\n";
+    if (!data.pair_note.empty()) s += "<p class=\"note\">" + escape(data.pair_note) + "</p>\n";
+    s += detail::pair_plot(data) + "</section>\n";
+  }
 
-  if (!data.profile_header.empty()) {
-    s += "<section id=\"profiles\">\n<h2>Segment profiles</h2>\n<table class=\"profiles\">\n<tr>";
-    for (const std::string& h : data.profile_header) s += "<th>" + escape(h) + "</th>";
-    s += "</tr>\n";
-    for (const auto& row : data.profile_rows) {
-      s += "<tr>";
-      for (const std::string& cell : row) s += "<td>" + escape(cell) + "</td>";
-      s += "</tr>\n";
-    }
-    s += "</table>\n</section>\n";
+  if (!data.profile_header.empty() || !data.heat_z.empty()) {
+    s += "<section id=\"profiles\">\n<h2>Segment profiles</h2>\n";
+    if (!data.heat_z.empty()) s += detail::heat_map(data);
+    if (!data.profile_header.empty()) s += detail::table_html(data.profile_header, data.profile_rows, "profiles");
+    s += "</section>\n";
+  }
+  for (const auto& table : data.tables) {
+    s += "<section class=\"table\">\n<h2>" + escape(table.title) + "</h2>\n";
+    if (!table.note.empty()) s += "<p class=\"note\">" + escape(table.note) + "</p>\n";
+    s += detail::table_html(table.header, table.rows, "extra") + "</section>\n";
+  }
+  if (!data.preparation.empty()) {
+    s += "<section id=\"preparation\">\n<h2>How the data was prepared</h2>\n<ul>\n";
+    for (const std::string& line : data.preparation) s += "<li>" + escape(line) + "</li>\n";
+    s += "</ul>\n</section>\n";
   }
   return s + "</body>\n</html>\n";
 }

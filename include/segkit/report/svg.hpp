@@ -45,12 +45,63 @@ inline std::string escape(const std::string& text) {
 /// Charts label with four significant digits unless told otherwise.
 inline std::string format_number(double value, int digits = 4) { return segkit::format_number(value, digits); }
 
-/// Colour of segment `label`: a qualitative palette (Tableau 10) that stays
-/// distinguishable for the usual handful of segments, cycling after ten.
+/// Segments told apart by colour and, beyond ten, by marker shape as well.
+inline constexpr std::size_t palette_size = 10;
+inline constexpr std::size_t marker_shapes = 4;
+/// Segments with a colour and shape of their own; beyond, pairs repeat (the legend says so).
+inline constexpr std::size_t distinct_segments = palette_size * marker_shapes;
+
+/// Colour of segment `label`: Paul Tol's "muted" scheme (designed to stay distinct for
+/// the common forms of colour blindness) and a dark grey; segment 10 starts over with
+/// the first colour and the next marker shape (marker_shape).
 inline const char* segment_colour(std::size_t label) {
-  static const char* const palette[] = {"#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f",
-                                        "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac"};
-  return palette[label % 10];
+  // Ordered so that the first few, which most segmentations use, differ most.
+  static const char* const palette[palette_size] = {"#332288", "#cc6677", "#117733", "#88ccee", "#882255",
+                                                    "#44aa99", "#999933", "#aa4499", "#ddcc77", "#555555"};
+  return palette[label % palette_size];
+}
+
+enum class MarkerShape { circle, square, triangle, diamond };
+
+inline MarkerShape marker_shape(std::size_t label) {
+  return static_cast<MarkerShape>((label / palette_size) % marker_shapes);
+}
+
+/// Path data of one marker of `shape` centred on (x, y), about 6 px across. Many of
+/// them make one path per segment: a few bytes a customer instead of an element each.
+inline std::string marker_path(MarkerShape shape, double x, double y) {
+  char buffer[96];
+  switch (shape) {
+    case MarkerShape::circle:  // two half circles
+      std::snprintf(buffer, sizeof buffer, "M%.1f %.1fa3 3 0 1 0 6 0a3 3 0 1 0-6 0", x - 3, y);
+      break;
+    case MarkerShape::square:
+      std::snprintf(buffer, sizeof buffer, "M%.1f %.1fh5.4v5.4h-5.4z", x - 2.7, y - 2.7);
+      break;
+    case MarkerShape::triangle:
+      std::snprintf(buffer, sizeof buffer, "M%.1f %.1fl3.4 6h-6.8z", x, y - 3.6);
+      break;
+    case MarkerShape::diamond:
+      std::snprintf(buffer, sizeof buffer, "M%.1f %.1fl3.5 3.5-3.5 3.5-3.5-3.5z", x, y - 3.5);
+      break;
+  }
+  return buffer;
+}
+
+/// A number as a chart's tick reads it: thousands, millions and billions as k, M and B
+/// (20k, 1.25M), so that a tick stays a few characters wide and never collides with the next.
+inline std::string format_tick(double value) {
+  const double magnitude = std::abs(value);
+  const char* suffix = "";
+  double scaled = value;
+  if (magnitude >= 1e9)
+    scaled = value / 1e9, suffix = "B";
+  else if (magnitude >= 1e6)
+    scaled = value / 1e6, suffix = "M";
+  else if (magnitude >= 1e3)
+    scaled = value / 1e3, suffix = "k";
+  if (magnitude >= 1e12 || (magnitude > 0 && magnitude < 1e-3)) return format_number(value, 2);
+  return format_number(scaled, 3) + suffix;
 }
 
 /// Maps a data range onto a pixel range, with "nice" tick values.
@@ -96,6 +147,14 @@ inline std::pair<double, double> finite_range(const std::vector<double>& values)
   return {lo, hi};
 }
 
+/// The attributes that squeeze a label into `pixels` when, at `font_px`, it would run
+/// longer (an estimate: 0.6 em a character); nothing when it fits. A long column name
+/// is drawn narrower, never cut.
+inline std::string fit_length(const std::string& text, double pixels, double font_px) {
+  if (static_cast<double>(text.size()) * 0.6 * font_px <= pixels) return "";
+  return " textLength=\"" + format_number(pixels, 4) + "\" lengthAdjust=\"spacingAndGlyphs\"";
+}
+
 /// One chart's frame: width x height pixels with margins for the axes.
 struct Frame {
   double width = 420, height = 300;
@@ -119,27 +178,34 @@ inline std::string chart_start(const Frame& f, const Axis& x, const Axis& y, con
   s += "<rect class=\"plot\" x=\"" + format_number(f.plot_left()) + "\" y=\"" + format_number(f.plot_top()) +
        "\" width=\"" + format_number(f.plot_right() - f.plot_left()) + "\" height=\"" +
        format_number(f.plot_bottom() - f.plot_top()) + "\" fill=\"none\" stroke=\"#999\"/>\n";
-  for (const double t : x.ticks()) {
+  // About one tick per 60 px across and per 36 px up: room for a label of five or six characters.
+  const int x_ticks = std::max(2, static_cast<int>((f.plot_right() - f.plot_left()) / 60));
+  const int y_ticks = std::max(2, static_cast<int>((f.plot_bottom() - f.plot_top()) / 36));
+  for (const double t : x.ticks(x_ticks)) {
     if (integer_x && t != std::floor(t)) continue;
     const double px = x(t);
     if (px < f.plot_left() - 0.5 || px > f.plot_right() + 0.5) continue;
     s += "<line x1=\"" + format_number(px) + "\" x2=\"" + format_number(px) + "\" y1=\"" +
          format_number(f.plot_bottom()) + "\" y2=\"" + format_number(f.plot_bottom() + 4) +
          "\" stroke=\"#999\"/><text class=\"tick\" x=\"" + format_number(px) + "\" y=\"" +
-         format_number(f.plot_bottom() + 16) + "\" text-anchor=\"middle\">" + format_number(t) + "</text>\n";
+         format_number(f.plot_bottom() + 16) + "\" text-anchor=\"middle\">" + format_tick(t) + "</text>\n";
   }
-  for (const double t : y.ticks()) {
+  for (const double t : y.ticks(y_ticks)) {
     const double py = y(t);
     if (py < f.plot_top() - 0.5 || py > f.plot_bottom() + 0.5) continue;
     s += "<line x1=\"" + format_number(f.plot_left() - 4) + "\" x2=\"" + format_number(f.plot_left()) + "\" y1=\"" +
          format_number(py) + "\" y2=\"" + format_number(py) + "\" stroke=\"#999\"/><text class=\"tick\" x=\"" +
          format_number(f.plot_left() - 6) + "\" y=\"" + format_number(py + 4) + "\" text-anchor=\"end\">" +
-         format_number(t) + "</text>\n";
+         format_tick(t) + "</text>\n";
   }
-  s += "<text class=\"axis-label\" x=\"" + format_number((f.plot_left() + f.plot_right()) / 2) + "\" y=\"" +
-       format_number(f.height - 8) + "\" text-anchor=\"middle\">" + escape(x_label) + "</text>\n";
-  s += "<text class=\"axis-label\" transform=\"translate(14," + format_number((f.plot_top() + f.plot_bottom()) / 2) +
-       ") rotate(-90)\" text-anchor=\"middle\">" + escape(y_label) + "</text>\n";
+  if (!x_label.empty())
+    s += "<text class=\"axis-label\" x=\"" + format_number((f.plot_left() + f.plot_right()) / 2) + "\" y=\"" +
+         format_number(f.height - 8) + "\" text-anchor=\"middle\"" +
+         fit_length(x_label, f.plot_right() - f.plot_left(), 11) + ">" + escape(x_label) + "</text>\n";
+  if (!y_label.empty())
+    s += "<text class=\"axis-label\" transform=\"translate(14," + format_number((f.plot_top() + f.plot_bottom()) / 2) +
+         ") rotate(-90)\" text-anchor=\"middle\"" + fit_length(y_label, f.plot_bottom() - f.plot_top(), 11) + ">" +
+         escape(y_label) + "</text>\n";
   return s;
 }
 
@@ -176,7 +242,13 @@ inline std::string line_chart(const std::vector<double>& xs, const std::vector<d
   return s + "</svg>\n";
 }
 
-/// A scatter plot coloured by segment; hovering a point shows its label text.
+/// The fill of segment `label`'s markers.
+inline std::string marker_style(std::size_t label) {
+  return std::string(" fill=\"") + segment_colour(label) + "\" fill-opacity=\"0.75\"";
+}
+
+/// A scatter plot coloured (and, beyond ten segments, shaped) by segment, one element
+/// per customer: hovering a point shows its label text.
 inline std::string scatter_chart(const std::vector<double>& xs, const std::vector<double>& ys,
                                  const std::vector<std::size_t>& labels, const std::vector<std::string>& hover,
                                  const std::string& title, const std::string& x_label, const std::string& y_label,
@@ -188,9 +260,75 @@ inline std::string scatter_chart(const std::vector<double>& xs, const std::vecto
   std::string s = chart_start(f, x, y, title, x_label, y_label, css_class);
   for (std::size_t i = 0; i < xs.size(); ++i) {
     if (!std::isfinite(xs[i]) || !std::isfinite(ys[i])) continue;
-    s += "<circle class=\"point segment-" + std::to_string(labels[i]) + "\" cx=\"" + format_number(x(xs[i]), 6) +
-         "\" cy=\"" + format_number(y(ys[i]), 6) + "\" r=\"3\" fill=\"" + segment_colour(labels[i]) +
-         "\" fill-opacity=\"0.75\"><title>" + escape(hover[i]) + "</title></circle>\n";
+    s += "<path class=\"point segment-" + std::to_string(labels[i]) + "\" d=\"" +
+         marker_path(marker_shape(labels[i]), x(xs[i]), y(ys[i])) + "\"" + marker_style(labels[i]) + "><title>" +
+         escape(hover[i]) + "</title></path>\n";
+  }
+  return s + "</svg>\n";
+}
+
+/// A scatter plot with one path per segment (no hover): a few bytes a customer, for the
+/// many panels of a pair plot.
+inline std::string dots_chart(const std::vector<double>& xs, const std::vector<double>& ys,
+                              const std::vector<std::size_t>& labels, const std::string& css_class, const Frame& f) {
+  const auto [x_lo, x_hi] = finite_range(xs);
+  const auto [y_lo, y_hi] = finite_range(ys);
+  const Axis x(x_lo, x_hi, f.plot_left(), f.plot_right());
+  const Axis y(y_lo, y_hi, f.plot_bottom(), f.plot_top());
+  std::string s = chart_start(f, x, y, "", "", "", css_class);
+  std::size_t k = 0;
+  for (const std::size_t l : labels) k = std::max(k, l + 1);
+  std::vector<std::string> paths(k);
+  for (std::size_t i = 0; i < xs.size(); ++i)
+    if (std::isfinite(xs[i]) && std::isfinite(ys[i]))
+      paths[labels[i]] += marker_path(marker_shape(labels[i]), x(xs[i]), y(ys[i]));
+  for (std::size_t c = 0; c < k; ++c)
+    if (!paths[c].empty())
+      s += "<path class=\"points segment-" + std::to_string(c) + "\" d=\"" + paths[c] + "\"" + marker_style(c) + "/>\n";
+  return s + "</svg>\n";
+}
+
+/// Each segment's histogram of one feature, as outlines over one axis: heights are
+/// shares of the segment's customers, so that a small segment's shape shows beside a
+/// large one's.
+inline std::string histogram_chart(const std::vector<double>& values, const std::vector<std::size_t>& labels,
+                                   const std::string& title, const std::string& css_class, const Frame& f,
+                                   std::size_t bins = 20) {
+  const auto [lo, hi] = finite_range(values);
+  std::size_t k = 0;
+  for (const std::size_t l : labels) k = std::max(k, l + 1);
+  const double width = hi > lo ? (hi - lo) / static_cast<double>(bins) : 1.0;
+  std::vector<std::vector<double>> share(k, std::vector<double>(bins, 0.0));
+  std::vector<std::size_t> size(k, 0);
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    if (!std::isfinite(values[i])) continue;
+    const auto b = std::min(bins - 1, static_cast<std::size_t>(hi > lo ? (values[i] - lo) / width : 0.0));
+    share[labels[i]][b] += 1;
+    ++size[labels[i]];
+  }
+  double top = 0;
+  for (std::size_t c = 0; c < k; ++c)
+    for (double& v : share[c]) {
+      if (size[c] > 0) v /= static_cast<double>(size[c]);
+      top = std::max(top, v);
+    }
+  const Axis x(lo, hi > lo ? hi : lo + 1, f.plot_left(), f.plot_right());
+  const Axis y(0.0, top > 0 ? top : 1.0, f.plot_bottom(), f.plot_top());
+  std::string s = chart_start(f, x, y, "", "", "", css_class);
+  s += "<text class=\"feature-name\" x=\"" + format_number((f.plot_left() + f.plot_right()) / 2) + "\" y=\"" +
+       format_number(f.plot_top() - 4) + "\" text-anchor=\"middle\"" +
+       fit_length(title, f.plot_right() - f.plot_left(), 12) + ">" + escape(title) + "</text>\n";
+  for (std::size_t c = 0; c < k; ++c) {
+    if (size[c] == 0) continue;
+    std::string path = "M" + format_number(x(lo), 6) + "," + format_number(y(0.0), 6);
+    for (std::size_t b = 0; b < bins; ++b) {
+      path += "V" + format_number(y(share[c][b]), 6);
+      path += "H" + format_number(x(lo + width * static_cast<double>(b + 1)), 6);
+    }
+    path += "V" + format_number(y(0.0), 6);
+    s += "<path class=\"histogram segment-" + std::to_string(c) + "\" d=\"" + path + "\" fill=\"" + segment_colour(c) +
+         "\" fill-opacity=\"0.12\" stroke=\"" + segment_colour(c) + "\" stroke-width=\"1.5\"><title>segment " +
+         std::to_string(c) + ": " + std::to_string(size[c]) + " customers drawn</title></path>\n";
   }
   return s + "</svg>\n";
 }

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <numeric>
 #include <string>
 #include <vector>
@@ -99,13 +100,33 @@ inline std::vector<std::size_t> report_sample(const std::vector<std::size_t>& la
   return rows;
 }
 
+/// Features in the report's pair plot at most: 5 x 5 panels still fit a page.
+inline constexpr std::size_t pair_plot_features = 5;
+
+/// The features the pair plot shows: those whose variance lies most between the
+/// segments (between_segment_share), at most pair_plot_features, largest first; a
+/// feature no segment differs in is never chosen.
+inline std::vector<std::size_t> pair_plot_choice(const Profiles& profiles) {
+  const std::vector<double> between = between_segment_share(profiles);
+  std::vector<std::size_t> order(between.size());
+  std::iota(order.begin(), order.end(), std::size_t{0});
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return between[a] > between[b]; });
+  std::vector<std::size_t> out;
+  for (const std::size_t j : order)
+    if (out.size() < pair_plot_features && between[j] > 0) out.push_back(j);
+  return out;
+}
+
+/// Rows of the outlier table in the report at most; the count is always given in full.
+inline constexpr std::size_t report_outliers_listed = 200;
+
 namespace detail {
 
-/// The report's customer-level parts: PCA projection, silhouettes, pair plot, drawn
-/// for a sample of customers when there are many (ReportData::customers_total).
+/// The report's customer-level parts: PCA projection with the centres, silhouettes,
+/// pair plot of the features that set the segments apart, drawn for a sample of
+/// customers when there are many (ReportData::customers_total).
 inline void customer_charts(report::ReportData& data, const Fit& fit, const xt::xtensor<double, 2>& X,
-                            const xt::xtensor<double, 2>& original, const std::vector<std::string>& original_names,
-                            std::uint64_t seed) {
+                            const xt::xtensor<double, 2>& original, const Profiles& profiles, std::uint64_t seed) {
   const std::size_t n = fit.labels.size();
   const std::vector<std::size_t> rows = report_sample(fit.labels, seed);
   const std::size_t m = rows.size();
@@ -130,6 +151,11 @@ inline void customer_charts(report::ReportData& data, const Fit& fit, const xt::
     for (std::size_t r = 0; r < m; ++r) data.pca_x.push_back(projected(r, 0)), data.pca_y.push_back(projected(r, 1));
     data.pca_x_label = "PC 1 (" + format_number(100 * pca.explained_variance_ratio()(0), 3) + "% of variance)";
     data.pca_y_label = "PC 2 (" + format_number(100 * pca.explained_variance_ratio()(1), 3) + "% of variance)";
+    if (fit.scaled_centers.shape(0) > 0 && fit.scaled_centers.shape(1) == scaled.shape(1)) {
+      const auto centres = pca.transform(fit.scaled_centers);
+      for (std::size_t c = 0; c < centres.shape(0); ++c)
+        data.centers_x.push_back(centres(c, 0)), data.centers_y.push_back(centres(c, 1));
+    }
   }
   std::size_t distinct = 0;
   for (const std::size_t l : data.labels) distinct = std::max(distinct, l + 1);
@@ -141,12 +167,23 @@ inline void customer_charts(report::ReportData& data, const Fit& fit, const xt::
     data.silhouette_samples.assign(samples.begin(), samples.end());
     data.silhouette_sampled = m < n;
   }
-  for (std::size_t j = 0; j < std::min<std::size_t>(6, original.shape(1)); ++j) {
-    data.feature_names.push_back(original_names[j]);
+  const std::vector<std::size_t> chosen = pair_plot_choice(profiles);
+  const std::vector<double> between = between_segment_share(profiles);
+  std::string shares;
+  for (const std::size_t j : chosen) {
+    data.feature_names.push_back(profiles.features[j]);
     std::vector<double> column(m);
     for (std::size_t r = 0; r < m; ++r) column[r] = original(rows[r], j);
     data.feature_values.push_back(std::move(column));
+    shares += (shares.empty() ? "" : ", ") + profiles.features[j] + " " + format_fixed(between[j], 2);
   }
+  if (!chosen.empty())
+    data.pair_note = "The " + std::to_string(chosen.size()) + " of " + std::to_string(profiles.features.size()) +
+                     " features that set the segments apart most: those with the largest share of their variance "
+                     "between the segments (" +
+                     shares +
+                     "; 0: every segment has the same mean, 1: each segment is one value). On the diagonal, each "
+                     "segment's histogram of the feature, as a share of the segment's customers.";
 }
 
 inline void profile_part(report::ReportData& data, const Profiles& profiles) {
@@ -154,6 +191,8 @@ inline void profile_part(report::ReportData& data, const Profiles& profiles) {
   ProfileCells cells = profile_cells(profiles);
   data.profile_header = std::move(cells.header);
   data.profile_rows = std::move(cells.rows);
+  data.heat_features = profiles.features;
+  for (const auto& s : profiles.segments) data.heat_z.push_back(s.z);
 }
 
 }  // namespace detail
@@ -169,8 +208,32 @@ inline report::ReportData report_data(const Segmentation& s, const std::string& 
                  std::to_string(s.settings.seed) + ".";
   data.sweep = report_sweep(s.fit);
   data.ids = s.ids;
+  for (const auto& a : s.preparation.fit_actions()) data.preparation.push_back(a.column + ": " + a.what);
+  for (const auto& a : s.row_actions)
+    data.preparation.push_back(a.column + ": " + a.what + " (" + std::to_string(a.rows) +
+                               (a.rows == 1 ? " customer)" : " customers)"));
+  const auto outliers = s.preparation.outliers(s.original);
+  if (!outliers.empty()) {
+    report::ReportData::Table table;
+    table.title = "Customers beyond the IQR fences";
+    std::size_t customers = 0;
+    for (std::size_t t = 0; t < outliers.size(); ++t) customers += t == 0 || outliers[t].row != outliers[t - 1].row;
+    table.note = std::to_string(customers) + (customers == 1 ? " customer has" : " customers have") +
+                 " a value beyond the IQR fences of a feature (" + std::to_string(outliers.size()) +
+                 (outliers.size() == 1 ? " value" : " values") + "), kept as they are unless clipping was asked for" +
+                 (outliers.size() > report_outliers_listed
+                      ? "; the first " + std::to_string(report_outliers_listed) + " values are listed."
+                      : ".");
+    table.header = {s.id_column.empty() ? "row" : s.id_column, "segment", "feature", "value"};
+    for (std::size_t t = 0; t < std::min(outliers.size(), report_outliers_listed); ++t) {
+      const auto& o = outliers[t];
+      table.rows.push_back({s.ids[o.row], std::to_string(s.fit.labels[o.row]), s.original_names[o.feature],
+                            format_number(s.original(o.row, o.feature))});
+    }
+    data.tables.push_back(std::move(table));
+  }
   detail::profile_part(data, s.profiles);
-  detail::customer_charts(data, s.fit, s.features, s.original, s.original_names, s.settings.seed);
+  detail::customer_charts(data, s.fit, s.features, s.original, s.profiles, s.settings.seed);
   return data;
 }
 
@@ -183,7 +246,38 @@ inline report::ReportData report_data(const RfmSegmentation& s, const std::strin
   data.sweep = report_sweep(s.fit);
   data.ids = s.rfm.customers;
   detail::profile_part(data, s.profiles);
-  detail::customer_charts(data, s.fit, s.features, s.original, s.original_names, s.settings.seed);
+  detail::customer_charts(data, s.fit, s.features, s.original, s.profiles, s.settings.seed);
+
+  // The named RFM segments beside the k-means ones: how many customers, and what they are worth.
+  struct Named {
+    std::size_t customers = 0;
+    double recency = 0, frequency = 0, monetary = 0;
+  };
+  std::map<std::string, Named> named;
+  double value = 0;
+  for (std::size_t i = 0; i < s.rfm.size(); ++i) {
+    Named& g = named[s.rfm_segments[i]];
+    ++g.customers;
+    g.recency += static_cast<double>(s.rfm.recency[i]);
+    g.frequency += static_cast<double>(s.rfm.frequency[i]);
+    g.monetary += s.rfm.monetary[i];
+    value += s.rfm.monetary[i];
+  }
+  report::ReportData::Table table;
+  table.title = "RFM segments";
+  table.note =
+      "The classic segments of the R and F quintile scores (equal values score alike), with their customers' "
+      "mean recency, frequency and monetary value and their share of all the money spent.";
+  table.header = {"RFM segment",      "customers",       "share",         "recency (days, mean)",
+                  "frequency (mean)", "monetary (mean)", "share of value"};
+  for (const auto& [name, g] : named) {
+    const double c = static_cast<double>(g.customers);
+    table.rows.push_back(
+        {name, std::to_string(g.customers), format_number(100 * c / static_cast<double>(s.rfm.size()), 3) + "%",
+         format_number(g.recency / c, 4), format_number(g.frequency / c, 4), format_number(g.monetary / c, 5),
+         value != 0 ? format_number(100 * g.monetary / value, 3) + "%" : std::string("-")});
+  }
+  data.tables.push_back(std::move(table));
   return data;
 }
 

@@ -223,6 +223,9 @@ struct SegmentOptions {
   /// Keep the prepared features (Segmentation::features) for charts after the fit;
   /// without it the fit scales them where they lie and they are gone.
   bool keep_features = false;
+  /// Keep the customer table in Segmentation::table (for a labels file that carries the
+  /// customers' own columns, labels_csv); otherwise it is released once read.
+  bool keep_table = false;
   /// What the data is called in error messages (a file name); may be empty.
   std::string source;
   /// Told the preparation and the prepared rows before the fit (a tool prints what was
@@ -245,6 +248,7 @@ struct Segmentation {
   std::vector<std::string> original_names;
   std::vector<CategoricalColumn> categories;  ///< the one-hot encoded columns' values, profiled as shares
   Profiles profiles;
+  data::Table table;  ///< the customer table, when SegmentOptions::keep_table
 };
 
 /// Segments the customers of a table: prepares the features, clusters them (K given
@@ -293,7 +297,10 @@ Segmentation segment(CustomerTable customers, const SegmentOptions& options) {
     }
   out.original = out.preparation.original(table, out.rows);
   out.original_names = std::move(prepared.original_names);
-  table = data::Table{};
+  if (options.keep_table)
+    out.table = std::move(table);
+  else
+    table = data::Table{};
 
   ProfileOptions profile_options;
   for (const std::string& name : out.original_names) profile_options.display_names.push_back(display_name(name));
