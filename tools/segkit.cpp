@@ -399,17 +399,21 @@ std::string profile_table(const segkit::Profiles& profiles) {
       rows[c].push_back(apart);
     }
   }
-  // Columns padded to their widest cell.
+  // Columns padded to their widest cell, in characters on the screen (UTF-8: "·" is two bytes, one character).
+  auto shown = [](const std::string& text) {
+    return static_cast<std::size_t>(std::count_if(
+        text.begin(), text.end(), [](char ch) { return (static_cast<unsigned char>(ch) & 0xC0) != 0x80; }));
+  };
   std::vector<std::size_t> width(header.size());
   for (std::size_t j = 0; j < header.size(); ++j) {
-    width[j] = header[j].size();
-    for (const auto& row : rows) width[j] = std::max(width[j], row[j].size());
+    width[j] = shown(header[j]);
+    for (const auto& row : rows) width[j] = std::max(width[j], shown(row[j]));
   }
   std::string out;
   auto line = [&](const std::vector<std::string>& cells_of_row) {
     for (std::size_t j = 0; j < cells_of_row.size(); ++j) {
       out += cells_of_row[j];
-      if (j + 1 < cells_of_row.size()) out += std::string(width[j] - cells_of_row[j].size() + 2, ' ');
+      if (j + 1 < cells_of_row.size()) out += std::string(width[j] - shown(cells_of_row[j]) + 2, ' ');
     }
     out += '\n';
   };

@@ -40,7 +40,7 @@ case $scenario in
     [ ! -s quiet_err.txt ] || fail "--quiet still printed on stderr: $(cat quiet_err.txt)"
     cmp <(grep -v '^segkit:' stdout.txt) quiet.txt || fail "--quiet changed the results printed"
     rm quiet.txt quiet_err.txt
-    expect_in "high annual income · low spending score" stdout.txt
+    expect_in "high Annual Income · low Spending Score" stdout.txt
     [ "$(lines labels.csv)" = 201 ] || fail "labels.csv has $(lines labels.csv) lines"
     expect_in "CustomerID,segment" labels.csv
     expect_in "0001," labels.csv

@@ -89,10 +89,16 @@ inline std::string profile_name(const SegmentProfile& s, const std::vector<std::
   // profiling reads the same way ("income · spending"), whichever is stronger.
   std::vector<std::size_t> chosen(s.distinctive.begin(), s.distinctive.begin() + static_cast<std::ptrdiff_t>(count));
   std::sort(chosen.begin(), chosen.end());
+  // "average" says nothing beside a feature that does set the segment apart: it is left
+  // out then ("high income", not "high income · average age"), kept when all are average.
+  bool any_apart = false;
+  for (const std::size_t j : chosen) any_apart = any_apart || level_word(s.z[j], options) != "average";
   std::string name;
   for (const std::size_t j : chosen) {
+    const std::string word = level_word(s.z[j], options);
+    if (any_apart && word == "average") continue;
     if (!name.empty()) name += options.separator;
-    name += level_word(s.z[j], options) + " " + display[j];
+    name += word + " " + display[j];
   }
   return name;
 }

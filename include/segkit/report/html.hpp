@@ -159,8 +159,8 @@ inline std::string silhouette_chart(const ReportData& data) {
 /// diagonal each segment's histogram of the feature, named above it.
 inline std::string pair_plot(const ReportData& data) {
   const std::size_t d = data.feature_values.size();
-  std::string s =
-      "<div class=\"pair-plot\" style=\"display:grid;grid-template-columns:repeat(" + std::to_string(d) + ",auto)\">\n";
+  std::string s = "<div class=\"pair-plot\" style=\"display:grid;justify-content:start;grid-template-columns:repeat(" +
+                  std::to_string(d) + ",auto)\">\n";
   Frame f;
   f.width = f.height = d <= 3 ? 240 : 180;
   f.left = 44;
@@ -197,15 +197,16 @@ inline std::string heat_map(const ReportData& data) {
     return features_down ? "segment " + std::to_string(c) : data.heat_features[c];
   };
   const double cell_w = 64, cell_h = 22, left = 170, top = 96;
-  // At least as wide as the title.
+  const std::string heat_title = "Segment means, in standard deviations from all customers' mean";
+  // About as wide as the title.
   const double width = std::max(560.0, left + cell_w * static_cast<double>(columns) + 10),
                height = top + cell_h * static_cast<double>(rows) + 10;
   std::string s = "<svg class=\"chart heat-map\" xmlns=\"http://www.w3.org/2000/svg\" width=\"" + format_number(width) +
                   "\" height=\"" + format_number(height) + "\" viewBox=\"0 0 " + format_number(width) + " " +
                   format_number(height) +
                   "\" role=\"img\" aria-label=\"Segment means in standard deviations\">\n"
-                  "<text class=\"title\" x=\"4\" y=\"18\">Each segment's mean, in standard deviations from "
-                  "every customer's mean</text>\n";
+                  "<text class=\"title\" x=\"4\" y=\"18\"" +
+                  fit_length(heat_title, width - 8, 14) + ">" + heat_title + "</text>\n";
   for (std::size_t c = 0; c < columns; ++c) {
     const double x = left + cell_w * (static_cast<double>(c) + 0.5);
     s += "<text class=\"tick\" transform=\"translate(" + format_number(x, 6) + "," + format_number(top - 6) +
@@ -222,7 +223,8 @@ inline std::string heat_map(const ReportData& data) {
            format_number(cell_w - 1) + "\" height=\"" + format_number(cell_h - 1) + "\" fill=\"" + heat_colour(z) +
            "\"><title>" + escape(row_name(r)) + ", " + escape(column_name(c)) + ": " + format_fixed(z, 2) +
            " standard deviations</title></rect><text class=\"tick\" x=\"" + format_number(x + cell_w / 2, 6) +
-           "\" y=\"" + format_number(y + cell_h * 0.7, 6) + "\" text-anchor=\"middle\">" + format_fixed(z, 1) +
+           "\" y=\"" + format_number(y + cell_h * 0.7, 6) + "\" text-anchor=\"middle\">" +
+           format_fixed(std::abs(z) < 0.05 ? 0.0 : z, 1) +  // never "-0.0"
            "</text>\n";
     }
   }

@@ -56,8 +56,8 @@ inline constexpr std::size_t distinct_segments = palette_size * marker_shapes;
 /// the first colour and the next marker shape (marker_shape).
 inline const char* segment_colour(std::size_t label) {
   // Ordered so that the first few, which most segmentations use, differ most.
-  static const char* const palette[palette_size] = {"#332288", "#cc6677", "#117733", "#88ccee", "#882255",
-                                                    "#44aa99", "#999933", "#aa4499", "#ddcc77", "#555555"};
+  static const char* const palette[palette_size] = {"#332288", "#cc6677", "#117733", "#88ccee", "#ddcc77",
+                                                    "#882255", "#44aa99", "#999933", "#aa4499", "#555555"};
   return palette[label % palette_size];
 }
 

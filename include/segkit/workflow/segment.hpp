@@ -209,11 +209,12 @@ inline std::string cell_text(const data::Column& column, std::size_t row) {
   return format_number(column.numbers()[row], 15);
 }
 
-/// "Annual Income (k$)" reads "annual income" inside a segment's name.
+/// "Annual Income (k$)" reads "Annual Income" inside a segment's name, "MntWines" stays
+/// "MntWines" (the column's own spelling, which the analyst searches for), "total_spend"
+/// reads "total spend".
 inline std::string display_name(const std::string& feature) {
   std::string out = feature.substr(0, feature.find(" ("));
   std::replace(out.begin(), out.end(), '_', ' ');
-  for (char& ch : out) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
   return out.empty() ? feature : out;
 }
 
