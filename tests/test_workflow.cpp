@@ -244,6 +244,36 @@ TEST_CASE("guardrails: K at the edge of the range, a tiny segment, a weak silhou
   settings.k_max = 5;
   fit = segkit::workflow::cluster(cloud, settings);
   CHECK(warns(fit, "weak structure"));
+
+  // The criteria's own answers, from the sweep's scores: the warning says they disagree exactly
+  // when at most half of them chose the K (one cloud: any K is a guess, and they differ).
+  auto agreeing = [](const segkit::workflow::Fit& f) {
+    std::size_t sil = 0, db = 0, ch = 0;
+    for (std::size_t t = 0; t < f.sweep.size(); ++t) {
+      if (f.sweep[t].silhouette > f.sweep[sil].silhouette) sil = t;
+      if (f.sweep[t].davies_bouldin < f.sweep[db].davies_bouldin) db = t;
+      if (f.sweep[t].calinski_harabasz > f.sweep[ch].calinski_harabasz) ch = t;
+    }
+    const auto& r = *f.recommendation;
+    return std::pair<std::size_t, std::size_t>{
+        (f.sweep[sil].k == f.k) + (f.sweep[db].k == f.k) + (f.sweep[ch].k == f.k) + (r.elbow_k == f.k),
+        3 + (r.elbow_k ? 1 : 0)};
+  };
+  const auto [cloud_agree, cloud_criteria] = agreeing(fit);
+  CHECK(2 * cloud_agree <= cloud_criteria);
+  CHECK(warns(fit, "the criteria disagree on K"));
+  settings.k_max = 9;
+  const auto clear = segkit::workflow::cluster(six, settings);
+  const auto [clear_agree, clear_criteria] = agreeing(clear);
+  CHECK(2 * clear_agree > clear_criteria);
+  CHECK_FALSE(warns(clear, "the criteria disagree"));
+
+  // Eight customers cannot be compared across K = 2..10: the range shrinks, and that is said.
+  settings.k_max = 10;
+  xt::xtensor<double, 2> eight = groups_of(2, 4);
+  const auto few = segkit::workflow::cluster(eight, settings);
+  CHECK(few.sweep.back().k == 7);
+  CHECK(warns(few, "K = 2..10 was narrowed to 2..7: 8 customers leave no room"));
 }
 
 TEST_CASE("the report's pair plot shows the features the segments differ in most, and lists the outliers") {

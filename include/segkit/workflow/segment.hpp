@@ -61,6 +61,8 @@ struct Fit {
   double inertia = 0;
   std::vector<KScore> sweep;  ///< the scores of each K tried (without their labels); empty when K was given
   std::string k_reason;       ///< why this K, in words
+  /// Each criterion's best K and those that chose this one, when K was chosen.
+  std::optional<KRecommendation> recommendation;
   /// What an analyst should doubt about these segments (guardrails()); empty when nothing.
   std::vector<std::string> warnings;
 };
@@ -69,14 +71,31 @@ struct Fit {
 /// (Kaufman and Rousseeuw's reading: below 0.25, no substantial structure).
 inline constexpr double weak_silhouette = 0.25;
 
-/// The warnings an analyst should see about a fit: the chosen K at the edge of the range
-/// tried (when the range, not the data, set that edge), a segment of fewer than
+/// The warnings an analyst should see about a fit: the range of K narrowed by the data,
+/// the chosen K at the edge of the range tried (when the range, not the data, set that
+/// edge), criteria that disagree (at most half of them chose K), a segment of fewer than
 /// max(5, 1 %) of the customers, and a chosen K's silhouette below weak_silhouette.
 inline std::vector<std::string> guardrails(const Fit& fit, const ClusterSettings& settings) {
   std::vector<std::string> out;
   const std::size_t n = fit.labels.size();
   if (!fit.sweep.empty()) {
     const std::size_t lo = fit.sweep.front().k, hi = fit.sweep.back().k;
+    if (hi < settings.k_max)
+      out.push_back("K = " + std::to_string(settings.k_min) + ".." + std::to_string(settings.k_max) +
+                    " was narrowed to " + std::to_string(lo) + ".." + std::to_string(hi) + ": " + std::to_string(n) +
+                    " customers leave no room for more segments that the scores can compare");
+    if (const auto& r = fit.recommendation) {
+      const std::size_t criteria = 3 + (r->elbow_k ? 1 : 0);
+      if (2 * r->agreeing.size() <= criteria) {
+        std::string best = "silhouette K = " + std::to_string(r->best_silhouette_k) +
+                           ", Davies-Bouldin K = " + std::to_string(r->best_davies_bouldin_k) +
+                           ", Calinski-Harabasz K = " + std::to_string(r->best_calinski_harabasz_k);
+        best += r->elbow_k ? ", elbow K = " + std::to_string(*r->elbow_k) : std::string(", no elbow");
+        out.push_back("the criteria disagree on K (" + best + "): K = " + std::to_string(fit.k) + " has " +
+                      std::to_string(r->agreeing.size()) + " of " + std::to_string(criteria) +
+                      "; look at the charts of the report before trusting it");
+      }
+    }
     if (fit.k == hi && hi == settings.k_max && hi > lo)
       out.push_back("K = " + std::to_string(fit.k) +
                     " is the largest K tried: the data may hold more segments; try a range that goes higher");
@@ -131,6 +150,7 @@ Fit fit_with(xt::xtensor<double, 2>& X, const ClusterSettings& settings, bool co
     fit.k = sweep.recommendation.k;
     // The recommendation's reason already says when the silhouette was computed on a sample.
     fit.k_reason = sweep.recommendation.reason;
+    fit.recommendation = sweep.recommendation;
     // The sweep's fit of the chosen K is the fit (the same options and seed): no second fit.
     KScore& chosen = sweep.scores[&sweep.at(fit.k) - sweep.scores.data()];
     fit.labels.assign(chosen.labels.begin(), chosen.labels.end());
