@@ -397,6 +397,18 @@ TEST_CASE("full transaction logs match the reference summary") {
     check_column(fr, f["f_counts"], "F counts");
     check_column(m, f["m_counts"], "M counts");
     check_column(seg, f["segment_counts"], "segment counts");
+
+    // Scores by value are a function of the value: cut points replay them exactly, and score
+    // a value between two cut points as the customers around it.
+    const segkit::rfm::RfmScores by_value = segkit::rfm::score_rfm(rfm);
+    const segkit::rfm::RfmCuts cuts = segkit::rfm::rfm_cuts(rfm);
+    const segkit::rfm::RfmScores replayed = segkit::rfm::score_rfm(rfm, cuts);
+    CHECK(replayed.r == by_value.r);
+    CHECK(replayed.f == by_value.f);
+    CHECK(replayed.m == by_value.m);
+    for (const auto* c : {&cuts.recency, &cuts.frequency, &cuts.monetary}) CHECK(std::is_sorted(c->begin(), c->end()));
+    CHECK(segkit::rfm::score_by_cuts(cuts.monetary[3] + 0.5, cuts.monetary) == 5);
+    CHECK(segkit::rfm::score_by_cuts(cuts.monetary[0] - 1e9, cuts.monetary) == 1);
   }
 }
 

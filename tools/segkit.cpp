@@ -12,6 +12,7 @@
 // each one whole or not at all.
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <cstdarg>
 #include <chrono>
@@ -585,7 +586,8 @@ int run_rfm(const RfmArgs& args) {
   options.cluster = cluster_settings(args.cluster);
   const segkit::data::Table table =
       read_table(args.read, segkit::workflow::rfm_read_options(options.columns, csv_options(args.read)));
-  options.on_rfm = [](const segkit::rfm::Rfm& rfm, const std::vector<std::string>& rfm_segments) {
+  options.on_rfm = [](const segkit::rfm::Rfm& rfm, const segkit::rfm::RfmCuts& cuts,
+                      const std::vector<std::string>& rfm_segments) {
     const auto& report = rfm.report;
     say("RFM of %zu customers as of %s (purchases %s to %s):\n", rfm.size(), segkit::format_date(report.as_of).c_str(),
         segkit::format_date(report.first_date).c_str(), segkit::format_date(report.last_date).c_str());
@@ -595,6 +597,23 @@ int run_rfm(const RfmArgs& args) {
       say("  %zu customers with returns but no purchase left out\n", report.customers_without_purchase.size());
     std::map<std::string, std::size_t> named_counts;
     for (const auto& name : rfm_segments) ++named_counts[name];
+    // Equal values score alike: each score starts at a value, said here (R counts down: recent is 5).
+    auto starts = [](const std::array<double, 4>& c) {
+      std::string text;
+      for (std::size_t s = 0; s < 4; ++s)
+        text += (s ? ", " : "") + std::to_string(s + 2) + " from " +
+                (std::isfinite(c[s]) ? segkit::format_number(c[s], 6) : std::string("(none)"));
+      return text;
+    };
+    auto r_starts = [](const std::array<double, 4>& c) {
+      std::string text;
+      for (std::size_t s = 0; s < 4; ++s)
+        text += (s ? ", " : "") + std::to_string(5 - s) + " below " +
+                (std::isfinite(c[s]) ? segkit::format_number(c[s], 6) : std::string("(none)"));
+      return text;
+    };
+    say("  score thresholds: R %s days; F %s; M %s\n", r_starts(cuts.recency).c_str(), starts(cuts.frequency).c_str(),
+        starts(cuts.monetary).c_str());
     say("\nRFM segments (quintile scores):\n");
     for (const auto& [name, count] : named_counts)
       say("  %-20s %6zu  %5.1f%%\n", name.c_str(), count,

@@ -163,6 +163,7 @@ case $scenario in
     "$segkit" rfm "$data/cdnow/CDNOW_master.txt" --delimiter whitespace --no-header --customer 1 --date 2 \
       --amount 4 --k 3 --out rfm.csv > stdout.txt
     expect_in "RFM of 23570 customers as of 1998-07-01" stdout.txt
+    expect_in "score thresholds: R 5 below " stdout.txt
     [ "$(lines rfm.csv)" = 23571 ] || fail "rfm.csv has $(lines rfm.csv) lines"
     expect_in "00001," rfm.csv
     ;;

@@ -4,11 +4,13 @@
 // log-scaled matrix that k-means is run on beside them.
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
+#include <limits>
 #include <numeric>
 #include <optional>
 #include <string>
@@ -307,6 +309,50 @@ inline RfmScores score_rfm(const Rfm& rfm, Ties ties = Ties::by_value) {
   for (int& v : s.r) v = 6 - v;
   s.f = quintile_scores(rfm.frequency, ties);
   s.m = quintile_scores(rfm.monetary, ties);
+  return s;
+}
+
+/// Quintile scores (Ties::by_value) as cut points on the values: cuts[s - 2] is the least
+/// value that scored s or more, for s = 2..5 (+infinity when none did). A score is then a
+/// function of the value alone (score_by_cuts), which gives every value of `values` the
+/// score quintile_scores gave it, and scores a new customer's value as the fit would have
+/// scored that value: what a saved RFM model replays on another log.
+template <class V>
+std::array<double, 4> quintile_cuts(const std::vector<V>& values) {
+  const std::vector<int> scores = quintile_scores(values, Ties::by_value);
+  std::array<double, 4> cuts;
+  cuts.fill(std::numeric_limits<double>::infinity());
+  for (std::size_t i = 0; i < values.size(); ++i)
+    for (int s = 2; s <= scores[i]; ++s) cuts[s - 2] = std::min(cuts[s - 2], static_cast<double>(values[i]));
+  return cuts;
+}
+
+/// The score of `value` under quintile_cuts: the largest s with cuts[s - 2] <= value, 1 below them all.
+inline int score_by_cuts(double value, const std::array<double, 4>& cuts) {
+  int score = 1;
+  for (int s = 2; s <= 5; ++s)
+    if (cuts[s - 2] <= value) score = s;
+  return score;
+}
+
+/// The cut points of R (on recency, ascending, before R is reversed), F and M.
+struct RfmCuts {
+  std::array<double, 4> recency{}, frequency{}, monetary{};
+};
+
+inline RfmCuts rfm_cuts(const Rfm& rfm) {
+  return {quintile_cuts(rfm.recency), quintile_cuts(rfm.frequency), quintile_cuts(rfm.monetary)};
+}
+
+/// score_rfm by value with given cut points: on the log they came from, score_rfm's scores
+/// (Ties::by_value); on another log, that log's customers scored as the first log's would be.
+inline RfmScores score_rfm(const Rfm& rfm, const RfmCuts& cuts) {
+  RfmScores s;
+  for (std::size_t i = 0; i < rfm.size(); ++i) {
+    s.r.push_back(6 - score_by_cuts(static_cast<double>(rfm.recency[i]), cuts.recency));
+    s.f.push_back(score_by_cuts(static_cast<double>(rfm.frequency[i]), cuts.frequency));
+    s.m.push_back(score_by_cuts(rfm.monetary[i], cuts.monetary));
+  }
   return s;
 }
 

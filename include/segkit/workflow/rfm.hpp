@@ -45,13 +45,14 @@ struct RfmSegmentOptions {
   ClusterSettings cluster;
   /// Told the customers' RFM and classic segments as soon as they are known, before the
   /// k-means wait (a tool prints them); may be empty.
-  std::function<void(const rfm::Rfm&, const std::vector<std::string>& rfm_segments)> on_rfm;
+  std::function<void(const rfm::Rfm&, const rfm::RfmCuts&, const std::vector<std::string>& rfm_segments)> on_rfm;
 };
 
 struct RfmSegmentation {
   ClusterSettings settings;  ///< as given (the names of the policies)
   rfm::Rfm rfm;
   rfm::RfmScores scores;                  ///< quintile scores
+  rfm::RfmCuts cuts;                      ///< the values where the scores change (scores as a function of value)
   std::vector<std::string> rfm_segments;  ///< each customer's classic RFM segment name
   xt::xtensor<double, 2> features;        ///< log(1 + R, F, M), what k-means saw
   Fit fit;
@@ -113,8 +114,9 @@ RfmSegmentation segment_rfm(const data::Table& table, const RfmSegmentOptions& o
                                     : rfm::compute_rfm(customers, dates, amounts,
                                                        detail::texts_of(table.column(columns.invoice)), rfm_options);
   out.scores = rfm::score_rfm(out.rfm);
+  out.cuts = rfm::rfm_cuts(out.rfm);
   for (const auto s : rfm::rf_segments(out.scores)) out.rfm_segments.emplace_back(rfm::segment_name(s));
-  if (options.on_rfm) options.on_rfm(out.rfm, out.rfm_segments);
+  if (options.on_rfm) options.on_rfm(out.rfm, out.cuts, out.rfm_segments);
 
   out.features = rfm::log_rfm_matrix(out.rfm);
   out.fit = cluster<Scalers, Distances>(out.features, options.cluster, /*consume=*/false);
