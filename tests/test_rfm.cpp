@@ -406,7 +406,8 @@ TEST_CASE("full transaction logs match the reference summary") {
     CHECK(replayed.r == by_value.r);
     CHECK(replayed.f == by_value.f);
     CHECK(replayed.m == by_value.m);
-    for (const auto* c : {&cuts.recency, &cuts.frequency, &cuts.monetary}) CHECK(std::is_sorted(c->begin(), c->end()));
+    for (const auto* cut : {&cuts.recency, &cuts.frequency, &cuts.monetary})
+      CHECK(std::is_sorted(cut->begin(), cut->end()));
     CHECK(segkit::rfm::score_by_cuts(cuts.monetary[3] + 0.5, cuts.monetary) == 5);
     CHECK(segkit::rfm::score_by_cuts(cuts.monetary[0] - 1e9, cuts.monetary) == 1);
   }

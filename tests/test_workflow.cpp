@@ -391,4 +391,43 @@ TEST_CASE("exports read back: centres and profiles as CSV and JSON, labels with 
                        segkit::error);
 }
 
+TEST_CASE("an RFM model replays on a transaction log: the same scores, classic segments and k-means segments") {
+  const segkit::workflow::RfmColumns columns{.customer = "customer_id", .date = "trans_date", .amount = "tran_amount"};
+  const segkit::data::Table log =
+      segkit::data::read_csv(data_dir + "retail_transactions_head.csv", segkit::workflow::rfm_read_options(columns));
+  segkit::workflow::RfmSegmentOptions options;
+  options.columns = columns;
+  options.cluster.k = 3;
+  options.cluster.n_init = 3;
+  const segkit::workflow::RfmSegmentation s = segkit::workflow::segment_rfm(log, options);
+  // Through the model file, read strictly.
+  const segkit::io::Model model =
+      segkit::io::model_from_json(segkit::io::to_json(segkit::workflow::model_of(s, columns)), "rfm.json");
+  REQUIRE(model.rfm);
+  CHECK(model.rfm->columns.customer == "customer_id");
+  CHECK(model.rfm->cuts.monetary == s.cuts.monetary);
+  CHECK(model.rfm->cuts.frequency == s.cuts.frequency);
+  const segkit::workflow::RfmAssignment a = segkit::workflow::predict_rfm(model, log);
+  CHECK(a.rfm.customers == s.rfm.customers);
+  CHECK(a.scores.r == s.scores.r);
+  CHECK(a.scores.f == s.scores.f);
+  CHECK(a.scores.m == s.scores.m);
+  CHECK(a.rfm_segments == s.rfm_segments);
+  CHECK(a.labels == s.fit.labels);
+  CHECK(segkit::workflow::rfm_csv(a.rfm, a.scores, a.rfm_segments, a.labels) ==
+        segkit::workflow::rfm_csv(s.rfm, s.scores, s.rfm_segments, s.fit.labels));
+
+  // A model of customers, not of a log, is refused; so is a damaged cut point.
+  segkit::io::Model plain = model;
+  plain.rfm.reset();
+  CHECK_THROWS_WITH_AS(segkit::workflow::predict_rfm(plain, log), doctest::Contains("not a model of a transaction log"),
+                       segkit::error);
+  std::string text = segkit::io::to_json(segkit::workflow::model_of(s, columns));
+  const std::size_t at = text.find("\"monetary\": [");
+  REQUIRE(at != std::string::npos);
+  text.insert(at + 14, "1e9,");
+  CHECK_THROWS_WITH_AS(segkit::io::model_from_json(text, "rfm.json"),
+                       doctest::Contains("rfm.json: field \"rfm.cuts.monetary\""), segkit::error);
+}
+
 }  // namespace segkit_test_workflow

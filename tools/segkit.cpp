@@ -508,11 +508,37 @@ int run_segment(const SegmentArgs& args) {
 
 // ---------------------------------------------------------------- predict --
 
+/// A model of a transaction log: the new log's customers, scored and segmented as the fitted log's.
+int run_predict_rfm(const PredictArgs& args, const segkit::io::Model& model, const std::string& out) {
+  const segkit::data::Table log =
+      read_table(args.read, segkit::workflow::rfm_read_options(model.rfm->columns, csv_options(args.read)));
+  const segkit::workflow::RfmAssignment a = [&] {
+    try {
+      return segkit::workflow::predict_rfm(model, log);
+    } catch (const segkit::error& e) {
+      throw segkit::error(args.read.file + ": " + e.what());
+    }
+  }();
+  say("RFM of %zu customers as of %s, scored with the model's thresholds\n", a.rfm.size(),
+      segkit::format_date(a.rfm.report.as_of).c_str());
+  std::vector<std::size_t> sizes(model.centers.shape(0), 0);
+  for (const std::size_t l : a.labels) ++sizes[l];
+  for (std::size_t c = 0; c < sizes.size(); ++c)
+    say("segment %zu%s: %zu %s\n", c,
+        c < model.segment_names.size() ? (" (" + model.segment_names[c] + ")").c_str() : "", sizes[c],
+        sizes[c] == 1 ? "customer" : "customers");
+  Outputs outputs;
+  outputs.add(out, segkit::workflow::rfm_csv(a.rfm, a.scores, a.rfm_segments, a.labels));
+  outputs.write();
+  return 0;
+}
+
 int run_predict(const PredictArgs& args) {
   // Without --out the labels go to standard output.
   const std::string out = args.out.empty() ? std::string("-") : args.out;
   check_outputs({{"--out", out}}, {{"input", args.read.file}, {"--model", args.model}});
   const segkit::io::Model model = segkit::io::load_model(args.model);
+  if (model.rfm) return run_predict_rfm(args, model, out);
   segkit::data::CsvOptions read_options = csv_options(args.read);
   // "0001" stays "0001" where the file has the id column; a file without it is fine (no feature needs it).
   if (!model.id_column.empty())
@@ -626,15 +652,10 @@ int run_rfm(const RfmArgs& args) {
   say("\nSegments:\n%s", profile_table(s.profiles).c_str());
 
   Outputs outputs;
-  if (!args.cluster.out.empty()) {
-    std::string csv = "customer,recency,frequency,monetary,r_score,f_score,m_score,rfm_segment,segment\n";
-    for (std::size_t i = 0; i < s.rfm.size(); ++i)
-      csv += csv_field(s.rfm.customers[i]) + "," + std::to_string(s.rfm.recency[i]) + "," +
-             std::to_string(s.rfm.frequency[i]) + "," + segkit::format_number(s.rfm.monetary[i], 12) + "," +
-             std::to_string(s.scores.r[i]) + "," + std::to_string(s.scores.f[i]) + "," + std::to_string(s.scores.m[i]) +
-             "," + csv_field(s.rfm_segments[i]) + "," + std::to_string(s.fit.labels[i]) + "\n";
-    outputs.add(args.cluster.out, std::move(csv));
-  }
+  if (!args.cluster.out.empty())
+    outputs.add(args.cluster.out, segkit::workflow::rfm_csv(s.rfm, s.scores, s.rfm_segments, s.fit.labels));
+  if (!args.cluster.model.empty())
+    outputs.add(args.cluster.model, segkit::io::to_json(segkit::workflow::model_of(s, options.columns)));
   if (!args.cluster.report.empty())
     outputs.add(args.cluster.report,
                 segkit::report::render_html(segkit::workflow::report_data(s, "RFM segments of " + args.read.file)));
@@ -733,7 +754,7 @@ int main(int argc, char** argv) {
   amount->excludes(quantity);
   rfm_command->add_option("--invoice", rfm.invoice, "invoice id column (cancellations start with C)");
   rfm_command->add_option("--as-of", rfm.as_of, "reference date (default: the day after the last purchase)");
-  add_cluster_options(rfm_command, rfm.cluster, false);
+  add_cluster_options(rfm_command, rfm.cluster, true);
 
   try {
     app.parse(argc, argv);

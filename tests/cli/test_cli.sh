@@ -149,6 +149,14 @@ case $scenario in
     [ "$(lines rfm.csv)" = 6890 ] || fail "rfm.csv has $(lines rfm.csv) lines"
     expect_in "customer,recency,frequency,monetary,r_score,f_score,m_score,rfm_segment,segment" rfm.csv
     expect_in "class=\"chart pca-scatter\"" rfm.html
+    # The model replays the scores and segments on a log: on the same log, the same file.
+    "$segkit" rfm "$data/retail_data_transactions/Retail_Data_Transactions.csv" --customer customer_id \
+      --date trans_date --amount tran_amount --k 4 --model rfm.json > /dev/null
+    "$segkit" predict --model rfm.json "$data/retail_data_transactions/Retail_Data_Transactions.csv" --out replay.csv \
+      > replay.txt
+    cmp rfm.csv replay.csv || fail "rfm --model and predict do not give the same scores and segments"
+    expect_in "scored with the model's thresholds" replay.txt
+    rm -f rfm.json replay.csv replay.txt
     # A reference date: any of the reader's date formats; a blank or wrong one is refused, never a crash.
     "$segkit" rfm "$data/retail_data_transactions/Retail_Data_Transactions.csv" --customer customer_id \
       --date trans_date --amount tran_amount --k 4 --as-of 20150401 > as_of.txt

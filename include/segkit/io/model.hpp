@@ -5,6 +5,7 @@
 // Part of segkit::io (it uses nlohmann-json).
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <concepts>
 #include <cstdint>
@@ -32,6 +33,7 @@
 #include "segkit/data/number.hpp"
 #include "segkit/data/table.hpp"
 #include "segkit/features/prepare.hpp"
+#include "segkit/rfm/rfm.hpp"
 #include "segkit/core/options.hpp"
 #include "segkit/pipeline/registry.hpp"
 #include "segkit/scaler/affine.hpp"
@@ -57,6 +59,14 @@ struct Assignment {
   std::vector<features::Action> actions;
 };
 
+/// What a model of a transaction log adds: the log's columns and where the R, F and M
+/// scores start (rfm::RfmCuts), so that another log is read and scored as the fitted one.
+/// Its customers' features are then recency, frequency and monetary, in that order.
+struct RfmPart {
+  rfm::LogColumns columns;
+  rfm::RfmCuts cuts;
+};
+
 struct Model {
   features::Preparation preparation;
   std::string scaler = "standard";       ///< its name, for people reading the file
@@ -64,7 +74,8 @@ struct Model {
   std::string distance = "sqeuclidean";  ///< a name of BuiltinDistances (pipeline/registry.hpp)
   xt::xtensor<double, 2> centers;        ///< k x d, in the scaled space
   std::vector<std::string> segment_names;
-  std::string id_column;  ///< empty when the customers have no id column
+  std::string id_column;       ///< empty when the customers have no id column
+  std::optional<RfmPart> rfm;  ///< a model of a transaction log (segkit rfm --model)
 
   /// Puts the customers of `table` into the saved segments.
   Assignment predict(const data::Table& table) const {
@@ -215,7 +226,7 @@ inline std::string to_json(const Model& model) {
     for (std::size_t j = 0; j < row.size(); ++j) row[j] = model.centers(c, j);
     centers.push_back(row);
   }
-  const json out = {
+  json out = {
       {"format", "segkit-model"},
       {"version", 1},
       {"id_column", model.id_column},
@@ -231,6 +242,25 @@ inline std::string to_json(const Model& model) {
       {"centers", centers},
       {"segment_names", model.segment_names},
   };
+  if (model.rfm) {
+    const auto& c = model.rfm->columns;
+    auto cuts = [](const std::array<double, 4>& values) {
+      json list = json::array();
+      for (const double v : values) list.push_back(detail::number(v));
+      return list;
+    };
+    out["rfm"] = {{"columns",
+                   {{"customer", c.customer},
+                    {"date", c.date},
+                    {"amount", c.amount},
+                    {"quantity", c.quantity},
+                    {"price", c.price},
+                    {"invoice", c.invoice}}},
+                  {"cuts",
+                   {{"recency", cuts(model.rfm->cuts.recency)},
+                    {"frequency", cuts(model.rfm->cuts.frequency)},
+                    {"monetary", cuts(model.rfm->cuts.monetary)}}}};
+  }
   return out.dump(1);
 }
 
@@ -410,6 +440,38 @@ Model model_from_json(const std::string& text, const std::string& where = "model
   if (!model.segment_names.empty() && model.segment_names.size() != rows.size())
     in.fail("segment_names",
             "names " + std::to_string(model.segment_names.size()) + " segments of " + std::to_string(rows.size()));
+  if (j.contains("rfm")) {
+    const json& part = j["rfm"];
+    RfmPart rfm;
+    const json& columns = in.at(part, "rfm", "columns");
+    for (const auto& [key, target] :
+         {std::pair{"customer", &rfm.columns.customer}, std::pair{"date", &rfm.columns.date},
+          std::pair{"amount", &rfm.columns.amount}, std::pair{"quantity", &rfm.columns.quantity},
+          std::pair{"price", &rfm.columns.price}, std::pair{"invoice", &rfm.columns.invoice}})
+      *target = in.text(in.at(columns, "rfm.columns", key), std::string("rfm.columns.") + key);
+    if (rfm.columns.customer.empty()) in.fail("rfm.columns.customer", "must name a column");
+    if (rfm.columns.date.empty()) in.fail("rfm.columns.date", "must name a column");
+    if (rfm.columns.amount.empty() && (rfm.columns.quantity.empty() || rfm.columns.price.empty()))
+      in.fail("rfm.columns.amount", "must name a column, or rfm.columns.quantity and rfm.columns.price both");
+    const json& cuts = in.at(part, "rfm", "cuts");
+    for (const auto& [key, target] :
+         {std::pair{"recency", &rfm.cuts.recency}, std::pair{"frequency", &rfm.cuts.frequency},
+          std::pair{"monetary", &rfm.cuts.monetary}}) {
+      const std::string field = std::string("rfm.cuts.") + key;
+      const json& list = in.array(in.at(cuts, "rfm.cuts", key), field);
+      if (list.size() != 4) in.fail(field, "must hold 4 values (where scores 2, 3, 4 and 5 start)");
+      for (std::size_t s = 0; s < 4; ++s) {
+        // null: no customer reached that score (an infinite cut point).
+        (*target)[s] =
+            in.finite_or(list[s], field + "[" + std::to_string(s) + "]", std::numeric_limits<double>::infinity());
+        if (s > 0 && (*target)[s] < (*target)[s - 1])
+          in.fail(field, "must not decrease (score " + std::to_string(s + 2) + " starts below score " +
+                             std::to_string(s + 1) + ")");
+      }
+    }
+    if (d != 3) in.fail("rfm", "needs the 3 features recency, frequency and monetary, not " + std::to_string(d));
+    model.rfm = std::move(rfm);
+  }
   return model;
 }
 

@@ -312,6 +312,14 @@ inline RfmScores score_rfm(const Rfm& rfm, Ties ties = Ties::by_value) {
   return s;
 }
 
+/// The columns of a transaction log (names or 1-based numbers).
+struct LogColumns {
+  std::string customer{}, date{};
+  std::string amount{};  ///< the amount of each row; or, when empty, quantity x price
+  std::string quantity{}, price{};
+  std::string invoice{};  ///< optional: invoice ids, cancellations starting with C
+};
+
 /// Quintile scores (Ties::by_value) as cut points on the values: cuts[s - 2] is the least
 /// value that scored s or more, for s = 2..5 (+infinity when none did). A score is then a
 /// function of the value alone (score_by_cuts), which gives every value of `values` the

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <map>
 #include <numeric>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -292,6 +293,88 @@ inline io::Model model_of(const Segmentation& s) {
   for (const auto& segment : s.profiles.segments) model.segment_names.push_back(segment.name);
   model.id_column = s.id_column;
   return model;
+}
+
+/// The model file's content for an RFM segmentation: the log's columns and the score
+/// cut points beside the k-means model of log(1 + R, F, M), so that `segkit predict`
+/// (predict_rfm) replays both on another transaction log.
+inline io::Model model_of(const RfmSegmentation& s, const RfmColumns& columns) {
+  std::vector<features::Recipe> recipes;
+  for (const char* name : {"recency", "frequency", "monetary"}) {
+    features::Recipe r;
+    r.source = r.name = name;
+    r.log = true;  // log1p, a net refund counted as 0: log_rfm_matrix's features
+    recipes.push_back(std::move(r));
+  }
+  features::PrepareOptions prepare;
+  prepare.outliers = features::OutlierPolicy::keep;
+  io::Model model;
+  model.preparation = features::Preparation::from_recipes(std::move(recipes), prepare);
+  model.scaler = s.settings.scaler;
+  model.scaling = s.fit.scaling;
+  model.distance = s.settings.distance;
+  model.centers = s.fit.scaled_centers;
+  for (const auto& segment : s.profiles.segments) model.segment_names.push_back(segment.name);
+  model.id_column = "customer";
+  model.rfm = io::RfmPart{columns, s.cuts};
+  return model;
+}
+
+/// A transaction log put into a saved RFM model's segments: each customer's RFM, its
+/// scores from the model's cut points, its classic segment and its k-means segment.
+struct RfmAssignment {
+  rfm::Rfm rfm;
+  rfm::RfmScores scores;
+  std::vector<std::string> rfm_segments;
+  std::vector<std::size_t> labels;
+};
+
+inline RfmAssignment predict_rfm(const io::Model& model, const data::Table& log,
+                                 std::optional<std::int64_t> as_of = {}) {
+  if (!model.rfm) throw error("the model is not a model of a transaction log (segkit rfm --model makes one)");
+  RfmAssignment out;
+  out.rfm = rfm_of_log(log, model.rfm->columns, as_of);
+  out.scores = rfm::score_rfm(out.rfm, model.rfm->cuts);
+  for (const auto s : rfm::rf_segments(out.scores)) out.rfm_segments.emplace_back(rfm::segment_name(s));
+  const std::size_t n = out.rfm.size();
+  std::vector<double> recency(n), frequency(n);
+  for (std::size_t i = 0; i < n; ++i)
+    recency[i] = static_cast<double>(out.rfm.recency[i]), frequency[i] = static_cast<double>(out.rfm.frequency[i]);
+  data::Table table;
+  table.add(data::Column::numeric("recency", std::move(recency)))
+      .add(data::Column::numeric("frequency", std::move(frequency)))
+      .add(data::Column::numeric("monetary", out.rfm.monetary));
+  const io::Assignment assignment = model.predict(table);
+  if (assignment.rows.size() != n) throw error("predict_rfm: a customer could not be assigned");
+  out.labels = assignment.labels;
+  return out;
+}
+
+/// One row per customer: id, recency, frequency, monetary, the three scores, the classic
+/// RFM segment and the k-means segment (what segkit rfm --out and predict write).
+inline std::string rfm_csv(const rfm::Rfm& r, const rfm::RfmScores& scores,
+                           const std::vector<std::string>& rfm_segments, const std::vector<std::size_t>& labels) {
+  std::string csv = "customer,recency,frequency,monetary,r_score,f_score,m_score,rfm_segment,segment\n";
+  for (std::size_t i = 0; i < r.size(); ++i)
+    csv.append(csv_field(r.customers[i]))
+        .append(",")
+        .append(std::to_string(r.recency[i]))
+        .append(",")
+        .append(std::to_string(r.frequency[i]))
+        .append(",")
+        .append(format_number(r.monetary[i], 12))
+        .append(",")
+        .append(std::to_string(scores.r[i]))
+        .append(",")
+        .append(std::to_string(scores.f[i]))
+        .append(",")
+        .append(std::to_string(scores.m[i]))
+        .append(",")
+        .append(csv_field(rfm_segments[i]))
+        .append(",")
+        .append(std::to_string(labels[i]))
+        .append("\n");
+  return csv;
 }
 
 }  // namespace segkit::workflow

@@ -23,12 +23,7 @@
 namespace segkit::workflow {
 
 /// The columns of a transaction log (names or 1-based numbers).
-struct RfmColumns {
-  std::string customer, date;
-  std::string amount;  ///< the amount of each row; or, when empty, quantity x price
-  std::string quantity, price;
-  std::string invoice;  ///< optional: invoice ids, cancellations starting with C
-};
+using RfmColumns = rfm::LogColumns;
 
 /// How to read a transaction log so that customer and invoice ids stay names ("00012"
 /// stays "00012") and the date column is dates whatever its form (CDNOW's are yyyymmdd numbers).
@@ -85,11 +80,10 @@ inline std::vector<std::string> texts_of(const data::Column& column) {
 
 }  // namespace detail
 
-/// RFM of each customer of a transaction log, its classic segment, and k-means
-/// segments of log(1 + R, F, M) with a profile of each.
-template <class Scalers = BuiltinScalers, class Distances = BuiltinDistances>
-RfmSegmentation segment_rfm(const data::Table& table, const RfmSegmentOptions& options) {
-  const RfmColumns& columns = options.columns;
+/// Recency, frequency and monetary value of each customer of a transaction log read
+/// with rfm_read_options; as_of: the reference day, by default the day after the last purchase.
+inline rfm::Rfm rfm_of_log(const data::Table& table, const RfmColumns& columns,
+                           std::optional<std::int64_t> as_of = {}) {
   if (columns.amount.empty() && (columns.quantity.empty() || columns.price.empty()))
     throw error("RFM needs an amount column, or a quantity and a price column");
   const std::vector<std::string> customers = detail::texts_of(table.column(columns.customer));
@@ -105,14 +99,20 @@ RfmSegmentation segment_rfm(const data::Table& table, const RfmSegmentOptions& o
   }
   for (std::size_t i = 0; i < amounts.size(); ++i)
     if (!std::isfinite(amounts[i])) throw error("no amount in row " + std::to_string(i + 1));
-
   rfm::RfmOptions rfm_options;
-  rfm_options.as_of = options.as_of;
+  rfm_options.as_of = as_of;
+  return columns.invoice.empty() ? rfm::compute_rfm(customers, dates, amounts, rfm_options)
+                                 : rfm::compute_rfm(customers, dates, amounts,
+                                                    detail::texts_of(table.column(columns.invoice)), rfm_options);
+}
+
+/// RFM of each customer of a transaction log, its classic segment, and k-means
+/// segments of log(1 + R, F, M) with a profile of each.
+template <class Scalers = BuiltinScalers, class Distances = BuiltinDistances>
+RfmSegmentation segment_rfm(const data::Table& table, const RfmSegmentOptions& options) {
   RfmSegmentation out;
   out.settings = options.cluster;
-  out.rfm = columns.invoice.empty() ? rfm::compute_rfm(customers, dates, amounts, rfm_options)
-                                    : rfm::compute_rfm(customers, dates, amounts,
-                                                       detail::texts_of(table.column(columns.invoice)), rfm_options);
+  out.rfm = rfm_of_log(table, options.columns, options.as_of);
   out.scores = rfm::score_rfm(out.rfm);
   out.cuts = rfm::rfm_cuts(out.rfm);
   for (const auto s : rfm::rf_segments(out.scores)) out.rfm_segments.emplace_back(rfm::segment_name(s));
