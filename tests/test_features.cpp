@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include <segkit/data/csv.hpp>
 #include <segkit/features/prepare.hpp>
 
 #include "fixture.hpp"
@@ -205,6 +206,54 @@ TEST_CASE("with --missing drop, the log and the fences come from the customers t
   CHECK_FALSE(dropped.recipes()[0].log);
   CHECK(dropped.recipes()[0].fill == 11);  // the median of the 10 customers kept, not 11.5 of all 13
   CHECK(dropped.transform(t).rows.size() == 10);
+}
+
+TEST_CASE("the defaults change no value: Unbalance's small far groups and CC GENERAL's [0, 1] columns stay as read") {
+  const std::string root = std::string(SEGKIT_FIXTURE_DIR) + "/../../data/";
+  // Fränti's Unbalance: five groups of 100 points far from three of 2,000. Clipping at the fences
+  // moved 500 real customers; flagging keeps every value and says how many lie beyond.
+  {
+    const Table t = segkit::data::read_csv(root + "franti_sipu/unbalance.txt", {.whitespace = true, .header = false});
+    REQUIRE(t.rows() == 6500);
+    const Preparation p = Preparation::fit(t);
+    const auto out = p.transform(t);
+    REQUIRE(out.X.shape(0) == 6500);
+    REQUIRE(out.X.shape(1) == 2);
+    std::size_t changed = 0;
+    for (std::size_t i = 0; i < 6500; ++i)
+      for (std::size_t j = 0; j < 2; ++j) changed += out.X(i, j) != t.column(std::to_string(j + 1)).numbers()[i];
+    CHECK(changed == 0);
+    for (const auto& a : out.actions) CHECK(a.what.find("clipped") == std::string::npos);
+    // With clipping asked for, values move: the check above can fail.
+    const auto clipped = Preparation::fit(t, {.outliers = segkit::features::OutlierPolicy::clip}).transform(t);
+    std::size_t moved = 0;
+    for (std::size_t i = 0; i < 6500; ++i)
+      for (std::size_t j = 0; j < 2; ++j) moved += clipped.X(i, j) != t.column(std::to_string(j + 1)).numbers()[i];
+    CHECK(moved > 0);
+  }
+  // CC GENERAL: the frequency columns are shares in [0, 1]; none is clipped, logged or moved.
+  {
+    const Table t = segkit::data::read_csv(root + "cc_general/CC GENERAL.csv");
+    const Preparation p = Preparation::fit(t);
+    const auto out = p.transform(t);
+    const auto& names = p.feature_names();
+    std::size_t checked = 0;
+    for (std::size_t j = 0; j < names.size(); ++j) {
+      const auto& values = t.column(names[j]).numbers();
+      const bool share =
+          std::all_of(values.begin(), values.end(), [](double v) { return std::isnan(v) || (v >= 0 && v <= 1); });
+      if (!share) continue;
+      ++checked;
+      CAPTURE(names[j]);
+      std::size_t changed = 0;
+      for (std::size_t k = 0; k < out.rows.size(); ++k) {
+        const double v = values[out.rows[k]];
+        changed += !std::isnan(v) && out.X(k, j) != v;
+      }
+      CHECK(changed == 0);
+    }
+    CHECK(checked >= 5);  // BALANCE_FREQUENCY, PURCHASES_FREQUENCY and the other frequencies
+  }
 }
 
 TEST_CASE("bad choices are named") {
