@@ -276,13 +276,27 @@ TEST_CASE("guardrails: K at the edge of the range, a tiny segment, a weak silhou
   CHECK(warns(few, "K = 2..10 was narrowed to 2..7: 8 customers leave no room"));
 }
 
-TEST_CASE("the report's pair plot shows the features the segments differ in most, and lists the outliers") {
+namespace {
+
+struct Keep {
+  bool keep_features = false, keep_table = false;
+};
+
+/// The customer file at `path` segmented into k segments from 3 starts, keeping what `keep` says.
+segkit::workflow::Segmentation segmented(const std::string& path, std::size_t k, Keep keep) {
   segkit::workflow::SegmentOptions options;
-  options.cluster.k = 4;
+  options.cluster.k = k;
   options.cluster.n_init = 3;
-  options.keep_features = true;
-  const segkit::workflow::Segmentation s = segkit::workflow::segment(
-      segkit::workflow::read_customers(full_data_dir + "customer_personality/marketing_campaign.csv", {}, ""), options);
+  options.keep_features = keep.keep_features;
+  options.keep_table = keep.keep_table;
+  return segkit::workflow::segment(segkit::workflow::read_customers(path, {}, ""), options);
+}
+
+}  // namespace
+
+TEST_CASE("the report's pair plot shows the features the segments differ in most, and lists the outliers") {
+  const segkit::workflow::Segmentation s =
+      segmented(full_data_dir + "customer_personality/marketing_campaign.csv", 4, {.keep_features = true});
   const segkit::report::ReportData data = segkit::workflow::report_data(s, "marketing");
 
   // The share of each feature's variance between the segments, from the labels and values alone.
@@ -331,12 +345,7 @@ TEST_CASE("the report's pair plot shows the features the segments differ in most
 }
 
 TEST_CASE("exports read back: centres and profiles as CSV and JSON, labels with the customers' columns") {
-  segkit::workflow::SegmentOptions options;
-  options.cluster.k = 3;
-  options.cluster.n_init = 3;
-  options.keep_table = true;
-  const segkit::workflow::Segmentation s = segkit::workflow::segment(
-      segkit::workflow::read_customers(data_dir + "mall_customers_head.csv", {}, ""), options);
+  const segkit::workflow::Segmentation s = segmented(data_dir + "mall_customers_head.csv", 3, {.keep_table = true});
   const segkit::workflow::Centers centers = segkit::workflow::centers_of(s);
   REQUIRE(centers.values.shape(0) == 3);
   REQUIRE(centers.features == s.preparation.feature_names());
