@@ -412,6 +412,14 @@ class Preparation {
     return out;
   }
 
+  /// The recipes with a column in Prepared::original (every one but one-hot), in order.
+  std::vector<std::size_t> original_recipes() const {
+    std::vector<std::size_t> out;
+    for (std::size_t q = 0; q < recipes_.size(); ++q)
+      if (recipes_[q].kind != Recipe::Kind::one_hot) out.push_back(q);
+    return out;
+  }
+
   /// A value beyond the IQR fences: the customer (row of `original`) and the feature
   /// (column of `original`).
   struct Outlier {
@@ -422,9 +430,7 @@ class Preparation {
   /// feature's IQR fences, on the log1p scale for a logged feature, as transform counts
   /// them: row by row, features in order. Empty when the outlier policy is keep.
   std::vector<Outlier> outliers(const xt::xtensor<double, 2>& original) const {
-    std::vector<std::size_t> kept;  // the recipes with an original column, in order
-    for (std::size_t q = 0; q < recipes_.size(); ++q)
-      if (recipes_[q].kind != Recipe::Kind::one_hot) kept.push_back(q);
+    const std::vector<std::size_t> kept = original_recipes();
     if (original.shape(1) != kept.size())
       throw error("outliers: " + std::to_string(original.shape(1)) + " columns for " + std::to_string(kept.size()) +
                   " numeric features");
@@ -442,9 +448,7 @@ class Preparation {
   /// Prepared::original for `rows` of `table` (each numeric, age or tenure feature in
   /// business units: derived and imputed, not logged or clipped), as transform gives it.
   xt::xtensor<double, 2> original(const data::Table& table, const std::vector<std::size_t>& rows) const {
-    std::vector<std::size_t> kept;  // the recipes with an original column, in order
-    for (std::size_t q = 0; q < recipes_.size(); ++q)
-      if (recipes_[q].kind != Recipe::Kind::one_hot) kept.push_back(q);
+    const std::vector<std::size_t> kept = original_recipes();
     std::vector<const data::Column*> source(kept.size());
     for (std::size_t o = 0; o < kept.size(); ++o) source[o] = &table.column(recipes_[kept[o]].source);
     const std::size_t m = rows.size(), block = 4096;
