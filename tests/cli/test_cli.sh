@@ -141,6 +141,16 @@ case $scenario in
     "$segkit" predict --model w.json "$wholesale" --out wp.csv > /dev/null
     cmp w.csv wp.csv || fail "predict with a model of categorical codes does not reproduce the labels"
     rm -f w.csv w.json w.txt wp.csv
+    # --version names the kernels; a category predict never saw is counted, in the singular for one customer.
+    "$segkit" --version > version.txt
+    expect_in "segkit 0." version.txt
+    expect_in "(SIMD kernels: " version.txt
+    "$segkit" segment "$mall" --k 3 --model genre.json > /dev/null
+    sed '2s/,Male,/,Other,/' "$mall" > ../in/other.csv
+    "$segkit" predict --model genre.json ../in/other.csv --out other.csv > other.txt
+    expect_in "Genre: values not seen at fit (encoded as no level) (1 customer)" other.txt
+    [ "$(lines other.csv)" = 201 ] || fail "other.csv has $(lines other.csv) lines"
+    rm -f version.txt genre.json other.csv other.txt
     ;;
   rfm_retail)
     "$segkit" rfm "$data/retail_data_transactions/Retail_Data_Transactions.csv" --customer customer_id \
