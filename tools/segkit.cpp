@@ -254,39 +254,33 @@ segkit::data::Table read_table(const ReadArgs& args, segkit::data::CsvOptions op
   });
 }
 
+/// A count written as digits only ("5"), or nothing: stoul alone would take "-1" (as 2^64 - 1), "+5" and " 5".
+std::optional<std::size_t> parse_count(const std::string& text) {
+  if (text.empty() || text.find_first_not_of("0123456789") != std::string::npos) return std::nullopt;
+  try {
+    return std::stoul(text);
+  } catch (const std::out_of_range&) {
+    return std::nullopt;
+  }
+}
+
 std::pair<std::size_t, std::size_t> parse_range(const std::string& text) {
   const std::size_t dots = text.find("..");
-  try {
-    if (dots != std::string::npos) {
-      std::size_t used_a = 0, used_b = 0;
-      const std::string a = text.substr(0, dots), b = text.substr(dots + 2);
-      const unsigned long lo = std::stoul(a, &used_a), hi = std::stoul(b, &used_b);
-      // stoul takes "-1" (as a huge number): a sign is refused before it.
-      if (used_a == a.size() && used_b == b.size() && lo <= hi && a.find_first_of("+-") == std::string::npos &&
-          b.find_first_of("+-") == std::string::npos) {
-        if (lo < 2)
-          throw segkit::error("--k-range must start at 2 at least: the scores that choose K compare segments");
-        return {lo, hi};
-      }
+  if (dots != std::string::npos) {
+    const auto lo = parse_count(text.substr(0, dots)), hi = parse_count(text.substr(dots + 2));
+    if (lo && hi && *lo <= *hi) {
+      if (*lo < 2) throw segkit::error("--k-range must start at 2 at least: the scores that choose K compare segments");
+      return {*lo, *hi};
     }
-  } catch (const std::invalid_argument&) {
-  } catch (const std::out_of_range&) {
   }
   throw segkit::error("--k-range must look like 2..10, not \"" + text + "\"");
 }
 
 std::optional<std::size_t> fixed_k(const std::string& text) {
   if (text == "auto") return std::nullopt;
-  std::size_t used = 0;
-  unsigned long k = 0;
-  try {
-    k = std::stoul(text, &used);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  if (used != text.size() || used == 0 || text.find_first_of("+-") != std::string::npos)
-    throw segkit::error("--k must be a number or \"auto\", not \"" + text + "\"");
-  if (k == 0) throw segkit::error("--k must be at least 1");
+  const auto k = parse_count(text);
+  if (!k) throw segkit::error("--k must be a number or \"auto\", not \"" + text + "\"");
+  if (*k == 0) throw segkit::error("--k must be at least 1");
   return k;
 }
 

@@ -112,6 +112,14 @@ inline bool looks_like_birth_year(const std::string& name) {
 /// A number in the grammar of the CSV reader (data/number.hpp): "inf", "nan" and hex are not.
 inline bool is_number(const std::string& text) { return data::detail::parse_number(text).has_value(); }
 
+/// Clears keep[i] where missing[i] (--missing drop); returns how many rows that newly left out.
+inline std::size_t leave_out_missing(std::vector<bool>& keep, const std::vector<bool>& missing) {
+  std::size_t dropped = 0;
+  for (std::size_t i = 0; i < keep.size(); ++i)
+    if (missing[i] && keep[i]) keep[i] = false, ++dropped;
+  return dropped;
+}
+
 inline std::vector<double> present(const std::vector<double>& values) {
   std::vector<double> out;
   for (const double v : values)
@@ -258,9 +266,7 @@ class Preparation {
       bool dropped = false;
       for (std::size_t j = 0; j < chosen.size(); ++j) {
         if (!planned[j].recipe) continue;
-        const std::vector<bool>& missing = chosen[j]->missing_mask();
-        for (std::size_t i = 0; i < kept.size(); ++i)
-          if (missing[i] && kept[i]) kept[i] = false, dropped = true;
+        dropped = detail::leave_out_missing(kept, chosen[j]->missing_mask()) > 0 || dropped;
       }
       if (dropped && std::find(kept.begin(), kept.end(), true) != kept.end()) plan_all(&kept);
     }
@@ -293,10 +299,7 @@ class Preparation {
     std::vector<Action> actions;
     if (options_.missing == MissingPolicy::drop_rows) {
       for (std::size_t q = 0; q < nr; ++q) {
-        const std::vector<bool>& missing = source[q]->missing_mask();
-        std::size_t dropped = 0;
-        for (std::size_t i = 0; i < n; ++i)
-          if (missing[i] && keep[i]) keep[i] = false, ++dropped;
+        const std::size_t dropped = detail::leave_out_missing(keep, source[q]->missing_mask());
         if (dropped) actions.push_back({recipes_[q].source, "customers left out: a missing value", dropped});
       }
     }
