@@ -40,13 +40,13 @@
 
 namespace segkit::io {
 
-/// Labels of the customers of a table; rows left out by the preparation have none.
 /// A customer that got no segment, and why.
 struct Unassigned {
   std::size_t row = 0;  ///< its table row
   std::string reason;
 };
 
+/// Labels of the customers of a table; rows left out by the preparation have none.
 struct Assignment {
   std::vector<std::size_t> rows;    ///< table rows that got a segment, ascending
   std::vector<std::size_t> labels;  ///< the segment of each of those rows
@@ -88,20 +88,18 @@ struct Model {
     std::vector<std::string> sources;
     for (const auto& r : preparation.recipes())
       if (std::find(sources.begin(), sources.end(), r.source) == sources.end()) sources.push_back(r.source);
-    auto missing_in = [&](std::size_t row) {
+    auto left_out = [&](std::size_t row) {
       std::string names;
       for (const std::string& name : sources)
         if (table.column(name).missing(row)) names += (names.empty() ? "\"" : ", \"") + name + "\"";
-      return names;
+      return Unassigned{row, "a missing value in " + names + " (the model leaves such customers out)"};
     };
     const std::size_t d = prepared.X.shape(1);
     std::vector<std::size_t> usable;  // rows of prepared.X
     std::size_t next = 0;             // the next table row not yet accounted for
     for (std::size_t i = 0; i < prepared.X.shape(0); ++i) {
       const std::size_t row = prepared.rows[i];
-      for (; next < row; ++next)
-        out.unassigned.push_back(
-            {next, "a missing value in " + missing_in(next) + " (the model leaves such customers out)"});
+      for (; next < row; ++next) out.unassigned.push_back(left_out(next));
       next = row + 1;
       std::size_t j = 0;
       while (j < d && std::isfinite(prepared.X(i, j))) ++j;
@@ -111,9 +109,7 @@ struct Model {
       else
         usable.push_back(i);
     }
-    for (; next < table.rows(); ++next)
-      out.unassigned.push_back(
-          {next, "a missing value in " + missing_in(next) + " (the model leaves such customers out)"});
+    for (; next < table.rows(); ++next) out.unassigned.push_back(left_out(next));
 
     xt::xtensor<double, 2> X = xt::empty<double>({usable.size(), d});
     for (std::size_t u = 0; u < usable.size(); ++u) {

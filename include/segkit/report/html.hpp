@@ -256,10 +256,7 @@ inline std::string table_html(const std::vector<std::string>& header, const std:
 
 /// The centres of the segments on the PCA scatter: a cross and the segment's number.
 inline std::string centroid_marks(const ReportData& data, const Frame& f) {
-  const auto [x_lo, x_hi] = finite_range(data.pca_x);
-  const auto [y_lo, y_hi] = finite_range(data.pca_y);
-  const Axis x(x_lo, x_hi, f.plot_left(), f.plot_right());
-  const Axis y(y_lo, y_hi, f.plot_bottom(), f.plot_top());
+  const auto [x, y] = plot_axes(data.pca_x, data.pca_y, f);  // the scatter's own axes
   std::string s;
   for (std::size_t c = 0; c < data.centers_x.size(); ++c) {
     const double px = x(data.centers_x[c]), py = y(data.centers_y[c]);

@@ -165,6 +165,18 @@ struct Frame {
   double plot_bottom() const { return height - bottom; }
 };
 
+/// The two axes of a chart of ys over xs in frame f, each over its data's finite range.
+/// One function for every chart that draws such data, so that marks added later to a
+/// chart (the centres on the PCA scatter) land where its points do.
+struct PlotAxes {
+  Axis x, y;
+};
+inline PlotAxes plot_axes(const std::vector<double>& xs, const std::vector<double>& ys, const Frame& f) {
+  const auto [x_lo, x_hi] = finite_range(xs);
+  const auto [y_lo, y_hi] = finite_range(ys);
+  return {Axis(x_lo, x_hi, f.plot_left(), f.plot_right()), Axis(y_lo, y_hi, f.plot_bottom(), f.plot_top())};
+}
+
 /// The opening <svg> tag, the title, axes with ticks and axis labels.
 inline std::string chart_start(const Frame& f, const Axis& x, const Axis& y, const std::string& title,
                                const std::string& x_label, const std::string& y_label, const std::string& css_class,
@@ -215,10 +227,7 @@ inline std::string line_chart(const std::vector<double>& xs, const std::vector<d
                               const std::string& x_label, const std::string& y_label, double highlight,
                               const std::string& css_class) {
   const Frame f;
-  const auto [x_lo, x_hi] = finite_range(xs);
-  const auto [y_lo, y_hi] = finite_range(ys);
-  const Axis x(x_lo, x_hi, f.plot_left(), f.plot_right());
-  const Axis y(y_lo, y_hi, f.plot_bottom(), f.plot_top());
+  const auto [x, y] = plot_axes(xs, ys, f);
   std::string s = chart_start(f, x, y, title, x_label, y_label, css_class, true);
   std::string path;
   for (std::size_t i = 0; i < xs.size(); ++i) {
@@ -253,10 +262,7 @@ inline std::string scatter_chart(const std::vector<double>& xs, const std::vecto
                                  const std::vector<std::size_t>& labels, const std::vector<std::string>& hover,
                                  const std::string& title, const std::string& x_label, const std::string& y_label,
                                  const std::string& css_class, Frame f = {}) {
-  const auto [x_lo, x_hi] = finite_range(xs);
-  const auto [y_lo, y_hi] = finite_range(ys);
-  const Axis x(x_lo, x_hi, f.plot_left(), f.plot_right());
-  const Axis y(y_lo, y_hi, f.plot_bottom(), f.plot_top());
+  const auto [x, y] = plot_axes(xs, ys, f);
   std::string s = chart_start(f, x, y, title, x_label, y_label, css_class);
   for (std::size_t i = 0; i < xs.size(); ++i) {
     if (!std::isfinite(xs[i]) || !std::isfinite(ys[i])) continue;
@@ -271,10 +277,7 @@ inline std::string scatter_chart(const std::vector<double>& xs, const std::vecto
 /// many panels of a pair plot.
 inline std::string dots_chart(const std::vector<double>& xs, const std::vector<double>& ys,
                               const std::vector<std::size_t>& labels, const std::string& css_class, const Frame& f) {
-  const auto [x_lo, x_hi] = finite_range(xs);
-  const auto [y_lo, y_hi] = finite_range(ys);
-  const Axis x(x_lo, x_hi, f.plot_left(), f.plot_right());
-  const Axis y(y_lo, y_hi, f.plot_bottom(), f.plot_top());
+  const auto [x, y] = plot_axes(xs, ys, f);
   std::string s = chart_start(f, x, y, "", "", "", css_class);
   std::size_t k = 0;
   for (const std::size_t l : labels) k = std::max(k, l + 1);

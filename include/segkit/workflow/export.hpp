@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -28,14 +29,11 @@ enum class ExportFormat { csv, json };
 /// ".json" is JSON, ".csv" (or "-", standard output) CSV; anything else is refused,
 /// naming the option, before any work.
 inline ExportFormat export_format(const std::string& path, const std::string& option) {
-  auto ends_with = [&](const std::string& tail) {
-    if (path.size() < tail.size()) return false;
-    for (std::size_t i = 0; i < tail.size(); ++i)
-      if (std::tolower(static_cast<unsigned char>(path[path.size() - tail.size() + i])) != tail[i]) return false;
-    return true;
-  };
-  if (ends_with(".json")) return ExportFormat::json;
-  if (ends_with(".csv") || path == "-") return ExportFormat::csv;
+  std::string extension = std::filesystem::path(path).extension().string();
+  std::transform(extension.begin(), extension.end(), extension.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (extension == ".json") return ExportFormat::json;
+  if (extension == ".csv" || path == "-") return ExportFormat::csv;
   throw error(option + " \"" + path + "\": name a .csv or a .json file (the extension chooses the format)");
 }
 

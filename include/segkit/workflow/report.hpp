@@ -105,10 +105,9 @@ inline std::vector<std::size_t> report_sample(const std::vector<std::size_t>& la
 inline constexpr std::size_t pair_plot_features = 5;
 
 /// The features the pair plot shows: those whose variance lies most between the
-/// segments (between_segment_share), at most pair_plot_features, largest first; a
-/// feature no segment differs in is never chosen.
-inline std::vector<std::size_t> pair_plot_choice(const Profiles& profiles) {
-  const std::vector<double> between = between_segment_share(profiles);
+/// segments (`between`, each feature's between_segment_share), at most
+/// pair_plot_features, largest first; a feature no segment differs in is never chosen.
+inline std::vector<std::size_t> pair_plot_choice(const std::vector<double>& between) {
   std::vector<std::size_t> order(between.size());
   std::iota(order.begin(), order.end(), std::size_t{0});
   std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return between[a] > between[b]; });
@@ -116,6 +115,11 @@ inline std::vector<std::size_t> pair_plot_choice(const Profiles& profiles) {
   for (const std::size_t j : order)
     if (out.size() < pair_plot_features && between[j] > 0) out.push_back(j);
   return out;
+}
+
+/// The pair plot's features for these profiles.
+inline std::vector<std::size_t> pair_plot_choice(const Profiles& profiles) {
+  return pair_plot_choice(between_segment_share(profiles));
 }
 
 /// Rows of the outlier table in the report at most; the count is always given in full.
@@ -168,8 +172,8 @@ inline void customer_charts(report::ReportData& data, const Fit& fit, const xt::
     data.silhouette_samples.assign(samples.begin(), samples.end());
     data.silhouette_sampled = m < n;
   }
-  const std::vector<std::size_t> chosen = pair_plot_choice(profiles);
   const std::vector<double> between = between_segment_share(profiles);
+  const std::vector<std::size_t> chosen = pair_plot_choice(between);
   std::string shares;
   for (const std::size_t j : chosen) {
     data.feature_names.push_back(profiles.features[j]);
