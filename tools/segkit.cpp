@@ -618,22 +618,17 @@ int run_rfm(const RfmArgs& args) {
     std::map<std::string, std::size_t> named_counts;
     for (const auto& name : rfm_segments) ++named_counts[name];
     // Equal values score alike: each score starts at a value, said here (R counts down: recent is 5).
-    auto starts = [](const std::array<double, 4>& c) {
+    auto thresholds = [](const std::array<double, 4>& c, bool counts_down) {
       std::string text;
       for (std::size_t s = 0; s < 4; ++s)
-        text += (s ? ", " : "") + std::to_string(s + 2) + " from " +
-                (std::isfinite(c[s]) ? segkit::format_number(c[s], 6) : std::string("(none)"));
+        text.append(s ? ", " : "")
+            .append(std::to_string(counts_down ? 5 - s : s + 2))
+            .append(counts_down ? " below " : " from ")
+            .append(std::isfinite(c[s]) ? segkit::format_number(c[s], 6) : std::string("(none)"));
       return text;
     };
-    auto r_starts = [](const std::array<double, 4>& c) {
-      std::string text;
-      for (std::size_t s = 0; s < 4; ++s)
-        text += (s ? ", " : "") + std::to_string(5 - s) + " below " +
-                (std::isfinite(c[s]) ? segkit::format_number(c[s], 6) : std::string("(none)"));
-      return text;
-    };
-    say("  score thresholds: R %s days; F %s; M %s\n", r_starts(cuts.recency).c_str(), starts(cuts.frequency).c_str(),
-        starts(cuts.monetary).c_str());
+    say("  score thresholds: R %s days; F %s; M %s\n", thresholds(cuts.recency, true).c_str(),
+        thresholds(cuts.frequency, false).c_str(), thresholds(cuts.monetary, false).c_str());
     say("\nRFM segments (quintile scores):\n");
     for (const auto& [name, count] : named_counts)
       say("  %-20s %6zu  %5.1f%%\n", name.c_str(), count,
