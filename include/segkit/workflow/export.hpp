@@ -3,11 +3,9 @@
 // features and its profile table, as CSV or JSON, for a spreadsheet, a BI tool or
 // another program. Part of segkit::io (it uses nlohmann-json).
 
-#include <cctype>
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
-#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -29,11 +27,9 @@ enum class ExportFormat { csv, json };
 /// ".json" is JSON, ".csv" (or "-", standard output) CSV; anything else is refused,
 /// naming the option, before any work.
 inline ExportFormat export_format(const std::string& path, const std::string& option) {
-  std::string extension = std::filesystem::path(path).extension().string();
-  std::transform(extension.begin(), extension.end(), extension.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  if (extension == ".json") return ExportFormat::json;
-  if (extension == ".csv" || path == "-") return ExportFormat::csv;
+  const std::string name = features::detail::lower(path);
+  if (name.ends_with(".json")) return ExportFormat::json;
+  if (name.ends_with(".csv") || path == "-") return ExportFormat::csv;
   throw error(option + " \"" + path + "\": name a .csv or a .json file (the extension chooses the format)");
 }
 

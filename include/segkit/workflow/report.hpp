@@ -117,11 +117,6 @@ inline std::vector<std::size_t> pair_plot_choice(const std::vector<double>& betw
   return out;
 }
 
-/// The pair plot's features for these profiles.
-inline std::vector<std::size_t> pair_plot_choice(const Profiles& profiles) {
-  return pair_plot_choice(between_segment_share(profiles));
-}
-
 /// Rows of the outlier table in the report at most; the count is always given in full.
 inline constexpr std::size_t report_outliers_listed = 200;
 
