@@ -43,8 +43,7 @@ segkit::io::Model fitted_model(const segkit::data::Table& table, std::vector<std
   segkit::Pipeline<segkit::RobustScaler, segkit::KMeansPlusPlus, segkit::Manhattan> pipeline(
       segkit::Options{.k = 4, .n_init = 3, .seed = 11});
   pipeline.fit(prepared.X);
-  model.scaler = "robust";
-  model.scaling = pipeline.scaler();
+  model.scaler = pipeline.scaler();
   model.distance = "manhattan";
   model.centers = pipeline.scaled_centers();
   model.segment_names = {"a", "b", "c", "d"};
@@ -178,7 +177,7 @@ TEST_CASE("a Pipeline fitted in C++ saves the tool's model format, and loads bac
   // The file `segkit predict` reads: the columns named, used as they are.
   const segkit::io::Model model =
       segkit::io::model_from_json(segkit::io::to_json(segkit::io::model_of(pipeline, {"income", "score"})));
-  CHECK(model.scaler == "standard");
+  CHECK(model.scaler.name() == "standard");
   CHECK(model.distance == "sqeuclidean");
   const segkit::io::Assignment assignment = model.predict(table);
   CHECK(assignment.rows.size() == 12);
@@ -219,6 +218,84 @@ TEST_CASE("a Pipeline fitted in C++ saves the tool's model format, and loads bac
   REQUIRE(partial.unassigned.size() == 1);
   CHECK(partial.unassigned[0].row == 1);
   CHECK(partial.unassigned[0].reason == "no value for feature \"income\" (this model imputes none)");
+}
+
+/// A scaler of a user's own that is no AffineScaler: log(1 + x - floor) per feature,
+/// the floor being the column's smallest value at fit. Savable by its state's "floor".
+struct LogScaler {
+  static constexpr std::string_view name = "log";
+  std::vector<double> floor;
+
+  template <class T>
+  LogScaler& fit(const xt::xtensor<T, 2>& X) {
+    floor.assign(X.shape(1), std::numeric_limits<double>::infinity());
+    for (std::size_t i = 0; i < X.shape(0); ++i)
+      for (std::size_t j = 0; j < X.shape(1); ++j) floor[j] = std::min(floor[j], static_cast<double>(X(i, j)));
+    return *this;
+  }
+  template <class T>
+  xt::xtensor<T, 2> transform(const xt::xtensor<T, 2>& X) const {
+    xt::xtensor<T, 2> out = X;
+    for (std::size_t i = 0; i < X.shape(0); ++i)
+      for (std::size_t j = 0; j < X.shape(1); ++j)
+        out(i, j) = static_cast<T>(std::log1p(static_cast<double>(X(i, j)) - floor[j]));
+    return out;
+  }
+  xt::xtensor<double, 2> inverse_transform(const xt::xtensor<double, 2>& C) const {
+    xt::xtensor<double, 2> out = C;
+    for (std::size_t i = 0; i < C.shape(0); ++i)
+      for (std::size_t j = 0; j < C.shape(1); ++j) out(i, j) = std::expm1(C(i, j)) + floor[j];
+    return out;
+  }
+  segkit::ScalerState state() const { return {{"floor", floor}}; }
+  void set_state(const segkit::ScalerState& state) { floor = segkit::state_entry(state, "floor"); }
+};
+
+TEST_CASE("a Pipeline with a scaler of the user's own saves its state, and loads back with the user's registry") {
+  static_assert(segkit::io::SavablePipeline<segkit::Pipeline<LogScaler>>);
+  const segkit::data::Table table = segkit::data::parse_csv(
+      "income,score\n15,39\n15,81\n16,6\n16,77\n17,40\n70,50\n71,52\n72,48\n120,90\n121,10\n122,88\n123,12\n");
+  const xt::xtensor<double, 2> X = table.matrix({"income", "score"});
+  segkit::Pipeline<LogScaler> pipeline(segkit::Options{.k = 3, .n_init = 3, .seed = 4});
+  pipeline.fit(X);
+  const xt::xtensor<std::size_t, 1> labels = pipeline.labels();
+  using Scalers = segkit::with_policy_t<segkit::BuiltinScalers, LogScaler>;
+
+  const std::string text = segkit::io::to_json(segkit::io::model_of(pipeline, {"income", "score"}));
+  using nlohmann::json;
+  const json saved = json::parse(text);
+  CHECK(saved["scaler"] == json({{"name", "log"}, {"floor", {15.0, 6.0}}}));
+
+  // The tool's own registry does not know the scaler; the user's does, and predicts the fit's labels.
+  CHECK_THROWS_WITH_AS(segkit::io::model_from_json(text, "log.json"),
+                       doctest::Contains("log.json: field \"scaler.name\" is \"log\", not one of standard"),
+                       segkit::error);
+  const segkit::io::Model model = segkit::io::model_from_json<Scalers>(text, "log.json");
+  CHECK(model.scaler.name() == "log");
+  const segkit::io::Assignment assignment = model.predict(table);
+  CHECK(std::equal(assignment.labels.begin(), assignment.labels.end(), labels.begin(), labels.end()));
+  const auto loaded = segkit::io::pipeline_from<segkit::Pipeline<LogScaler>>(model);
+  CHECK(xt::all(xt::equal(loaded.predict(X), labels)));
+  CHECK(loaded.centers() == pipeline.centers());
+  CHECK_THROWS_WITH_AS(segkit::io::pipeline_from<segkit::Pipeline<>>(model),
+                       "the model's scaler is \"log\", this Pipeline's is \"standard\"", segkit::error);
+
+  // Its state is checked as the built-in scalers' is: each part one number per feature, none missing.
+  json broken = saved;
+  broken["scaler"]["floor"].erase(1);
+  CHECK_THROWS_WITH_AS(segkit::io::model_from_json<Scalers>(broken.dump(), "log.json"),
+                       doctest::Contains("field \"scaler.floor\" has 1 values for the preparation's 2 features"),
+                       segkit::error);
+  broken["scaler"].erase("floor");
+  CHECK_THROWS_WITH_AS(segkit::io::model_from_json<Scalers>(broken.dump(), "log.json"),
+                       doctest::Contains("log.json: field \"scaler.floor\" is missing"), segkit::error);
+  // A part a built-in scaler does not have is refused, not ignored.
+  json standard =
+      json::parse(segkit::io::to_json(segkit::io::model_of(segkit::Pipeline<>(segkit::Options{.k = 3}).fit(X))));
+  standard["scaler"]["floor"] = {1.0, 2.0};
+  CHECK_THROWS_WITH_AS(segkit::io::model_from_json(standard.dump(), "m.json"),
+                       doctest::Contains("m.json: field \"scaler.floor\" is not a part of this scaler's state"),
+                       segkit::error);
 }
 
 }  // namespace segkit_test_model

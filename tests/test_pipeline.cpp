@@ -282,4 +282,65 @@ TEST_CASE("score() from many threads at once: every caller gets the fit's silhou
   CHECK(copy.score() == scores[0]);
 }
 
+// Every built-in clusterer and initializer satisfies its concept against a distance that
+// gives nothing beyond the Distance concept (no SquaredEuclidean extras).
+static_assert(segkit::Clusterer<segkit::Lloyd> && segkit::Clusterer<segkit::Hamerly> &&
+              segkit::Clusterer<segkit::Yinyang> && segkit::Clusterer<segkit::MiniBatch>);
+static_assert(segkit::Initializer<segkit::KMeansPlusPlus> && segkit::Initializer<segkit::KMeansParallel> &&
+              segkit::Initializer<segkit::RandomInit> && segkit::Initializer<segkit::GivenCenters>);
+static_assert(segkit::Distance<segkit::detail::DistanceArchetype>);
+
+/// Lloyd's fit, but segments that are not the centres' cells: a row goes to the centre
+/// farthest from it. Stands for a clusterer that assigns new rows its own way.
+struct FarthestCentre : segkit::Lloyd {
+  template <class T, class D>
+  void predict(const xt::xtensor<T, 2>& X, const xt::xtensor<T, 2>& centers, const D& distance, std::size_t* labels,
+               std::size_t) const {
+    const std::size_t d = X.shape(1);
+    for (std::size_t i = 0; i < X.shape(0); ++i) {
+      std::size_t far = 0;
+      double farthest = -1;
+      for (std::size_t c = 0; c < centers.shape(0); ++c) {
+        const double v =
+            distance.distance(std::span<const T>(X.data() + i * d, d), std::span<const T>(centers.data() + c * d, d));
+        if (v > farthest) farthest = v, far = c;
+      }
+      labels[i] = far;
+    }
+  }
+};
+
+TEST_CASE("predict uses the clusterer's own assignment when it has one, the nearest centre otherwise") {
+  const Fixture f("mall");
+  const xt::xtensor<double, 2> X = f["X"];
+  using Plain = segkit::Pipeline<segkit::StandardScaler, segkit::KMeansPlusPlus, segkit::SquaredEuclidean>;
+  using Own =
+      segkit::Pipeline<segkit::StandardScaler, segkit::KMeansPlusPlus, segkit::SquaredEuclidean, FarthestCentre>;
+  static_assert(segkit::Clusterer<FarthestCentre>);
+  const segkit::Options options{.k = 4, .n_init = 2, .seed = 3};
+  Plain plain(options);
+  Own own(options);
+  plain.fit(X);
+  own.fit(X);
+  REQUIRE(own.scaled_centers() == plain.scaled_centers());  // the same fit
+  const xt::xtensor<std::size_t, 1> nearest = plain.predict(X), farthest = own.predict(X);
+  CHECK(xt::all(xt::equal(nearest, plain.labels())));
+  const xt::xtensor<double, 2> scaled = plain.scaler().transform(X);
+  const xt::xtensor<double, 2>& C = plain.scaled_centers();
+  std::size_t differ = 0;
+  for (std::size_t i = 0; i < X.shape(0); ++i) {
+    double far = -1;
+    std::size_t expected = 0;
+    for (std::size_t c = 0; c < C.shape(0); ++c) {
+      double s = 0;
+      for (std::size_t j = 0; j < X.shape(1); ++j) s += (scaled(i, j) - C(c, j)) * (scaled(i, j) - C(c, j));
+      if (s > far) far = s, expected = c;
+    }
+    CHECK(farthest(i) == expected);
+    CHECK(own.predict_one(std::span<const double>(X.data() + i * X.shape(1), X.shape(1))) == expected);
+    differ += farthest(i) != nearest(i);
+  }
+  CHECK(differ == X.shape(0));  // with 4 segments, a row's farthest centre is never its nearest
+}
+
 }  // namespace segkit_test_pipeline

@@ -126,7 +126,8 @@ TEST_CASE("the report marks the centres, draws a heat map and tables that grow d
     data.profile_rows[1].push_back(std::string("b").append(std::to_string(j)));
   }
   html = segkit::report::render_html(data);
-  CHECK(count(html, "<tr><th>f7</th><td>a7</td><td>b7</td></tr>") == 1);
+  // Words read from the left, figures line up on the right.
+  CHECK(count(html, "<tr><th>f7</th><td class=\"text\">a7</td><td class=\"text\">b7</td></tr>") == 1);
 
   data.centers_y.pop_back();
   CHECK_THROWS_AS(segkit::report::render_html(data), segkit::error);

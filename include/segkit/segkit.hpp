@@ -15,6 +15,7 @@
 #include "segkit/data/table.hpp"
 #include "segkit/features/prepare.hpp"
 
+#include "segkit/scaler/any.hpp"
 #include "segkit/scaler/concept.hpp"
 #include "segkit/scaler/minmax.hpp"
 #include "segkit/scaler/none.hpp"
@@ -24,6 +25,7 @@
 #include "segkit/distance/concept.hpp"
 #include "segkit/distance/cosine.hpp"
 #include "segkit/distance/manhattan.hpp"
+#include "segkit/distance/nearest.hpp"
 #include "segkit/distance/squared_euclidean.hpp"
 
 #include "segkit/init/concept.hpp"

@@ -30,6 +30,7 @@
 #include "segkit/core/options.hpp"
 #include "segkit/core/parallel.hpp"
 #include "segkit/distance/concept.hpp"
+#include "segkit/distance/nearest.hpp"
 #include "segkit/distance/squared_euclidean.hpp"
 
 namespace segkit {
@@ -119,12 +120,6 @@ double block_sum(const T* best, std::size_t b, std::size_t e) {
   return (part[0] + part[1]) + (part[2] + part[3]);
 }
 
-/// Below about a million multiply-adds one thread is faster than starting
-/// threads (~0.1 ms; benchmarks: n = 1e4, d = 2, k = 2). Results are the same either way.
-inline std::size_t threads_for(std::size_t work, std::size_t threads) {
-  return work < (std::size_t{1} << 20) ? 1 : threads;
-}
-
 /// Rows an assignment step labels together (assignment_pass hands out blocks of this many).
 inline constexpr std::size_t assignment_block = 256;
 
@@ -193,31 +188,6 @@ double assign_nearest(const D& distance, const xt::xtensor<T, 2>& X, const xt::x
       detail::nearest(distance, X, b, e, centers, labels + b, nearest + b, scratch);
       return block_sum(nearest, b, e);
     };
-  });
-}
-
-/// distance(X[i], C[c]) with the distance's SIMD one-row kernel where it has one
-/// (`fast_distance`, summed in another order, so it may differ in the last
-/// bits), else `distance`: for objectives and bounds, never for labels.
-template <class D, class T>
-double row_distance(const D& distance, const xt::xtensor<T, 2>& X, std::size_t i, const xt::xtensor<T, 2>& C,
-                    std::size_t c) {
-  const std::size_t d = X.shape(1);
-  if constexpr (requires(const T* p) { distance.fast_distance(p, p, d); })
-    return static_cast<double>(distance.fast_distance(X.data() + i * d, C.data() + c * d, d));
-  else
-    return static_cast<double>(
-        distance.distance(std::span<const T>(X.data() + i * d, d), std::span<const T>(C.data() + c * d, d)));
-}
-
-/// Summed distance of each row to the centre its label names.
-template <class T, class D>
-double labelled_inertia(const D& distance, const xt::xtensor<T, 2>& X, const xt::xtensor<T, 2>& centers,
-                        const std::size_t* labels, std::size_t threads) {
-  return chunked_sum(X.shape(0), 4096, threads_for(X.size(), threads), [&](std::size_t b, std::size_t e) {
-    double sum = 0;
-    for (std::size_t i = b; i < e; ++i) sum += row_distance(distance, X, i, centers, labels[i]);
-    return sum;
   });
 }
 

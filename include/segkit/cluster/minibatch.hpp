@@ -43,6 +43,7 @@
 #include "segkit/core/parallel.hpp"
 #include "segkit/core/random.hpp"
 #include "segkit/distance/concept.hpp"
+#include "segkit/distance/nearest.hpp"
 
 namespace segkit {
 

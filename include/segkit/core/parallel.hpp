@@ -26,6 +26,12 @@ inline std::size_t resolve_threads(std::size_t requested) {
 
 inline std::size_t chunk_count(std::size_t n, std::size_t chunk) { return (n + chunk - 1) / chunk; }
 
+/// Below about a million multiply-adds one thread is faster than starting
+/// threads (~0.1 ms; benchmarks: n = 1e4, d = 2, k = 2). Results are the same either way.
+inline std::size_t threads_for(std::size_t work, std::size_t threads) {
+  return work < (std::size_t{1} << 20) ? 1 : threads;
+}
+
 /// Calls body(c) for every c in [0, n_chunks) on up to `threads` threads.
 /// The first exception thrown by any chunk is rethrown on the caller's thread.
 template <class Body>

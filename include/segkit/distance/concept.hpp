@@ -7,14 +7,13 @@
 // distance and someone else's centre optimises no coherent objective.
 // It may also give batch kernels `pairwise` (rows against centres) and
 // `nearest` (each row's nearest centre); without them, the per-pair distance
-// is used.
+// is used (distance/nearest.hpp).
 
 #include <concepts>
 #include <cstddef>
 #include <span>
 #include <string>
 #include <string_view>
-#include <vector>
 
 #include <xtensor/xtensor.hpp>
 
@@ -45,55 +44,22 @@ std::string policy_name() {
   return std::string(signature.substr(from + 4, to - from - 4));
 }
 
-template <class D, class T>
-concept HasPairwise = requires(const D& dist, const xt::xtensor<T, 2>& X, const xt::xtensor<T, 2>& C, std::size_t i,
-                               T* out) {
-  dist.pairwise(X, i, i, C, out);
-};
-
-/// out[(i - begin) * k + c] = distance(X[i], C[c]) for i in [begin, end).
-template <class D, class T>
-void pairwise(const D& dist, const xt::xtensor<T, 2>& X, std::size_t begin, std::size_t end, const xt::xtensor<T, 2>& C,
-              T* out) {
-  if constexpr (HasPairwise<D, T>) {
-    dist.pairwise(X, begin, end, C, out);
-  } else {
-    const std::size_t d = X.shape(1), k = C.shape(0);
-    for (std::size_t i = begin; i < end; ++i) {
-      const std::span<const T> x(X.data() + i * d, d);
-      for (std::size_t c = 0; c < k; ++c)
-        *out++ = static_cast<T>(dist.distance(x, std::span<const T>(C.data() + c * d, d)));
-    }
+/// A Distance with nothing beyond the concept (no batch kernels, no SIMD row
+/// kernel), whose square root is a metric and whose centre is the mean: the
+/// properties the most demanding built-in clusterers ask for. The Initializer and
+/// Clusterer concepts are checked against it, so a policy that passes them relies
+/// on no one distance's extras and works with any Distance it accepts.
+struct DistanceArchetype {
+  static constexpr bool is_metric = false;
+  static constexpr bool sqrt_is_metric = true;
+  static constexpr bool center_is_mean = true;
+  template <class T>
+  T distance(std::span<const T>, std::span<const T>) const {
+    return T{};
   }
-}
-
-template <class D, class T>
-concept HasNearest = requires(const D& dist, const xt::xtensor<T, 2>& X, const xt::xtensor<T, 2>& C, std::size_t i,
-                              std::size_t* labels, T* best) {
-  dist.nearest(X, i, i, C, labels, best);
+  template <class T>
+  void center(const xt::xtensor<T, 2>&, std::span<const std::size_t>, std::span<T>) const {}
 };
-
-/// For rows [begin, end): labels[i - begin] = the first c minimising distance(X[i], C[c]),
-/// best[i - begin] that distance. `scratch` holds (end - begin) x k values.
-template <class D, class T>
-void nearest(const D& dist, const xt::xtensor<T, 2>& X, std::size_t begin, std::size_t end, const xt::xtensor<T, 2>& C,
-             std::size_t* labels, T* best, std::vector<T>& scratch) {
-  if constexpr (HasNearest<D, T>) {
-    dist.nearest(X, begin, end, C, labels, best);
-  } else {
-    const std::size_t k = C.shape(0);
-    scratch.resize((end - begin) * k);
-    pairwise(dist, X, begin, end, C, scratch.data());
-    for (std::size_t i = 0; i < end - begin; ++i) {
-      const T* row = scratch.data() + i * k;
-      std::size_t pick = 0;
-      for (std::size_t c = 1; c < k; ++c)
-        if (row[c] < row[pick]) pick = c;
-      labels[i] = pick;
-      best[i] = row[pick];
-    }
-  }
-}
 
 }  // namespace detail
 }  // namespace segkit

@@ -7,9 +7,9 @@
 #include <xtensor/xexpression.hpp>
 #include <xtensor/xtensor.hpp>
 
-#include "segkit/cluster/lloyd.hpp"
 #include "segkit/core/clustering.hpp"
 #include "segkit/core/matrix.hpp"
+#include "segkit/distance/nearest.hpp"
 #include "segkit/distance/squared_euclidean.hpp"
 #include "segkit/core/labels.hpp"
 

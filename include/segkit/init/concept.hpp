@@ -7,7 +7,7 @@
 
 #include <xtensor/xtensor.hpp>
 
-#include "segkit/distance/squared_euclidean.hpp"
+#include "segkit/distance/concept.hpp"
 
 namespace segkit {
 
@@ -15,7 +15,7 @@ namespace segkit {
 /// seed must give the same centres whatever the thread count.
 template <class I, class T>
 concept InitializerFor = std::copy_constructible<I> &&
-    requires(const I& init, const xt::xtensor<T, 2>& X, std::size_t k, const SquaredEuclidean& distance,
+    requires(const I& init, const xt::xtensor<T, 2>& X, std::size_t k, const detail::DistanceArchetype& distance,
              std::uint64_t seed, std::size_t threads) {
   { init.initial_centers(X, k, distance, seed, threads) } -> std::same_as<xt::xtensor<T, 2>>;
 };

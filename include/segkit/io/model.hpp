@@ -25,18 +25,18 @@
 #include <nlohmann/json.hpp>
 #include <xtensor/xtensor.hpp>
 
-#include "segkit/cluster/lloyd.hpp"
 #include "segkit/core/error.hpp"
 #include "segkit/core/file.hpp"
 #include "segkit/core/format.hpp"
 #include "segkit/data/csv.hpp"
 #include "segkit/data/number.hpp"
 #include "segkit/data/table.hpp"
+#include "segkit/distance/nearest.hpp"
 #include "segkit/features/prepare.hpp"
 #include "segkit/rfm/rfm.hpp"
 #include "segkit/core/options.hpp"
 #include "segkit/pipeline/registry.hpp"
-#include "segkit/scaler/affine.hpp"
+#include "segkit/scaler/any.hpp"
 
 namespace segkit::io {
 
@@ -69,8 +69,7 @@ struct RfmPart {
 
 struct Model {
   features::Preparation preparation;
-  std::string scaler = "standard";       ///< its name, for people reading the file
-  AffineScaler scaling;                  ///< fitted centre and scale per feature
+  AnyScaler scaler;                      ///< the fitted scaler: its name, its state, its transform
   std::string distance = "sqeuclidean";  ///< a name of BuiltinDistances (pipeline/registry.hpp)
   xt::xtensor<double, 2> centers;        ///< k x d, in the scaled space
   std::vector<std::string> segment_names;
@@ -116,13 +115,12 @@ struct Model {
       std::copy_n(prepared.X.data() + usable[u] * d, d, X.data() + u * d);
       out.rows.push_back(prepared.rows[usable[u]]);
     }
-    const xt::xtensor<double, 2> scaled = scaling.transform(X);
-    out.labels.assign(scaled.shape(0), 0);
-    std::vector<double> nearest(scaled.shape(0));
-    if (!usable.empty())
-      with_named_policy(BuiltinDistances{}, distance, "the model's distance", [&](const auto& policy) {
-        segkit::detail::assign_nearest(policy, scaled, centers, out.labels.data(), nearest.data(), 0);
-      });
+    out.labels.assign(usable.size(), 0);
+    if (!usable.empty()) {
+      const xt::xtensor<double, 2> scaled = scaler.transform(X);
+      with_named_policy(BuiltinDistances{}, distance, "the model's distance",
+                        [&](const auto& policy) { nearest_centers(policy, scaled, centers, out.labels.data(), 0); });
+    }
     return out;
   }
 
@@ -222,6 +220,8 @@ inline std::string to_json(const Model& model) {
     for (std::size_t j = 0; j < row.size(); ++j) row[j] = model.centers(c, j);
     centers.push_back(row);
   }
+  json scaler = {{"name", model.scaler.name()}};
+  for (auto& [entry, values] : model.scaler.state()) scaler[entry] = std::move(values);
   json out = {
       {"format", "segkit-model"},
       {"version", 1},
@@ -233,7 +233,7 @@ inline std::string to_json(const Model& model) {
                      : options.outliers == features::OutlierPolicy::flag ? "flag"
                                                                          : "keep"},
         {"recipes", recipes}}},
-      {"scaler", {{"name", model.scaler}, {"center", model.scaling.center()}, {"scale", model.scaling.scale()}}},
+      {"scaler", scaler},
       {"distance", model.distance},
       {"centers", centers},
       {"segment_names", model.segment_names},
@@ -407,19 +407,27 @@ Model model_from_json(const std::string& text, const std::string& where = "model
   model.preparation = features::Preparation::from_recipes(std::move(recipes), options);
   const std::size_t d = model.preparation.feature_names().size();
 
+  // The scaler: its registry name, then its state (scaler/any.hpp), one number per
+  // feature in each entry; the scaler itself judges the values (a scale of 0 or -1).
   const json& scaler = in.at(j, "", "scaler");
-  model.scaler = in.choice(in.at(scaler, "scaler", "name"), "scaler.name", Scalers{});
-  const std::vector<double> center = in.numbers(in.at(scaler, "scaler", "center"), "scaler.center");
-  const std::vector<double> scale = in.numbers(in.at(scaler, "scaler", "scale"), "scaler.scale");
-  for (const auto& [field, size] : {std::pair{"scaler.center", center.size()}, std::pair{"scaler.scale", scale.size()}})
-    if (size != d)
-      in.fail(field,
-              "has " + std::to_string(size) + " values for the preparation's " + std::to_string(d) + " features");
-  for (std::size_t f = 0; f < d; ++f)
-    // A divisor: positive, and large enough that dividing by it stays finite (not 1e-320).
-    if (!(scale[f] >= std::numeric_limits<double>::min()))
-      in.fail("scaler.scale[" + std::to_string(f) + "]", "must be a positive number, not " + format_number(scale[f]));
-  model.scaling.set_parameters(center, scale);
+  const std::string scaler_name = in.choice(in.at(scaler, "scaler", "name"), "scaler.name", Scalers{});
+  ScalerState state;
+  for (const auto& [entry, values] : scaler.items()) {
+    if (entry == "name") continue;
+    const std::string field = "scaler." + entry;
+    state.emplace_back(entry, in.numbers(values, field));
+    if (state.back().second.size() != d)
+      in.fail(field, "has " + std::to_string(state.back().second.size()) + " values for the preparation's " +
+                         std::to_string(d) + " features");
+  }
+  with_named_policy(Scalers{}, scaler_name, "scaler.name", [&](auto policy) {
+    try {
+      policy.set_state(state);
+    } catch (const scaler_state_error& e) {
+      in.fail("scaler." + e.entry(), e.what());
+    }
+    model.scaler = std::move(policy);
+  });
   model.distance = in.choice(in.at(j, "", "distance"), "distance", Distances{});
 
   const json& rows = in.array(in.at(j, "", "centers"), "centers");
@@ -488,11 +496,11 @@ Model load_model(const std::filesystem::path& path) {
 // A fitted Pipeline is saved in the same format as the tool's models: `segkit predict`
 // uses it, and a tool's model loads into the Pipeline of the same scaler and distance.
 
-/// A Pipeline whose scaler keeps its state as a centre and a scale per feature (every
+/// A Pipeline whose scaler can give and restore its state (SavableScaler, as every
 /// built-in scaler) and whose scaler and distance have registry names.
 template <class P>
-concept SavablePipeline = std::derived_from<typename P::scaler_type, AffineScaler> &&
-    NamedPolicy<typename P::scaler_type> && NamedPolicy<typename P::distance_type>;
+concept SavablePipeline = SavableScaler<typename P::scaler_type> && NamedPolicy<typename P::scaler_type> &&
+    NamedPolicy<typename P::distance_type>;
 
 /// The model file's content for a fitted Pipeline. `feature_names` are the columns of a
 /// customer file its features are, used as they are (default "x1", "x2", ...): with
@@ -515,8 +523,7 @@ Model model_of(const P& pipeline, std::vector<std::string> feature_names = {}) {
   as_they_are.outliers = features::OutlierPolicy::keep;
   Model model;
   model.preparation = features::Preparation::from_recipes(std::move(recipes), as_they_are);
-  model.scaler = std::string(P::scaler_type::name);
-  model.scaling = pipeline.scaler();
+  model.scaler = pipeline.scaler();
   model.distance = std::string(P::distance_type::name);
   model.centers = pipeline.scaled_centers();
   return model;
@@ -535,14 +542,13 @@ template <SavablePipeline P>
 P pipeline_from(const Model& model, Options options = {}) {
   using S = typename P::scaler_type;
   using D = typename P::distance_type;
-  if (model.scaler != S::name)
-    throw error("the model's scaler is \"" + model.scaler + "\", this Pipeline's is \"" + std::string(S::name) + "\"");
+  if (model.scaler.name() != S::name)
+    throw error("the model's scaler is \"" + std::string(model.scaler.name()) + "\", this Pipeline's is \"" +
+                std::string(S::name) + "\"");
   if (model.distance != D::name)
     throw error("the model's distance is \"" + model.distance + "\", this Pipeline's is \"" + std::string(D::name) +
                 "\"");
-  S scaler;
-  scaler.set_parameters(model.scaling.center(), model.scaling.scale());
-  return P::from_fitted(std::move(scaler), model.centers, options);
+  return P::from_fitted(model.scaler.as<S>(), model.centers, options);
 }
 
 template <SavablePipeline P, class Scalers = BuiltinScalers, class Distances = BuiltinDistances>

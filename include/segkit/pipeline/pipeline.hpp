@@ -27,6 +27,7 @@
 #include "segkit/core/parallel.hpp"
 #include "segkit/core/random.hpp"
 #include "segkit/distance/concept.hpp"
+#include "segkit/distance/nearest.hpp"
 #include "segkit/distance/squared_euclidean.hpp"
 #include "segkit/evaluate/concept.hpp"
 #include "segkit/evaluate/silhouette.hpp"
@@ -202,7 +203,8 @@ class Pipeline {
     return is_fitted() && with_fitted([](const auto& f) { return f.trained; });
   }
 
-  /// The nearest segment of one customer (d values, the features of fit): no copy of
+  /// The segment of one customer (d values, the features of fit; the nearest centre
+  /// unless the clusterer predicts otherwise, cluster/concept.hpp): no copy of
   /// the centres, nothing allocated in proportion to the training data. Safe to call
   /// from any number of threads at once, as predict() is. The same label as predict()
   /// gives that row in double (the same kernels, the same centres).
@@ -216,9 +218,7 @@ class Pipeline {
     detail::check_finite(row, "the customer");
     const xt::xtensor<double, 2> scaled = scaler_.transform(row);
     std::size_t label = 0;
-    double nearest = 0;
-    std::vector<double> scratch;
-    detail::nearest(distance_, scaled, 0, 1, scaled_centers_, &label, &nearest, scratch);
+    predict_segments(clusterer_, distance_, scaled, scaled_centers_, &label, 1);
     return label;
   }
 
@@ -323,7 +323,8 @@ class Pipeline {
   }
 
  public:
-  /// The nearest segment of each row of X (n x d, same features as in fit).
+  /// The segment of each row of X (n x d, same features as in fit): the nearest centre,
+  /// unless the clusterer predicts otherwise (PredictsItself, cluster/concept.hpp).
   template <class E>
   xt::xtensor<std::size_t, 1> predict(const xt::xexpression<E>& X) const {
     using T = compute_type_t<detail::expression_value_t<E>>;
@@ -334,8 +335,7 @@ class Pipeline {
     detail::check_width(data, n_features_, "X");
     const xt::xtensor<T, 2> scaled = scaler_.transform(data);
     xt::xtensor<std::size_t, 1> labels = xt::zeros<std::size_t>({scaled.shape(0)});
-    std::vector<T> nearest(scaled.shape(0));
-    detail::assign_nearest(distance_, scaled, typed_centers<T>(), labels.data(), nearest.data(), options_.threads);
+    predict_segments(clusterer_, distance_, scaled, typed_centers<T>(), labels.data(), options_.threads);
     return labels;
   }
 

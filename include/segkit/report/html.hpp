@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <numeric>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "segkit/core/error.hpp"
@@ -130,27 +131,27 @@ inline std::string silhouette_chart(const ReportData& data) {
     for (const double v : segment) {
       // Appended piece by piece: GCC 12 warns falsely (-Wrestrict, PR 105329) on "M" + std::string.
       path += 'M';
-      path += format_number(x(0.0), 6);
+      path += chart_number(x(0.0), 6);
       path += ',';
-      path += format_number(y(row + 0.5), 6);
+      path += chart_number(y(row + 0.5), 6);
       path += 'H';
-      path += format_number(x(v), 6);
+      path += chart_number(x(v), 6);
       row += 1;
       total += v;
     }
     s += "<path class=\"silhouette-bars segment-" + std::to_string(c) + "\" d=\"" + path + "\" stroke=\"" +
-         segment_colour(c) + "\" stroke-width=\"" + format_number(row_height, 3) + "\"><title>segment " +
+         segment_colour(c) + "\" stroke-width=\"" + chart_number(row_height, 3) + "\"><title>segment " +
          std::to_string(c) + ": " + std::to_string(segment.size()) + " customers, mean silhouette " +
-         format_number(std::accumulate(segment.begin(), segment.end(), 0.0) / static_cast<double>(segment.size())) +
+         chart_number(std::accumulate(segment.begin(), segment.end(), 0.0) / static_cast<double>(segment.size())) +
          "</title></path>\n";
-    s += "<text class=\"tick\" x=\"" + format_number(x(-0.95), 6) + "\" y=\"" +
-         format_number(y(row - segment.size() / 2.0), 6) + "\">" + std::to_string(c) + "</text>\n";
+    s += "<text class=\"tick\" x=\"" + chart_number(x(-0.95), 6) + "\" y=\"" +
+         chart_number(y(row - segment.size() / 2.0), 6) + "\">" + std::to_string(c) + "</text>\n";
     row += gap;
   }
   const double mean = n > 0 ? total / static_cast<double>(n) : 0.0;
-  s += "<line class=\"mean\" x1=\"" + format_number(x(mean), 6) + "\" x2=\"" + format_number(x(mean), 6) + "\" y1=\"" +
-       format_number(f.plot_top()) + "\" y2=\"" + format_number(f.plot_bottom()) +
-       "\" stroke=\"#e15759\" stroke-dasharray=\"4 3\"><title>mean silhouette " + format_number(mean) +
+  s += "<line class=\"mean\" x1=\"" + chart_number(x(mean), 6) + "\" x2=\"" + chart_number(x(mean), 6) + "\" y1=\"" +
+       chart_number(f.plot_top()) + "\" y2=\"" + chart_number(f.plot_bottom()) +
+       "\" stroke=\"#e15759\" stroke-dasharray=\"4 3\"><title>mean silhouette " + chart_number(mean) +
        "</title></line>\n";
   return s + "</svg>\n";
 }
@@ -201,29 +202,29 @@ inline std::string heat_map(const ReportData& data) {
   // About as wide as the title.
   const double width = std::max(560.0, left + cell_w * static_cast<double>(columns) + 10),
                height = top + cell_h * static_cast<double>(rows) + 10;
-  std::string s = "<svg class=\"chart heat-map\" xmlns=\"http://www.w3.org/2000/svg\" width=\"" + format_number(width) +
-                  "\" height=\"" + format_number(height) + "\" viewBox=\"0 0 " + format_number(width) + " " +
-                  format_number(height) +
+  std::string s = "<svg class=\"chart heat-map\" xmlns=\"http://www.w3.org/2000/svg\" width=\"" + chart_number(width) +
+                  "\" height=\"" + chart_number(height) + "\" viewBox=\"0 0 " + chart_number(width) + " " +
+                  chart_number(height) +
                   "\" role=\"img\" aria-label=\"Segment means in standard deviations\">\n"
                   "<text class=\"title\" x=\"4\" y=\"18\"" +
                   fit_length(heat_title, width - 8, 14) + ">" + heat_title + "</text>\n";
   for (std::size_t c = 0; c < columns; ++c) {
     const double x = left + cell_w * (static_cast<double>(c) + 0.5);
-    s += "<text class=\"tick\" transform=\"translate(" + format_number(x, 6) + "," + format_number(top - 6) +
+    s += "<text class=\"tick\" transform=\"translate(" + chart_number(x, 6) + "," + chart_number(top - 6) +
          ") rotate(-40)\"" + fit_length(column_name(c), 110, 10) + ">" + escape(column_name(c)) + "</text>\n";
   }
   for (std::size_t r = 0; r < rows; ++r) {
     const double y = top + cell_h * static_cast<double>(r);
-    s += "<text class=\"tick\" x=\"" + format_number(left - 6) + "\" y=\"" + format_number(y + cell_h * 0.7, 6) +
+    s += "<text class=\"tick\" x=\"" + chart_number(left - 6) + "\" y=\"" + chart_number(y + cell_h * 0.7, 6) +
          "\" text-anchor=\"end\"" + fit_length(row_name(r), left - 10, 10) + ">" + escape(row_name(r)) + "</text>\n";
     for (std::size_t c = 0; c < columns; ++c) {
       const double z = features_down ? data.heat_z[c][r] : data.heat_z[r][c];
       const double x = left + cell_w * static_cast<double>(c);
-      s += "<rect class=\"cell\" x=\"" + format_number(x, 6) + "\" y=\"" + format_number(y, 6) + "\" width=\"" +
-           format_number(cell_w - 1) + "\" height=\"" + format_number(cell_h - 1) + "\" fill=\"" + heat_colour(z) +
+      s += "<rect class=\"cell\" x=\"" + chart_number(x, 6) + "\" y=\"" + chart_number(y, 6) + "\" width=\"" +
+           chart_number(cell_w - 1) + "\" height=\"" + chart_number(cell_h - 1) + "\" fill=\"" + heat_colour(z) +
            "\"><title>" + escape(row_name(r)) + ", " + escape(column_name(c)) + ": " + format_fixed(z, 2) +
-           " standard deviations</title></rect><text class=\"tick\" x=\"" + format_number(x + cell_w / 2, 6) +
-           "\" y=\"" + format_number(y + cell_h * 0.7, 6) + "\" text-anchor=\"middle\">" +
+           " standard deviations</title></rect><text class=\"tick\" x=\"" + chart_number(x + cell_w / 2, 6) +
+           "\" y=\"" + chart_number(y + cell_h * 0.7, 6) + "\" text-anchor=\"middle\">" +
            format_fixed(std::abs(z) < 0.05 ? 0.0 : z, 1) +  // never "-0.0"
            "</text>\n";
     }
@@ -235,10 +236,18 @@ inline std::string heat_map(const ReportData& data) {
 inline std::string table_html(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows,
                               const std::string& css_class) {
   std::string s = "<table class=\"" + css_class + "\">\n";
-  auto row_html = [&s](const std::vector<std::string>& cells, bool head) {
+  // Figures line up on the right, words (a segment's name) read from the left.
+  auto is_text = [](const std::string& cell) {
+    const std::size_t first = cell.find_first_not_of(' ');
+    return first != std::string::npos && std::string_view("0123456789+-.").find(cell[first]) == std::string_view::npos;
+  };
+  auto row_html = [&s, &is_text](const std::vector<std::string>& cells, bool head) {
     s += "<tr>";
-    for (std::size_t j = 0; j < cells.size(); ++j)
-      s += (head || j == 0 ? "<th>" : "<td>") + escape(cells[j]) + (head || j == 0 ? "</th>" : "</td>");
+    for (std::size_t j = 0; j < cells.size(); ++j) {
+      const bool heading = head || j == 0;
+      s += heading ? "<th>" : (is_text(cells[j]) ? "<td class=\"text\">" : "<td>");
+      s += escape(cells[j]) + (heading ? "</th>" : "</td>");
+    }
     s += "</tr>\n";
   };
   if (header.size() <= max_table_columns) {
@@ -261,11 +270,11 @@ inline std::string centroid_marks(const ReportData& data, const Frame& f) {
   for (std::size_t c = 0; c < data.centers_x.size(); ++c) {
     const double px = x(data.centers_x[c]), py = y(data.centers_y[c]);
     if (!std::isfinite(px) || !std::isfinite(py)) continue;
-    const std::string cross = "M" + format_number(px - 6, 6) + "," + format_number(py - 6, 6) + "l12,12m0,-12l-12,12";
+    const std::string cross = "M" + chart_number(px - 6, 6) + "," + chart_number(py - 6, 6) + "l12,12m0,-12l-12,12";
     s += "<g class=\"centroid\"><title>centre of segment " + std::to_string(c) + "</title><path d=\"" + cross +
          "\" stroke=\"#fff\" stroke-width=\"5\"/><path d=\"" + cross +
-         "\" stroke=\"#000\" stroke-width=\"2\"/><text x=\"" + format_number(px + 8, 6) + "\" y=\"" +
-         format_number(py - 6, 6) +
+         "\" stroke=\"#000\" stroke-width=\"2\"/><text x=\"" + chart_number(px + 8, 6) + "\" y=\"" +
+         chart_number(py - 6, 6) +
          "\" class=\"centroid-label\" stroke=\"#fff\" stroke-width=\"3\" paint-order=\"stroke\">" + std::to_string(c) +
          "</text></g>\n";
   }
@@ -303,7 +312,7 @@ inline std::string render_html(const ReportData& data) {
       "svg.chart{background:#fff;margin:4px}\n.title{font-size:14px;font-weight:600}\n"
       ".tick{font-size:10px;fill:#555}\n.axis-label{font-size:11px}\n"
       "table{border-collapse:collapse;font-size:13px}\nth,td{border:1px solid #ccc;padding:3px 8px;text-align:right}\n"
-      "th:first-child,td:first-child{text-align:left}\n.legend span{margin-right:1.2em;white-space:nowrap}\n"
+      "th:first-child,td:first-child,td.text{text-align:left}\n.legend span{margin-right:1.2em;white-space:nowrap}\n"
       ".point:hover{stroke:#000;stroke-width:1.5}\n.note{color:#444;font-size:13px}\n"
       ".feature-name{font-size:12px;font-weight:600}\n.centroid-label{font-size:12px;font-weight:700}\n"
       "</style>\n</head>\n<body>\n<h1>" +

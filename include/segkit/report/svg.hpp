@@ -42,8 +42,8 @@ inline std::string escape(const std::string& text) {
   return out;
 }
 
-/// Charts label with four significant digits unless told otherwise.
-inline std::string format_number(double value, int digits = 4) { return segkit::format_number(value, digits); }
+/// Numbers on charts and in the report's tables: four significant digits unless told otherwise.
+inline std::string chart_number(double value, int digits = 4) { return segkit::format_number(value, digits); }
 
 /// Segments told apart by colour and, beyond ten, by marker shape as well.
 inline constexpr std::size_t palette_size = 10;
@@ -100,8 +100,8 @@ inline std::string format_tick(double value) {
     scaled = value / 1e6, suffix = "M";
   else if (magnitude >= 1e3)
     scaled = value / 1e3, suffix = "k";
-  if (magnitude >= 1e12 || (magnitude > 0 && magnitude < 1e-3)) return format_number(value, 2);
-  return format_number(scaled, 3) + suffix;
+  if (magnitude >= 1e12 || (magnitude > 0 && magnitude < 1e-3)) return chart_number(value, 2);
+  return chart_number(scaled, 3) + suffix;
 }
 
 /// Maps a data range onto a pixel range, with "nice" tick values.
@@ -152,7 +152,7 @@ inline std::pair<double, double> finite_range(const std::vector<double>& values)
 /// is drawn narrower, never cut.
 inline std::string fit_length(const std::string& text, double pixels, double font_px) {
   if (static_cast<double>(text.size()) * 0.6 * font_px <= pixels) return "";
-  return " textLength=\"" + format_number(pixels, 4) + "\" lengthAdjust=\"spacingAndGlyphs\"";
+  return " textLength=\"" + chart_number(pixels, 4) + "\" lengthAdjust=\"spacingAndGlyphs\"";
 }
 
 /// One chart's frame: width x height pixels with margins for the axes.
@@ -182,14 +182,14 @@ inline std::string chart_start(const Frame& f, const Axis& x, const Axis& y, con
                                const std::string& x_label, const std::string& y_label, const std::string& css_class,
                                bool integer_x = false) {
   std::string s = "<svg class=\"chart " + css_class + "\" xmlns=\"http://www.w3.org/2000/svg\" width=\"" +
-                  format_number(f.width) + "\" height=\"" + format_number(f.height) + "\" viewBox=\"0 0 " +
-                  format_number(f.width) + " " + format_number(f.height) + "\" role=\"img\" aria-label=\"" +
+                  chart_number(f.width) + "\" height=\"" + chart_number(f.height) + "\" viewBox=\"0 0 " +
+                  chart_number(f.width) + " " + chart_number(f.height) + "\" role=\"img\" aria-label=\"" +
                   escape(title) + "\">\n";
-  s += "<text class=\"title\" x=\"" + format_number(f.width / 2) + "\" y=\"18\" text-anchor=\"middle\">" +
+  s += "<text class=\"title\" x=\"" + chart_number(f.width / 2) + "\" y=\"18\" text-anchor=\"middle\">" +
        escape(title) + "</text>\n";
-  s += "<rect class=\"plot\" x=\"" + format_number(f.plot_left()) + "\" y=\"" + format_number(f.plot_top()) +
-       "\" width=\"" + format_number(f.plot_right() - f.plot_left()) + "\" height=\"" +
-       format_number(f.plot_bottom() - f.plot_top()) + "\" fill=\"none\" stroke=\"#999\"/>\n";
+  s += "<rect class=\"plot\" x=\"" + chart_number(f.plot_left()) + "\" y=\"" + chart_number(f.plot_top()) +
+       "\" width=\"" + chart_number(f.plot_right() - f.plot_left()) + "\" height=\"" +
+       chart_number(f.plot_bottom() - f.plot_top()) + "\" fill=\"none\" stroke=\"#999\"/>\n";
   // About one tick per 60 px across and per 36 px up: room for a label of five or six characters.
   const int x_ticks = std::max(2, static_cast<int>((f.plot_right() - f.plot_left()) / 60));
   const int y_ticks = std::max(2, static_cast<int>((f.plot_bottom() - f.plot_top()) / 36));
@@ -197,25 +197,25 @@ inline std::string chart_start(const Frame& f, const Axis& x, const Axis& y, con
     if (integer_x && t != std::floor(t)) continue;
     const double px = x(t);
     if (px < f.plot_left() - 0.5 || px > f.plot_right() + 0.5) continue;
-    s += "<line x1=\"" + format_number(px) + "\" x2=\"" + format_number(px) + "\" y1=\"" +
-         format_number(f.plot_bottom()) + "\" y2=\"" + format_number(f.plot_bottom() + 4) +
-         "\" stroke=\"#999\"/><text class=\"tick\" x=\"" + format_number(px) + "\" y=\"" +
-         format_number(f.plot_bottom() + 16) + "\" text-anchor=\"middle\">" + format_tick(t) + "</text>\n";
+    s += "<line x1=\"" + chart_number(px) + "\" x2=\"" + chart_number(px) + "\" y1=\"" + chart_number(f.plot_bottom()) +
+         "\" y2=\"" + chart_number(f.plot_bottom() + 4) + "\" stroke=\"#999\"/><text class=\"tick\" x=\"" +
+         chart_number(px) + "\" y=\"" + chart_number(f.plot_bottom() + 16) + "\" text-anchor=\"middle\">" +
+         format_tick(t) + "</text>\n";
   }
   for (const double t : y.ticks(y_ticks)) {
     const double py = y(t);
     if (py < f.plot_top() - 0.5 || py > f.plot_bottom() + 0.5) continue;
-    s += "<line x1=\"" + format_number(f.plot_left() - 4) + "\" x2=\"" + format_number(f.plot_left()) + "\" y1=\"" +
-         format_number(py) + "\" y2=\"" + format_number(py) + "\" stroke=\"#999\"/><text class=\"tick\" x=\"" +
-         format_number(f.plot_left() - 6) + "\" y=\"" + format_number(py + 4) + "\" text-anchor=\"end\">" +
+    s += "<line x1=\"" + chart_number(f.plot_left() - 4) + "\" x2=\"" + chart_number(f.plot_left()) + "\" y1=\"" +
+         chart_number(py) + "\" y2=\"" + chart_number(py) + "\" stroke=\"#999\"/><text class=\"tick\" x=\"" +
+         chart_number(f.plot_left() - 6) + "\" y=\"" + chart_number(py + 4) + "\" text-anchor=\"end\">" +
          format_tick(t) + "</text>\n";
   }
   if (!x_label.empty())
-    s += "<text class=\"axis-label\" x=\"" + format_number((f.plot_left() + f.plot_right()) / 2) + "\" y=\"" +
-         format_number(f.height - 8) + "\" text-anchor=\"middle\"" +
+    s += "<text class=\"axis-label\" x=\"" + chart_number((f.plot_left() + f.plot_right()) / 2) + "\" y=\"" +
+         chart_number(f.height - 8) + "\" text-anchor=\"middle\"" +
          fit_length(x_label, f.plot_right() - f.plot_left(), 11) + ">" + escape(x_label) + "</text>\n";
   if (!y_label.empty())
-    s += "<text class=\"axis-label\" transform=\"translate(14," + format_number((f.plot_top() + f.plot_bottom()) / 2) +
+    s += "<text class=\"axis-label\" transform=\"translate(14," + chart_number((f.plot_top() + f.plot_bottom()) / 2) +
          ") rotate(-90)\" text-anchor=\"middle\"" + fit_length(y_label, f.plot_bottom() - f.plot_top(), 11) + ">" +
          escape(y_label) + "</text>\n";
   return s;
@@ -232,21 +232,21 @@ inline std::string line_chart(const std::vector<double>& xs, const std::vector<d
   std::string path;
   for (std::size_t i = 0; i < xs.size(); ++i) {
     if (!std::isfinite(ys[i])) continue;
-    path += (path.empty() ? "M" : " L") + format_number(x(xs[i]), 6) + "," + format_number(y(ys[i]), 6);
+    path += (path.empty() ? "M" : " L") + chart_number(x(xs[i]), 6) + "," + chart_number(y(ys[i]), 6);
   }
   if (!path.empty())
     s += "<path class=\"series\" d=\"" + path + "\" fill=\"none\" stroke=\"#4e79a7\" stroke-width=\"2\"/>\n";
   if (std::isfinite(highlight))
-    s += "<line class=\"chosen\" x1=\"" + format_number(x(highlight), 6) + "\" x2=\"" + format_number(x(highlight), 6) +
-         "\" y1=\"" + format_number(f.plot_top()) + "\" y2=\"" + format_number(f.plot_bottom()) +
+    s += "<line class=\"chosen\" x1=\"" + chart_number(x(highlight), 6) + "\" x2=\"" + chart_number(x(highlight), 6) +
+         "\" y1=\"" + chart_number(f.plot_top()) + "\" y2=\"" + chart_number(f.plot_bottom()) +
          "\" stroke=\"#e15759\" stroke-dasharray=\"4 3\"/>\n";
   for (std::size_t i = 0; i < xs.size(); ++i) {
     if (!std::isfinite(ys[i])) continue;
     const bool chosen = xs[i] == highlight;
-    s += "<circle class=\"point" + std::string(chosen ? " chosen" : "") + "\" cx=\"" + format_number(x(xs[i]), 6) +
-         "\" cy=\"" + format_number(y(ys[i]), 6) + "\" r=\"" + (chosen ? "6" : "3.5") + "\" fill=\"" +
-         (chosen ? "#e15759" : "#4e79a7") + "\"><title>" + escape(x_label) + " " + format_number(xs[i]) + ": " +
-         escape(y_label) + " " + format_number(ys[i], 6) + "</title></circle>\n";
+    s += "<circle class=\"point" + std::string(chosen ? " chosen" : "") + "\" cx=\"" + chart_number(x(xs[i]), 6) +
+         "\" cy=\"" + chart_number(y(ys[i]), 6) + "\" r=\"" + (chosen ? "6" : "3.5") + "\" fill=\"" +
+         (chosen ? "#e15759" : "#4e79a7") + "\"><title>" + escape(x_label) + " " + chart_number(xs[i]) + ": " +
+         escape(y_label) + " " + chart_number(ys[i], 6) + "</title></circle>\n";
   }
   return s + "</svg>\n";
 }
@@ -318,19 +318,19 @@ inline std::string histogram_chart(const std::vector<double>& values, const std:
   const Axis x(lo, hi > lo ? hi : lo + 1, f.plot_left(), f.plot_right());
   const Axis y(0.0, top > 0 ? top : 1.0, f.plot_bottom(), f.plot_top());
   std::string s = chart_start(f, x, y, "", "", "", css_class);
-  s += "<text class=\"feature-name\" x=\"" + format_number((f.plot_left() + f.plot_right()) / 2) + "\" y=\"" +
-       format_number(f.plot_top() - 4) + "\" text-anchor=\"middle\"" +
+  s += "<text class=\"feature-name\" x=\"" + chart_number((f.plot_left() + f.plot_right()) / 2) + "\" y=\"" +
+       chart_number(f.plot_top() - 4) + "\" text-anchor=\"middle\"" +
        fit_length(title, f.plot_right() - f.plot_left(), 12) + ">" + escape(title) + "</text>\n";
   for (std::size_t c = 0; c < k; ++c) {
     if (size[c] == 0) continue;
     // Appended piece by piece: GCC 12 sees a false overlap (-Wrestrict) in "V" + std::string here.
     std::string path = "M";
-    path.append(format_number(x(lo), 6)).append(",").append(format_number(y(0.0), 6));
+    path.append(chart_number(x(lo), 6)).append(",").append(chart_number(y(0.0), 6));
     for (std::size_t b = 0; b < bins; ++b) {
-      path.append("V").append(format_number(y(share[c][b]), 6));
-      path.append("H").append(format_number(x(lo + width * static_cast<double>(b + 1)), 6));
+      path.append("V").append(chart_number(y(share[c][b]), 6));
+      path.append("H").append(chart_number(x(lo + width * static_cast<double>(b + 1)), 6));
     }
-    path.append("V").append(format_number(y(0.0), 6));
+    path.append("V").append(chart_number(y(0.0), 6));
     s += "<path class=\"histogram segment-" + std::to_string(c) + "\" d=\"" + path + "\" fill=\"" + segment_colour(c) +
          "\" fill-opacity=\"0.12\" stroke=\"" + segment_colour(c) + "\" stroke-width=\"1.5\"><title>segment " +
          std::to_string(c) + ": " + std::to_string(size[c]) + " customers drawn</title></path>\n";

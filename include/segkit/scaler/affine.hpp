@@ -11,7 +11,9 @@
 #include <xtensor/xtensor.hpp>
 
 #include "segkit/core/error.hpp"
+#include "segkit/core/format.hpp"
 #include "segkit/core/matrix.hpp"
+#include "segkit/scaler/any.hpp"
 
 namespace segkit {
 
@@ -47,17 +49,31 @@ class AffineScaler {
   const std::vector<double>& scale() const { return scale_; }
   bool fitted() const { return !scale_.empty(); }
 
-  /// Restores fitted parameters, as a saved model does; every scale must be a
-  /// finite non-zero number.
+  /// Restores fitted parameters: every centre finite, every scale a positive number
+  /// that a value can be divided by (not 0, not 1e-320).
   void set_parameters(std::vector<double> center, std::vector<double> scale) {
     if (center.size() != scale.size() || scale.empty())
-      throw error("scaler parameters: " + std::to_string(center.size()) + " centre(s) and " +
-                  std::to_string(scale.size()) + " scale(s)");
-    for (std::size_t j = 0; j < scale.size(); ++j)
-      if (!std::isfinite(center[j]) || !std::isfinite(scale[j]) || scale[j] == 0)
-        throw error("scaler parameters: feature " + std::to_string(j) + " has centre " + std::to_string(center[j]) +
-                    " and scale " + std::to_string(scale[j]));
+      throw scaler_state_error("scale", "has " + std::to_string(scale.size()) + " values and \"center\" " +
+                                            std::to_string(center.size()) + ": one of each per feature");
+    for (std::size_t j = 0; j < scale.size(); ++j) {
+      if (!std::isfinite(center[j]))
+        throw scaler_state_error("center[" + std::to_string(j) + "]",
+                                 "must be a finite number, not " + format_number(center[j]));
+      if (!(scale[j] >= std::numeric_limits<double>::min()) || !std::isfinite(scale[j]))
+        throw scaler_state_error("scale[" + std::to_string(j) + "]",
+                                 "must be a positive number, not " + format_number(scale[j]));
+    }
     set(std::move(center), std::move(scale));
+  }
+
+  /// What a model file keeps (scaler/any.hpp): "center" and "scale", one number per feature.
+  ScalerState state() const { return {{"center", center_}, {"scale", scale_}}; }
+  /// Restores state(); a part missing, unknown or out of range is a scaler_state_error naming it.
+  void set_state(const ScalerState& state) {
+    for (const auto& entry : state)
+      if (entry.first != "center" && entry.first != "scale")
+        throw scaler_state_error(entry.first, "is not a part of this scaler's state (\"center\", \"scale\")");
+    set_parameters(state_entry(state, "center"), state_entry(state, "scale"));
   }
 
  protected:

@@ -285,8 +285,7 @@ inline report::ReportData report_data(const RfmSegmentation& s, const std::strin
 inline io::Model model_of(const Segmentation& s) {
   io::Model model;
   model.preparation = s.preparation;
-  model.scaler = s.settings.scaler;
-  model.scaling = s.fit.scaling;
+  model.scaler = s.fit.scaling;
   model.distance = s.settings.distance;
   model.centers = s.fit.scaled_centers;
   for (const auto& segment : s.profiles.segments) model.segment_names.push_back(segment.name);
@@ -309,8 +308,7 @@ inline io::Model model_of(const RfmSegmentation& s, const RfmColumns& columns) {
   prepare.outliers = features::OutlierPolicy::keep;
   io::Model model;
   model.preparation = features::Preparation::from_recipes(std::move(recipes), prepare);
-  model.scaler = s.settings.scaler;
-  model.scaling = s.fit.scaling;
+  model.scaler = s.fit.scaling;
   model.distance = s.settings.distance;
   model.centers = s.fit.scaled_centers;
   for (const auto& segment : s.profiles.segments) model.segment_names.push_back(segment.name);

@@ -32,7 +32,7 @@
 #include "segkit/pipeline/pipeline.hpp"
 #include "segkit/pipeline/registry.hpp"
 #include "segkit/profile/profile.hpp"
-#include "segkit/scaler/affine.hpp"
+#include "segkit/scaler/any.hpp"
 #include "segkit/select/choose_k.hpp"
 
 namespace segkit::workflow {
@@ -56,7 +56,7 @@ struct ClusterSettings {
 struct Fit {
   std::size_t k = 0;
   std::vector<std::size_t> labels;
-  AffineScaler scaling;                   ///< the fitted scaler's centre and scale per feature
+  AnyScaler scaling;                      ///< the fitted scaler (its name, its state, its transform)
   xt::xtensor<double, 2> scaled_centers;  ///< k x d, in the scaled space
   double inertia = 0;
   std::vector<KScore> sweep;  ///< the scores of each K tried (without their labels); empty when K was given
