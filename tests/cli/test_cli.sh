@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # End-to-end checks of the segkit tool on the bundled data: test_cli.sh SEGKIT DATA_DIR SCENARIO
 # Each scenario runs in a scratch folder of its own and fails with a message on the first wrong outcome.
+# Scenario cpp_model takes a 4th argument: the program tests/cli/pipeline_model.cpp.
 set -euo pipefail
-segkit=$1 data=$2 scenario=$3
+segkit=$1 data=$2 scenario=$3 helper=${4:-}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 mkdir "$work/in" "$work/out"
@@ -47,6 +48,15 @@ case $scenario in
     for chart in elbow score-silhouette pca-scatter silhouette-plot; do expect_in "class=\"chart $chart\"" report.html; done
     "$segkit" predict --model model.json "$data/mall_customers/Mall_Customers.csv" --out predicted.csv > /dev/null
     cmp labels.csv predicted.csv || fail "predict does not reproduce the labels"
+    ;;
+  cpp_model)  # a Pipeline fitted and saved in C++ is used by segkit predict, with the Pipeline's labels
+    [ -x "$helper" ] || fail "no pipeline_model program given"
+    "$helper" "$data/mall_customers/Mall_Customers.csv" ../in/model.json ../in/labels.csv
+    expect_in '"name": "robust"' ../in/model.json
+    "$segkit" predict --model ../in/model.json "$data/mall_customers/Mall_Customers.csv" --out predicted.csv \
+      > stdout.txt
+    [ "$(lines predicted.csv)" = 201 ] || fail "predicted.csv has $(lines predicted.csv) lines"
+    cmp <(cut -d, -f2 predicted.csv) ../in/labels.csv || fail "predict does not give the Pipeline's labels"
     ;;
   marketing)  # every customer gets a segment; missing incomes and outliers are reported
     "$segkit" segment "$data/customer_personality/marketing_campaign.csv" --k 4 --out labels.csv > stdout.txt
