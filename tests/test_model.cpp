@@ -251,6 +251,15 @@ struct LogScaler {
   void set_state(const segkit::ScalerState& state) { floor = segkit::state_entry(state, "floor"); }
 };
 
+/// A clusterer that assigns new rows its own way (its rule is not the point here): its
+/// state is more than the centres a model file keeps, so such a Pipeline cannot be saved.
+struct OwnPredict : segkit::Lloyd {
+  template <class T, class D>
+  void predict(const xt::xtensor<T, 2>&, const xt::xtensor<T, 2>&, const D&, std::size_t*, std::size_t) const;
+};
+static_assert(!segkit::io::SavablePipeline<
+              segkit::Pipeline<segkit::StandardScaler, segkit::KMeansPlusPlus, segkit::SquaredEuclidean, OwnPredict>>);
+
 TEST_CASE("a Pipeline with a scaler of the user's own saves its state, and loads back with the user's registry") {
   static_assert(segkit::io::SavablePipeline<segkit::Pipeline<LogScaler>>);
   const segkit::data::Table table = segkit::data::parse_csv(

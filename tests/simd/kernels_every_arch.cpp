@@ -74,8 +74,9 @@ using aligned = std::vector<T, xsimd::aligned_allocator<T, 64>>;
 
 }  // namespace
 
-TEST_CASE_TEMPLATE("every instruction set's kernels give exactly the feature-by-feature distances and nearest centres",
-                   T, float, double) {
+TEST_CASE_TEMPLATE(
+    "every instruction set's kernels give exactly the feature-by-feature distances and nearest two centres", T, float,
+    double) {
   std::mt19937 rng(7);
   std::normal_distribution<double> normal(0.0, 3.0);
   const auto sets = runnable_sets<T>();
@@ -101,7 +102,12 @@ TEST_CASE_TEMPLATE("every instruction set's kernels give exactly the feature-by-
         std::vector<T> best(m);
         set.table->squared_distances(X.data(), m, d, ct.data(), k, k_pad, dist.data());
         set.table->nearest_centres(X.data(), m, d, ct.data(), k, k_pad, scratch.data(), labels.data(), best.data());
-        std::size_t wrong_distances = 0, wrong_labels = 0;
+        std::vector<std::size_t> two_labels(m);
+        std::vector<T> two_best(m), two_second(m);
+        set.table->nearest_two_centres(X.data(), m, d, ct.data(), k, k_pad, scratch.data(), two_labels.data(),
+                                       two_best.data(), two_second.data());
+        std::size_t wrong_distances = 0, wrong_labels = 0, wrong_two = 0;
+        std::vector<T> row(k);
         for (std::size_t i = 0; i < m; ++i) {
           std::size_t pick = 0;
           T pick_distance = std::numeric_limits<T>::infinity();
@@ -112,15 +118,23 @@ TEST_CASE_TEMPLATE("every instruction set's kernels give exactly the feature-by-
               acc = set.fused ? std::fma(diff, diff, acc) : acc + diff * diff;
             }
             wrong_distances += dist[i * k_pad + c] != acc;
+            row[c] = acc;
             if (acc < pick_distance) {
               pick = c;
               pick_distance = acc;
             }
           }
           wrong_labels += labels[i] != pick || best[i] != pick_distance;
+          // The second nearest: the smallest distance to any other centre (equal to the nearest's on a tie).
+          T other = std::numeric_limits<T>::infinity();
+          for (std::size_t c = 0; c < k; ++c)
+            if (c != pick) other = std::min(other, row[c]);
+          wrong_two += two_labels[i] != pick || two_best[i] != pick_distance || two_second[i] != other;
         }
         CHECK(wrong_distances == 0);
         CHECK(wrong_labels == 0);
+        CHECK(wrong_two == 0);
+        if (k >= 2) CHECK(two_second[3] == two_best[3]);  // row 3 is as near centre 1 as centre 0
         if (k >= 2) CHECK(labels[3] == 0);
       }
     }

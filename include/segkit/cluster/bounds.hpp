@@ -102,7 +102,9 @@ class HamerlyAssignment {
     const double total = assignment_pass(X, k, labels, pass_threads, out, [&] {
       // Per-chunk buffers for one block of rows.
       return [&, gathered = xt::xtensor<T, 2>(xt::empty<T>({assignment_block, d})), rows = std::vector<std::size_t>(),
-              dist = std::vector<T>(assignment_block * k)](std::size_t b, std::size_t e) mutable {
+              nearest = std::vector<std::size_t>(assignment_block), best = std::vector<T>(assignment_block),
+              second = std::vector<T>(assignment_block),
+              scratch = std::vector<T>()](std::size_t b, std::size_t e) mutable {
         double sum = 0;
         rows.clear();
         for (std::size_t i = b; i < e; ++i) {
@@ -112,22 +114,16 @@ class HamerlyAssignment {
           else
             sum += measured >= 0 ? measured : row_distance(distance, X, i, centers, labels[i]);
         }
-        // The rows whose label may change: every distance, with Lloyd's kernel.
+        // The rows whose label may change: every distance, with Lloyd's kernel, and
+        // the nearest two of each (in SIMD where the distance has nearest_two).
         for (std::size_t r = 0; r < rows.size(); ++r) std::copy_n(X.data() + rows[r] * d, d, gathered.data() + r * d);
-        pairwise(distance, gathered, 0, rows.size(), centers, dist.data());
+        nearest_two(distance, gathered, 0, rows.size(), centers, nearest.data(), best.data(), second.data(), scratch);
         for (std::size_t r = 0; r < rows.size(); ++r) {
-          const T* row = dist.data() + r * k;
-          std::size_t best = 0;
-          for (std::size_t cc = 1; cc < k; ++cc)
-            if (row[cc] < row[best]) best = cc;
-          T second = std::numeric_limits<T>::infinity();
-          for (std::size_t cc = 0; cc < k; ++cc)
-            if (cc != best) second = std::min(second, row[cc]);
           const std::size_t i = rows[r];
-          labels[i] = best;
-          upper_[i] = metric_of<D>(row[best]);
-          lower_[i] = metric_of<D>(second);
-          sum += static_cast<double>(row[best]);
+          labels[i] = nearest[r];
+          upper_[i] = metric_of<D>(best[r]);
+          lower_[i] = metric_of<D>(second[r]);
+          sum += static_cast<double>(best[r]);
         }
         return sum;
       };

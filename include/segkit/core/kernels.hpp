@@ -272,6 +272,50 @@ void row_minima(const T* values, std::size_t m, std::size_t k, std::size_t k_pad
   }
 }
 
+/// row_minima, and second[i] the row's smallest value in any other column (ties
+/// included: a value equal to the smallest, elsewhere, is the second): what a
+/// bounded step keeps as the lower bound of the other centres. The labels and
+/// best values are row_minima's.
+template <class Arch, class T>
+void row_two_minima(const T* values, std::size_t m, std::size_t k, std::size_t k_pad, std::size_t* labels, T* best,
+                    T* second) {
+  using batch = xsimd::batch<T, Arch>;
+  constexpr std::size_t W = batch::size;
+  const std::size_t k_cols = computed_columns<Arch, T>(k);
+  const batch infinity(std::numeric_limits<T>::infinity());
+  alignas(64) T lane_index[W];
+  for (std::size_t l = 0; l < W; ++l) lane_index[l] = static_cast<T>(l);
+  const batch lanes = batch::load_aligned(lane_index);
+  for (std::size_t i = 0; i < m; ++i) {
+    const T* row = values + i * k_pad;
+    // Per lane: the smallest value, its first column, and the smallest of the rest.
+    batch bmin = batch::load_aligned(row), bidx = lanes, bsecond = infinity;
+    for (std::size_t c = W; c < k_cols; c += W) {
+      const batch v = batch::load_aligned(row + c);
+      const auto closer = v < bmin;
+      bsecond = xsimd::select(closer, bmin, xsimd::min(bsecond, v));
+      bmin = xsimd::select(closer, v, bmin);
+      bidx = xsimd::select(closer, lanes + batch(static_cast<T>(c)), bidx);
+    }
+    const batch smallest = all_lanes_min<Arch, T>(bmin);
+    const batch column = all_lanes_min<Arch, T>(xsimd::select(bmin == smallest, bidx, infinity));
+    // The second: every lane's runner-up, and every lane's smallest but the chosen column's.
+    const batch others = xsimd::min(bsecond, xsimd::select(bidx == column, infinity, bmin));
+    const T first = column.get(0);
+    labels[i] = first < static_cast<T>(k) ? static_cast<std::size_t>(first) : 0;
+    best[i] = smallest.get(0);
+    second[i] = all_lanes_min<Arch, T>(others).get(0);
+  }
+}
+
+/// nearest_centres, and each row's distance to its second-nearest centre (second[i]).
+template <class Arch, class T>
+void nearest_two_centres(const T* X, std::size_t m, std::size_t d, const T* ct, std::size_t k, std::size_t k_pad,
+                         T* scratch, std::size_t* labels, T* best, T* second) {
+  squared_distances<Arch, T>(X, m, d, ct, k, k_pad, scratch);
+  row_two_minima<Arch, T>(scratch, m, k, k_pad, labels, best, second);
+}
+
 /// Each of the m rows' nearest centre: labels[i] the first index of the smallest
 /// distance (the first on ties, as a scalar scan would pick), best[i] that
 /// distance. ct as for squared_distances, with the padding columns set to
@@ -447,6 +491,8 @@ struct Table {
   T (*row_distance)(const T*, const T*, std::size_t);
   void (*nearest_centres_by_products)(const T*, std::size_t, std::size_t, const ShiftedCentres<T>&, T*, std::size_t*,
                                       T*);
+  void (*nearest_two_centres)(const T*, std::size_t, std::size_t, const T*, std::size_t, std::size_t, T*, std::size_t*,
+                              T*, T*);
 };
 
 template <class Arch, class T>
@@ -457,7 +503,8 @@ const Table<T>& table() {
                           &distance_sums_4<Arch, T>,
                           &distance_sums_1<Arch, T>,
                           &row_distance<Arch, T>,
-                          &nearest_centres_by_products<Arch, T>};
+                          &nearest_centres_by_products<Arch, T>,
+                          &nearest_two_centres<Arch, T>};
   return t;
 }
 

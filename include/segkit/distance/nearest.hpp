@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <limits>
 #include <span>
 #include <vector>
 
@@ -63,6 +64,38 @@ void nearest(const D& dist, const xt::xtensor<T, 2>& X, std::size_t begin, std::
         if (row[c] < row[pick]) pick = c;
       labels[i] = pick;
       best[i] = row[pick];
+    }
+  }
+}
+
+template <class D, class T>
+concept HasNearestTwo = requires(const D& dist, const xt::xtensor<T, 2>& X, const xt::xtensor<T, 2>& C, std::size_t i,
+                                 std::size_t* labels, T* best) {
+  dist.nearest_two(X, i, i, C, labels, best, best);
+};
+
+/// nearest(), and second[i - begin] the smallest distance of the row to any other
+/// centre (the nearest's equal, on a tie). `scratch` holds (end - begin) x k values.
+template <class D, class T>
+void nearest_two(const D& dist, const xt::xtensor<T, 2>& X, std::size_t begin, std::size_t end,
+                 const xt::xtensor<T, 2>& C, std::size_t* labels, T* best, T* second, std::vector<T>& scratch) {
+  if constexpr (HasNearestTwo<D, T>) {
+    dist.nearest_two(X, begin, end, C, labels, best, second);
+  } else {
+    const std::size_t k = C.shape(0);
+    scratch.resize((end - begin) * k);
+    pairwise(dist, X, begin, end, C, scratch.data());
+    for (std::size_t i = 0; i < end - begin; ++i) {
+      const T* row = scratch.data() + i * k;
+      std::size_t pick = 0;
+      for (std::size_t c = 1; c < k; ++c)
+        if (row[c] < row[pick]) pick = c;
+      T other = std::numeric_limits<T>::infinity();
+      for (std::size_t c = 0; c < k; ++c)
+        if (c != pick) other = std::min(other, row[c]);
+      labels[i] = pick;
+      best[i] = row[pick];
+      second[i] = other;
     }
   }
 }

@@ -115,6 +115,22 @@ struct SquaredEuclidean {
     }
   }
 
+  /// nearest(), and second[i - begin] each row's distance to its second-nearest centre
+  /// (the bounded steps' lower bound), with the labels and distances of the
+  /// differences' kernel (those of nearest(), whichever way that measures).
+  template <class T>
+  void nearest_two(const xt::xtensor<T, 2>& X, std::size_t begin, std::size_t end, const xt::xtensor<T, 2>& C,
+                   std::size_t* labels, T* best, T* second) const {
+    const std::size_t d = X.shape(1), k = C.shape(0), k_pad = kernels::padded<T>(k);
+    const auto& kernel = simd::active<T>();
+    Buffers<T>& buffers = thread_buffers<T>(C);
+    for (std::size_t b = begin; b < end; b += block) {
+      const std::size_t m = std::min(block, end - b);
+      kernel.nearest_two_centres(X.data() + b * d, m, d, buffers.ct.data(), k, k_pad, buffers.dist.data(),
+                                 labels + (b - begin), best + (b - begin), second + (b - begin));
+    }
+  }
+
   /// The distance of two rows with the SIMD kernel (summed in another order
   /// than `distance`, so it may differ in the last bits): the bounded steps'
   /// one-row distances, which only feed bounds and the per-step objective.

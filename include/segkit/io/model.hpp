@@ -25,6 +25,7 @@
 #include <nlohmann/json.hpp>
 #include <xtensor/xtensor.hpp>
 
+#include "segkit/cluster/concept.hpp"
 #include "segkit/core/error.hpp"
 #include "segkit/core/file.hpp"
 #include "segkit/core/format.hpp"
@@ -497,10 +498,13 @@ Model load_model(const std::filesystem::path& path) {
 // uses it, and a tool's model loads into the Pipeline of the same scaler and distance.
 
 /// A Pipeline whose scaler can give and restore its state (SavableScaler, as every
-/// built-in scaler) and whose scaler and distance have registry names.
+/// built-in scaler), whose scaler and distance have registry names, and whose segments
+/// are its centres' cells: a clusterer that predicts its own way (PredictsItself) has
+/// state beyond the centres, which this format does not keep.
 template <class P>
 concept SavablePipeline = SavableScaler<typename P::scaler_type> && NamedPolicy<typename P::scaler_type> &&
-    NamedPolicy<typename P::distance_type>;
+    NamedPolicy<typename P::distance_type> &&
+    !PredictsItself<typename P::clusterer_type, typename P::distance_type, double>;
 
 /// The model file's content for a fitted Pipeline. `feature_names` are the columns of a
 /// customer file its features are, used as they are (default "x1", "x2", ...): with
