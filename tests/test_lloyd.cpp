@@ -229,6 +229,19 @@ void check_hamerly_is_lloyd(const xt::xtensor<T, 2>& X, const xt::xtensor<T, 2>&
     REQUIRE(hamerly.inertia_trace.size() == lloyd.inertia_trace.size());
     for (std::size_t i = 0; i < lloyd.inertia_trace.size(); ++i)
       CHECK(hamerly.inertia_trace[i] == doctest::Approx(lloyd.inertia_trace[i]).epsilon(1e-5));
+    // Without the trace (as a Pipeline runs its starts), skipped rows are not measured:
+    // the same clustering, to the bit, and the same final inertia.
+    segkit::Options untraced = options;
+    untraced.inertia_trace = false;
+    const auto quick = yinyang ? segkit::Yinyang{}.cluster(X, init, distance, untraced)
+                               : segkit::Hamerly{}.cluster(X, init, distance, untraced);
+    CHECK(quick.inertia_trace.empty());
+    CHECK(quick.labels == hamerly.labels);
+    const bool same_quick_centers = quick.centers == hamerly.centers;
+    CHECK(same_quick_centers);
+    CHECK(quick.iterations == hamerly.iterations);
+    CHECK(quick.converged == hamerly.converged);
+    CHECK(quick.inertia == hamerly.inertia);
   }
 }
 

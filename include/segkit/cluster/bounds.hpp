@@ -112,7 +112,7 @@ class HamerlyAssignment {
           if (first || !bounds_hold(distance, X, centers, labels, i, measured))
             rows.push_back(i);
           else
-            sum += measured >= 0 ? measured : row_distance(distance, X, i, centers, labels[i]);
+            sum += measured >= 0 ? measured : out.objective ? row_distance(distance, X, i, centers, labels[i]) : 0.0;
         }
         // The rows whose label may change: every distance, with Lloyd's kernel, and
         // the nearest two of each (in SIMD where the distance has nearest_two).
@@ -218,7 +218,7 @@ class YinyangAssignment {
     const std::size_t pass_threads = threads_for(n * d * (first ? k : 4), threads);
     const double total = assignment_pass(X, k, labels, pass_threads, out, [&] {
       return [&, s = Scratch(assignment_block, d, t, k)](std::size_t b, std::size_t e) mutable {
-        return assign_block(distance, X, centers, group_centers, labels, b, e, first, s);
+        return assign_block(distance, X, centers, group_centers, labels, b, e, first, out.objective, s);
       };
     });
     previous_ = centers;
@@ -295,10 +295,11 @@ class YinyangAssignment {
   }
 
   /// Rows [b, e): bounds, then the groups they cannot rule out. Returns the
-  /// block's summed distance to the assigned centres.
+  /// block's summed distance to the assigned centres (with `objective`; else
+  /// that of the rows it measured).
   double assign_block(const D& distance, const xt::xtensor<T, 2>& X, const xt::xtensor<T, 2>& centers,
                       const std::vector<xt::xtensor<T, 2>>& group_centers, std::size_t* labels, std::size_t b,
-                      std::size_t e, bool first, Scratch& s) {
+                      std::size_t e, bool first, bool objective, Scratch& s) {
     const std::size_t d = X.shape(1), t = members_.size();
     const double eps = bound_slack<T>(d);
     const T inf = std::numeric_limits<T>::infinity();
@@ -324,7 +325,7 @@ class YinyangAssignment {
           continue;
         }
       }
-      sum += measured >= 0 ? measured : row_distance(distance, X, i, centers, a);
+      sum += measured >= 0 ? measured : objective ? row_distance(distance, X, i, centers, a) : 0.0;
     }
     const std::size_t m = s.rows.size();
     if (m == 0) return sum;

@@ -133,6 +133,9 @@ struct PassOutputs {
   /// Rows whose label the pass changed (so no copy of the previous labels is kept;
   /// `labels` must then hold labels already).
   std::size_t* changed = nullptr;
+  /// Whether the pass returns the summed distance of every row. Without it a bounded
+  /// step measures only the rows its bounds cannot settle and returns their sum.
+  bool objective = true;
 };
 
 /// One assignment pass over X, shared by every assignment step: chunks of
@@ -355,15 +358,18 @@ Clustering<T> kmeans_loop(const xt::xtensor<T, 2>& X, const xt::xtensor<T, 2>& i
   std::vector<double> chunk_sums;
 
   bool strict = false;
+  double pass_sum = 0;  // the last pass's summed distance
   for (std::size_t it = 0; it < options.max_iter; ++it) {
     // Rows whose label changed; the first pass has no labels to compare with.
     std::size_t changed = n;
+    // The first pass measures every row whatever the step: its sum is X's check.
     PassOutputs out{.chunk_sums = CentreIsMean<D> ? &chunk_sums : nullptr,
                     .counts = &counts,
-                    .changed = it > 0 ? &changed : nullptr};
-    result.inertia_trace.push_back(step.assign(distance, X, centers, labels, nearest, threads, out));
-    if (!std::isfinite(result.inertia_trace.back()))
-      refuse_distances(distance, X, result.inertia_trace.back(), threads);
+                    .changed = it > 0 ? &changed : nullptr,
+                    .objective = options.inertia_trace};
+    pass_sum = step.assign(distance, X, centers, labels, nearest, threads, out);
+    if (!std::isfinite(pass_sum)) refuse_distances(distance, X, pass_sum, threads);
+    if (options.inertia_trace) result.inertia_trace.push_back(pass_sum);
     bool relocated = false;
     if (std::find(counts.begin(), counts.end(), std::size_t{0}) != counts.end()) {
       // Rare: the farthest rows are needed, which a bounded step does not know.
@@ -413,9 +419,10 @@ Clustering<T> kmeans_loop(const xt::xtensor<T, 2>& X, const xt::xtensor<T, 2>& i
   // Stopped on unchanged labels, the centres are the ones the last full assignment
   // measured (the same sums, in the same order): its summed distance is the inertia.
   if (strict && Step::exact_nearest)
-    result.inertia = result.inertia_trace.back();
+    result.inertia = pass_sum;
   else
     result.inertia = labelled_inertia(distance, X, centers, labels, threads);
+  if (!std::isfinite(result.inertia)) refuse_distances(distance, X, result.inertia, threads);
   return result;
 }
 

@@ -124,7 +124,7 @@ struct MiniBatch {
         partial[c] = sum;
       });
       const double batch_inertia = std::accumulate(partial.begin(), partial.end(), 0.0);
-      result.inertia_trace.push_back(batch_inertia);
+      if (options.inertia_trace) result.inertia_trace.push_back(batch_inertia);
 
       // Decided before the update, from the counts so far, as scikit-learn's _random_reassign does.
       seen_since_reassign += batch;

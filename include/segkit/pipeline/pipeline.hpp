@@ -250,6 +250,7 @@ class Pipeline {
       o.threads = threads;
       o.progress = nullptr;
       o.absolute_tol = tol;
+      o.inertia_trace = false;  // only the best start's inertia is kept
       return o;
     };
     // One start on `threads` threads, from its initializer's centres.
