@@ -66,10 +66,15 @@ class AnyScaler {
   /// No scaler yet: fitted() is false, and every use but assignment throws.
   AnyScaler() = default;
 
-  template <SavableScaler S>
-  requires(!std::same_as<S, AnyScaler>)
-      AnyScaler(S fitted)  // NOLINT(google-explicit-constructor): a fitted scaler is one
+  // Not AnyScaler itself, checked first: asking whether AnyScaler is a SavableScaler
+  // would ask whether it is copyable, which asks this constructor again.
+  // (clang-format 14 would join the requires-clause to the declaration.)
+  // clang-format off
+  template <class S>
+    requires(!std::same_as<S, AnyScaler> && SavableScaler<S>)
+  AnyScaler(S fitted)  // NOLINT(google-explicit-constructor): a fitted scaler is one
       : impl_(std::make_shared<const Holder<S>>(std::move(fitted))) {}
+  // clang-format on
 
   bool fitted() const { return impl_ != nullptr; }
   /// The scaler's registry name ("standard").
