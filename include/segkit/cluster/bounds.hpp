@@ -217,7 +217,7 @@ class YinyangAssignment {
 
     const std::size_t pass_threads = threads_for(n * d * (first ? k : 4), threads);
     const double total = assignment_pass(X, k, labels, pass_threads, out, [&] {
-      return [&, s = Scratch(assignment_block, d, t, k)](std::size_t b, std::size_t e) mutable {
+      return [&, s = Scratch(assignment_block, d, t)](std::size_t b, std::size_t e) mutable {
         return assign_block(distance, X, centers, group_centers, labels, b, e, first, out.objective, s);
       };
     });
@@ -230,17 +230,22 @@ class YinyangAssignment {
  private:
   /// Per-task buffers of one block.
   struct Scratch {
-    Scratch(std::size_t block, std::size_t d, std::size_t t, std::size_t k)
+    Scratch(std::size_t block, std::size_t d, std::size_t t)
         : gathered(xt::empty<T>({block, d})),
-          dist(block * k),
+          dist(),
           rows(),
+          nearest(block),
+          best(block),
+          second(block),
           group_min(block * t),
           group_min_index(block * t),
           group_second(block * t),
           scanned(block * t) {}
     xt::xtensor<T, 2> gathered;
-    std::vector<T> dist;
+    std::vector<T> dist;  // scratch of nearest_two for a distance without the kernel
     std::vector<std::size_t> rows;
+    std::vector<std::size_t> nearest;  // per row needing a group: its nearest two in the group
+    std::vector<T> best, second;
     std::vector<T> group_min;  // per row and group: the smallest distance and its centre, and the next smallest
     std::vector<std::size_t> group_min_index;
     std::vector<T> group_second;
@@ -348,24 +353,15 @@ class YinyangAssignment {
       if (need.empty()) continue;
       for (std::size_t q = 0; q < need.size(); ++q)
         std::copy_n(X.data() + s.rows[need[q]] * d, d, s.gathered.data() + q * d);
-      const std::size_t kg = members_[g].size();
-      pairwise(distance, s.gathered, 0, need.size(), group_centers[g], s.dist.data());
+      // The nearest two of the group (the first in group order on a tie: members are in
+      // increasing centre order, so the smallest centre index, as the full scan picks).
+      nearest_two(distance, s.gathered, 0, need.size(), group_centers[g], s.nearest.data(), s.best.data(),
+                  s.second.data(), s.dist);
       for (std::size_t q = 0; q < need.size(); ++q) {
         const std::size_t r = need[q];
-        const T* row = s.dist.data() + q * kg;
-        T& lo = s.group_min[r * t + g];
-        T& second = s.group_second[r * t + g];
-        std::size_t& lo_index = s.group_min_index[r * t + g];
-        for (std::size_t p = 0; p < kg; ++p) {
-          const std::size_t c = members_[g][p];  // members are in increasing centre order
-          if (row[p] < lo) {
-            second = lo;
-            lo = row[p];
-            lo_index = c;
-          } else if (row[p] < second) {
-            second = row[p];
-          }
-        }
+        s.group_min[r * t + g] = s.best[q];
+        s.group_second[r * t + g] = s.second[q];
+        s.group_min_index[r * t + g] = members_[g][s.nearest[q]];
       }
     }
     for (std::size_t r = 0; r < m; ++r) {
