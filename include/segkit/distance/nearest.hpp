@@ -40,6 +40,30 @@ void pairwise(const D& dist, const xt::xtensor<T, 2>& X, std::size_t begin, std:
   }
 }
 
+/// nearest() and nearest_two() for a distance without their kernels: every distance
+/// (pairwise), then a scan of each row; `second` may be null.
+template <class D, class T>
+void scanned_nearest(const D& dist, const xt::xtensor<T, 2>& X, std::size_t begin, std::size_t end,
+                     const xt::xtensor<T, 2>& C, std::size_t* labels, T* best, T* second, std::vector<T>& scratch) {
+  const std::size_t k = C.shape(0);
+  scratch.resize((end - begin) * k);
+  pairwise(dist, X, begin, end, C, scratch.data());
+  for (std::size_t i = 0; i < end - begin; ++i) {
+    const T* row = scratch.data() + i * k;
+    std::size_t pick = 0;
+    for (std::size_t c = 1; c < k; ++c)
+      if (row[c] < row[pick]) pick = c;
+    labels[i] = pick;
+    best[i] = row[pick];
+    if (second) {
+      T other = std::numeric_limits<T>::infinity();
+      for (std::size_t c = 0; c < k; ++c)
+        if (c != pick) other = std::min(other, row[c]);
+      second[i] = other;
+    }
+  }
+}
+
 template <class D, class T>
 concept HasNearest = requires(const D& dist, const xt::xtensor<T, 2>& X, const xt::xtensor<T, 2>& C, std::size_t i,
                               std::size_t* labels, T* best) {
@@ -54,17 +78,7 @@ void nearest(const D& dist, const xt::xtensor<T, 2>& X, std::size_t begin, std::
   if constexpr (HasNearest<D, T>) {
     dist.nearest(X, begin, end, C, labels, best);
   } else {
-    const std::size_t k = C.shape(0);
-    scratch.resize((end - begin) * k);
-    pairwise(dist, X, begin, end, C, scratch.data());
-    for (std::size_t i = 0; i < end - begin; ++i) {
-      const T* row = scratch.data() + i * k;
-      std::size_t pick = 0;
-      for (std::size_t c = 1; c < k; ++c)
-        if (row[c] < row[pick]) pick = c;
-      labels[i] = pick;
-      best[i] = row[pick];
-    }
+    scanned_nearest(dist, X, begin, end, C, labels, best, static_cast<T*>(nullptr), scratch);
   }
 }
 
@@ -82,21 +96,7 @@ void nearest_two(const D& dist, const xt::xtensor<T, 2>& X, std::size_t begin, s
   if constexpr (HasNearestTwo<D, T>) {
     dist.nearest_two(X, begin, end, C, labels, best, second);
   } else {
-    const std::size_t k = C.shape(0);
-    scratch.resize((end - begin) * k);
-    pairwise(dist, X, begin, end, C, scratch.data());
-    for (std::size_t i = 0; i < end - begin; ++i) {
-      const T* row = scratch.data() + i * k;
-      std::size_t pick = 0;
-      for (std::size_t c = 1; c < k; ++c)
-        if (row[c] < row[pick]) pick = c;
-      T other = std::numeric_limits<T>::infinity();
-      for (std::size_t c = 0; c < k; ++c)
-        if (c != pick) other = std::min(other, row[c]);
-      labels[i] = pick;
-      best[i] = row[pick];
-      second[i] = other;
-    }
+    scanned_nearest(dist, X, begin, end, C, labels, best, second, scratch);
   }
 }
 
