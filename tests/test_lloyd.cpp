@@ -208,15 +208,28 @@ TEST_CASE_TEMPLATE("the one-pass mean update agrees with the per-cluster centres
 
 namespace {
 
-/// Hamerly (and Yinyang) and Lloyd from the same start: the same labels, centres, iterations and inertia.
+/// The bounded clusterers and Lloyd from the same start: the same labels, centres,
+/// iterations and inertia. Besides Hamerly and Yinyang, Lloyd's own switch to bounds
+/// below Lloyd::bounds_from_k centres: as it switches by default, and after its first pass.
 template <class T, class D = segkit::SquaredEuclidean>
 void check_hamerly_is_lloyd(const xt::xtensor<T, 2>& X, const xt::xtensor<T, 2>& init, segkit::Options options = {},
                             D distance = {}) {
   const auto lloyd = segkit::Lloyd{.accelerate = false}.cluster(X, init, distance, options);
-  for (const bool yinyang : {false, true}) {
-    CAPTURE(yinyang);
-    const auto hamerly = yinyang ? segkit::Yinyang{}.cluster(X, init, distance, options)
-                                 : segkit::Hamerly{}.cluster(X, init, distance, options);
+  const auto bounded = [&](int which, const segkit::Options& o) {
+    switch (which) {
+      case 0:
+        return segkit::Hamerly{}.cluster(X, init, distance, o);
+      case 1:
+        return segkit::Yinyang{}.cluster(X, init, distance, o);
+      case 2:
+        return segkit::Lloyd{}.cluster(X, init, distance, o);
+      default:
+        return segkit::Lloyd{.bounds_below_changed = 1}.cluster(X, init, distance, o);
+    }
+  };
+  for (const int which : {0, 1, 2, 3}) {
+    CAPTURE(which);
+    const auto hamerly = bounded(which, options);
     CHECK(hamerly.labels == lloyd.labels);
     const bool same_centers = hamerly.centers == lloyd.centers;  // exact
     CHECK(same_centers);
@@ -233,8 +246,7 @@ void check_hamerly_is_lloyd(const xt::xtensor<T, 2>& X, const xt::xtensor<T, 2>&
     // the same clustering, to the bit, and the same final inertia.
     segkit::Options untraced = options;
     untraced.inertia_trace = false;
-    const auto quick = yinyang ? segkit::Yinyang{}.cluster(X, init, distance, untraced)
-                               : segkit::Hamerly{}.cluster(X, init, distance, untraced);
+    const auto quick = bounded(which, untraced);
     CHECK(quick.inertia_trace.empty());
     CHECK(quick.labels == hamerly.labels);
     const bool same_quick_centers = quick.centers == hamerly.centers;
@@ -249,7 +261,9 @@ using segkit::test::blobs;
 
 }  // namespace
 
-TEST_CASE_TEMPLATE("Hamerly and Yinyang give exactly Lloyd's clustering on every real dataset", T, float, double) {
+TEST_CASE_TEMPLATE(
+    "Hamerly, Yinyang and Lloyd's switch to bounds give exactly Lloyd's clustering on every real dataset", T, float,
+    double) {
   for (const std::string name : segkit::test::datasets) {
     const Fixture f(name);
     for (const std::string prefix : {"lloyd_k3", "lloyd_k5", "lloyd_k8", "std_lloyd_k5"}) {
@@ -264,7 +278,8 @@ TEST_CASE_TEMPLATE("Hamerly and Yinyang give exactly Lloyd's clustering on every
   }
 }
 
-TEST_CASE_TEMPLATE("Hamerly and Yinyang give exactly Lloyd's clustering on synthetic blobs", T, float, double) {
+TEST_CASE_TEMPLATE("Hamerly, Yinyang and Lloyd's switch to bounds give exactly Lloyd's clustering on synthetic blobs",
+                   T, float, double) {
   struct Shape {
     std::size_t n, d, k;
     double spread;
@@ -338,7 +353,9 @@ TEST_CASE_TEMPLATE("Lloyd, Hamerly and Yinyang are bit-identical for 1, 2, 3 and
       for (const auto& other :
            lloyd ? std::vector{segkit::Lloyd{.accelerate = false}.cluster(X, init, segkit::SquaredEuclidean{}, options)}
                  : std::vector{segkit::Hamerly{}.cluster(X, init, segkit::SquaredEuclidean{}, options),
-                               segkit::Yinyang{}.cluster(X, init, segkit::SquaredEuclidean{}, options)}) {
+                               segkit::Yinyang{}.cluster(X, init, segkit::SquaredEuclidean{}, options),
+                               segkit::Lloyd{.bounds_below_changed = 1}.cluster(X, init, segkit::SquaredEuclidean{},
+                                                                                options)}) {
         CHECK(other.labels == one.labels);
         const bool same_centers = other.centers == one.centers;
         CHECK(same_centers);

@@ -84,7 +84,7 @@ std::vector<double> centre_motions(const D& distance, const xt::xtensor<T, 2>& p
 template <class T, class D>
 class HamerlyAssignment {
  public:
-  static constexpr bool exact_nearest = false;
+  bool nearest_exact() const { return false; }
 
   double assign(const D& distance, const xt::xtensor<T, 2>& X, const xt::xtensor<T, 2>& centers, std::size_t* labels,
                 T* /*nearest*/, std::size_t threads, const PassOutputs& out) {
@@ -192,7 +192,7 @@ namespace segkit::detail {
 template <class T, class D>
 class YinyangAssignment {
  public:
-  static constexpr bool exact_nearest = false;
+  bool nearest_exact() const { return false; }
 
   double assign(const D& distance, const xt::xtensor<T, 2>& X, const xt::xtensor<T, 2>& centers, std::size_t* labels,
                 T* /*nearest*/, std::size_t threads, const PassOutputs& out) {

@@ -266,8 +266,9 @@ bool relocate_empty(std::vector<std::size_t>& update_labels, const T* nearest, s
 
 /// Lloyd's assignment step: every row against every centre.
 struct FullAssignment {
-  /// Whether assign() fills `nearest` with each row's distance to its centre.
-  static constexpr bool exact_nearest = true;
+  /// Whether the last assign() filled `nearest` with each row's distance to its centre
+  /// and returned their sum (a bounded step skips rows and does neither).
+  bool nearest_exact() const { return true; }
 
   template <class T, class D>
   double assign(const D& distance, const xt::xtensor<T, 2>& X, const xt::xtensor<T, 2>& centers, std::size_t* labels,
@@ -373,7 +374,7 @@ Clustering<T> kmeans_loop(const xt::xtensor<T, 2>& X, const xt::xtensor<T, 2>& i
     bool relocated = false;
     if (std::find(counts.begin(), counts.end(), std::size_t{0}) != counts.end()) {
       // Rare: the farthest rows are needed, which a bounded step does not know.
-      if constexpr (!Step::exact_nearest) assign_nearest(distance, X, centers, labels, nearest, threads);
+      if (!step.nearest_exact()) assign_nearest(distance, X, centers, labels, nearest, threads);
       relocated_labels.assign(labels, labels + n);
       relocated = relocate_empty(relocated_labels, nearest, counts);
       step.reset();
@@ -418,7 +419,7 @@ Clustering<T> kmeans_loop(const xt::xtensor<T, 2>& X, const xt::xtensor<T, 2>& i
   if (!strict) step.assign(distance, X, centers, labels, nearest, threads, PassOutputs{});
   // Stopped on unchanged labels, the centres are the ones the last full assignment
   // measured (the same sums, in the same order): its summed distance is the inertia.
-  if (strict && Step::exact_nearest)
+  if (strict && step.nearest_exact())
     result.inertia = pass_sum;
   else
     result.inertia = labelled_inertia(distance, X, centers, labels, threads);

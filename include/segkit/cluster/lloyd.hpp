@@ -1,10 +1,11 @@
 #pragma once
 // Lloyd: exact k-means, scikit-learn's algorithm = "lloyd" (same labels and
 // iterations from the same centres). The loop is detail::kmeans_loop
-// (cluster/kmeans_loop.hpp). Where the distance has the triangle inequality and
-// k is large enough for bounds to pay, it skips the rows whose label Hamerly's
-// bounds prove (cluster/bounds.hpp): the result is the same to the bit, only
-// sooner. `accelerate = false` computes every distance of every row.
+// (cluster/kmeans_loop.hpp). Where the distance has the triangle inequality, it
+// skips the rows whose label Hamerly's bounds prove (cluster/bounds.hpp): from the
+// start when k is large enough for bounds to pay, else once few labels still change.
+// The result is the same to the bit, only sooner. `accelerate = false` computes
+// every distance of every row.
 
 #include <cstddef>
 
@@ -18,6 +19,41 @@
 
 namespace segkit {
 
+namespace detail {
+
+/// Lloyd's step below Lloyd::bounds_from_k centres: every row against every centre
+/// while many labels change, then Hamerly's bounds from the pass after one in which
+/// at most 1 / `bounds_below` of the rows changed label. The long tail of a slow
+/// fit (a K the data does not hold, a start split across one group) moves a few
+/// boundary rows per iteration, and there the bounds settle nearly every row without
+/// its k distances. The labels are Lloyd's either way.
+template <class T, class D>
+class AdaptiveAssignment {
+ public:
+  explicit AdaptiveAssignment(std::size_t bounds_below) : bounds_below_(bounds_below) {}
+
+  bool nearest_exact() const { return !bounded_last_; }
+
+  double assign(const D& distance, const xt::xtensor<T, 2>& X, const xt::xtensor<T, 2>& centers, std::size_t* labels,
+                T* nearest, std::size_t threads, const PassOutputs& out) {
+    bounded_last_ = bounded_;
+    if (bounded_) return hamerly_.assign(distance, X, centers, labels, nearest, threads, out);
+    const double sum = full_.assign(distance, X, centers, labels, nearest, threads, out);
+    if (out.changed && *out.changed * bounds_below_ <= X.shape(0)) bounded_ = true;
+    return sum;
+  }
+
+  void reset() { hamerly_.reset(); }
+
+ private:
+  std::size_t bounds_below_;
+  bool bounded_ = false, bounded_last_ = false;
+  FullAssignment full_;
+  HamerlyAssignment<T, D> hamerly_;
+};
+
+}  // namespace detail
+
 struct Lloyd {
   /// Use Hamerly's bounds where they pay (same result either way).
   bool accelerate = true;
@@ -25,6 +61,9 @@ struct Lloyd {
   /// memory-bound and the bounds' bookkeeping costs more than the distances they
   /// save (1,000,000 x 16: full wins at k = 8, bounds at k = 64; 200,000 x 64 at k = 32).
   static constexpr std::size_t bounds_from_k = 16;
+  /// Below bounds_from_k, the bounds start once an iteration moves at most one row
+  /// in this many (0: never).
+  std::size_t bounds_below_changed = 20;
 
   // (clang-format 14 would join the requires-clause to the declaration.)
 
@@ -38,6 +77,10 @@ struct Lloyd {
     if constexpr (TriangleInequality<D>) {
       if (accelerate && initial_centers.shape(0) >= bounds_from_k) {
         detail::HamerlyAssignment<T, D> step;
+        return detail::kmeans_loop(X, initial_centers, distance, options, step);
+      }
+      if (accelerate && bounds_below_changed > 0) {
+        detail::AdaptiveAssignment<T, D> step(bounds_below_changed);
         return detail::kmeans_loop(X, initial_centers, distance, options, step);
       }
     }
