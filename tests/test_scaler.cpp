@@ -1,5 +1,7 @@
 // Scalers against scikit-learn's fitted parameters, and their edge cases.
 
+#include <limits>
+
 #include <doctest/doctest.h>
 
 #include <segkit/scaler/minmax.hpp>
@@ -108,6 +110,24 @@ TEST_CASE("MinMaxScaler maps onto [0, 1] and RobustScaler centres on the median"
   segkit::NoScaling none;
   none.fit(X);
   CHECK(none.transform(X) == X);
+}
+
+TEST_CASE("a scaler's state it cannot take is refused with the part at fault named in the message") {
+  segkit::StandardScaler scaler;
+  CHECK_THROWS_WITH_AS(scaler.set_parameters({0.0, 1.0}, {1.0, -1.0}), "scale[1] must be a positive number, not -1",
+                       segkit::scaler_state_error);
+  CHECK_THROWS_WITH_AS(scaler.set_state({{"scale", {1.0}}}), "center is missing", segkit::scaler_state_error);
+  CHECK_THROWS_WITH_AS(scaler.set_state({{"center", {0.0}}, {"scale", {1.0}}, {"shift", {2.0}}}),
+                       "shift is not a part of this scaler's state (\"center\", \"scale\")",
+                       segkit::scaler_state_error);
+  try {
+    scaler.set_parameters({std::numeric_limits<double>::quiet_NaN()}, {1.0});
+    FAIL("a NaN centre was taken");
+  } catch (const segkit::scaler_state_error& e) {
+    CHECK(e.entry() == "center[0]");
+    CHECK(e.problem() == "must be a finite number, not NaN");
+  }
+  CHECK_FALSE(scaler.fitted());
 }
 
 }  // namespace segkit_test_scaler

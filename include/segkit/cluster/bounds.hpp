@@ -84,12 +84,19 @@ std::vector<double> centre_motions(const D& distance, const xt::xtensor<T, 2>& p
 template <class T, class D>
 class HamerlyAssignment {
  public:
-  bool nearest_exact() const { return false; }
+  /// Whether the last pass measured every row (its first, or one asked for with
+  /// measure_all): then `nearest` holds each row's distance and the sum is of them all.
+  bool nearest_exact() const { return measured_all_; }
+
+  /// Measure every row in the passes to come, as Lloyd's full step does, and keep the
+  /// bounds that gives: for a caller that runs full passes while many labels change
+  /// and wants the bounds ready, at no pass of their own, when it stops.
+  void measure_all(bool on) { measure_all_ = on; }
 
   double assign(const D& distance, const xt::xtensor<T, 2>& X, const xt::xtensor<T, 2>& centers, std::size_t* labels,
-                T* /*nearest*/, std::size_t threads, const PassOutputs& out) {
+                T* nearest_out, std::size_t threads, const PassOutputs& out) {
     const std::size_t n = X.shape(0), d = X.shape(1), k = centers.shape(0);
-    const bool first = upper_.empty();
+    const bool first = upper_.empty(), all = first || measure_all_;
     if (first) {
       upper_.assign(n, 0.0);
       lower_.assign(n, 0.0);
@@ -98,18 +105,29 @@ class HamerlyAssignment {
     }
     half_gap_ = half_gaps(distance, centers);
 
-    const std::size_t pass_threads = threads_for(n * d * (first ? k : 4), threads);
+    const std::size_t pass_threads = threads_for(n * d * (all ? k : 4), threads);
     const double total = assignment_pass(X, k, labels, pass_threads, out, [&] {
       // Per-chunk buffers for one block of rows.
-      return [&, gathered = xt::xtensor<T, 2>(xt::empty<T>({assignment_block, d})), rows = std::vector<std::size_t>(),
-              nearest = std::vector<std::size_t>(assignment_block), best = std::vector<T>(assignment_block),
-              second = std::vector<T>(assignment_block),
+      return [&, gathered = xt::xtensor<T, 2>(xt::empty<T>({all ? 0 : assignment_block, d})),
+              rows = std::vector<std::size_t>(), nearest = std::vector<std::size_t>(assignment_block),
+              best = std::vector<T>(assignment_block), second = std::vector<T>(assignment_block),
               scratch = std::vector<T>()](std::size_t b, std::size_t e) mutable {
+        if (all) {
+          // Every row, where it lies: the full step's labels and distances, and the bounds.
+          nearest_two(distance, X, b, e, centers, nearest.data(), best.data(), second.data(), scratch);
+          for (std::size_t i = b; i < e; ++i) {
+            labels[i] = nearest[i - b];
+            nearest_out[i] = best[i - b];
+            upper_[i] = metric_of<D>(best[i - b]);
+            lower_[i] = metric_of<D>(second[i - b]);
+          }
+          return block_sum(nearest_out, b, e);
+        }
         double sum = 0;
         rows.clear();
         for (std::size_t i = b; i < e; ++i) {
           double measured = -1;  // the row's distance, if the bounds needed it
-          if (first || !bounds_hold(distance, X, centers, labels, i, measured))
+          if (!bounds_hold(distance, X, centers, labels, i, measured))
             rows.push_back(i);
           else
             sum += measured >= 0 ? measured : out.objective ? row_distance(distance, X, i, centers, labels[i]) : 0.0;
@@ -129,6 +147,7 @@ class HamerlyAssignment {
       };
     });
     previous_ = centers;
+    measured_all_ = all;
     return total;
   }
 
@@ -172,6 +191,7 @@ class HamerlyAssignment {
   std::vector<double> upper_, lower_, motion_, half_gap_;
   double max_motion_ = 0, second_motion_ = 0;
   std::size_t fastest_ = 0;
+  bool measure_all_ = false, measured_all_ = false;
   xt::xtensor<T, 2> previous_;
 };
 
@@ -338,11 +358,10 @@ class YinyangAssignment {
     // centre's group and every group whose bound does not exceed the upper bound.
     for (std::size_t r = 0; r < m; ++r) {
       const std::size_t i = s.rows[r];
-      for (std::size_t g = 0; g < t; ++g) {
+      // (group_min and group_second are written below for every group scanned, and read for no other.)
+      for (std::size_t g = 0; g < t; ++g)
         s.scanned[r * t + g] =
             first || g == group_of_[labels[i]] || lower_[i * t + g] * (1 - eps) <= upper_[i] * (1 + eps);
-        s.group_min[r * t + g] = s.group_second[r * t + g] = inf;
-      }
     }
     // One kernel call per group, over the rows that need it.
     std::vector<std::size_t> need;

@@ -30,26 +30,23 @@ namespace detail {
 template <class T, class D>
 class AdaptiveAssignment {
  public:
-  explicit AdaptiveAssignment(std::size_t bounds_below) : bounds_below_(bounds_below) {}
+  explicit AdaptiveAssignment(std::size_t bounds_below) : bounds_below_(bounds_below) { bounds_.measure_all(true); }
 
-  bool nearest_exact() const { return !bounded_last_; }
+  bool nearest_exact() const { return bounds_.nearest_exact(); }
 
   double assign(const D& distance, const xt::xtensor<T, 2>& X, const xt::xtensor<T, 2>& centers, std::size_t* labels,
                 T* nearest, std::size_t threads, const PassOutputs& out) {
-    bounded_last_ = bounded_;
-    if (bounded_) return hamerly_.assign(distance, X, centers, labels, nearest, threads, out);
-    const double sum = full_.assign(distance, X, centers, labels, nearest, threads, out);
-    if (out.changed && *out.changed * bounds_below_ <= X.shape(0)) bounded_ = true;
+    const double sum = bounds_.assign(distance, X, centers, labels, nearest, threads, out);
+    if (out.changed && *out.changed * bounds_below_ <= X.shape(0)) bounds_.measure_all(false);
     return sum;
   }
 
-  void reset() { hamerly_.reset(); }
+  void reset() { bounds_.reset(); }
 
  private:
   std::size_t bounds_below_;
-  bool bounded_ = false, bounded_last_ = false;
-  FullAssignment full_;
-  HamerlyAssignment<T, D> hamerly_;
+  // Its full passes keep the bounds too, so the first bounded pass needs no pass of its own.
+  HamerlyAssignment<T, D> bounds_;
 };
 
 }  // namespace detail

@@ -73,12 +73,11 @@ struct SquaredEuclidean {
     const T* ct = buffers.ct.data();
     T* dist = buffers.dist.data();
     const auto& kernel = simd::active<T>();
-    for (std::size_t b = begin; b < end; b += block) {
-      const std::size_t m = std::min(block, end - b);
+    for_blocks(begin, end, [&](std::size_t b, std::size_t m) {
       kernel.squared_distances(X.data() + b * d, m, d, ct, k, k_pad, dist);
       for (std::size_t i = 0; i < m; ++i)
         for (std::size_t c = 0; c < k; ++c) *out++ = dist[i * k_pad + c];
-    }
+    });
   }
 
   /// Nearest-centre kernel: for rows [begin, end) of X, labels[i - begin] the
@@ -101,18 +100,16 @@ struct SquaredEuclidean {
                                                buffers.radius,
                                                k,
                                                k_pad};
-      for (std::size_t b = begin; b < end; b += block) {
-        const std::size_t m = std::min(block, end - b);
+      for_blocks(begin, end, [&](std::size_t b, std::size_t m) {
         kernel.nearest_centres_by_products(X.data() + b * d, m, d, centres, dist, labels + (b - begin),
                                            best + (b - begin));
-      }
+      });
       return;
     }
-    for (std::size_t b = begin; b < end; b += block) {
-      const std::size_t m = std::min(block, end - b);
+    for_blocks(begin, end, [&](std::size_t b, std::size_t m) {
       kernel.nearest_centres(X.data() + b * d, m, d, buffers.ct.data(), k, k_pad, dist, labels + (b - begin),
                              best + (b - begin));
-    }
+    });
   }
 
   /// nearest(), and second[i - begin] each row's distance to its second-nearest centre
@@ -124,11 +121,10 @@ struct SquaredEuclidean {
     const std::size_t d = X.shape(1), k = C.shape(0), k_pad = kernels::padded<T>(k);
     const auto& kernel = simd::active<T>();
     Buffers<T>& buffers = thread_buffers<T>(C);
-    for (std::size_t b = begin; b < end; b += block) {
-      const std::size_t m = std::min(block, end - b);
+    for_blocks(begin, end, [&](std::size_t b, std::size_t m) {
       kernel.nearest_two_centres(X.data() + b * d, m, d, buffers.ct.data(), k, k_pad, buffers.dist.data(),
                                  labels + (b - begin), best + (b - begin), second + (b - begin));
-    }
+    });
   }
 
   /// The distance of two rows with the SIMD kernel (summed in another order
@@ -143,6 +139,12 @@ struct SquaredEuclidean {
   template <class T>
   using aligned = std::vector<T, xsimd::aligned_allocator<T, 64>>;
   static constexpr std::size_t block = 64;  // rows per kernel call: their distances stay in L1
+
+  /// f(b, m) for the blocks [b, b + m) of at most `block` rows that make up [begin, end).
+  template <class F>
+  static void for_blocks(std::size_t begin, std::size_t end, F&& f) {
+    for (std::size_t b = begin; b < end; b += block) f(b, std::min(block, end - b));
+  }
 
   /// Whether nearest() measures by products. Only for wide rows and many centres: on
   /// the Intel AVX-512 VM the products' tile was only about 20 % faster than the

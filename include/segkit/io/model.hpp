@@ -425,7 +425,7 @@ Model model_from_json(const std::string& text, const std::string& where = "model
     try {
       policy.set_state(state);
     } catch (const scaler_state_error& e) {
-      in.fail("scaler." + e.entry(), e.what());
+      in.fail("scaler." + e.entry(), e.problem());
     }
     model.scaler = std::move(policy);
   });

@@ -35,16 +35,19 @@ namespace segkit {
 using ScalerState = std::vector<std::pair<std::string, std::vector<double>>>;
 
 /// What set_state() throws for a state it cannot take: `entry` names the part at
-/// fault as the state names it ("scale[2]", "center"), what() says what is wrong
-/// ("must be a positive number, not -1"), so that a model file's loader can point
-/// at the field ("scaler.scale[2]").
+/// fault as the state names it ("scale[2]", "center"), `problem` says what is wrong
+/// ("must be a positive number, not -1"), and what() says both ("scale[2] must be a
+/// positive number, not -1"), so that a direct caller reads the whole message and a
+/// model file's loader can point at its own field ("scaler.scale[2]").
 class scaler_state_error : public error {
  public:
-  scaler_state_error(std::string entry, const std::string& problem) : error(problem), entry_(std::move(entry)) {}
+  scaler_state_error(std::string entry, std::string problem)
+      : error(entry + " " + problem), entry_(std::move(entry)), problem_(std::move(problem)) {}
   const std::string& entry() const noexcept { return entry_; }
+  const std::string& problem() const noexcept { return problem_; }
 
  private:
-  std::string entry_;
+  std::string entry_, problem_;
 };
 
 /// The entry of `state` named `name`; scaler_state_error when it has none.
