@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <set>
 #include <span>
+#include <utility>
 #include <vector>
 
 #include <segkit/distance/manhattan.hpp>
@@ -134,6 +135,31 @@ TEST_CASE_TEMPLATE("k-means++ for many seeds at once gives each seed's own centr
   };
   check(segkit::SquaredEuclidean{});
   check(segkit::Manhattan{});
+}
+
+TEST_CASE_TEMPLATE("k-means++ for k and for fewer centres with as many candidates: the same first centres", T, float,
+                   double) {
+  // What lets a K sweep draw once per group of K (sweep_k): prefix_group says which k share.
+  std::mt19937_64 rng(9);
+  std::normal_distribution<double> normal;
+  xt::xtensor<T, 2> X = xt::empty<T>({std::size_t{5000}, std::size_t{6}});
+  for (auto& v : X) v = static_cast<T>(normal(rng));
+  const segkit::KMeansPlusPlus init;
+  CHECK(init.prefix_group(2) == 2);
+  for (std::size_t k = 3; k <= 7; ++k) CHECK(init.prefix_group(k) == 3);
+  for (std::size_t k = 8; k <= 20; ++k) CHECK(init.prefix_group(k) == 4);
+  CHECK(init.prefix_group(21) == 5);
+  CHECK(segkit::KMeansPlusPlus{.n_local_trials = 6}.prefix_group(2) == 6);
+  for (const std::uint64_t seed : {1u, 77u}) {
+    for (const auto& [small, large] : {std::pair<std::size_t, std::size_t>{3, 7}, {8, 20}}) {
+      const xt::xtensor<T, 2> many = init.initial_centers(X, large, segkit::SquaredEuclidean{}, seed, 2);
+      for (std::size_t k = small; k < large; ++k) {
+        CAPTURE(k);
+        const xt::xtensor<T, 2> prefix = xt::view(many, xt::range(0, k), xt::all());
+        CHECK(init.initial_centers(X, k, segkit::SquaredEuclidean{}, seed, 1) == prefix);
+      }
+    }
+  }
 }
 
 TEST_CASE("k-means++ spreads its centres: one per well-separated blob") {

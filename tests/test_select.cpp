@@ -220,7 +220,9 @@ TEST_CASE_TEMPLATE("each k's scores are segkit's free functions on the scaled da
                    double) {
   const Fixture f("select_mall");
   const xt::xtensor<T, 2> X = xt::cast<T>(f["X"]);
-  const segkit::KSweep sweep = segkit::sweep_k(X, mall_options, segkit::SweepOptions{.k_min = 2, .k_max = 7});
+  // K = 2, 3..7 and 8..10 each share one k-means++ draw (KMeansPlusPlus::prefix_group):
+  // every K still starts where a fit of its own starts.
+  const segkit::KSweep sweep = segkit::sweep_k(X, mall_options, segkit::SweepOptions{.k_min = 2, .k_max = 10});
   segkit::StandardScaler scaler;
   scaler.fit(X);
   const xt::xtensor<T, 2> scaled = scaler.transform(X);
@@ -229,12 +231,33 @@ TEST_CASE_TEMPLATE("each k's scores are segkit's free functions on the scaled da
     segkit::Pipeline<> pipeline(segkit::Options{.k = s.k, .n_init = 10, .seed = 42});
     pipeline.fit(X);
     CHECK(s.labels == pipeline.labels());
+    CHECK(s.centers == pipeline.scaled_centers());
+    CHECK(s.iterations == pipeline.iterations());
     CHECK(s.inertia == pipeline.inertia());
     CHECK(s.silhouette == segkit::silhouette_score(scaled, s.labels));
     CHECK(s.davies_bouldin == segkit::davies_bouldin_score(scaled, s.labels));
     CHECK(s.calinski_harabasz == segkit::calinski_harabasz_score(scaled, s.labels));
   }
   CHECK(sweep.recommendation.k == 5);
+}
+
+TEST_CASE("a sweep of a large table, whose starts draw in shared passes, fits every K as a fit of its own") {
+  // Large enough (n x d x k above Pipeline's parallel_starts_below) for the starts to
+  // take their centres from one shared k-means++ pass per group of K (7 | 8 is a group edge).
+  const xt::xtensor<double, 2> X = segkit::test::blobs<double>(100000, 8, 8, 2, 17);
+  const segkit::Options options{.n_init = 3, .seed = 5, .threads = 2};
+  const segkit::KSweep sweep = segkit::sweep_k(X, options, segkit::SweepOptions{.k_min = 6, .k_max = 9});
+  REQUIRE(sweep.scores.size() == 4);
+  for (const segkit::KScore& s : sweep.scores) {
+    CAPTURE(s.k);
+    segkit::Options own = options;
+    own.k = s.k;
+    segkit::Pipeline<> pipeline(own);
+    pipeline.fit(X);
+    CHECK(s.labels == pipeline.labels());
+    CHECK(s.centers == pipeline.scaled_centers());
+    CHECK(s.inertia == pipeline.inertia());
+  }
 }
 
 TEST_CASE("a sweep that takes X over scales it where it lies and gives the same sweep") {

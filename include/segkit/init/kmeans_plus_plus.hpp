@@ -26,6 +26,18 @@ struct KMeansPlusPlus {
   /// Candidates drawn per centre; 0 means scikit-learn's 2 + floor(ln k).
   std::size_t n_local_trials = 0;
 
+  /// The candidates drawn per centre for k centres.
+  std::size_t trials(std::size_t k) const {
+    return n_local_trials != 0 ? n_local_trials : 2 + static_cast<std::size_t>(std::log(static_cast<double>(k)));
+  }
+
+  /// Runs for different k with the same prefix_group draw the same centres in the same
+  /// order: the first j centres of a run for k are, bit for bit, the run for j (same
+  /// seed), whenever prefix_group(j) == prefix_group(k). Nothing but the number of
+  /// candidates per centre depends on k, so a K sweep draws once per group, at its
+  /// largest K (sweep_k: K = 3..7 share one run, 8..20 another).
+  std::size_t prefix_group(std::size_t k) const { return trials(k); }
+
   /// The potential is the summed policy distance to the nearest chosen centre
   /// (for SquaredEuclidean this is the classic D^2 weighting).
   template <class T, class D>
@@ -88,8 +100,7 @@ struct KMeansPlusPlus {
                                           std::span<const std::uint64_t> seeds, std::size_t threads) const {
     constexpr std::size_t chunk = 256;
     const std::size_t n = X.shape(0), d = X.shape(1), n_starts = seeds.size();
-    const std::size_t trials =
-        n_local_trials != 0 ? n_local_trials : 2 + static_cast<std::size_t>(std::log(static_cast<double>(k)));
+    const std::size_t trials = this->trials(k);
     const std::size_t n_chunks = detail::chunk_count(n, chunk);
     const std::size_t width = 1 + trials;  // probe rows per start
     // A task takes several chunks: one kernel call and one buffer for all of them

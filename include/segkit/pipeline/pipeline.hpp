@@ -160,6 +160,52 @@ class Pipeline {
     return fit_prepared(std::move(fitted_scaler), std::move(scaled));
   }
 
+  /// fit_scaled from given starting centres, one k x d set per start (Options::n_init
+  /// of them), instead of the initializer's: for a caller that has them already, as
+  /// sweep_k has from starting_centers for a larger K.
+  // clang-format off
+  template <class T>
+    requires std::is_same_v<T, float> || std::is_same_v<T, double>
+  Pipeline& fit_scaled_from(ScalerPolicy fitted_scaler, std::shared_ptr<const xt::xtensor<T, 2>> scaled,
+                            const std::vector<xt::xtensor<T, 2>>& initial) {
+    // clang-format on
+    check_options();
+    if (!scaled) throw error("fit_scaled_from: no data (a null pointer)");
+    detail::check_data(*scaled, "the scaled data", options_.threads);
+    detail::check_k(*scaled, options_.k);
+    if (initial.size() != options_.n_init)
+      throw error("fit_scaled_from: " + std::to_string(initial.size()) +
+                  " sets of starting centres for n_init = " + std::to_string(options_.n_init) + " starts");
+    for (const xt::xtensor<T, 2>& c : initial)
+      if (c.shape(0) != options_.k || c.shape(1) != scaled->shape(1))
+        throw error("fit_scaled_from: starting centres of " + std::to_string(c.shape(0)) + " x " +
+                    std::to_string(c.shape(1)) + " for k = " + std::to_string(options_.k) + " and " +
+                    std::to_string(scaled->shape(1)) + " features");
+    return fit_prepared(std::move(fitted_scaler), std::move(scaled), &initial);
+  }
+
+  /// The starting centres the initializer gives each start (Options::n_init of them) for
+  /// k centres on scaled data, with this Pipeline's seeds: what a fit with Options::k = k
+  /// starts from.
+  template <class T>
+  std::vector<xt::xtensor<T, 2>> starting_centers(const xt::xtensor<T, 2>& scaled, std::size_t k) const {
+    check_options();
+    detail::check_k(scaled, k);
+    const std::vector<std::uint64_t> seeds = start_seeds();
+    if constexpr (requires {
+                    initializer_.initial_centers_for_seeds(scaled, k, distance_, std::span<const std::uint64_t>(seeds),
+                                                           options_.threads);
+                  }) {
+      return initializer_.initial_centers_for_seeds(scaled, k, distance_, std::span<const std::uint64_t>(seeds),
+                                                    options_.threads);
+    } else {
+      std::vector<xt::xtensor<T, 2>> out;
+      for (const std::uint64_t seed : seeds)
+        out.push_back(initializer_.initial_centers(scaled, k, distance_, seed, options_.threads));
+      return out;
+    }
+  }
+
   /// A fitted Pipeline from the parts predict needs (what a model file holds, io::load):
   /// the scaler policy already fitted, and the centres in its scaled space (k x d). It
   /// predicts like the Pipeline it was saved from; it has no training data, so labels(),
@@ -233,17 +279,24 @@ class Pipeline {
     return scaler;
   }
 
+  /// Each start's seed: from the seed and the start's number alone (a randomised clusterer's too).
+  std::vector<std::uint64_t> start_seeds() const {
+    std::vector<std::uint64_t> seeds(options_.n_init);
+    for (std::size_t start = 0; start < options_.n_init; ++start)
+      seeds[start] = detail::derive_seed(options_.seed, start);
+    return seeds;
+  }
+
+  /// `given`: each start's centres (fit_scaled_from), else the initializer draws them.
   template <class T>
-  Pipeline& fit_prepared(ScalerPolicy scaler, std::shared_ptr<const xt::xtensor<T, 2>> scaled) {
+  Pipeline& fit_prepared(ScalerPolicy scaler, std::shared_ptr<const xt::xtensor<T, 2>> scaled,
+                         const std::vector<xt::xtensor<T, 2>>* given = nullptr) {
     Fitted<T> fitted{std::move(scaled), {}};
     const xt::xtensor<T, 2>& X = *fitted.X;  // scaled
 
     // The stopping tolerance in the scaled data's units, once for all starts.
     const double tol = detail::absolute_tol(X, options_);
-    // Each start is seeded from the seed and its number alone (a randomised clusterer too).
-    std::vector<std::uint64_t> seeds(options_.n_init);
-    for (std::size_t start = 0; start < options_.n_init; ++start)
-      seeds[start] = detail::derive_seed(options_.seed, start);
+    const std::vector<std::uint64_t> seeds = start_seeds();
     auto start_options = [&](std::size_t start, std::size_t threads) {
       Options o = options_;
       o.seed = seeds[start];
@@ -255,6 +308,7 @@ class Pipeline {
     };
     // One start on `threads` threads, from its initializer's centres.
     auto run_start = [&](std::size_t start, std::size_t threads) {
+      if (given) return clusterer_.cluster(X, (*given)[start], distance_, start_options(start, threads));
       const xt::xtensor<T, 2> initial = initializer_.initial_centers(X, options_.k, distance_, seeds[start], threads);
       return clusterer_.cluster(X, initial, distance_, start_options(start, threads));
     };
@@ -279,8 +333,11 @@ class Pipeline {
                          }) {
       // An initializer that starts many seeds in shared passes over X (KMeansPlusPlus)
       // gives every start's centres first, the same as one seed at a time.
-      const std::vector<xt::xtensor<T, 2>> initial = initializer_.initial_centers_for_seeds(
-          X, options_.k, distance_, std::span<const std::uint64_t>(seeds), options_.threads);
+      std::vector<xt::xtensor<T, 2>> drawn;
+      if (!given)
+        drawn = initializer_.initial_centers_for_seeds(X, options_.k, distance_, std::span<const std::uint64_t>(seeds),
+                                                       options_.threads);
+      const std::vector<xt::xtensor<T, 2>>& initial = given ? *given : drawn;
       // Said after the shared passes, so that a progress display's estimate is the
       // starts' own pace, not theirs plus every start's initialisation.
       detail::report(options_.progress, "start", 0, options_.n_init);
@@ -396,6 +453,7 @@ class Pipeline {
   const Options& options() const { return options_; }
   const ScalerPolicy& scaler() const { return scaler_; }
   const DistancePolicy& distance() const { return distance_; }
+  const InitializerPolicy& initializer() const { return initializer_; }
   bool is_fitted() const { return !std::holds_alternative<std::monostate>(state_); }
 
  private:

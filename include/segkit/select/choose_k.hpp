@@ -20,6 +20,7 @@
 
 #include <xtensor/xexpression.hpp>
 #include <xtensor/xtensor.hpp>
+#include <xtensor/xview.hpp>
 
 #include "segkit/core/error.hpp"
 #include "segkit/core/format.hpp"
@@ -293,11 +294,30 @@ KSweep detail::sweep_scaled(const typename P::scaler_type& scaler, std::shared_p
   const bool compact = !sweep.keep_all_labels && sweep.k_max <= std::numeric_limits<std::uint16_t>::max();
   std::vector<std::vector<std::uint16_t>> compact_labels;
   detail::report(options.progress, "K", 0, sweep.k_max - sweep.k_min + 1);
+  // An initializer whose runs for several K are prefixes of one (KMeansPlusPlus::prefix_group)
+  // draws once per group of K, at its largest K; each K starts from the prefixes: the
+  // same centres, bit for bit, as its own draw.
+  std::vector<xt::xtensor<T, 2>> drawn;
+  std::size_t drawn_k = 0;
   for (std::size_t k = sweep.k_min; k <= sweep.k_max; ++k) {
     Options run = options;
     run.k = k;
     P pipeline(run, policies...);
-    pipeline.fit_scaled(scaler, scaled);
+    if constexpr (requires { pipeline.initializer().prefix_group(k); }) {
+      const auto group = [&](std::size_t j) { return pipeline.initializer().prefix_group(j); };
+      if (drawn_k < k || group(drawn_k) != group(k)) {
+        std::size_t top = k;
+        while (top < sweep.k_max && group(top + 1) == group(k)) ++top;
+        drawn = pipeline.starting_centers(*scaled, top);
+        drawn_k = top;
+      }
+      std::vector<xt::xtensor<T, 2>> initial;
+      initial.reserve(drawn.size());
+      for (const xt::xtensor<T, 2>& c : drawn) initial.push_back(xt::view(c, xt::range(0, k), xt::all()));
+      pipeline.fit_scaled_from(scaler, scaled, initial);
+    } else {
+      pipeline.fit_scaled(scaler, scaled);
+    }
     KScore s;
     s.k = k;
     if (compact)
