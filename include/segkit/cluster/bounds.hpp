@@ -52,6 +52,20 @@ constexpr double bound_slack(std::size_t d) {
   return 4.0 * static_cast<double>(d + 8) * std::numeric_limits<T>::epsilon();
 }
 
+/// A bound kept in the data's type T (half the memory of double for float data): an
+/// upper bound rounded up, a lower bound rounded down, so that the stored value never
+/// claims more than the double it stands for (for double, the value itself).
+template <class T>
+T bound_above(double v) {
+  const T t = static_cast<T>(v);
+  return static_cast<double>(t) < v ? std::nextafter(t, std::numeric_limits<T>::infinity()) : t;
+}
+template <class T>
+T bound_below(double v) {
+  const T t = static_cast<T>(v);
+  return static_cast<double>(t) > v ? std::nextafter(t, -std::numeric_limits<T>::infinity()) : t;
+}
+
 /// Half the distance from each centre to its nearest other centre: a row
 /// closer than that to its own centre cannot be closer to another.
 template <class D, class T>
@@ -98,8 +112,8 @@ class HamerlyAssignment {
     const std::size_t n = X.shape(0), d = X.shape(1), k = centers.shape(0);
     const bool first = upper_.empty(), all = first || measure_all_;
     if (first) {
-      upper_.assign(n, 0.0);
-      lower_.assign(n, 0.0);
+      upper_.assign(n, T(0));
+      lower_.assign(n, T(0));
     } else {
       centre_motion(distance, centers);
     }
@@ -118,8 +132,8 @@ class HamerlyAssignment {
           for (std::size_t i = b; i < e; ++i) {
             labels[i] = nearest[i - b];
             nearest_out[i] = best[i - b];
-            upper_[i] = metric_of<D>(best[i - b]);
-            lower_[i] = metric_of<D>(second[i - b]);
+            upper_[i] = bound_above<T>(metric_of<D>(best[i - b]));
+            lower_[i] = bound_below<T>(metric_of<D>(second[i - b]));
           }
           return block_sum(nearest_out, b, e);
         }
@@ -139,8 +153,8 @@ class HamerlyAssignment {
         for (std::size_t r = 0; r < rows.size(); ++r) {
           const std::size_t i = rows[r];
           labels[i] = nearest[r];
-          upper_[i] = metric_of<D>(best[r]);
-          lower_[i] = metric_of<D>(second[r]);
+          upper_[i] = bound_above<T>(metric_of<D>(best[r]));
+          lower_[i] = bound_below<T>(metric_of<D>(second[r]));
           sum += static_cast<double>(best[r]);
         }
         return sum;
@@ -179,16 +193,18 @@ class HamerlyAssignment {
                    const std::size_t* labels, std::size_t i, double& measured) {
     const std::size_t a = labels[i], d = X.shape(1);
     const double eps = bound_slack<T>(d);
-    upper_[i] += motion_[a];
-    lower_[i] -= (a == fastest_) ? second_motion_ : max_motion_;
-    const double limit = std::max(lower_[i], half_gap_[a]) * (1 - eps);
+    upper_[i] = bound_above<T>(upper_[i] + motion_[a]);
+    lower_[i] = bound_below<T>(lower_[i] - ((a == fastest_) ? second_motion_ : max_motion_));
+    const double limit = std::max(static_cast<double>(lower_[i]), half_gap_[a]) * (1 - eps);
     if (upper_[i] * (1 + eps) < limit) return true;
     measured = row_distance(distance, X, i, centers, a);
-    upper_[i] = metric_of<D>(measured);
+    upper_[i] = bound_above<T>(metric_of<D>(measured));
     return upper_[i] * (1 + eps) < limit;
   }
 
-  std::vector<double> upper_, lower_, motion_, half_gap_;
+  // Per row, in the data's type (rounded outwards): for float data half the memory.
+  std::vector<T> upper_, lower_;
+  std::vector<double> motion_, half_gap_;
   double max_motion_ = 0, second_motion_ = 0;
   std::size_t fastest_ = 0;
   bool measure_all_ = false, measured_all_ = false;
