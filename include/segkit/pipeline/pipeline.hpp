@@ -153,10 +153,7 @@ class Pipeline {
     requires std::is_same_v<T, float> || std::is_same_v<T, double>
   Pipeline& fit_scaled(ScalerPolicy fitted_scaler, std::shared_ptr<const xt::xtensor<T, 2>> scaled) {
     // clang-format on
-    check_options();
-    if (!scaled) throw error("fit_scaled: no data (a null pointer)");
-    detail::check_data(*scaled, "the scaled data", options_.threads);
-    detail::check_k(*scaled, options_.k);
+    check_scaled(scaled, "fit_scaled");
     return fit_prepared(std::move(fitted_scaler), std::move(scaled));
   }
 
@@ -169,10 +166,7 @@ class Pipeline {
   Pipeline& fit_scaled_from(ScalerPolicy fitted_scaler, std::shared_ptr<const xt::xtensor<T, 2>> scaled,
                             const std::vector<xt::xtensor<T, 2>>& initial) {
     // clang-format on
-    check_options();
-    if (!scaled) throw error("fit_scaled_from: no data (a null pointer)");
-    detail::check_data(*scaled, "the scaled data", options_.threads);
-    detail::check_k(*scaled, options_.k);
+    check_scaled(scaled, "fit_scaled_from");
     if (initial.size() != options_.n_init)
       throw error("fit_scaled_from: " + std::to_string(initial.size()) +
                   " sets of starting centres for n_init = " + std::to_string(options_.n_init) + " starts");
@@ -277,6 +271,16 @@ class Pipeline {
     ScalerPolicy scaler = scaler_;
     scaler.fit(data);
     return scaler;
+  }
+
+  /// What fit_scaled and fit_scaled_from (`who`, in the message) ask of the scaled data.
+  template <class T>
+  void check_scaled(const std::shared_ptr<const xt::xtensor<T, 2>>& scaled, const char* who) const {
+    check_options();
+    // Appended, not built as string(who) + "...": GCC 12 reports a false -Wrestrict on that.
+    if (!scaled) throw error(std::string(who).append(": no data (a null pointer)"));
+    detail::check_data(*scaled, "the scaled data", options_.threads);
+    detail::check_k(*scaled, options_.k);
   }
 
   /// Each start's seed: from the seed and the start's number alone (a randomised clusterer's too).
