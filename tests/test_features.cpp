@@ -431,4 +431,43 @@ TEST_CASE("several percentiles at once are each the one read off a sorted copy")
     }
 }
 
+TEST_CASE("order statistics from a sample's windows are exact even when the sample misjudges them") {
+  // Large sets are selected among the values of windows that a sample brackets; a small
+  // sample often brackets the wrong values (the whole set is then selected instead), and
+  // sorted input, many ties and windows that merge must all give what sorting gives.
+  std::mt19937_64 rng(5);
+  std::normal_distribution<double> normal(0.0, 1.0);
+  const std::size_t n = 20000;
+  for (const int kind : {0, 1, 2, 3, 4})
+    for (const std::size_t sample : {1u, 3u, 16u, 200u, 4096u, 20000u}) {
+      std::vector<double> values(n);
+      for (std::size_t i = 0; i < n; ++i)
+        values[i] = kind == 0   ? normal(rng)
+                    : kind == 1 ? static_cast<double>(i)  // sorted
+                    : kind == 2 ? static_cast<double>(rng() % 5)
+                    : kind == 3 ? (i % 2 ? 1e300 : -1e-300)
+                                : normal(rng);
+      if (kind == 4) {
+        // The sample sees only the largest values: every middle window misses its rank.
+        std::uint64_t state = segkit::detail::sample_select_seed;
+        for (std::size_t j = 0; j < sample; ++j) values[segkit::detail::splitmix64(state) % n] = 1e6;
+      }
+      std::vector<double> sorted = values;
+      std::sort(sorted.begin(), sorted.end());
+      // Ranks near the ends have windows open to that end, which hold everything below.
+      const std::vector<std::size_t> ranks =
+          kind == 4
+              ? std::vector<std::size_t>{n / 2, n / 4, 3 * n / 4 + 1, n / 2 - 1}
+              : std::vector<std::size_t>{n - 1, 0, n / 2, n / 2 - 1, 5, 6, 7, n / 4, 3 * n / 4, 3 * n / 4 + 1, n / 2};
+      std::vector<double> out(ranks.size());
+      segkit::detail::select_by_sample(std::span<double>(values), std::span<const std::size_t>(ranks),
+                                       std::span<double>(out), sample);
+      CAPTURE(kind);
+      CAPTURE(sample);
+      for (std::size_t i = 0; i < ranks.size(); ++i) CHECK(out[i] == sorted[ranks[i]]);
+      std::sort(values.begin(), values.end());
+      CHECK(values == sorted);  // reordered, nothing lost
+    }
+}
+
 }  // namespace segkit_test_features
