@@ -2,11 +2,11 @@
 // The median and percentiles of a set of values, in linear time. Small sets are
 // selected with std::nth_element; large sets of floating-point values through a
 // sample: the sample's order statistics bracket each wanted rank in a narrow window
-// of values, one branch-free pass counts the values below each window and keeps the
-// few inside, and nth_element runs on those alone. The same order statistics as
-// sorting, several times faster than nth_element's partitions of a million values
-// (and than a radix selection, whose histogram increments wait on each other when
-// neighbouring values share a bucket).
+// of values, one pass counts the values below each window and keeps the few inside,
+// and nth_element runs on those alone. The same order statistics as sorting; on a
+// million values about 1.5x faster than nth_element alone or a radix selection
+// (whose histogram increments wait on each other when neighbouring values share a
+// bucket).
 
 #include <algorithm>
 #include <array>
