@@ -69,6 +69,22 @@ TEST_CASE("a known identifier is left out as one, the same as found, and an unkn
   CHECK_THROWS_WITH_AS(Preparation::fit(t, told), doctest::Contains("Customer"), segkit::error);
 }
 
+TEST_CASE("ids read as text are identifiers when every present text differs, counting up or not") {
+  using segkit::features::is_identifier;
+  const auto ids = [](std::vector<std::string> texts, std::vector<bool> missing = {}) {
+    return Column::categorical("customer_id", std::move(texts), std::move(missing));
+  };
+  CHECK(is_identifier(ids({"1", "2", "10", "11"})));
+  CHECK(is_identifier(ids({"0", "5", "", "7"}, {false, false, true, false})));  // a missing id is no repeat
+  CHECK(is_identifier(ids({"1", "01", "001"})));          // the same number, three different names
+  CHECK(is_identifier(ids({"30", "20", "10", "A7"})));    // not counting up: still all distinct
+  CHECK_FALSE(is_identifier(ids({"1", "2", "3", "2"})));  // counting up, then a repeat
+  CHECK_FALSE(is_identifier(ids({"1", "2", "2", "3"})));
+  CHECK_FALSE(is_identifier(ids({"7", "007", "x", "007"})));
+  CHECK_FALSE(is_identifier(ids({"123456789012345678", "99999999999999999999", "99999999999999999999"})));
+  CHECK_FALSE(is_identifier(ids({"5"})));  // one customer identifies nothing
+}
+
 // (No ';' in a test's name: CMake splits it there into two ctest tests that run nothing.)
 TEST_CASE("fit decides the steps and reports them, transform applies them") {
   const Table t = customers();

@@ -1144,23 +1144,34 @@ std::optional<Table> read_chunks(std::string_view text, char delimiter, const st
       if (texts.pieces[j].mode == Piece::Mode::texts) chunk.pieces[j] = std::move(texts.pieces[j]);
   });
 
-  // Join the chunks column by column, freeing each piece once copied.
+  // Join the chunks column by column, freeing each piece once copied: the numeric
+  // columns side by side on the threads, after the checks (in column order, so the
+  // first bad cell is the one reported), the text columns then in order.
+  for (std::size_t j = 0; j < width; ++j)
+    if (!text_kind[j] && forced[j] == Forced::numeric)
+      for (std::size_t c = 0; c < chunks.size(); ++c)
+        if (const Piece& p = chunks[c].pieces[j]; p.bad_row != std::string_view::npos)
+          throw error(csv_where(source, line_of(first_row[c] + p.bad_row), j + 1, names[j]) + "\"" + p.bad_text +
+                      "\" is not a number, and the column is read as numeric");
+  std::vector<std::size_t> numeric_columns;
+  for (std::size_t j = 0; j < width; ++j)
+    if (!text_kind[j]) numeric_columns.push_back(j);
+  std::vector<std::optional<Column>> joined(width);
+  segkit::detail::parallel_for(numeric_columns.size(), threads, [&](std::size_t a) {
+    const std::size_t j = numeric_columns[a];
+    std::vector<double> values;
+    values.reserve(n);
+    for (Chunk& chunk : chunks) {
+      auto& part = chunk.pieces[j].numbers;
+      values.insert(values.end(), part.begin(), part.end());
+      release_vector(part);
+    }
+    joined[j] = Column::numeric(names[j], std::move(values));
+  });
   Table table;
   for (std::size_t j = 0; j < width; ++j) {
     if (!text_kind[j]) {
-      if (forced[j] == Forced::numeric)
-        for (std::size_t c = 0; c < chunks.size(); ++c)
-          if (const Piece& p = chunks[c].pieces[j]; p.bad_row != std::string_view::npos)
-            throw error(csv_where(source, line_of(first_row[c] + p.bad_row), j + 1, names[j]) + "\"" + p.bad_text +
-                        "\" is not a number, and the column is read as numeric");
-      std::vector<double> values;
-      values.reserve(n);
-      for (Chunk& chunk : chunks) {
-        auto& part = chunk.pieces[j].numbers;
-        values.insert(values.end(), part.begin(), part.end());
-        release_vector(part);
-      }
-      table.add(Column::numeric(names[j], std::move(values)));
+      table.add(std::move(*joined[j]));
     } else {
       std::vector<std::string> texts;
       std::vector<bool> missing;

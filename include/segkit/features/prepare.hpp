@@ -160,15 +160,38 @@ inline bool numbers_with_bad_cells(const data::Column& c) {
   return numbers < present && mostly_numbers(numbers + grouped, present);
 }
 
+/// Whether every present text is a non-negative integer in canonical decimal (no sign,
+/// no leading zero) and each is larger than the one before. Stops at the first that is not.
+inline bool increasing_integers(const std::vector<std::string>& texts, const std::vector<bool>& missing) {
+  std::uint64_t previous = 0;
+  bool first = true;
+  for (std::size_t i = 0; i < texts.size(); ++i) {
+    if (missing[i]) continue;
+    const std::string& t = texts[i];
+    if (t.empty() || t.size() > 18 || (t.size() > 1 && t[0] == '0')) return false;
+    std::uint64_t value = 0;
+    for (const char ch : t) {
+      if (ch < '0' || ch > '9') return false;
+      value = value * 10 + static_cast<std::uint64_t>(ch - '0');
+    }
+    if (!first && value <= previous) return false;
+    previous = value, first = false;
+  }
+  return true;
+}
+
 inline bool is_identifier(const data::Column& c) {
   if (c.is_date()) return false;
   if (c.is_numeric() && !looks_like_id(c.name())) return false;
   if (c.is_categorical() && !looks_like_id(c.name()) && numbers_with_bad_cells(c)) return false;
   if (c.is_categorical()) {
-    // An open-addressing table of row numbers, no allocation per value (a node-based
-    // set of a million ids costs a million allocations, ~0.15 s).
     const auto& texts = c.texts();
     const std::vector<bool>& missing = c.missing_mask();
+    // Ids usually count up: texts that are integers written the one way ("7", not "007")
+    // in increasing order are distinct without a table.
+    if (increasing_integers(texts, missing)) return c.size() > 1;
+    // An open-addressing table of row numbers, no allocation per value (a node-based
+    // set of a million ids costs a million allocations, ~0.15 s).
     std::size_t slots = 16;
     while (slots < 2 * c.size()) slots *= 2;
     std::vector<std::size_t> row_plus_one(slots, 0), hash_of(slots);
