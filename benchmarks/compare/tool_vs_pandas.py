@@ -71,8 +71,12 @@ def main():
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--features", type=int, default=16)
     parser.add_argument("--repetitions", type=int, default=3)
-    parser.add_argument("--modes", default="fixed,auto", help="fixed (--k 8), auto (--k auto), or both")
+    parser.add_argument("--modes", default="fixed,auto",
+                        help="fixed (--k 8), auto (--k auto), or both: fixed,auto (the default)")
     args = parser.parse_args()
+    modes = args.modes.split(",")
+    if any(mode not in ("fixed", "auto") for mode in modes):
+        parser.error(f"--modes: {args.modes!r} is not fixed, auto or fixed,auto")
 
     with tempfile.TemporaryDirectory() as tmp:
         rng = np.random.RandomState(1)
@@ -90,7 +94,7 @@ def main():
         print()
         print("| job | segkit s | pandas + scikit-learn s | ratio | segkit peak MiB (x matrix) | pandas + scikit-learn peak MiB |")
         print("|---|---:|---:|---:|---:|---:|")
-        for mode in args.modes.split(","):
+        for mode in modes:
             k_args = ["--k", "8"] if mode == "fixed" else ["--k", "auto", "--k-range", "2..10"]
             ours = [args.segkit, "segment", path, *k_args, "--n-init", "10", "--outliers", "keep", "--quiet",
                     "--out", os.path.join(tmp, "segkit_labels.csv")]

@@ -4,6 +4,7 @@
 // The core: everything here needs only xtensor, xsimd and xtensor-blas. Reading
 // files (segkit/data/csv.hpp) and model files (segkit/io/model.hpp) are in the
 // target segkit::io and are included on their own.
+#include "segkit/core/assignment.hpp"
 #include "segkit/core/clustering.hpp"
 #include "segkit/core/date.hpp"
 #include "segkit/core/dispatch.hpp"
@@ -52,6 +53,7 @@
 #include "segkit/profile/profile.hpp"
 #include "segkit/report/html.hpp"
 #include "segkit/rfm/rfm.hpp"
+#include "segkit/select/align.hpp"
 #include "segkit/select/choose_k.hpp"
 
 #include "segkit/version.hpp"
