@@ -9,6 +9,7 @@
 
 #include <segkit/core/assignment.hpp>
 #include <segkit/select/align.hpp>
+#include <xtensor/xmath.hpp>
 #include <xtensor/xview.hpp>
 
 #include "fixture.hpp"
@@ -108,6 +109,28 @@ TEST_CASE("aligning refuses centres of other features, repeated ids and centres 
   CHECK_THROWS_WITH_AS(segkit::align_centers(a, a, {1}), "1 previous id(s) for 2 previous centre(s)", segkit::error);
   const xt::xtensor<double, 2> bad = {{0.0, std::nan("")}};
   CHECK_THROWS_WITH_AS(segkit::align_centers(a, bad), "new centre 0, feature 1 is not a finite number", segkit::error);
+}
+
+}  // namespace segkit_test_align
+
+namespace segkit_test_align {
+
+TEST_CASE("segment flows count every customer once, from the id before to the id now") {
+  const std::vector<std::size_t> before = {0, 0, 1, 1, 1, 2, 5, 5};
+  const std::vector<std::size_t> now = {0, 3, 1, 1, 0, 3, 5, 5};
+  const segkit::SegmentFlows f = segkit::segment_flows(before, now);
+  CHECK(f.from_ids == std::vector<std::size_t>{0, 1, 2, 5});
+  CHECK(f.to_ids == std::vector<std::size_t>{0, 1, 3, 5});
+  const xt::xtensor<std::size_t, 2> expected = {{1, 0, 1, 0}, {1, 2, 0, 0}, {0, 0, 1, 0}, {0, 0, 0, 2}};
+  CHECK(f.customers == expected);
+  CHECK(f.total == 8);
+  CHECK(f.stayed == 5);
+  CHECK(xt::sum(f.customers)() == f.total);
+  CHECK_THROWS_WITH_AS(segkit::segment_flows({1, 2}, {1}),
+                       "segment flows need one id per customer in both: 2 before, 1 now", segkit::error);
+  const segkit::SegmentFlows none = segkit::segment_flows({}, {});
+  CHECK(none.total == 0);
+  CHECK(none.customers.size() == 0);
 }
 
 }  // namespace segkit_test_align

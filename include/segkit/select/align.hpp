@@ -4,6 +4,7 @@
 // the previous ones by the least total distance (the linear assignment, core/assignment.hpp)
 // lets each segment that persists keep its id; a segment with no previous match gets an
 // id never used before, and a previous id with no new match is reported as vanished.
+// segment_flows then counts where each customer went, from its id before to its id now.
 
 #include <algorithm>
 #include <cmath>
@@ -86,6 +87,41 @@ inline Alignment align_centers(const xt::xtensor<double, 2>& previous, const xt:
     if (!taken[c]) out.vanished.push_back(previous_ids[c]);
   std::sort(out.vanished.begin(), out.vanished.end());
   out.next_id = next_id;
+  return out;
+}
+
+/// Where the customers of two segmentations of the same customers went: a flow table.
+struct SegmentFlows {
+  std::vector<std::size_t> from_ids;      ///< the ids customers had before, increasing: the rows
+  std::vector<std::size_t> to_ids;        ///< the ids they have now, increasing: the columns
+  xt::xtensor<std::size_t, 2> customers;  ///< customers(a, b): in from_ids[a] before, in to_ids[b] now
+  std::size_t total = 0;                  ///< customers in all
+  std::size_t stayed = 0;                 ///< of them, those whose id is the same
+};
+
+/// The flow table of customer i's id before (before[i]) and now (now[i]); with ids aligned
+/// (align_centers), a customer on the diagonal stayed in "the same" segment.
+inline SegmentFlows segment_flows(const std::vector<std::size_t>& before, const std::vector<std::size_t>& now) {
+  if (before.size() != now.size())
+    throw error("segment flows need one id per customer in both: " + std::to_string(before.size()) + " before, " +
+                std::to_string(now.size()) + " now");
+  SegmentFlows out;
+  const auto distinct = [](std::vector<std::size_t> ids) {
+    std::sort(ids.begin(), ids.end());
+    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+    return ids;
+  };
+  out.from_ids = distinct(before);
+  out.to_ids = distinct(now);
+  out.customers = xt::zeros<std::size_t>({out.from_ids.size(), out.to_ids.size()});
+  const auto index = [](const std::vector<std::size_t>& ids, std::size_t id) {
+    return static_cast<std::size_t>(std::lower_bound(ids.begin(), ids.end(), id) - ids.begin());
+  };
+  for (std::size_t i = 0; i < before.size(); ++i) {
+    ++out.customers(index(out.from_ids, before[i]), index(out.to_ids, now[i]));
+    out.stayed += before[i] == now[i];
+  }
+  out.total = before.size();
   return out;
 }
 
