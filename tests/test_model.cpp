@@ -4,7 +4,10 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <functional>
 #include <random>
 #include <span>
@@ -12,6 +15,7 @@
 
 #include <segkit/data/csv.hpp>
 #include <segkit/io/model.hpp>
+#include <segkit/io/onnx.hpp>
 #include <segkit/segkit.hpp>
 
 #include "fixture.hpp"
@@ -304,6 +308,73 @@ TEST_CASE("a Pipeline with a scaler of the user's own saves its state, and loads
   standard["scaler"]["floor"] = {1.0, 2.0};
   CHECK_THROWS_WITH_AS(segkit::io::model_from_json(standard.dump(), "m.json"),
                        doctest::Contains("m.json: field \"scaler.floor\" is not a part of this scaler's state"),
+                       segkit::error);
+}
+
+namespace {
+
+/// A model of the squared Euclidean distance with scaler S, fitted on the wholesale table.
+template <class S>
+segkit::io::Model euclidean_model(const segkit::data::Table& table) {
+  segkit::io::Model model;
+  model.preparation = segkit::features::Preparation::fit(table);
+  const auto prepared = model.preparation.transform(table);
+  segkit::Pipeline<S> pipeline(segkit::Options{.k = 5, .n_init = 3, .seed = 4});
+  pipeline.fit(prepared.X);
+  model.scaler = pipeline.scaler();
+  model.centers = pipeline.scaled_centers();
+  model.segment_names = {"a", "b", "c", "d", "e"};
+  return model;
+}
+
+/// Writes the model as ONNX, the prepared features and segkit's labels into a directory of
+/// its own, and has Debian's python3-onnx check and run the file (tests/onnx/check_onnx.py).
+void check_onnx_assigns_like_segkit(const segkit::io::Model& model, const segkit::data::Table& table) {
+  const auto dir = std::filesystem::temp_directory_path() / ("segkit-onnx-" + std::to_string(std::random_device{}()));
+  std::filesystem::create_directories(dir);
+  {
+    std::ofstream onnx(dir / "model.onnx", std::ios::binary);
+    const std::string bytes = segkit::io::to_onnx(model);
+    onnx.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    const auto prepared = model.preparation.transform(table);
+    std::ofstream features(dir / "features.csv");
+    char cell[32];
+    for (std::size_t i = 0; i < prepared.X.shape(0); ++i)
+      for (std::size_t j = 0; j < prepared.X.shape(1); ++j) {
+        std::snprintf(cell, sizeof cell, "%.17g", prepared.X(i, j));
+        features << cell << (j + 1 < prepared.X.shape(1) ? "," : "\n");
+      }
+    std::ofstream labels(dir / "labels.txt");
+    for (const std::size_t label : model.predict(table).labels) labels << label << "\n";
+  }
+  const std::string command = "/usr/bin/python3 " + std::string(SEGKIT_FIXTURE_DIR) + "/../onnx/check_onnx.py " +
+                              (dir / "model.onnx").string() + " " + (dir / "features.csv").string() + " " +
+                              (dir / "labels.txt").string() + " > " + (dir / "out.txt").string() + " 2>&1";
+  const int status = std::system(command.c_str());
+  std::ifstream out(dir / "out.txt");
+  const std::string said((std::istreambuf_iterator<char>(out)), std::istreambuf_iterator<char>());
+  INFO("check_onnx.py: " << said);
+  CHECK(status == 0);
+  CHECK(said.find("same labels") != std::string::npos);
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+
+TEST_CASE("a model written as ONNX passes onnx's checker and assigns every customer as segkit does") {
+  const auto table = wholesale_table();
+  check_onnx_assigns_like_segkit(euclidean_model<segkit::StandardScaler>(table), table);
+  check_onnx_assigns_like_segkit(euclidean_model<segkit::RobustScaler>(table), table);
+  check_onnx_assigns_like_segkit(euclidean_model<segkit::NoScaling>(table), table);
+}
+
+TEST_CASE("a model ONNX cannot be given is refused, saying why") {
+  const auto table = wholesale_table();
+  std::vector<std::size_t> labels;
+  CHECK_THROWS_WITH_AS(segkit::io::to_onnx(fitted_model(table, labels)),
+                       "only a model of the squared Euclidean distance can be written as ONNX, not \"manhattan\"",
+                       segkit::error);
+  CHECK_THROWS_WITH_AS(segkit::io::to_onnx(segkit::io::Model{}), "the model has no centres to write as ONNX",
                        segkit::error);
 }
 

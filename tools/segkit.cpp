@@ -41,6 +41,7 @@
 #include <segkit/decompose/pca.hpp>
 #include <segkit/features/prepare.hpp>
 #include <segkit/io/model.hpp>
+#include <segkit/io/onnx.hpp>
 #include <segkit/profile/profile.hpp>
 #include <segkit/report/html.hpp>
 #include <segkit/rfm/rfm.hpp>
@@ -78,6 +79,7 @@ struct ClusterArgs {
   std::size_t threads = 0;  // 0 = every core
   std::string out, report, model;
   std::string centers, profiles;  // exports, CSV or JSON by extension
+  std::string onnx;               // the model as an ONNX graph
 };
 
 struct SegmentArgs {
@@ -346,6 +348,9 @@ segkit::workflow::ClusterSettings cluster_settings(const ClusterArgs& args) {
   if (!(args.tol >= 0 && args.tol <= 1)) throw segkit::error("--tol must be a number from 0 to 1");
   settings.tol = args.tol;
   settings.threads = args.threads;
+  if (!args.onnx.empty() && args.distance != "sqeuclidean")
+    throw segkit::error("--onnx writes a model of the squared Euclidean distance only, not --distance " +
+                        args.distance);
   if (!args.centers.empty()) segkit::workflow::export_format(args.centers, "--centers");
   if (!args.profiles.empty()) segkit::workflow::export_format(args.profiles, "--profiles");
   settings.progress = show_progress();
@@ -423,6 +428,7 @@ int run_segment(const SegmentArgs& args) {
   check_outputs({{"--out", args.cluster.out},
                  {"--report", args.cluster.report},
                  {"--model", args.cluster.model},
+                 {"--onnx", args.cluster.onnx},
                  {"--centers", args.cluster.centers},
                  {"--profiles", args.cluster.profiles}},
                 {{"input", args.read.file}});
@@ -495,6 +501,8 @@ int run_segment(const SegmentArgs& args) {
   }
   if (!args.cluster.model.empty())
     outputs.add(args.cluster.model, segkit::io::to_json(segkit::workflow::model_of(segmentation)));
+  if (!args.cluster.onnx.empty())
+    outputs.add(args.cluster.onnx, segkit::io::to_onnx(segkit::workflow::model_of(segmentation)));
   add_exports(outputs, args.cluster, segkit::workflow::centers_of(segmentation), segmentation.profiles);
   outputs.write();
   return 0;
@@ -592,6 +600,7 @@ int run_rfm(const RfmArgs& args) {
   check_outputs({{"--out", args.cluster.out},
                  {"--report", args.cluster.report},
                  {"--model", args.cluster.model},
+                 {"--onnx", args.cluster.onnx},
                  {"--centers", args.cluster.centers},
                  {"--profiles", args.cluster.profiles}},
                 {{"input", args.read.file}});
@@ -645,6 +654,8 @@ int run_rfm(const RfmArgs& args) {
     outputs.add(args.cluster.out, segkit::workflow::rfm_csv(s.rfm, s.scores, s.rfm_segments, s.fit.labels));
   if (!args.cluster.model.empty())
     outputs.add(args.cluster.model, segkit::io::to_json(segkit::workflow::model_of(s, options.columns)));
+  if (!args.cluster.onnx.empty())
+    outputs.add(args.cluster.onnx, segkit::io::to_onnx(segkit::workflow::model_of(s, options.columns)));
   if (!args.cluster.report.empty())
     outputs.add(args.cluster.report,
                 segkit::report::render_html(segkit::workflow::report_data(s, "RFM segments of " + args.read.file)));
@@ -687,7 +698,12 @@ void add_cluster_options(CLI::App* command, ClusterArgs& args, bool with_model) 
       ->check(CLI::Range(std::size_t{0}, std::size_t{4096}));
   command->add_option("--out", args.out, "write one row per customer with its segment (CSV; - for standard output)");
   command->add_option("--report", args.report, "write a self-contained HTML report with charts");
-  if (with_model) command->add_option("--model", args.model, "write the model that `segkit predict` uses (JSON)");
+  if (with_model) {
+    command->add_option("--model", args.model, "write the model that `segkit predict` uses (JSON)");
+    command->add_option("--onnx", args.onnx,
+                        "write the model as an ONNX graph: scaler, squared distances, ArgMin (input: the prepared "
+                        "features, named in the graph's doc string)");
+  }
   command->add_option("--centers", args.centers,
                       "write each segment's centre in the features' units (.csv or .json, by extension)");
   command->add_option("--profiles", args.profiles,

@@ -4,6 +4,7 @@
 # Scenario cpp_model takes a 4th argument: the program tests/cli/pipeline_model.cpp.
 set -euo pipefail
 segkit=$1 data=$2 scenario=$3 helper=${4:-}
+here=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 mkdir "$work/in" "$work/out"
@@ -118,6 +119,16 @@ case $scenario in
     "$segkit" segment ../in/far.csv --k 2 --out far.csv --out-outliers > far.txt
     grep -qE "^61,[01],spend$" far.csv || fail "customer 61 is not flagged as an outlier in spend"
     rm -f plain.csv labels.csv centers.csv profiles.json all.csv centers.json profiles.csv stdout.txt far.csv far.txt
+    # The model as ONNX: onnx's checker passes it, and run on the two features it gives every customer's segment.
+    "$segkit" segment "$mall" --features "$two" --k 5 --out onnx_labels.csv --onnx mall.onnx > /dev/null
+    tail -n +2 "$mall" | cut -d, -f4,5 > ../in/features.csv
+    tail -n +2 onnx_labels.csv | cut -d, -f2 > ../in/labels.txt
+    /usr/bin/python3 "$here/../onnx/check_onnx.py" mall.onnx ../in/features.csv ../in/labels.txt > onnx.txt \
+      || { cat onnx.txt >&2; fail "the ONNX file does not assign the customers as segkit does"; }
+    expect_in "200 rows, 5 segments, same labels" onnx.txt
+    rm -f onnx_labels.csv mall.onnx onnx.txt
+    expect_error '--onnx writes a model of the squared Euclidean distance only, not --distance manhattan' \
+      segment "$mall" --k 3 --distance manhattan --onnx m.onnx
     # An export's format is its extension, checked before the file is read; columns are checked before the fit.
     expect_error '--centers "c.txt": name a .csv or a .json file' segment "$mall" --k 3 --centers c.txt
     expect_error '--profiles "p": name a .csv or a .json file' segment "$mall" --k 3 --profiles p
