@@ -16,6 +16,7 @@
 #include <segkit/data/csv.hpp>
 #include <segkit/io/model.hpp>
 #include <segkit/io/onnx.hpp>
+#include <segkit/io/pmml.hpp>
 #include <segkit/segkit.hpp>
 
 #include "fixture.hpp"
@@ -327,15 +328,19 @@ segkit::io::Model euclidean_model(const segkit::data::Table& table) {
   return model;
 }
 
-/// Writes the model as ONNX, the prepared features and segkit's labels into a directory of
-/// its own, and has Debian's python3-onnx check and run the file (tests/onnx/check_onnx.py).
-void check_onnx_assigns_like_segkit(const segkit::io::Model& model, const segkit::data::Table& table) {
-  const auto dir = std::filesystem::temp_directory_path() / ("segkit-onnx-" + std::to_string(std::random_device{}()));
+/// Writes the model as ONNX or PMML (`format`), the prepared features and segkit's labels into
+/// a directory of its own, and has the format's checker read, check and run the file:
+/// tests/onnx/check_onnx.py (Debian's python3-onnx) or tests/pmml/check_pmml.py.
+void check_export_assigns_like_segkit(const segkit::io::Model& model, const segkit::data::Table& table,
+                                      const std::string& format) {
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("segkit-" + format + "-" + std::to_string(std::random_device{}()));
   std::filesystem::create_directories(dir);
+  const auto file = dir / ("model." + format);
   {
-    std::ofstream onnx(dir / "model.onnx", std::ios::binary);
-    const std::string bytes = segkit::io::to_onnx(model);
-    onnx.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    std::ofstream out(file, std::ios::binary);
+    const std::string bytes = format == "onnx" ? segkit::io::to_onnx(model) : segkit::io::to_pmml(model);
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
     const auto prepared = model.preparation.transform(table);
     std::ofstream features(dir / "features.csv");
     char cell[32];
@@ -347,13 +352,13 @@ void check_onnx_assigns_like_segkit(const segkit::io::Model& model, const segkit
     std::ofstream labels(dir / "labels.txt");
     for (const std::size_t label : model.predict(table).labels) labels << label << "\n";
   }
-  const std::string command = "/usr/bin/python3 " + std::string(SEGKIT_FIXTURE_DIR) + "/../onnx/check_onnx.py " +
-                              (dir / "model.onnx").string() + " " + (dir / "features.csv").string() + " " +
+  const std::string command = "/usr/bin/python3 " + std::string(SEGKIT_FIXTURE_DIR) + "/../" + format + "/check_" +
+                              format + ".py " + file.string() + " " + (dir / "features.csv").string() + " " +
                               (dir / "labels.txt").string() + " > " + (dir / "out.txt").string() + " 2>&1";
   const int status = std::system(command.c_str());
   std::ifstream out(dir / "out.txt");
   const std::string said((std::istreambuf_iterator<char>(out)), std::istreambuf_iterator<char>());
-  INFO("check_onnx.py: " << said);
+  INFO("check_" << format << ".py: " << said);
   CHECK(status == 0);
   CHECK(said.find("same labels") != std::string::npos);
   std::filesystem::remove_all(dir);
@@ -363,9 +368,17 @@ void check_onnx_assigns_like_segkit(const segkit::io::Model& model, const segkit
 
 TEST_CASE("a model written as ONNX passes onnx's checker and assigns every customer as segkit does") {
   const auto table = wholesale_table();
-  check_onnx_assigns_like_segkit(euclidean_model<segkit::StandardScaler>(table), table);
-  check_onnx_assigns_like_segkit(euclidean_model<segkit::RobustScaler>(table), table);
-  check_onnx_assigns_like_segkit(euclidean_model<segkit::NoScaling>(table), table);
+  check_export_assigns_like_segkit(euclidean_model<segkit::StandardScaler>(table), table, "onnx");
+  check_export_assigns_like_segkit(euclidean_model<segkit::RobustScaler>(table), table, "onnx");
+  check_export_assigns_like_segkit(euclidean_model<segkit::NoScaling>(table), table, "onnx");
+}
+
+TEST_CASE("a model written as PMML 4.4 is read and scored by the specification, assigning every customer as segkit") {
+  const auto table = wholesale_table();
+  check_export_assigns_like_segkit(euclidean_model<segkit::StandardScaler>(table), table, "pmml");
+  check_export_assigns_like_segkit(euclidean_model<segkit::NoScaling>(table), table, "pmml");
+  std::vector<std::size_t> labels;
+  check_export_assigns_like_segkit(fitted_model(table, labels), table, "pmml");  // Manhattan: cityBlock
 }
 
 TEST_CASE("a model ONNX cannot be given is refused, saying why") {
@@ -375,6 +388,12 @@ TEST_CASE("a model ONNX cannot be given is refused, saying why") {
                        "only a model of the squared Euclidean distance can be written as ONNX, not \"manhattan\"",
                        segkit::error);
   CHECK_THROWS_WITH_AS(segkit::io::to_onnx(segkit::io::Model{}), "the model has no centres to write as ONNX",
+                       segkit::error);
+  segkit::io::Model cosine = euclidean_model<segkit::StandardScaler>(table);
+  cosine.distance = "cosine";
+  CHECK_THROWS_WITH_AS(segkit::io::to_pmml(cosine),
+                       "PMML has no comparison measure for the distance \"cosine\" (squared Euclidean and "
+                       "Manhattan models can be written)",
                        segkit::error);
 }
 

@@ -42,6 +42,7 @@
 #include <segkit/features/prepare.hpp>
 #include <segkit/io/model.hpp>
 #include <segkit/io/onnx.hpp>
+#include <segkit/io/pmml.hpp>
 #include <segkit/profile/profile.hpp>
 #include <segkit/report/html.hpp>
 #include <segkit/rfm/rfm.hpp>
@@ -80,6 +81,7 @@ struct ClusterArgs {
   std::string out, report, model;
   std::string centers, profiles;  // exports, CSV or JSON by extension
   std::string onnx;               // the model as an ONNX graph
+  std::string pmml;               // the model as PMML 4.4
 };
 
 struct SegmentArgs {
@@ -351,6 +353,10 @@ segkit::workflow::ClusterSettings cluster_settings(const ClusterArgs& args) {
   if (!args.onnx.empty() && args.distance != "sqeuclidean")
     throw segkit::error("--onnx writes a model of the squared Euclidean distance only, not --distance " +
                         args.distance);
+  if (!args.pmml.empty() && args.distance != "sqeuclidean" && args.distance != "manhattan")
+    throw segkit::error(
+        "--pmml writes a model of the squared Euclidean or the Manhattan distance only, not --distance " +
+        args.distance);
   if (!args.centers.empty()) segkit::workflow::export_format(args.centers, "--centers");
   if (!args.profiles.empty()) segkit::workflow::export_format(args.profiles, "--profiles");
   settings.progress = show_progress();
@@ -429,6 +435,7 @@ int run_segment(const SegmentArgs& args) {
                  {"--report", args.cluster.report},
                  {"--model", args.cluster.model},
                  {"--onnx", args.cluster.onnx},
+                 {"--pmml", args.cluster.pmml},
                  {"--centers", args.cluster.centers},
                  {"--profiles", args.cluster.profiles}},
                 {{"input", args.read.file}});
@@ -503,6 +510,8 @@ int run_segment(const SegmentArgs& args) {
     outputs.add(args.cluster.model, segkit::io::to_json(segkit::workflow::model_of(segmentation)));
   if (!args.cluster.onnx.empty())
     outputs.add(args.cluster.onnx, segkit::io::to_onnx(segkit::workflow::model_of(segmentation)));
+  if (!args.cluster.pmml.empty())
+    outputs.add(args.cluster.pmml, segkit::io::to_pmml(segkit::workflow::model_of(segmentation)));
   add_exports(outputs, args.cluster, segkit::workflow::centers_of(segmentation), segmentation.profiles);
   outputs.write();
   return 0;
@@ -601,6 +610,7 @@ int run_rfm(const RfmArgs& args) {
                  {"--report", args.cluster.report},
                  {"--model", args.cluster.model},
                  {"--onnx", args.cluster.onnx},
+                 {"--pmml", args.cluster.pmml},
                  {"--centers", args.cluster.centers},
                  {"--profiles", args.cluster.profiles}},
                 {{"input", args.read.file}});
@@ -656,6 +666,8 @@ int run_rfm(const RfmArgs& args) {
     outputs.add(args.cluster.model, segkit::io::to_json(segkit::workflow::model_of(s, options.columns)));
   if (!args.cluster.onnx.empty())
     outputs.add(args.cluster.onnx, segkit::io::to_onnx(segkit::workflow::model_of(s, options.columns)));
+  if (!args.cluster.pmml.empty())
+    outputs.add(args.cluster.pmml, segkit::io::to_pmml(segkit::workflow::model_of(s, options.columns)));
   if (!args.cluster.report.empty())
     outputs.add(args.cluster.report,
                 segkit::report::render_html(segkit::workflow::report_data(s, "RFM segments of " + args.read.file)));
@@ -703,6 +715,8 @@ void add_cluster_options(CLI::App* command, ClusterArgs& args, bool with_model) 
     command->add_option("--onnx", args.onnx,
                         "write the model as an ONNX graph: scaler, squared distances, ArgMin (input: the prepared "
                         "features, named in the graph's doc string)");
+    command->add_option("--pmml", args.pmml,
+                        "write the model as PMML 4.4: a center-based ClusteringModel over the prepared features");
   }
   command->add_option("--centers", args.centers,
                       "write each segment's centre in the features' units (.csv or .json, by extension)");

@@ -127,6 +127,22 @@ case $scenario in
       || { cat onnx.txt >&2; fail "the ONNX file does not assign the customers as segkit does"; }
     expect_in "200 rows, 5 segments, same labels" onnx.txt
     rm -f onnx_labels.csv mall.onnx onnx.txt
+    # And as PMML 4.4, with the Manhattan distance (cityBlock): read and scored as the specification says.
+    "$segkit" segment "$mall" --features "$two" --k 4 --distance manhattan --out pmml_labels.csv --pmml mall.pmml \
+      > /dev/null
+    tail -n +2 pmml_labels.csv | cut -d, -f2 > ../in/labels.txt
+    /usr/bin/python3 "$here/../pmml/check_pmml.py" mall.pmml ../in/features.csv ../in/labels.txt > pmml.txt \
+      || { cat pmml.txt >&2; fail "the PMML file does not assign the customers as segkit does"; }
+    expect_in "PMML 4.4 cityBlock: 200 rows, 4 segments, same labels" pmml.txt
+    # A centre moved in the file: the check fails (it can).
+    sed -i '0,/<Array n="2" type="real">/s//<Array n="2" type="real">9 /' mall.pmml
+    sed -i '0,/<Array n="2" type="real">9 \([^ ]*\) \([^<]*\)</s//<Array n="2" type="real">9 9</' mall.pmml
+    if /usr/bin/python3 "$here/../pmml/check_pmml.py" mall.pmml ../in/features.csv ../in/labels.txt > pmml.txt 2>&1; then
+      fail "a PMML file with a moved centre still passed the check"
+    fi
+    rm -f pmml_labels.csv mall.pmml pmml.txt
+    expect_error '--pmml writes a model of the squared Euclidean or the Manhattan distance only, not --distance cosine' \
+      segment "$mall" --k 3 --distance cosine --pmml m.pmml
     expect_error '--onnx writes a model of the squared Euclidean distance only, not --distance manhattan' \
       segment "$mall" --k 3 --distance manhattan --onnx m.onnx
     # An export's format is its extension, checked before the file is read; columns are checked before the fit.

@@ -167,6 +167,32 @@ struct Model {
   }
 };
 
+/// A model's scaler as (x - center) / scale per feature, the form the files that other
+/// systems read (ONNX, PMML) are given; identity for no scaling (then both are empty).
+struct ShiftAndScale {
+  std::vector<double> center, scale;
+  bool identity = false;
+};
+
+/// The model's scaler as ShiftAndScale; `format` names the file format in the error that
+/// a scaler of another form gets.
+inline ShiftAndScale shift_and_scale(const Model& model, const std::string& format) {
+  ShiftAndScale out;
+  if (model.scaler.name() == "none") {
+    out.identity = true;
+    return out;
+  }
+  for (const auto& [name, values] : model.scaler.state()) {
+    if (name == "center") out.center = values;
+    if (name == "scale") out.scale = values;
+  }
+  const std::size_t d = model.centers.shape(1);
+  if (out.center.size() != d || out.scale.size() != d)
+    throw error("the model's scaler \"" + std::string(model.scaler.name()) +
+                "\" is not a per-feature shift and scale, which is all " + format + " is given here");
+  return out;
+}
+
 namespace detail {
 
 using nlohmann::json;

@@ -148,15 +148,8 @@ inline std::string to_onnx(const Model& model) {
                 "\"");
   const std::size_t k = model.centers.shape(0), d = model.centers.shape(1);
   if (k == 0 || d == 0) throw error("the model has no centres to write as ONNX");
-  std::vector<double> center, scale;
-  for (const auto& [name, values] : model.scaler.state()) {
-    if (name == "center") center = values;
-    if (name == "scale") scale = values;
-  }
-  const bool identity = model.scaler.name() == "none";
-  if (!identity && (center.size() != d || scale.size() != d))
-    throw error("the model's scaler \"" + std::string(model.scaler.name()) +
-                "\" is not a per-feature shift and scale, which is all ONNX is given here");
+  const ShiftAndScale scaler = shift_and_scale(model, "ONNX");
+  const bool identity = scaler.identity;
   using detail::onnx_node;
   using detail::onnx_tensor;
   using detail::OnnxAttribute;
@@ -181,8 +174,8 @@ inline std::string to_onnx(const Model& model) {
                              {OnnxAttribute::integer("axis", 1), OnnxAttribute::integer("keepdims", 0)}));
   graph.bytes(2, "segkit_kmeans");
   if (!identity) {
-    graph.message(5, onnx_tensor("scaler_center", {D}, center));
-    graph.message(5, onnx_tensor("scaler_scale", {D}, scale));
+    graph.message(5, onnx_tensor("scaler_center", {D}, scaler.center));
+    graph.message(5, onnx_tensor("scaler_scale", {D}, scaler.scale));
   }
   std::vector<double> centers(model.centers.begin(), model.centers.end()), norms(k, 0.0);
   for (std::size_t c = 0; c < k; ++c)

@@ -15,32 +15,7 @@
 namespace segkit::report {
 
 /// Text made safe for HTML/SVG element content and attribute values.
-inline std::string escape(const std::string& text) {
-  std::string out;
-  out.reserve(text.size());
-  for (const char ch : text) {
-    switch (ch) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        out += ch;
-    }
-  }
-  return out;
-}
+inline std::string escape(const std::string& text) { return segkit::markup_escape(text); }
 
 /// Numbers on charts and in the report's tables: four significant digits unless told otherwise.
 inline std::string chart_number(double value, int digits = 4) { return segkit::format_number(value, digits); }
