@@ -3,6 +3,7 @@
 //
 //   segkit segment FILE [--features a,b] [--k N|auto] [--k-range 2..10] [--scaler ...] [--distance ...]
 //                       [--seed N] [--out labels.csv] [--report report.html] [--model model.json]
+//                       [--align-to previous-model.json [--previous-labels previous-labels.csv]]
 //   segkit predict --model model.json FILE [--out labels.csv]
 //   segkit rfm FILE --customer COL --date COL (--amount COL | --quantity COL --price COL) [--invoice COL]
 //                   [--as-of DATE] [--k N|auto] [--out ...] [--report ...]
@@ -94,6 +95,8 @@ struct SegmentArgs {
   bool log_skewed = false;
   std::vector<std::string> out_columns;  // "all" or names: the customers' columns in --out
   bool out_outliers = false;             // a column of the features where the customer is an outlier
+  std::string align_to;                  // a previous model whose segment ids persist
+  std::string previous_labels;           // that run's --out, for where the customers went
 };
 
 struct PredictArgs {
@@ -307,6 +310,12 @@ void check_outputs(const std::vector<segkit::NamedPath>& outputs, const std::vec
     if (segkit::is_standard_output(output.path)) summary = stderr;
 }
 
+/// The files segment and rfm write, with their options' names.
+std::vector<segkit::NamedPath> cluster_outputs(const ClusterArgs& args) {
+  return {{"--out", args.out},   {"--report", args.report},   {"--model", args.model},      {"--onnx", args.onnx},
+          {"--pmml", args.pmml}, {"--centers", args.centers}, {"--profiles", args.profiles}};
+}
+
 /// Every output is written once all of them are ready, all of them or none.
 struct Outputs {
   std::vector<std::pair<std::filesystem::path, std::string>> files;
@@ -376,6 +385,33 @@ std::string k_reason(const segkit::workflow::Fit& fit, const ClusterArgs& args) 
 
 // --------------------------------------------------------------- printing --
 
+/// A table for the terminal: columns padded to their widest cell, in characters on the
+/// screen (UTF-8: "·" is two bytes, one character).
+std::string text_table(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows,
+                       const std::string& indent = "") {
+  auto shown = [](const std::string& text) {
+    return static_cast<std::size_t>(std::count_if(
+        text.begin(), text.end(), [](char ch) { return (static_cast<unsigned char>(ch) & 0xC0) != 0x80; }));
+  };
+  std::vector<std::size_t> width(header.size());
+  for (std::size_t j = 0; j < header.size(); ++j) {
+    width[j] = shown(header[j]);
+    for (const auto& row : rows) width[j] = std::max(width[j], shown(row[j]));
+  }
+  std::string out;
+  auto line = [&](const std::vector<std::string>& cells_of_row) {
+    out += indent;
+    for (std::size_t j = 0; j < cells_of_row.size(); ++j) {
+      out += cells_of_row[j];
+      if (j + 1 < cells_of_row.size()) out += std::string(width[j] - shown(cells_of_row[j]) + 2, ' ');
+    }
+    out += '\n';
+  };
+  line(header);
+  for (const auto& row : rows) line(row);
+  return out;
+}
+
 /// The profile table for the terminal: every mean when there are a few features;
 /// otherwise what sets each segment apart.
 std::string profile_table(const segkit::Profiles& profiles) {
@@ -405,41 +441,43 @@ std::string profile_table(const segkit::Profiles& profiles) {
       rows[c].push_back(apart);
     }
   }
-  // Columns padded to their widest cell, in characters on the screen (UTF-8: "·" is two bytes, one character).
-  auto shown = [](const std::string& text) {
-    return static_cast<std::size_t>(std::count_if(
-        text.begin(), text.end(), [](char ch) { return (static_cast<unsigned char>(ch) & 0xC0) != 0x80; }));
-  };
-  std::vector<std::size_t> width(header.size());
-  for (std::size_t j = 0; j < header.size(); ++j) {
-    width[j] = shown(header[j]);
-    for (const auto& row : rows) width[j] = std::max(width[j], shown(row[j]));
+  return text_table(header, rows);
+}
+
+/// What changed since the previous segments (--align-to), and where the customers went
+/// (--previous-labels).
+void say_drift(const segkit::workflow::Segmentation& s) {
+  if (!s.drift) return;
+  std::vector<std::size_t> sizes;
+  for (const auto& segment : s.profiles.segments) sizes.push_back(segment.size);
+  const segkit::workflow::DriftCells cells = segkit::workflow::drift_cells(*s.drift, sizes);
+  say("\nSince the previous segments (%s; centres matched by the least total distance, moved in scaled units):\n%s",
+      s.drift->source.c_str(), text_table(cells.segments_header, cells.segments, "  ").c_str());
+  for (const std::string& note : s.drift->notes) say("  note: %s\n", note.c_str());
+  if (const auto& f = s.drift->flows) {
+    say("\nWhere the customers went: %zu in both, %zu of them in the same segment\n%s", f->total, f->stayed,
+        text_table(cells.flows_header, cells.flows, "  ").c_str());
   }
-  std::string out;
-  auto line = [&](const std::vector<std::string>& cells_of_row) {
-    for (std::size_t j = 0; j < cells_of_row.size(); ++j) {
-      out += cells_of_row[j];
-      if (j + 1 < cells_of_row.size()) out += std::string(width[j] - shown(cells_of_row[j]) + 2, ' ');
-    }
-    out += '\n';
-  };
-  line(header);
-  for (const auto& row : rows) line(row);
-  return out;
 }
 
 // ---------------------------------------------------------------- segment --
 
 int run_segment(const SegmentArgs& args) {
-  check_outputs({{"--out", args.cluster.out},
-                 {"--report", args.cluster.report},
-                 {"--model", args.cluster.model},
-                 {"--onnx", args.cluster.onnx},
-                 {"--pmml", args.cluster.pmml},
-                 {"--centers", args.cluster.centers},
-                 {"--profiles", args.cluster.profiles}},
-                {{"input", args.read.file}});
+  check_outputs(
+      cluster_outputs(args.cluster),
+      {{"input", args.read.file}, {"--align-to", args.align_to}, {"--previous-labels", args.previous_labels}});
   segkit::workflow::SegmentOptions options;
+  if (!args.previous_labels.empty() && args.align_to.empty())
+    throw segkit::error(
+        "--previous-labels says where customers went beside the previous model's segments: give "
+        "--align-to too");
+  // Read before the data, so that a wrong file is said before the work.
+  if (!args.align_to.empty())
+    options.previous = segkit::io::previous_segments(segkit::io::load_model(args.align_to), args.align_to);
+  if (!args.previous_labels.empty()) {
+    options.previous_labels = segkit::workflow::read_segment_labels(args.previous_labels);
+    options.previous_labels_source = args.previous_labels;
+  }
   options.prepare.columns = split_list(args.features);
   if (args.missing == "drop")
     options.prepare.missing = segkit::features::MissingPolicy::drop_rows;
@@ -499,6 +537,7 @@ int run_segment(const SegmentArgs& args) {
   say("\nNumber of segments: %s\n", k_reason(segmentation.fit, args.cluster).c_str());
   say_warnings(segmentation.fit);
   say("\nSegments:\n%s", profile_table(segmentation.profiles).c_str());
+  say_drift(segmentation);
 
   Outputs outputs;
   if (!args.cluster.out.empty()) outputs.add(args.cluster.out, segkit::workflow::labels_csv(segmentation, columns));
@@ -535,11 +574,13 @@ int run_predict_rfm(const PredictArgs& args, const segkit::io::Model& model, con
   std::vector<std::size_t> sizes(model.centers.shape(0), 0);
   for (const std::size_t l : a.labels) ++sizes[l];
   for (std::size_t c = 0; c < sizes.size(); ++c)
-    say("segment %zu%s: %zu %s\n", c,
+    say("segment %zu%s: %zu %s\n", model.segment_id(c),
         c < model.segment_names.size() ? (" (" + model.segment_names[c] + ")").c_str() : "", sizes[c],
         sizes[c] == 1 ? "customer" : "customers");
   Outputs outputs;
-  outputs.add(out, segkit::workflow::rfm_csv(a.rfm, a.scores, a.rfm_segments, a.labels));
+  std::vector<std::size_t> ids(a.labels.size());
+  for (std::size_t i = 0; i < ids.size(); ++i) ids[i] = model.segment_id(a.labels[i]);
+  outputs.add(out, segkit::workflow::rfm_csv(a.rfm, a.scores, a.rfm_segments, ids));
   outputs.write();
   return 0;
 }
@@ -580,7 +621,7 @@ int run_predict(const PredictArgs& args) {
     csv +=
         csv_field(has_id ? segkit::workflow::cell_text(table.column(model.id_column), row) : std::to_string(row + 1));
     if (a < assignment.rows.size() && assignment.rows[a] == row) {
-      csv.append(",").append(std::to_string(assignment.labels[a])).append(reasons ? ",\n" : "\n");
+      csv.append(",").append(std::to_string(model.segment_id(assignment.labels[a]))).append(reasons ? ",\n" : "\n");
       ++sizes[assignment.labels[a++]];
     } else {
       csv.append(",,").append(csv_field(assignment.unassigned[u++].reason)).append("\n");
@@ -594,7 +635,7 @@ int run_predict(const PredictArgs& args) {
     say("%zu of %zu customers could not be assigned: written with an empty segment and the reason\n",
         assignment.unassigned.size(), table.rows());
   for (std::size_t c = 0; c < sizes.size(); ++c)
-    say("segment %zu%s: %zu %s\n", c,
+    say("segment %zu%s: %zu %s\n", model.segment_id(c),
         c < model.segment_names.size() ? (" (" + model.segment_names[c] + ")").c_str() : "", sizes[c],
         sizes[c] == 1 ? "customer" : "customers");
   Outputs outputs;
@@ -606,14 +647,7 @@ int run_predict(const PredictArgs& args) {
 // -------------------------------------------------------------------- rfm --
 
 int run_rfm(const RfmArgs& args) {
-  check_outputs({{"--out", args.cluster.out},
-                 {"--report", args.cluster.report},
-                 {"--model", args.cluster.model},
-                 {"--onnx", args.cluster.onnx},
-                 {"--pmml", args.cluster.pmml},
-                 {"--centers", args.cluster.centers},
-                 {"--profiles", args.cluster.profiles}},
-                {{"input", args.read.file}});
+  check_outputs(cluster_outputs(args.cluster), {{"input", args.read.file}});
   segkit::workflow::RfmSegmentOptions options;
   options.columns = {args.customer, args.date, args.amount, args.quantity, args.price, args.invoice};
   if (args.as_of) {
@@ -749,6 +783,11 @@ int main(int argc, char** argv) {
   segment_command->add_flag("--log-skewed", segment.log_skewed, "log1p-transform skewed non-negative columns");
   segment_command->add_option("--out-columns", segment.out_columns,
                               "columns of the customer file to repeat in --out: \"all\", or names or 1-based numbers");
+  segment_command->add_option("--align-to", segment.align_to,
+                              "a previous model (segment --model): segments that persist keep its ids, new ones get "
+                              "new ids, and what changed is shown");
+  segment_command->add_option("--previous-labels", segment.previous_labels,
+                              "the labels file (--out) of that previous run: shows where the customers went");
   segment_command->add_flag("--out-outliers", segment.out_outliers,
                             "add to --out a column naming the features where the customer is beyond the IQR fences");
   add_cluster_options(segment_command, segment.cluster, true);

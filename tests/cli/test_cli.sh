@@ -323,6 +323,57 @@ case $scenario in
     fi
     rm -f stdout.txt stderr.txt
     ;;
+  align)  # a refit aligned with a previous model: every customer keeps its id, ids vanish and appear, predict gives ids
+    mall="$data/mall_customers/Mall_Customers.csv" f='Annual Income (k$),Spending Score (1-100)'
+    "$segkit" segment "$mall" --features "$f" --k 5 --quiet --model ../in/first.json --out ../in/first.csv > /dev/null
+    # Refused before any work (no output left behind).
+    expect_error "--previous-labels says where customers went beside the previous model's segments: give --align-to too" \
+      segment "$mall" --k 5 --previous-labels ../in/first.csv
+    expect_error "../in/first.json: segments can be aligned only on the same features; the previous segments have \"Annual Income (k\$)\", which this fit has not; this fit has \"Age\"" \
+      segment "$mall" --features 'Age,Spending Score (1-100)' --k 5 --align-to ../in/first.json
+    expect_error "--model ../in/first.json is the --align-to file" \
+      segment "$mall" --features "$f" --k 5 --align-to ../in/first.json --model ../in/first.json
+    printf 'CustomerID,segment\n0001,2\n0002,two\n' > ../in/bad_labels.csv
+    expect_error "\"../in/bad_labels.csv\", line 3, column 2 (\"segment\"): \"two\" is not a segment id (a whole number)" \
+      segment "$mall" --features "$f" --k 5 --align-to ../in/first.json --previous-labels ../in/bad_labels.csv
+    # The same customers, last first (a line end added where the file has none).
+    { head -1 "$mall"; tail -n +2 "$mall" | sed -e '$a\' | tac; } > ../in/reversed.csv
+    "$segkit" segment ../in/reversed.csv --features "$f" --k 5 --quiet --out plain.csv > /dev/null
+    if cmp -s <(sort ../in/first.csv) <(sort plain.csv); then
+      fail "the reversed file is numbered alike without --align-to: the test would prove nothing"
+    fi
+    "$segkit" segment ../in/reversed.csv --features "$f" --k 5 --quiet --align-to ../in/first.json \
+      --previous-labels ../in/first.csv --out aligned.csv --report report.html > stdout.txt
+    cmp <(sort ../in/first.csv) <(sort aligned.csv) || fail "a customer changed segment id in the reversed file"
+    expect_in "Where the customers went: 200 in both, 200 of them in the same segment" stdout.txt
+    expect_in "Since the previous segments" report.html
+    expect_in "Where the customers went" report.html
+    # Four segments: one id vanishes, the others stay; the model keeps the ids and predict writes them.
+    "$segkit" segment ../in/reversed.csv --features "$f" --k 4 --quiet --align-to ../in/first.json \
+      --previous-labels ../in/first.csv --model four.json --out four.csv > stdout.txt
+    vanished=$(awk '$2 == "vanished" {print $1}' stdout.txt)
+    [ -n "$vanished" ] || { cat stdout.txt >&2; fail "no segment vanished going from 5 segments to 4"; }
+    expect_in '"segment_ids"' four.json
+    ! cut -d, -f2 four.csv | grep -qx "$vanished" || fail "the vanished id $vanished is still given"
+    [ "$(cut -d, -f2 four.csv | tail -n +2 | sort -u | wc -l)" = 4 ] || fail "four.csv does not hold 4 segment ids"
+    "$segkit" predict --model four.json ../in/reversed.csv --out predicted.csv > predict.txt
+    cmp four.csv predicted.csv || fail "predict does not give the aligned ids"
+    expect_not_in "segment $vanished:" predict.txt
+    # Six segments aligned with the four: the vanished id is never given again; the new one is 5.
+    "$segkit" segment ../in/reversed.csv --features "$f" --k 6 --quiet --align-to four.json --model six.json \
+      --out six.csv --onnx six.onnx --pmml six.pmml > stdout.txt
+    [ "$(awk '$2 == "new" {print $1}' stdout.txt | tr '\n' ' ')" = "5 6 " ] || { cat stdout.txt >&2; fail "the new segments are not 5 and 6"; }
+    ! cut -d, -f2 six.csv | grep -qx "$vanished" || fail "the vanished id $vanished was given again"
+    expect_in '"next_segment_id": 7' six.json
+    # ONNX and PMML name the segments by id too (ids 5 and 6 beside four of 0..4).
+    tail -n +2 ../in/reversed.csv | cut -d, -f4,5 > ../in/features.csv
+    tail -n +2 six.csv | cut -d, -f2 > ../in/ids.txt
+    grep -qa segment_ids six.onnx || fail "six.onnx has no segment_ids to map its centres to ids"
+    /usr/bin/python3 "$here/../onnx/check_onnx.py" six.onnx ../in/features.csv ../in/ids.txt > onnx.txt \
+      || { cat onnx.txt >&2; fail "the aligned ONNX file does not give the segment ids"; }
+    /usr/bin/python3 "$here/../pmml/check_pmml.py" six.pmml ../in/features.csv ../in/ids.txt > pmml.txt \
+      || { cat pmml.txt >&2; fail "the aligned PMML file does not give the segment ids"; }
+    ;;
   *) fail "unknown scenario" ;;
 esac
 echo "ok ($scenario)"

@@ -48,6 +48,8 @@ def run(model, features):
             if a.get("keepdims", 1):
                 out = np.expand_dims(out, a.get("axis", 0))
             out = out.astype(np.int64)
+        elif node.op_type == "Gather":
+            out = np.take(x[0], x[1], axis=a.get("axis", 0))
         else:
             raise SystemExit(f"operator {node.op_type} is not expected in a segkit k-means graph")
         values[node.output[0]] = out
@@ -71,7 +73,10 @@ def main():
     if wrong.size:
         raise SystemExit(f"{wrong.size} of {label.size} rows differ, first row {wrong[0]}: "
                          f"graph {label[wrong[0]]}, segkit {expected[wrong[0]]}")
-    if not np.array_equal(np.argmin(distances, axis=1), label) or distances.shape[1] < 1:
+    # The nearest segment's id: its position when the graph has no segment_ids.
+    ids = {t.name: numpy_helper.to_array(t) for t in model.graph.initializer}.get("segment_ids")
+    nearest = np.argmin(distances, axis=1)
+    if not np.array_equal(nearest if ids is None else ids[nearest], label) or distances.shape[1] < 1:
         raise SystemExit("the distances output does not give the labels")
     print(f"onnx {onnx.__version__}: checker passed, {label.size} rows, {distances.shape[1]} segments, same labels")
 

@@ -708,4 +708,24 @@ class Preparation {
   std::vector<Action> fit_actions_;
 };
 
+/// Which features of a preparation are one level of a one-hot encoded column (one flag per feature).
+inline std::vector<bool> one_hot_features(const Preparation& preparation) {
+  std::vector<bool> out;
+  for (const auto& r : preparation.recipes())
+    out.insert(out.end(), r.kind == Recipe::Kind::one_hot ? r.levels.size() : 1, r.kind == Recipe::Kind::one_hot);
+  return out;
+}
+
+/// Which features of a preparation are log1p of their column (one flag per feature).
+inline std::vector<bool> logged_features(const Preparation& preparation) {
+  std::vector<bool> out;
+  for (const auto& r : preparation.recipes()) {
+    if (r.kind == Recipe::Kind::one_hot)
+      out.insert(out.end(), r.levels.size(), false);
+    else
+      out.push_back(r.log);
+  }
+  return out;
+}
+
 }  // namespace segkit::features

@@ -38,6 +38,7 @@
 #include "segkit/core/options.hpp"
 #include "segkit/pipeline/registry.hpp"
 #include "segkit/scaler/any.hpp"
+#include "segkit/select/align.hpp"
 
 namespace segkit::io {
 
@@ -74,8 +75,15 @@ struct Model {
   std::string distance = "sqeuclidean";  ///< a name of BuiltinDistances (pipeline/registry.hpp)
   xt::xtensor<double, 2> centers;        ///< k x d, in the scaled space
   std::vector<std::string> segment_names;
-  std::string id_column;       ///< empty when the customers have no id column
-  std::optional<RfmPart> rfm;  ///< a model of a transaction log (segkit rfm --model)
+  /// The id of each segment (label j is segment segment_ids[j]); empty: 0..k-1. A refit
+  /// aligned with this model (workflow::align_fit) keeps the ids of segments that persist.
+  std::vector<std::size_t> segment_ids;
+  std::size_t next_segment_id = 0;  ///< the first id never given out (0 with no ids: k)
+  std::string id_column;            ///< empty when the customers have no id column
+  std::optional<RfmPart> rfm;       ///< a model of a transaction log (segkit rfm --model)
+
+  /// The id of segment label j (Assignment::labels are labels, 0..k-1).
+  std::size_t segment_id(std::size_t j) const { return j < segment_ids.size() ? segment_ids[j] : j; }
 
   /// Puts the customers of `table` into the saved segments.
   Assignment predict(const data::Table& table) const {
@@ -265,6 +273,18 @@ inline std::string to_json(const Model& model) {
       {"centers", centers},
       {"segment_names", model.segment_names},
   };
+  // Written only when they say more than 0..k-1, so that a model file of a fit of its
+  // own reads as before.
+  const std::size_t k = model.centers.shape(0);
+  bool plain_ids = model.next_segment_id <= k;
+  for (std::size_t j = 0; j < model.segment_ids.size(); ++j) plain_ids = plain_ids && model.segment_ids[j] == j;
+  if (!plain_ids) {
+    std::vector<std::size_t> ids(k);
+    for (std::size_t j = 0; j < k; ++j) ids[j] = model.segment_id(j);
+    out["segment_ids"] = ids;
+    out["next_segment_id"] =
+        std::max(model.next_segment_id, ids.empty() ? 0 : *std::max_element(ids.begin(), ids.end()) + 1);
+  }
   if (model.rfm) {
     const auto& c = model.rfm->columns;
     auto cuts = [](const std::array<double, 4>& values) {
@@ -471,6 +491,35 @@ Model model_from_json(const std::string& text, const std::string& where = "model
   if (!model.segment_names.empty() && model.segment_names.size() != rows.size())
     in.fail("segment_names",
             "names " + std::to_string(model.segment_names.size()) + " segments of " + std::to_string(rows.size()));
+  // Optional (a model of a fit of its own has ids 0..k-1 and writes none).
+  const auto whole = [&](const json& value, const std::string& field) {
+    if (!value.is_number_unsigned() || value.get<std::uint64_t>() > (std::uint64_t{1} << 53))
+      in.fail(field, "must be a whole number from 0 to 2^53, not " + value.dump());
+    return static_cast<std::size_t>(value.get<std::uint64_t>());
+  };
+  model.next_segment_id = rows.size();
+  if (j.contains("segment_ids")) {
+    const json& ids = in.array(j["segment_ids"], "segment_ids");
+    if (ids.size() != rows.size())
+      in.fail("segment_ids",
+              "has " + std::to_string(ids.size()) + " ids for " + std::to_string(rows.size()) + " segments");
+    for (std::size_t c = 0; c < ids.size(); ++c) {
+      model.segment_ids.push_back(whole(ids[c], "segment_ids[" + std::to_string(c) + "]"));
+      for (std::size_t b = 0; b < c; ++b)
+        if (model.segment_ids[b] == model.segment_ids[c])
+          in.fail(
+              "segment_ids[" + std::to_string(c) + "]",
+              "is " + std::to_string(model.segment_ids[c]) + ", the id of segment_ids[" + std::to_string(b) + "] too");
+      model.next_segment_id = std::max(model.next_segment_id, model.segment_ids[c] + 1);
+    }
+  }
+  if (j.contains("next_segment_id")) {
+    const std::size_t next = whole(j["next_segment_id"], "next_segment_id");
+    if (next < model.next_segment_id)
+      in.fail("next_segment_id", "is " + std::to_string(next) + ", an id already given out (the ids run to " +
+                                     std::to_string(model.next_segment_id - 1) + ")");
+    model.next_segment_id = next;
+  }
   if (j.contains("rfm")) {
     const json& part = j["rfm"];
     RfmPart rfm;
@@ -517,6 +566,21 @@ Model load_model(const std::filesystem::path& path) {
   std::stringstream text;
   text << in.rdbuf();
   return model_from_json<Scalers, Distances>(text.str(), path.string());
+}
+
+/// A model's segments as a refit is aligned to them (workflow::align_fit): the centres
+/// with the scaler undone, in the units of the prepared features; `source` names the
+/// model in messages (its file).
+inline PreviousSegments previous_segments(const Model& model, const std::string& source = "the previous model") {
+  PreviousSegments out;
+  out.features = model.preparation.feature_names();
+  out.logged = features::logged_features(model.preparation);
+  out.one_hot = features::one_hot_features(model.preparation);
+  out.centers = model.scaler.inverse_transform(model.centers);
+  for (std::size_t j = 0; j < model.centers.shape(0); ++j) out.ids.push_back(model.segment_id(j));
+  out.next_id = std::max(model.next_segment_id, model.centers.shape(0));
+  out.source = source;
+  return out;
 }
 
 // ------------------------------------------------------------ Pipelines --

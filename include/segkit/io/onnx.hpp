@@ -5,7 +5,9 @@
 // ReduceSumSquare(x) - 2 x.C^T + |c|^2 (Gemm), then ArgMin. The graph's input is the
 // model's prepared features in double (Model::preparation's feature_names, in that order:
 // what the preparation makes of a customer's columns, before scaling); its outputs are
-// "label" (int64, one per row) and "distances" (squared, one per row and segment).
+// "label" (int64, one per row: the segment's id, Model::segment_id, through a Gather when a
+// model aligned with an earlier one has ids other than 0..k-1) and "distances" (squared,
+// one per row and segment, in the model's segment order).
 //
 // The file is written with a small protobuf encoder of the few ONNX messages it needs
 // (onnx.proto's field numbers), so segkit::io needs no protobuf library.
@@ -77,6 +79,23 @@ inline ProtoWriter onnx_tensor(const std::string& name, const std::vector<std::i
   raw.reserve(values.size() * 8);
   for (const double v : values) {
     const auto bits = std::bit_cast<std::uint64_t>(v);
+    for (int b = 0; b < 8; ++b) raw.push_back(static_cast<char>((bits >> (8 * b)) & 0xFF));
+  }
+  t.bytes(9, raw);
+  return t;
+}
+
+/// A TensorProto of 64-bit integers (little-endian raw data).
+inline ProtoWriter onnx_tensor(const std::string& name, const std::vector<std::int64_t>& dims,
+                               const std::vector<std::int64_t>& values) {
+  ProtoWriter t;
+  for (const std::int64_t dim : dims) t.varint(1, static_cast<std::uint64_t>(dim));
+  t.varint(2, onnx_int64);
+  t.bytes(8, name);
+  std::string raw;
+  raw.reserve(values.size() * 8);
+  for (const std::int64_t v : values) {
+    const auto bits = static_cast<std::uint64_t>(v);
     for (int b = 0; b < 8; ++b) raw.push_back(static_cast<char>((bits >> (8 * b)) & 0xFF));
   }
   t.bytes(9, raw);
@@ -170,8 +189,19 @@ inline std::string to_onnx(const Model& model) {
                              {OnnxAttribute::integer("transB", 1), OnnxAttribute::real("alpha", -2.0f),
                               OnnxAttribute::real("beta", 1.0f)}));
   graph.message(1, onnx_node("Add", {"products", "row_norms"}, {"distances"}));
-  graph.message(1, onnx_node("ArgMin", {"distances"}, {"label"},
+  // A model aligned with an earlier one (Model::segment_ids) names its segments by id:
+  // the nearest centre's position, then its id.
+  std::vector<std::int64_t> ids(k);
+  bool plain_ids = true;
+  for (std::size_t c = 0; c < k; ++c) {
+    ids[c] = static_cast<std::int64_t>(model.segment_id(c));
+    plain_ids = plain_ids && model.segment_id(c) == c;
+  }
+  const std::string nearest = plain_ids ? "label" : "nearest_center";
+  graph.message(1, onnx_node("ArgMin", {"distances"}, {nearest},
                              {OnnxAttribute::integer("axis", 1), OnnxAttribute::integer("keepdims", 0)}));
+  if (!plain_ids)
+    graph.message(1, onnx_node("Gather", {"segment_ids", nearest}, {"label"}, {OnnxAttribute::integer("axis", 0)}));
   graph.bytes(2, "segkit_kmeans");
   if (!identity) {
     graph.message(5, onnx_tensor("scaler_center", {D}, scaler.center));
@@ -182,6 +212,7 @@ inline std::string to_onnx(const Model& model) {
     for (std::size_t j = 0; j < d; ++j) norms[c] += model.centers(c, j) * model.centers(c, j);
   graph.message(5, onnx_tensor("centers", {K, D}, centers));
   graph.message(5, onnx_tensor("center_norms", {K}, norms));
+  if (!plain_ids) graph.message(5, onnx_tensor("segment_ids", {K}, ids));
   std::string names;
   for (const std::string& f : model.preparation.feature_names()) names += (names.empty() ? "" : ", ") + f;
   graph.bytes(10, "k-means segments; input columns, in order: " + names);

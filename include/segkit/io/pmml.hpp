@@ -5,7 +5,8 @@
 // divided), the comparison measure (squaredEuclidean, or cityBlock for the Manhattan
 // distance) and one Cluster per segment with its centre in the scaled space. Its input
 // fields are the model's prepared features (Model::preparation's feature_names), as for
-// the ONNX graph (io/onnx.hpp); the predicted value is the segment's number, 0..k-1.
+// the ONNX graph (io/onnx.hpp); the predicted value is the segment's id (Model::segment_id:
+// 0..k-1 unless the model was aligned with a previous one).
 
 #include <cstdio>
 #include <string>
@@ -60,7 +61,7 @@ inline std::string to_pmml(const Model& model) {
   for (const std::string& name : names)
     x += "    <DataField name=\"" + xml_escape(name) + "\" optype=\"continuous\" dataType=\"double\"/>\n";
   x += "    <DataField name=\"segment\" optype=\"categorical\" dataType=\"integer\">\n";
-  for (std::size_t c = 0; c < k; ++c) x += "      <Value value=\"" + std::to_string(c) + "\"/>\n";
+  for (std::size_t c = 0; c < k; ++c) x += "      <Value value=\"" + std::to_string(model.segment_id(c)) + "\"/>\n";
   x += "    </DataField>\n";
   x += "  </DataDictionary>\n";
   x += "  <ClusteringModel modelName=\"segkit\" functionName=\"clustering\" modelClass=\"centerBased\" "
@@ -97,7 +98,7 @@ inline std::string to_pmml(const Model& model) {
     x += "    <ClusteringField field=\"" + xml_escape(scaled_name(j)) + "\" compareFunction=\"absDiff\"/>\n";
   for (std::size_t c = 0; c < k; ++c) {
     const std::string name = c < model.segment_names.size() ? model.segment_names[c] : "";
-    x += "    <Cluster id=\"" + std::to_string(c) + "\"";
+    x += "    <Cluster id=\"" + std::to_string(model.segment_id(c)) + "\"";
     if (!name.empty()) x += " name=\"" + xml_escape(name) + "\"";
     x += ">\n";
     x += "      <Array n=\"" + std::to_string(d) + "\" type=\"real\">";

@@ -42,6 +42,9 @@ struct ProfileOptions {
   /// tell apart segments that would otherwise share a name.
   std::size_t name_features = 2;
   std::string separator = " \u00b7 ";  // " · "
+  /// The id each segment is shown with (SegmentProfile::id), one per segment, distinct;
+  /// empty: its label. A refit aligned with a previous one (workflow::align_fit) keeps ids.
+  std::vector<std::size_t> segment_ids{};
 };
 
 struct CategoryShare {
@@ -61,7 +64,8 @@ struct SegmentProfile {
   std::vector<std::size_t> distinctive;
   /// Per categorical column, every category of that column (sorted), with its share here.
   std::vector<std::vector<CategoryShare>> categories;
-  std::string name;  ///< unique within one profiling
+  std::string name;    ///< unique within one profiling
+  std::size_t id = 0;  ///< the id it is shown with (ProfileOptions::segment_ids; else its label)
 };
 
 struct Profiles {
@@ -122,7 +126,7 @@ inline void name_segments(std::vector<SegmentProfile>& segments, const std::vect
     if (!grew) {
       for (const auto& [name, members] : by_name)
         if (members.size() > 1)
-          for (const std::size_t c : members) segments[c].name += " (segment " + std::to_string(c) + ")";
+          for (const std::size_t c : members) segments[c].name += " (segment " + std::to_string(segments[c].id) + ")";
       return;
     }
   }
@@ -193,6 +197,14 @@ Profiles profile_segments(const xt::xexpression<E>& X, const std::vector<std::st
     if (size[c] == 0)
       throw error("segment " + std::to_string(c) + " has no customers (the labels run to " + std::to_string(k - 1) +
                   "); profiles need every segment 0..k-1 to hold at least one");
+  if (!options.segment_ids.empty()) {
+    if (options.segment_ids.size() != k)
+      throw error(std::to_string(options.segment_ids.size()) + " segment id(s) for " + std::to_string(k) + " segments");
+    std::vector<std::size_t> sorted = options.segment_ids;
+    std::sort(sorted.begin(), sorted.end());
+    if (const auto twice = std::adjacent_find(sorted.begin(), sorted.end()); twice != sorted.end())
+      throw error("segment id " + std::to_string(*twice) + " is given twice");
+  }
 
   // Plain sums: deterministic, and double keeps far more digits than a profile shows.
   // Two features per task (neighbours in X's rows, so one pass over X serves both), each
@@ -267,6 +279,7 @@ Profiles profile_segments(const xt::xexpression<E>& X, const std::vector<std::st
     for (std::size_t t = 0; t < categorical.size(); ++t)
       s.categories.push_back(detail::category_shares(categorical[t].values, categories[t], &label, c));
   }
+  for (std::size_t c = 0; c < k; ++c) out.segments[c].id = options.segment_ids.empty() ? c : options.segment_ids[c];
   detail::name_segments(out.segments, out.display_names, options);
   return out;
 }

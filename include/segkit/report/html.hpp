@@ -33,7 +33,9 @@ struct ReportData {
   KScores sweep;
 
   std::vector<std::size_t> labels;  ///< segment of each customer
-  std::vector<std::string> ids;     ///< customer id of each row (row number when empty)
+  /// The id each segment is shown with (segment_ids[label]); empty: its label.
+  std::vector<std::size_t> segment_ids;
+  std::vector<std::string> ids;  ///< customer id of each row (row number when empty)
   std::vector<std::string> segment_names;
 
   std::vector<double> pca_x, pca_y;  ///< 2-D PCA projection of each customer
@@ -77,10 +79,15 @@ inline constexpr std::size_t max_table_columns = 12;
 
 namespace detail {
 
+/// The number segment `label` is shown with.
+inline std::string segment_number(const ReportData& data, std::size_t label) {
+  return std::to_string(label < data.segment_ids.size() ? data.segment_ids[label] : label);
+}
+
 inline std::string hover_text(const ReportData& data, std::size_t i) {
   const std::string id = i < data.ids.size() && !data.ids[i].empty() ? data.ids[i] : "row " + std::to_string(i + 1);
   const std::size_t label = data.labels[i];
-  std::string segment = "segment " + std::to_string(label);
+  std::string segment = "segment " + segment_number(data, label);
   if (label < data.segment_names.size() && !data.segment_names[label].empty())
     segment += " (" + data.segment_names[label] + ")";
   return "customer " + id + ": " + segment;
@@ -92,7 +99,7 @@ inline std::string legend(const ReportData& data) {
   std::string s = "<p class=\"legend\">";
   for (std::size_t c = 0; c < k; ++c) {
     s += "<span><svg width=\"12\" height=\"12\"><path d=\"" + marker_path(marker_shape(c), 6, 6) + "\"" +
-         marker_style(c) + "/></svg> segment " + std::to_string(c);
+         marker_style(c) + "/></svg> segment " + segment_number(data, c);
     if (c < data.segment_names.size() && !data.segment_names[c].empty()) s += ": " + escape(data.segment_names[c]);
     s += "</span> ";
   }
@@ -141,11 +148,11 @@ inline std::string silhouette_chart(const ReportData& data) {
     }
     s += "<path class=\"silhouette-bars segment-" + std::to_string(c) + "\" d=\"" + path + "\" stroke=\"" +
          segment_colour(c) + "\" stroke-width=\"" + chart_number(row_height, 3) + "\"><title>segment " +
-         std::to_string(c) + ": " + std::to_string(segment.size()) + " customers, mean silhouette " +
+         segment_number(data, c) + ": " + std::to_string(segment.size()) + " customers, mean silhouette " +
          chart_number(std::accumulate(segment.begin(), segment.end(), 0.0) / static_cast<double>(segment.size())) +
          "</title></path>\n";
     s += "<text class=\"tick\" x=\"" + chart_number(x(-0.95), 6) + "\" y=\"" +
-         chart_number(y(row - segment.size() / 2.0), 6) + "\">" + std::to_string(c) + "</text>\n";
+         chart_number(y(row - segment.size() / 2.0), 6) + "\">" + segment_number(data, c) + "</text>\n";
     row += gap;
   }
   const double mean = n > 0 ? total / static_cast<double>(n) : 0.0;
@@ -169,7 +176,8 @@ inline std::string pair_plot(const ReportData& data) {
   f.top = 20;
   for (std::size_t r = 0; r < d; ++r)
     for (std::size_t c = 0; c < d; ++c)
-      s += r == c ? histogram_chart(data.feature_values[r], data.labels, data.feature_names[r], "pair-histogram", f)
+      s += r == c ? histogram_chart(data.feature_values[r], data.labels, data.feature_names[r], "pair-histogram", f,
+                                    data.segment_ids)
                   : dots_chart(data.feature_values[c], data.feature_values[r], data.labels, "pair", f);
   return s + "</div>\n";
 }
@@ -193,9 +201,11 @@ inline std::string heat_map(const ReportData& data) {
   const std::size_t k = data.heat_z.size(), m = data.heat_features.size();
   const bool features_down = m > max_table_columns;
   const std::size_t rows = features_down ? m : k, columns = features_down ? k : m;
-  auto row_name = [&](std::size_t r) { return features_down ? data.heat_features[r] : "segment " + std::to_string(r); };
+  auto row_name = [&](std::size_t r) {
+    return features_down ? data.heat_features[r] : "segment " + segment_number(data, r);
+  };
   auto column_name = [&](std::size_t c) {
-    return features_down ? "segment " + std::to_string(c) : data.heat_features[c];
+    return features_down ? "segment " + segment_number(data, c) : data.heat_features[c];
   };
   const double cell_w = 64, cell_h = 22, left = 170, top = 96;
   const std::string heat_title = "Segment means, in standard deviations from all customers' mean";
@@ -271,12 +281,12 @@ inline std::string centroid_marks(const ReportData& data, const Frame& f) {
     const double px = x(data.centers_x[c]), py = y(data.centers_y[c]);
     if (!std::isfinite(px) || !std::isfinite(py)) continue;
     const std::string cross = "M" + chart_number(px - 6, 6) + "," + chart_number(py - 6, 6) + "l12,12m0,-12l-12,12";
-    s += "<g class=\"centroid\"><title>centre of segment " + std::to_string(c) + "</title><path d=\"" + cross +
+    s += "<g class=\"centroid\"><title>centre of segment " + segment_number(data, c) + "</title><path d=\"" + cross +
          "\" stroke=\"#fff\" stroke-width=\"5\"/><path d=\"" + cross +
          "\" stroke=\"#000\" stroke-width=\"2\"/><text x=\"" + chart_number(px + 8, 6) + "\" y=\"" +
          chart_number(py - 6, 6) +
-         "\" class=\"centroid-label\" stroke=\"#fff\" stroke-width=\"3\" paint-order=\"stroke\">" + std::to_string(c) +
-         "</text></g>\n";
+         "\" class=\"centroid-label\" stroke=\"#fff\" stroke-width=\"3\" paint-order=\"stroke\">" +
+         segment_number(data, c) + "</text></g>\n";
   }
   return s;
 }

@@ -268,10 +268,10 @@ inline std::string dots_chart(const std::vector<double>& xs, const std::vector<d
 
 /// Each segment's histogram of one feature, as outlines over one axis: heights are
 /// shares of the segment's customers, so that a small segment's shape shows beside a
-/// large one's.
+/// large one's. segment_ids: the id each label is shown with (empty: the label).
 inline std::string histogram_chart(const std::vector<double>& values, const std::vector<std::size_t>& labels,
                                    const std::string& title, const std::string& css_class, const Frame& f,
-                                   std::size_t bins = 20) {
+                                   const std::vector<std::size_t>& segment_ids = {}, std::size_t bins = 20) {
   const auto [lo, hi] = finite_range(values);
   std::size_t k = 0;
   for (const std::size_t l : labels) k = std::max(k, l + 1);
@@ -308,7 +308,8 @@ inline std::string histogram_chart(const std::vector<double>& values, const std:
     path.append("V").append(chart_number(y(0.0), 6));
     s += "<path class=\"histogram segment-" + std::to_string(c) + "\" d=\"" + path + "\" fill=\"" + segment_colour(c) +
          "\" fill-opacity=\"0.12\" stroke=\"" + segment_colour(c) + "\" stroke-width=\"1.5\"><title>segment " +
-         std::to_string(c) + ": " + std::to_string(size[c]) + " customers drawn</title></path>\n";
+         std::to_string(c < segment_ids.size() ? segment_ids[c] : c) + ": " + std::to_string(size[c]) +
+         " customers drawn</title></path>\n";
   }
   return s + "</svg>\n";
 }

@@ -90,13 +90,29 @@ inline Alignment align_centers(const xt::xtensor<double, 2>& previous, const xt:
   return out;
 }
 
-/// Where the customers of two segmentations of the same customers went: a flow table.
+/// A previous fit's segments, as a refit is aligned to them (a model file gives them,
+/// io::previous_segments): the centres in the units of the prepared features, before any
+/// scaling, so that they can be put into the new fit's scaled space.
+struct PreviousSegments {
+  std::vector<std::string> features;  ///< the prepared features' names, one per column of centers
+  std::vector<bool> logged;           ///< per feature, whether it is log1p of its column (empty: none)
+  std::vector<bool> one_hot;          ///< per feature, whether it is a level of a one-hot column (empty: none)
+  xt::xtensor<double, 2> centers;     ///< k_prev x features
+  std::vector<std::size_t> ids;       ///< the previous segments' ids (empty: 0..k_prev-1)
+  std::size_t next_id = 0;            ///< the first id not given out yet (0: one past the largest)
+  std::string source;                 ///< what they came from (a file name), for messages
+};
+
+/// Where the customers of two segmentations went: a flow table. Customers are those of
+/// both segmentations; one only in the previous left (`left`), one only in the new arrived.
 struct SegmentFlows {
   std::vector<std::size_t> from_ids;      ///< the ids customers had before, increasing: the rows
   std::vector<std::size_t> to_ids;        ///< the ids they have now, increasing: the columns
   xt::xtensor<std::size_t, 2> customers;  ///< customers(a, b): in from_ids[a] before, in to_ids[b] now
-  std::size_t total = 0;                  ///< customers in all
+  std::size_t total = 0;                  ///< customers in both segmentations
   std::size_t stayed = 0;                 ///< of them, those whose id is the same
+  std::vector<std::size_t> left;          ///< left[a]: in from_ids[a] before, absent now
+  std::vector<std::size_t> arrived;       ///< arrived[b]: in to_ids[b] now, absent before
 };
 
 /// The flow table of customer i's id before (before[i]) and now (now[i]); with ids aligned
@@ -114,6 +130,8 @@ inline SegmentFlows segment_flows(const std::vector<std::size_t>& before, const 
   out.from_ids = distinct(before);
   out.to_ids = distinct(now);
   out.customers = xt::zeros<std::size_t>({out.from_ids.size(), out.to_ids.size()});
+  out.left.assign(out.from_ids.size(), 0);
+  out.arrived.assign(out.to_ids.size(), 0);
   const auto index = [](const std::vector<std::size_t>& ids, std::size_t id) {
     return static_cast<std::size_t>(std::lower_bound(ids.begin(), ids.end(), id) - ids.begin());
   };
@@ -122,6 +140,73 @@ inline SegmentFlows segment_flows(const std::vector<std::size_t>& before, const 
     out.stayed += before[i] == now[i];
   }
   out.total = before.size();
+  return out;
+}
+
+/// The flow table of two segmentations of customers named by id: customer before_ids[i]
+/// had segment before[i], now_ids[j] has now[j]. Customers are matched by id; those in one
+/// only are counted as left or arrived, so that the table's rows with `left` add up to
+/// the previous segmentation's customers and its columns with `arrived` to the new one's.
+/// An id given twice on one side is refused (`before_source` / `now_source` name the sides).
+inline SegmentFlows customer_flows(const std::vector<std::string>& before_ids, const std::vector<std::size_t>& before,
+                                   const std::vector<std::string>& now_ids, const std::vector<std::size_t>& now,
+                                   const std::string& before_source = "the previous segments",
+                                   const std::string& now_source = "the new segments") {
+  if (before_ids.size() != before.size() || now_ids.size() != now.size())
+    throw error("customer flows need one id per segment: " + std::to_string(before_ids.size()) + " ids for " +
+                std::to_string(before.size()) + " segments before, " + std::to_string(now_ids.size()) + " for " +
+                std::to_string(now.size()) + " now");
+  // Each side's customers in id order (the earlier position first, so a repeat is found next to it).
+  const auto by_id = [](const std::vector<std::string>& ids, const std::string& source) {
+    std::vector<std::size_t> order(ids.size());
+    for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return ids[a] < ids[b]; });
+    for (std::size_t r = 1; r < order.size(); ++r)
+      if (ids[order[r]] == ids[order[r - 1]])
+        throw error(source + ": customer \"" + ids[order[r]] + "\" is given twice (at positions " +
+                    std::to_string(order[r - 1] + 1) + " and " + std::to_string(order[r] + 1) + ")");
+    return order;
+  };
+  const std::vector<std::size_t> b_order = by_id(before_ids, before_source), n_order = by_id(now_ids, now_source);
+  std::vector<std::size_t> from, to;  // the matched customers' ids before and now
+  std::vector<bool> b_matched(before.size(), false), n_matched(now.size(), false);
+  for (std::size_t p = 0, q = 0; p < b_order.size() && q < n_order.size();) {
+    const std::string &a = before_ids[b_order[p]], &b = now_ids[n_order[q]];
+    if (a < b) {
+      ++p;
+    } else if (b < a) {
+      ++q;
+    } else {
+      from.push_back(before[b_order[p]]), to.push_back(now[n_order[q]]);
+      b_matched[b_order[p++]] = true, n_matched[n_order[q++]] = true;
+    }
+  }
+  SegmentFlows out = segment_flows(from, to);
+  // Every id of either side is a row or a column, with or without matched customers.
+  const auto merge_ids = [](std::vector<std::size_t>& ids, const std::vector<std::size_t>& more) {
+    ids.insert(ids.end(), more.begin(), more.end());
+    std::sort(ids.begin(), ids.end());
+    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  };
+  std::vector<std::size_t> from_ids = out.from_ids, to_ids = out.to_ids;
+  merge_ids(from_ids, before);
+  merge_ids(to_ids, now);
+  const auto index = [](const std::vector<std::size_t>& ids, std::size_t id) {
+    return static_cast<std::size_t>(std::lower_bound(ids.begin(), ids.end(), id) - ids.begin());
+  };
+  xt::xtensor<std::size_t, 2> customers = xt::zeros<std::size_t>({from_ids.size(), to_ids.size()});
+  for (std::size_t a = 0; a < out.from_ids.size(); ++a)
+    for (std::size_t b = 0; b < out.to_ids.size(); ++b)
+      customers(index(from_ids, out.from_ids[a]), index(to_ids, out.to_ids[b])) = out.customers(a, b);
+  out.customers = std::move(customers);
+  out.from_ids = std::move(from_ids);
+  out.to_ids = std::move(to_ids);
+  out.left.assign(out.from_ids.size(), 0);
+  out.arrived.assign(out.to_ids.size(), 0);
+  for (std::size_t i = 0; i < before.size(); ++i)
+    if (!b_matched[i]) ++out.left[index(out.from_ids, before[i])];
+  for (std::size_t j = 0; j < now.size(); ++j)
+    if (!n_matched[j]) ++out.arrived[index(out.to_ids, now[j])];
   return out;
 }
 

@@ -39,6 +39,7 @@ struct Centers {
   xt::xtensor<double, 2> values;  ///< k x features
   std::vector<std::string> segment_names;
   std::vector<std::size_t> sizes;
+  std::vector<std::size_t> ids;  ///< each segment's id (empty: its row)
 };
 
 /// The fitted centres with the scaler undone and, for a feature the preparation
@@ -55,30 +56,19 @@ inline xt::xtensor<double, 2> centers_in_units(const Fit& fit, const std::vector
   return out;
 }
 
-/// Which features of a preparation are log1p of their column (one flag per feature).
-inline std::vector<bool> logged_features(const features::Preparation& preparation) {
-  std::vector<bool> out;
-  for (const auto& r : preparation.recipes()) {
-    if (r.kind == features::Recipe::Kind::one_hot)
-      out.insert(out.end(), r.levels.size(), false);
-    else
-      out.push_back(r.log);
-  }
-  return out;
-}
-
 inline Centers centers_of(const Fit& fit, const std::vector<std::string>& features, const std::vector<bool>& logged,
                           const Profiles& profiles) {
   Centers out;
   out.features = features;
   out.values = centers_in_units(fit, logged);
-  for (const auto& s : profiles.segments) out.segment_names.push_back(s.name), out.sizes.push_back(s.size);
+  for (const auto& s : profiles.segments)
+    out.segment_names.push_back(s.name), out.sizes.push_back(s.size), out.ids.push_back(s.id);
   return out;
 }
 
 /// A segmentation's centres, in the units of its prepared features.
 inline Centers centers_of(const Segmentation& s) {
-  return centers_of(s.fit, s.preparation.feature_names(), logged_features(s.preparation), s.profiles);
+  return centers_of(s.fit, s.preparation.feature_names(), features::logged_features(s.preparation), s.profiles);
 }
 
 /// An RFM segmentation's centres in days, purchases and money (k-means ran on log1p of each).
@@ -103,7 +93,8 @@ inline std::string centers_csv(const Centers& c) {
   for (const auto& f : c.features) out.append(",").append(csv_field(f));
   out += "\n";
   for (std::size_t k = 0; k < c.values.shape(0); ++k) {
-    out += std::to_string(k) + "," + csv_field(k < c.segment_names.size() ? c.segment_names[k] : "") + "," +
+    out += std::to_string(k < c.ids.size() ? c.ids[k] : k) + "," +
+           csv_field(k < c.segment_names.size() ? c.segment_names[k] : "") + "," +
            (k < c.sizes.size() ? std::to_string(c.sizes[k]) : "");
     for (std::size_t j = 0; j < c.values.shape(1); ++j) out.append(",").append(detail::exact(c.values(k, j)));
     out += "\n";
@@ -116,7 +107,7 @@ inline std::string centers_json(const Centers& c) {
   nlohmann::ordered_json out = nlohmann::ordered_json::array();
   for (std::size_t k = 0; k < c.values.shape(0); ++k) {
     nlohmann::ordered_json segment;
-    segment["segment"] = k;
+    segment["segment"] = k < c.ids.size() ? c.ids[k] : k;
     segment["name"] = k < c.segment_names.size() ? c.segment_names[k] : "";
     if (k < c.sizes.size()) segment["customers"] = c.sizes[k];
     nlohmann::ordered_json center = nlohmann::ordered_json::object();
@@ -139,7 +130,7 @@ inline std::string profiles_csv(const Profiles& p) {
   out += "\n";
   for (std::size_t c = 0; c < p.segments.size(); ++c) {
     const auto& s = p.segments[c];
-    out += std::to_string(c) + "," + csv_field(s.name) + "," + std::to_string(s.size) + "," + detail::exact(s.share);
+    out += std::to_string(s.id) + "," + csv_field(s.name) + "," + std::to_string(s.size) + "," + detail::exact(s.share);
     for (const double v : s.mean) out.append(",").append(detail::exact(v));
     for (const double v : s.median) out.append(",").append(detail::exact(v));
     for (const auto& column : s.categories)
@@ -156,7 +147,7 @@ inline std::string profiles_json(const Profiles& p) {
   for (std::size_t c = 0; c < p.segments.size(); ++c) {
     const auto& s = p.segments[c];
     nlohmann::ordered_json segment;
-    segment["segment"] = c;
+    segment["segment"] = s.id;
     segment["name"] = s.name;
     segment["customers"] = s.size;
     segment["share"] = s.share;
@@ -219,7 +210,7 @@ inline std::string labels_csv(const Segmentation& s, const LabelColumns& extra =
   for (std::size_t i = 0; i < s.customers; ++i) {
     out += csv_field(s.ids[i]);
     for (const data::Column* c : columns) out.append(",").append(csv_field(cell_text(*c, s.rows[i])));
-    out.append(",").append(std::to_string(s.fit.labels[i]));
+    out.append(",").append(std::to_string(s.fit.id_of(s.fit.labels[i])));
     if (extra.outliers) out.append(",").append(csv_field(outlier_features[i]));
     out += "\n";
   }

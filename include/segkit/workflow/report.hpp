@@ -46,7 +46,7 @@ inline ProfileCells profile_cells(const Profiles& profiles) {
       out.header.push_back(profiles.categorical[g] + " = " + share.category);
   for (std::size_t c = 0; c < profiles.segments.size(); ++c) {
     const auto& s = profiles.segments[c];
-    std::vector<std::string> row = {std::to_string(c), s.name, std::to_string(s.size),
+    std::vector<std::string> row = {std::to_string(s.id), s.name, std::to_string(s.size),
                                     format_number(100 * s.share, 3) + "%"};
     for (const double m : s.mean) row.push_back(format_number(m, 5));
     for (const double m : s.median) row.push_back(format_number(m, 5));
@@ -187,7 +187,7 @@ inline void customer_charts(report::ReportData& data, const Fit& fit, const xt::
 }
 
 inline void profile_part(report::ReportData& data, const Profiles& profiles) {
-  for (const auto& s : profiles.segments) data.segment_names.push_back(s.name);
+  for (const auto& s : profiles.segments) data.segment_names.push_back(s.name), data.segment_ids.push_back(s.id);
   ProfileCells cells = profile_cells(profiles);
   data.profile_header = std::move(cells.header);
   data.profile_rows = std::move(cells.rows);
@@ -196,6 +196,63 @@ inline void profile_part(report::ReportData& data, const Profiles& profiles) {
 }
 
 }  // namespace detail
+
+/// A drift (workflow::align_fit) as tables of text cells: what became of each segment,
+/// and, when the previous labels were given, where the customers went.
+struct DriftCells {
+  std::vector<std::string> segments_header;
+  std::vector<std::vector<std::string>> segments;  ///< one row per segment now, then one per vanished id
+  std::vector<std::string> flows_header;
+  /// One row per id before, then "arrived" and "customers now"; columns: one per id now,
+  /// "left", "customers before". Empty without flows.
+  std::vector<std::vector<std::string>> flows;
+};
+
+/// `sizes`: each segment's customers now, in label order.
+inline DriftCells drift_cells(const Drift& drift, const std::vector<std::size_t>& sizes) {
+  DriftCells out;
+  out.segments_header = {"segment", "since the previous segments", "centre moved", "customers"};
+  for (std::size_t j = 0; j < drift.ids.size(); ++j)
+    out.segments.push_back({std::to_string(drift.ids[j]), drift.persisted[j] ? "kept its id" : "new",
+                            drift.persisted[j] ? format_number(drift.moved[j], 3) : std::string("-"),
+                            j < sizes.size() ? std::to_string(sizes[j]) : std::string("-")});
+  for (const std::size_t id : drift.vanished) out.segments.push_back({std::to_string(id), "vanished", "-", "0"});
+  if (!drift.flows) return out;
+  const SegmentFlows& f = *drift.flows;
+  out.flows_header = {"before \\ now"};
+  for (const std::size_t id : f.to_ids) out.flows_header.push_back("segment " + std::to_string(id));
+  out.flows_header.push_back("left");
+  out.flows_header.push_back("customers before");
+  std::vector<std::size_t> now_total(f.to_ids.size(), 0);
+  std::size_t left_total = 0, before_total = 0, arrived_total = 0;
+  for (std::size_t a = 0; a < f.from_ids.size(); ++a) {
+    std::vector<std::string> row = {"segment " + std::to_string(f.from_ids[a])};
+    std::size_t total = f.left[a];
+    for (std::size_t b = 0; b < f.to_ids.size(); ++b) {
+      row.push_back(std::to_string(f.customers(a, b)));
+      total += f.customers(a, b);
+      now_total[b] += f.customers(a, b);
+    }
+    row.push_back(std::to_string(f.left[a]));
+    row.push_back(std::to_string(total));
+    left_total += f.left[a];
+    before_total += total;
+    out.flows.push_back(std::move(row));
+  }
+  std::vector<std::string> arrived = {"arrived"}, now = {"customers now"};
+  for (std::size_t b = 0; b < f.to_ids.size(); ++b) {
+    arrived.push_back(std::to_string(f.arrived[b]));
+    arrived_total += f.arrived[b];
+    now.push_back(std::to_string(now_total[b] + f.arrived[b]));
+  }
+  arrived.push_back("");
+  arrived.push_back(std::to_string(arrived_total));
+  now.push_back(std::to_string(left_total));
+  now.push_back(std::to_string(before_total));
+  out.flows.push_back(std::move(arrived));
+  out.flows.push_back(std::move(now));
+  return out;
+}
 
 /// The HTML report's data for a segmentation made with SegmentOptions::keep_features.
 inline report::ReportData report_data(const Segmentation& s, const std::string& title) {
@@ -227,12 +284,38 @@ inline report::ReportData report_data(const Segmentation& s, const std::string& 
     table.header = {s.id_column.empty() ? "row" : s.id_column, "segment", "feature", "value"};
     for (std::size_t t = 0; t < std::min(outliers.size(), report_outliers_listed); ++t) {
       const auto& o = outliers[t];
-      table.rows.push_back({s.ids[o.row], std::to_string(s.fit.labels[o.row]), s.original_names[o.feature],
+      table.rows.push_back({s.ids[o.row], std::to_string(s.fit.id_of(s.fit.labels[o.row])), s.original_names[o.feature],
                             format_number(s.original(o.row, o.feature))});
     }
     data.tables.push_back(std::move(table));
   }
   detail::profile_part(data, s.profiles);
+  if (s.drift) {
+    std::vector<std::size_t> sizes;
+    for (const auto& segment : s.profiles.segments) sizes.push_back(segment.size);
+    DriftCells cells = drift_cells(*s.drift, sizes);
+    report::ReportData::Table segments;
+    segments.title = "Since the previous segments";
+    segments.note = "Segments aligned with those of " + s.drift->source +
+                    ": each new centre matched to a previous one by the least total distance in this fit's scaled "
+                    "space (the Hungarian algorithm), so that a segment that persists keeps its id. \"Centre moved\" "
+                    "is that distance, in the scaled units.";
+    for (const std::string& note : s.drift->notes) segments.note += " Note: " + note + ".";
+    segments.header = std::move(cells.segments_header);
+    segments.rows = std::move(cells.segments);
+    data.tables.push_back(std::move(segments));
+    if (!cells.flows.empty()) {
+      const SegmentFlows& f = *s.drift->flows;
+      report::ReportData::Table flows;
+      flows.title = "Where the customers went";
+      flows.note = std::to_string(f.total) + " customers are in both segmentations; " + std::to_string(f.stayed) +
+                   " of them kept their segment. Rows: the segment before; columns: the segment now. Customers in "
+                   "one segmentation only are counted as left or arrived.";
+      flows.header = std::move(cells.flows_header);
+      flows.rows = std::move(cells.flows);
+      data.tables.push_back(std::move(flows));
+    }
+  }
   detail::customer_charts(data, s.fit, s.features, s.original, s.profiles, s.settings.seed);
   return data;
 }
@@ -289,6 +372,8 @@ inline io::Model model_of(const Segmentation& s) {
   model.distance = s.settings.distance;
   model.centers = s.fit.scaled_centers;
   for (const auto& segment : s.profiles.segments) model.segment_names.push_back(segment.name);
+  model.segment_ids = s.fit.segment_ids;
+  model.next_segment_id = s.fit.next_segment_id;
   model.id_column = s.id_column;
   return model;
 }
@@ -312,6 +397,8 @@ inline io::Model model_of(const RfmSegmentation& s, const RfmColumns& columns) {
   model.distance = s.settings.distance;
   model.centers = s.fit.scaled_centers;
   for (const auto& segment : s.profiles.segments) model.segment_names.push_back(segment.name);
+  model.segment_ids = s.fit.segment_ids;
+  model.next_segment_id = s.fit.next_segment_id;
   model.id_column = "customer";
   model.rfm = io::RfmPart{columns, s.cuts};
   return model;

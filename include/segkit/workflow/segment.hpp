@@ -10,12 +10,15 @@
 // Part of segkit::io (it reads CSV files).
 
 #include <algorithm>
+#include <charconv>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <numeric>
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -33,6 +36,7 @@
 #include "segkit/pipeline/registry.hpp"
 #include "segkit/profile/profile.hpp"
 #include "segkit/scaler/any.hpp"
+#include "segkit/select/align.hpp"
 #include "segkit/select/choose_k.hpp"
 
 namespace segkit::workflow {
@@ -65,6 +69,14 @@ struct Fit {
   std::optional<KRecommendation> recommendation;
   /// What an analyst should doubt about these segments (guardrails()); empty when nothing.
   std::vector<std::string> warnings;
+  /// The id of each segment (label j is segment segment_ids[j]), increasing: 0..k-1 for
+  /// a fit of its own, the previous fit's ids where segments persist after align_fit.
+  std::vector<std::size_t> segment_ids;
+  /// The first id never given out, for the next refit's new segments.
+  std::size_t next_segment_id = 0;
+
+  /// The id of label j.
+  std::size_t id_of(std::size_t j) const { return j < segment_ids.size() ? segment_ids[j] : j; }
 };
 
 /// Below this silhouette the segments are weak cuts of one cloud rather than groups
@@ -114,7 +126,7 @@ inline std::vector<std::string> guardrails(const Fit& fit, const ClusterSettings
   const std::size_t least = std::max<std::size_t>(5, (n + 99) / 100);
   for (std::size_t c = 0; c < sizes.size(); ++c)
     if (sizes[c] < least)
-      out.push_back("segment " + std::to_string(c) + " holds " + std::to_string(sizes[c]) +
+      out.push_back("segment " + std::to_string(fit.id_of(c)) + " holds " + std::to_string(sizes[c]) +
                     (sizes[c] == 1 ? " customer" : " customers") + ", fewer than max(5, 1 %) of the " +
                     std::to_string(n) + ": outliers rather than a segment?");
   return out;
@@ -191,8 +203,115 @@ Fit cluster(xt::xtensor<double, 2>& X, const ClusterSettings& settings, bool con
       return detail::fit_with<decltype(scaler), decltype(distance)>(X, settings, consume);
     });
   });
+  fit.segment_ids.resize(fit.k);
+  std::iota(fit.segment_ids.begin(), fit.segment_ids.end(), std::size_t{0});
+  fit.next_segment_id = fit.k;
   fit.warnings = guardrails(fit, settings);
   return fit;
+}
+
+/// How a refit's segments relate to the previous ones it was aligned to (align_fit).
+struct Drift {
+  std::string source;                 ///< where the previous segments came from (a model file)
+  std::vector<std::size_t> ids;       ///< the new segments' ids, in label order (Fit::segment_ids)
+  std::vector<bool> persisted;        ///< per new segment: it kept a previous segment's id
+  std::vector<double> moved;          ///< per new segment: its centre's distance from that previous one (scaled space)
+  std::vector<std::size_t> appeared;  ///< ids of the segments with no previous match, increasing
+  std::vector<std::size_t> vanished;  ///< previous ids that no new segment took, increasing
+  std::vector<std::string> notes;     ///< how features only one side has were compared (one-hot levels)
+  /// Where the customers went, when the previous segmentation's labels were given.
+  std::optional<SegmentFlows> flows;
+};
+
+/// Aligns a fit's segments with a previous fit's: the previous centres are put into this
+/// fit's scaled space (the features matched by name), matched to the new centres by the
+/// least total distance (align_centers), and the fit is renumbered so that its labels run
+/// in the order of the ids it takes (Fit::segment_ids). A level of a one-hot column that
+/// only one side has counts as absent (0) on the other, as it was for every customer there;
+/// any other feature only one side has, or one logged on one side only, is refused:
+/// centres in other units are not comparable.
+inline Drift align_fit(Fit& fit, const features::Preparation& preparation, const PreviousSegments& previous) {
+  const std::string where = previous.source.empty() ? std::string("the previous segments") : previous.source;
+  const std::vector<std::string> features = preparation.feature_names();
+  const std::vector<bool> logged = features::logged_features(preparation),
+                          one_hot = features::one_hot_features(preparation);
+  const std::size_t d = features.size(), k_prev = previous.centers.shape(0), k = fit.scaled_centers.shape(0);
+  if (d != fit.scaled_centers.shape(1))
+    throw error("align_fit: " + std::to_string(d) + " features for centres of " +
+                std::to_string(fit.scaled_centers.shape(1)) + " features");
+  if (previous.features.size() != previous.centers.shape(1))
+    throw error(where + ": " + std::to_string(previous.features.size()) + " feature names for centres of " +
+                std::to_string(previous.centers.shape(1)) + " features");
+  if (k_prev == 0) throw error(where + ": no previous segments to align to");
+  const auto flag = [](const std::vector<bool>& flags, std::size_t j) { return j < flags.size() && flags[j]; };
+  constexpr std::size_t absent = static_cast<std::size_t>(-1);
+  std::vector<std::size_t> column(d, absent);  // each feature's column in the previous centres
+  std::string only_now, only_before;
+  Drift drift;
+  for (std::size_t j = 0; j < d; ++j) {
+    const auto at = std::find(previous.features.begin(), previous.features.end(), features[j]);
+    if (at != previous.features.end())
+      column[j] = static_cast<std::size_t>(at - previous.features.begin());
+    else if (one_hot[j])
+      drift.notes.push_back("\"" + features[j] +
+                            "\" is a level the previous segments did not have: counted as 0 there");
+    else
+      only_now += (only_now.empty() ? "\"" : ", \"") + features[j] + "\"";
+  }
+  for (std::size_t c = 0; c < previous.features.size(); ++c)
+    if (std::find(features.begin(), features.end(), previous.features[c]) == features.end()) {
+      if (flag(previous.one_hot, c))
+        drift.notes.push_back("\"" + previous.features[c] +
+                              "\" is a level of the previous segments that no customer has now: left out");
+      else
+        only_before += (only_before.empty() ? "\"" : ", \"") + previous.features[c] + "\"";
+    }
+  if (!only_now.empty() || !only_before.empty()) {
+    std::string message = where + ": segments can be aligned only on the same features;";
+    if (!only_before.empty()) message += " the previous segments have " + only_before + ", which this fit has not;";
+    if (!only_now.empty()) message += " this fit has " + only_now + ", which the previous segments have not;";
+    message.back() = '.';
+    throw error(message + " Prepare the data as the previous fit did (--features, --log-skewed).");
+  }
+  if (std::count(column.begin(), column.end(), absent) == static_cast<std::ptrdiff_t>(d))
+    throw error(where + ": no feature in common with this fit: segments can be aligned only on the same features");
+  for (std::size_t j = 0; j < d; ++j) {
+    if (column[j] == absent) continue;
+    const bool now_log = flag(logged, j), before_log = flag(previous.logged, column[j]);
+    if (now_log != before_log)
+      throw error(where + ": feature \"" + features[j] + "\" is log1p of its column " +
+                  (before_log ? "in the previous segments but not in this fit"
+                              : "in this fit but not in the previous segments") +
+                  " (--log-skewed): centres in other units are not comparable");
+  }
+  xt::xtensor<double, 2> before = xt::empty<double>({k_prev, d});
+  for (std::size_t c = 0; c < k_prev; ++c)
+    for (std::size_t j = 0; j < d; ++j) before(c, j) = column[j] == absent ? 0.0 : previous.centers(c, column[j]);
+  const xt::xtensor<double, 2> before_scaled = fit.scaling.transform(before);
+  const Alignment alignment = align_centers(before_scaled, fit.scaled_centers, previous.ids, previous.next_id);
+
+  // Labels renumbered in the order of the ids: label j of the result is the j-th smallest id.
+  std::vector<std::size_t> order(k);
+  std::iota(order.begin(), order.end(), std::size_t{0});
+  std::sort(order.begin(), order.end(),
+            [&](std::size_t x, std::size_t y) { return alignment.ids[x] < alignment.ids[y]; });
+  std::vector<std::size_t> label_of(k);
+  for (std::size_t r = 0; r < k; ++r) label_of[order[r]] = r;
+  for (std::size_t& l : fit.labels) l = label_of[l];
+  xt::xtensor<double, 2> centers = xt::empty<double>({k, d});
+  for (std::size_t r = 0; r < k; ++r) std::copy_n(fit.scaled_centers.data() + order[r] * d, d, centers.data() + r * d);
+  fit.scaled_centers = std::move(centers);
+  drift.source = where;
+  for (std::size_t r = 0; r < k; ++r) {
+    drift.ids.push_back(alignment.ids[order[r]]);
+    drift.persisted.push_back(alignment.persisted[order[r]]);
+    drift.moved.push_back(alignment.moved[order[r]]);
+    if (!drift.persisted.back()) drift.appeared.push_back(drift.ids.back());
+  }
+  drift.vanished = alignment.vanished;
+  fit.segment_ids = drift.ids;
+  fit.next_segment_id = alignment.next_id;
+  return drift;
 }
 
 /// A customer table and the column that names its customers ("" when none does).
@@ -229,6 +348,37 @@ inline std::string cell_text(const data::Column& column, std::size_t row) {
   return format_number(column.numbers()[row], 15);
 }
 
+/// A labels file (labels_csv: the customer's id, or its row, first; a "segment" column)
+/// as SegmentOptions::previous_labels: each customer's id as text, and its segment id.
+/// A segment that is not a whole number, or a customer given twice, is refused naming the
+/// file, the line and the column.
+inline std::pair<std::vector<std::string>, std::vector<std::size_t>> read_segment_labels(const std::string& path) {
+  data::CsvOptions options;
+  options.text_if = [](std::string_view) { return true; };  // ids stay names ("0001"), segments are checked here
+  const data::Table table = data::read_csv(path, options);
+  if (!table.contains("segment"))
+    throw error(data::detail::csv_where(path) + "no \"segment\" column: not a labels file of segkit segment --out");
+  const std::size_t at = table.index_of("segment");
+  if (at == 0)
+    throw error(data::detail::csv_where(path, 1, 1, "segment") +
+                "the first column must be the customers' id (or row), the \"segment\" column comes after it");
+  const data::Column& ids = table.at(0);
+  const data::Column& segments = table.at(at);
+  std::pair<std::vector<std::string>, std::vector<std::size_t>> out;
+  for (std::size_t i = 0; i < table.rows(); ++i) {
+    const std::string text = segments.missing(i) ? std::string() : segments.texts()[i];
+    std::size_t id = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
+    if (text.empty() || ec != std::errc() || end != text.data() + text.size())
+      throw error(data::detail::csv_where(path, i + 2, at + 1, "segment") + "\"" + text +
+                  "\" is not a segment id (a whole number)");
+    if (ids.missing(i)) throw error(data::detail::csv_where(path, i + 2, 1, ids.name()) + "the customer has no id");
+    out.first.push_back(cell_text(ids, i));
+    out.second.push_back(id);
+  }
+  return out;
+}
+
 /// "Annual Income (k$)" reads "Annual Income" inside a segment's name, "MntWines" stays
 /// "MntWines" (the column's own spelling, which the analyst searches for), "total_spend"
 /// reads "total spend".
@@ -252,6 +402,14 @@ struct SegmentOptions {
   /// Told the preparation and the prepared rows before the fit (a tool prints what was
   /// done to the data while the fit runs); may be empty.
   std::function<void(const features::Preparation&, const features::Prepared&)> on_prepared;
+  /// A previous fit's segments to keep the ids of (align_fit; io::previous_segments reads
+  /// them from a model file); Segmentation::drift then says what changed.
+  std::optional<PreviousSegments> previous;
+  /// The previous segmentation's customers (their ids, as Segmentation::ids gives them)
+  /// and segment ids, for the flows of Segmentation::drift; used with `previous`.
+  std::optional<std::pair<std::vector<std::string>, std::vector<std::size_t>>> previous_labels;
+  /// What previous_labels came from (a file name), for messages.
+  std::string previous_labels_source;
 };
 
 /// A customer table segmented: how it was prepared, the fit, and each segment described.
@@ -270,6 +428,8 @@ struct Segmentation {
   std::vector<CategoricalColumn> categories;  ///< the one-hot encoded columns' values, profiled as shares
   Profiles profiles;
   data::Table table;  ///< the customer table, when SegmentOptions::keep_table
+  /// What changed since the previous segments, when SegmentOptions::previous was given.
+  std::optional<Drift> drift;
 };
 
 /// Segments the customers of a table: prepares the features, clusters them (K given
@@ -300,6 +460,14 @@ Segmentation segment(CustomerTable customers, const SegmentOptions& options) {
   out.row_actions = prepared.actions;
   out.customers = prepared.X.shape(0);
   out.fit = cluster<Scalers, Distances>(prepared.X, options.cluster, !options.keep_features);
+  if (options.previous) {
+    out.drift = align_fit(out.fit, out.preparation, *options.previous);
+    out.fit.warnings = guardrails(out.fit, options.cluster);  // they name segments by id
+  } else if (options.previous_labels) {
+    throw error(
+        "the previous segmentation's labels say where customers went only beside the previous segments "
+        "(SegmentOptions::previous)");
+  }
   if (options.keep_features) out.features = std::move(prepared.X);
   prepared.X = {};
 
@@ -323,8 +491,22 @@ Segmentation segment(CustomerTable customers, const SegmentOptions& options) {
   else
     table = data::Table{};
 
+  if (out.drift && options.previous_labels) {
+    std::vector<std::size_t> now(out.fit.labels.size());
+    for (std::size_t i = 0; i < now.size(); ++i) now[i] = out.fit.id_of(out.fit.labels[i]);
+    const std::string now_source = options.source.empty() ? std::string("the customers") : options.source;
+    out.drift->flows = customer_flows(
+        options.previous_labels->first, options.previous_labels->second, out.ids, now,
+        options.previous_labels_source.empty() ? "the previous labels" : options.previous_labels_source, now_source);
+    if (out.drift->flows->total == 0 && !now.empty() && !options.previous_labels->first.empty())
+      out.drift->notes.push_back("no customer of the previous labels is among these customers (ids such as \"" +
+                                 options.previous_labels->first.front() + "\" before, \"" + out.ids.front() +
+                                 "\" now): are they labels of the same customers, with the same id column?");
+  }
+
   ProfileOptions profile_options;
   for (const std::string& name : out.original_names) profile_options.display_names.push_back(display_name(name));
+  profile_options.segment_ids = out.fit.segment_ids;
   out.profiles = profile_segments(out.original, out.original_names, out.fit.labels, out.categories, profile_options);
   return out;
 }
