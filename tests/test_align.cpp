@@ -1,7 +1,8 @@
 // Matching a refit's segments to the previous fit's: the linear assignment against
 // scipy.optimize.linear_sum_assignment, the ids that align_centers gives, and a refit of
 // real customer files aligned with a previous model (workflow::align_fit): the ids each
-// customer keeps, and the flow table of where customers went.
+// customer keeps, and the flow table of where customers went; and a model moved by new
+// customers (io::partial_fit, the mini-batch rule).
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -15,6 +16,7 @@
 
 #include <segkit/core/assignment.hpp>
 #include <segkit/io/model.hpp>
+#include <segkit/io/served.hpp>
 #include <segkit/select/align.hpp>
 #include <segkit/workflow/export.hpp>
 #include <segkit/workflow/report.hpp>
@@ -408,6 +410,73 @@ TEST_CASE("a model file keeps segment ids and the next id, and refuses ids that 
   CHECK_THROWS_WITH_AS(segkit::io::model_from_json(edited("segment_ids", {2, 5, 1.5}), "m.json"),
                        "m.json: field \"segment_ids[2]\" must be a whole number from 0 to 2^53, not 1.5",
                        segkit::error);
+}
+
+}  // namespace segkit_test_align
+
+namespace segkit_test_align {
+
+TEST_CASE("partial_fit: a fit's own customers leave it in place, one customer moves its segment by 1 / (count + 1)") {
+  const Scratch scratch;
+  const auto [header, lines] = lines_of(bundled + "mall_customers/Mall_Customers.csv");
+  const std::string file = scratch.write("mall.csv", header, lines);
+  const auto s = segmented(file, 5, {"Annual Income (k$)", "Spending Score (1-100)"});
+  const segkit::io::Model fitted = segkit::workflow::model_of(s);
+  REQUIRE(fitted.counts.size() == 5);
+  const auto table = segkit::workflow::read_customers(file, {}).table;
+
+  // Lloyd's fixed point is one of the mini-batch rule's: each centre is already its members' mean.
+  segkit::io::Model again = fitted;
+  const segkit::io::Update update = segkit::io::partial_fit(again, table);
+  CHECK(update.assignment.labels == s.fit.labels);
+  for (std::size_t c = 0; c < 5; ++c) {
+    CHECK(again.counts[c] == 2 * fitted.counts[c]);
+    CHECK(update.added[c] == static_cast<std::size_t>(fitted.counts[c]));
+    CHECK(update.moved[c] < 1e-12);
+    for (std::size_t j = 0; j < 2; ++j)
+      CHECK(again.centers(c, j) == doctest::Approx(fitted.centers(c, j)).epsilon(1e-12));
+  }
+
+  // One customer: its segment's centre moves a 1 / (count + 1) of the way to it, the others stay.
+  segkit::data::Table one;
+  one.add(segkit::data::Column::numeric("Annual Income (k$)", {150.0}))
+      .add(segkit::data::Column::numeric("Spending Score (1-100)", {5.0}));
+  segkit::io::Model moved = fitted;
+  const segkit::io::Update single = segkit::io::partial_fit(moved, one);
+  REQUIRE(single.assignment.labels.size() == 1);
+  const std::size_t c = single.assignment.labels[0];
+  const xt::xtensor<double, 2> x = fitted.scaler.transform(xt::xtensor<double, 2>{{150.0, 5.0}});
+  double distance = 0;
+  for (std::size_t j = 0; j < 2; ++j) {
+    CHECK(moved.centers(c, j) ==
+          doctest::Approx(fitted.centers(c, j) + (x(0, j) - fitted.centers(c, j)) / (fitted.counts[c] + 1))
+              .epsilon(1e-12));
+    distance += (x(0, j) - fitted.centers(c, j)) * (x(0, j) - fitted.centers(c, j));
+  }
+  CHECK(single.moved[c] == doctest::Approx(std::sqrt(distance) / (fitted.counts[c] + 1)).epsilon(1e-12));
+  CHECK(moved.counts[c] == fitted.counts[c] + 1);
+  for (std::size_t other = 0; other < 5; ++other)
+    if (other != c) CHECK(single.moved[other] == 0);
+
+  // Through the model file, counts and all; refused without counts or for a distance whose centre is no mean.
+  const segkit::io::Model back = segkit::io::model_from_json(segkit::io::to_json(moved), "m.json");
+  CHECK(back.counts == moved.counts);
+  segkit::io::Model no_counts = fitted;
+  no_counts.counts.clear();
+  CHECK_THROWS_WITH_AS(segkit::io::partial_fit(no_counts, one),
+                       doctest::Contains("the model has no count of the customers behind each segment"), segkit::error);
+  segkit::io::Model manhattan = fitted;
+  manhattan.distance = "manhattan";
+  CHECK_THROWS_WITH_AS(segkit::io::partial_fit(manhattan, one),
+                       doctest::Contains("the centre of the squared Euclidean distance only, not of \"manhattan\""),
+                       segkit::error);
+  nlohmann::json j = nlohmann::json::parse(segkit::io::to_json(fitted));
+  j["counts"][1] = -3;
+  CHECK_THROWS_WITH_AS(segkit::io::model_from_json(j.dump(), "m.json"),
+                       "m.json: field \"counts[1]\" must be a number of customers, at least 0, not -3", segkit::error);
+  j["counts"] = {1, 2};
+  CHECK_THROWS_WITH_AS(segkit::io::model_from_json(j.dump(), "m.json"),
+                       "m.json: field \"counts\" has 2 values for 5 segments", segkit::error);
 }
 
 }  // namespace segkit_test_align

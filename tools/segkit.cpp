@@ -5,6 +5,7 @@
 //                       [--seed N] [--out labels.csv] [--report report.html] [--model model.json]
 //                       [--align-to previous-model.json [--previous-labels previous-labels.csv]]
 //   segkit predict --model model.json FILE [--out labels.csv]
+//   segkit update --model model.json FILE [--out labels.csv]   (the model moved with new customers)
 //   segkit rfm FILE --customer COL --date COL (--amount COL | --quantity COL --price COL) [--invoice COL]
 //                   [--as-of DATE] [--k N|auto] [--out ...] [--report ...]
 //
@@ -42,6 +43,7 @@
 #include <segkit/decompose/pca.hpp>
 #include <segkit/features/prepare.hpp>
 #include <segkit/io/model.hpp>
+#include <segkit/io/served.hpp>
 #include <segkit/io/onnx.hpp>
 #include <segkit/io/pmml.hpp>
 #include <segkit/profile/profile.hpp>
@@ -304,7 +306,7 @@ std::FILE* summary = stdout;
 
 /// Refuses, before any work, outputs that would replace an input, another output or
 /// a folder (segkit::check_outputs), and sends the summary out of standard output's way.
-void check_outputs(const std::vector<segkit::NamedPath>& outputs, const std::vector<segkit::NamedPath>& inputs) {
+void check_files(const std::vector<segkit::NamedPath>& outputs, const std::vector<segkit::NamedPath>& inputs) {
   segkit::check_outputs(outputs, inputs);
   for (const auto& output : outputs)
     if (segkit::is_standard_output(output.path)) summary = stderr;
@@ -463,9 +465,8 @@ void say_drift(const segkit::workflow::Segmentation& s) {
 // ---------------------------------------------------------------- segment --
 
 int run_segment(const SegmentArgs& args) {
-  check_outputs(
-      cluster_outputs(args.cluster),
-      {{"input", args.read.file}, {"--align-to", args.align_to}, {"--previous-labels", args.previous_labels}});
+  check_files(cluster_outputs(args.cluster),
+              {{"input", args.read.file}, {"--align-to", args.align_to}, {"--previous-labels", args.previous_labels}});
   segkit::workflow::SegmentOptions options;
   if (!args.previous_labels.empty() && args.align_to.empty())
     throw segkit::error(
@@ -585,13 +586,9 @@ int run_predict_rfm(const PredictArgs& args, const segkit::io::Model& model, con
   return 0;
 }
 
-int run_predict(const PredictArgs& args) {
-  // Without --out the labels go to standard output.
-  const std::string out = args.out.empty() ? std::string("-") : args.out;
-  check_outputs({{"--out", out}}, {{"input", args.read.file}, {"--model", args.model}});
-  const segkit::io::Model model = segkit::io::load_model(args.model);
-  if (model.rfm) return run_predict_rfm(args, model, out);
-  segkit::data::CsvOptions read_options = csv_options(args.read);
+/// A customer file read as a model's preparation expects it.
+segkit::data::Table read_for_model(const ReadArgs& read, const segkit::io::Model& model) {
+  segkit::data::CsvOptions read_options = csv_options(read);
   // "0001" stays "0001" where the file has the id column; a file without it is fine (no feature needs it).
   if (!model.id_column.empty())
     read_options.text_if = [&](std::string_view header) { return header == model.id_column; };
@@ -601,17 +598,14 @@ int run_predict(const PredictArgs& args) {
         std::find(read_options.categorical.begin(), read_options.categorical.end(), r.source) ==
             read_options.categorical.end())
       read_options.categorical.push_back(r.source);
-  const segkit::data::Table table = read_table(args.read, read_options);
-  // Its messages name the column and the data row; the file is named here.
-  const segkit::io::Assignment assignment = [&] {
-    try {
-      return model.predict(table);
-    } catch (const segkit::error& e) {
-      throw segkit::error(args.read.file + ": " + e.what());
-    }
-  }();
+  return read_table(read, read_options);
+}
+
+/// Every customer of the file, in its order: its id (or row) and segment id, or no segment and
+/// the reason (a column only then); what preparing the rows did and the count per segment are said.
+std::string assignment_csv(const segkit::data::Table& table, const segkit::io::Model& model,
+                           const segkit::io::Assignment& assignment) {
   const bool has_id = !model.id_column.empty() && table.contains(model.id_column);
-  // Every customer of the file, in its order: a segment, or none and the reason (a column only then).
   const bool reasons = !assignment.unassigned.empty();
   std::string csv =
       (has_id ? csv_field(model.id_column) : std::string("row")) + ",segment" + (reasons ? ",reason\n" : "\n");
@@ -638,8 +632,56 @@ int run_predict(const PredictArgs& args) {
     say("segment %zu%s: %zu %s\n", model.segment_id(c),
         c < model.segment_names.size() ? (" (" + model.segment_names[c] + ")").c_str() : "", sizes[c],
         sizes[c] == 1 ? "customer" : "customers");
+  return csv;
+}
+
+int run_predict(const PredictArgs& args) {
+  // Without --out the labels go to standard output.
+  const std::string out = args.out.empty() ? std::string("-") : args.out;
+  check_files({{"--out", out}}, {{"input", args.read.file}, {"--model", args.model}});
+  const segkit::io::Model model = segkit::io::load_model(args.model);
+  if (model.rfm) return run_predict_rfm(args, model, out);
+  const segkit::data::Table table = read_for_model(args.read, model);
+  // Its messages name the column and the data row; the file is named here.
+  const segkit::io::Assignment assignment = [&] {
+    try {
+      return model.predict(table);
+    } catch (const segkit::error& e) {
+      throw segkit::error(args.read.file + ": " + e.what());
+    }
+  }();
   Outputs outputs;
-  outputs.add(out, std::move(csv));
+  outputs.add(out, assignment_csv(table, model, assignment));
+  outputs.write();
+  return 0;
+}
+
+// ----------------------------------------------------------------- update --
+
+/// New customers into a saved model: each joins its nearest segment (as predict puts it) and the
+/// segments move by the mini-batch rule (io::partial_fit); the model file is replaced, whole.
+int run_update(const PredictArgs& args) {
+  check_files({{"--out", args.out}}, {{"input", args.read.file}, {"--model", args.model}});
+  segkit::io::Model model = segkit::io::load_model(args.model);
+  if (model.rfm)
+    throw segkit::error(args.model +
+                        " is a model of a transaction log (segkit rfm): update takes a model of customers "
+                        "(segkit segment --model)");
+  const segkit::data::Table table = read_for_model(args.read, model);
+  const segkit::io::Update update = [&] {
+    try {
+      return segkit::io::partial_fit(model, table);
+    } catch (const segkit::error& e) {
+      throw segkit::error(args.read.file + ": " + e.what());
+    }
+  }();
+  Outputs outputs;
+  outputs.add(args.out, assignment_csv(table, model, update.assignment));
+  say("Centres moved (scaled units), with the customers each now stands for:\n");
+  for (std::size_t c = 0; c < update.moved.size(); ++c)
+    say("  segment %zu: +%zu customers, moved %s, %s in all\n", model.segment_id(c), update.added[c],
+        segkit::format_number(update.moved[c], 3).c_str(), segkit::format_number(model.counts[c], 12).c_str());
+  outputs.add(args.model, segkit::io::to_json(model));
   outputs.write();
   return 0;
 }
@@ -647,7 +689,7 @@ int run_predict(const PredictArgs& args) {
 // -------------------------------------------------------------------- rfm --
 
 int run_rfm(const RfmArgs& args) {
-  check_outputs(cluster_outputs(args.cluster), {{"input", args.read.file}});
+  check_files(cluster_outputs(args.cluster), {{"input", args.read.file}});
   segkit::workflow::RfmSegmentOptions options;
   options.columns = {args.customer, args.date, args.amount, args.quantity, args.price, args.invoice};
   if (args.as_of) {
@@ -799,6 +841,14 @@ int main(int argc, char** argv) {
   predict_command->add_option("--out", predict.out,
                               "write one row per customer with its segment (CSV; default or -: standard output)");
 
+  PredictArgs update;
+  CLI::App* update_command = app.add_subcommand(
+      "update", "put new customers into a saved model's segments and move the segments with them (mini-batch rule)");
+  add_read_options(update_command, update.read);
+  update_command->add_option("--model", update.model, "model written by `segkit segment --model`, replaced updated")
+      ->required();
+  update_command->add_option("--out", update.out, "write one row per new customer with its segment (CSV)");
+
   RfmArgs rfm;
   CLI::App* rfm_command = app.add_subcommand("rfm", "recency, frequency and monetary segments from a transaction log");
   add_read_options(rfm_command, rfm.read);
@@ -825,9 +875,11 @@ int main(int argc, char** argv) {
   try {
     status.configure(segment_command->parsed()   ? segment.read.quiet
                      : predict_command->parsed() ? predict.read.quiet
+                     : update_command->parsed()  ? update.read.quiet
                                                  : rfm.read.quiet);
     if (segment_command->parsed()) return run_segment(segment);
     if (predict_command->parsed()) return run_predict(predict);
+    if (update_command->parsed()) return run_update(update);
     if (rfm.amount.empty() && rfm.quantity.empty())
       throw segkit::error("segkit rfm needs --amount, or --quantity with --price");
     return run_rfm(rfm);

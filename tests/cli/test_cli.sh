@@ -374,6 +374,37 @@ case $scenario in
     /usr/bin/python3 "$here/../pmml/check_pmml.py" six.pmml ../in/features.csv ../in/ids.txt > pmml.txt \
       || { cat pmml.txt >&2; fail "the aligned PMML file does not give the segment ids"; }
     ;;
+  update)  # new customers move a saved model's segments (mini-batch rule); the model file is replaced whole
+    mall="$data/mall_customers/Mall_Customers.csv" f='Annual Income (k$),Spending Score (1-100)'
+    "$segkit" segment "$mall" --features "$f" --k 5 --quiet --model model.json --out labels.csv > /dev/null
+    cp model.json ../in/fitted.json
+    # Refused before any change: a model whose centres are no means, an --out that is the model.
+    "$segkit" segment "$mall" --features "$f" --k 5 --quiet --distance manhattan --model ../in/manhattan.json > /dev/null
+    cp ../in/manhattan.json ../in/manhattan_before.json
+    if "$segkit" update --model ../in/manhattan.json "$mall" > stdout.txt 2> stderr.txt; then fail "updated a Manhattan model"; fi
+    expect_in "the centre of the squared Euclidean distance only" stderr.txt
+    cmp ../in/manhattan.json ../in/manhattan_before.json || fail "a refused update changed the model file"
+    if "$segkit" update --model model.json "$mall" --out model.json > stdout.txt 2> stderr.txt; then fail "--out the model"; fi
+    expect_in "--out model.json is the --model file" stderr.txt
+    cmp model.json ../in/fitted.json || fail "a refused update changed the model file"
+    # The fit's own customers again: every centre stays (Lloyd's fixed point), every count doubles.
+    "$segkit" update --model model.json "$mall" --out again.csv > stdout.txt
+    cmp labels.csv again.csv || fail "update did not put the fit's customers in their segments"
+    expect_in "Centres moved" stdout.txt
+    /usr/bin/python3 - ../in/fitted.json model.json <<'PY' || fail "the centres moved or the counts did not double"
+import json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:3])
+assert [2 * c for c in a["counts"]] == b["counts"], (a["counts"], b["counts"])
+for ca, cb in zip(a["centers"], b["centers"]):
+    assert all(abs(x - y) <= 1e-12 * max(1, abs(x)) for x, y in zip(ca, cb)), (ca, cb)
+PY
+    # Big spenders with high incomes arrive: their segment's centre moves towards them, the others stay.
+    { echo "CustomerID,Genre,Age,Annual Income (k\$),Spending Score (1-100)"; for i in $(seq 1 40); do echo "9$i,Female,30,$((140 + i % 5)),$((95 + i % 3))"; done; } > ../in/arrivals.csv
+    "$segkit" update --model model.json ../in/arrivals.csv --out arrivals.csv > stdout.txt
+    [ "$(tail -n +2 arrivals.csv | cut -d, -f2 | sort -u | wc -l)" = 1 ] || fail "the arrivals did not join one segment"
+    moved=$(grep -c "+40 customers" stdout.txt); [ "$moved" = 1 ] || { cat stdout.txt >&2; fail "not one segment took the 40"; }
+    [ "$(grep -c '+0 customers, moved 0,' stdout.txt)" = 4 ] || { cat stdout.txt >&2; fail "segments without arrivals moved"; }
+    ;;
   *) fail "unknown scenario" ;;
 esac
 echo "ok ($scenario)"

@@ -85,8 +85,13 @@ struct Model {
   /// The id of segment label j (Assignment::labels are labels, 0..k-1).
   std::size_t segment_id(std::size_t j) const { return j < segment_ids.size() ? segment_ids[j] : j; }
 
-  /// Puts the customers of `table` into the saved segments.
-  Assignment predict(const data::Table& table) const {
+  /// Customers each segment's centre stands for (label order): the fit's segment sizes,
+  /// grown by partial_fit (io/served.hpp). Empty when unknown (a model file without them).
+  std::vector<double> counts;
+
+  /// Puts the customers of `table` into the saved segments. `scaled`, when given, receives
+  /// the assigned customers' scaled features (one row per Assignment::rows entry).
+  Assignment predict(const data::Table& table, xt::xtensor<double, 2>* scaled = nullptr) const {
     const features::Prepared prepared = preparation.transform(table);
     Assignment out;
     out.actions = prepared.actions;
@@ -125,11 +130,12 @@ struct Model {
       out.rows.push_back(prepared.rows[usable[u]]);
     }
     out.labels.assign(usable.size(), 0);
-    if (!usable.empty()) {
-      const xt::xtensor<double, 2> scaled = scaler.transform(X);
-      with_named_policy(BuiltinDistances{}, distance, "the model's distance",
-                        [&](const auto& policy) { nearest_centers(policy, scaled, centers, out.labels.data(), 0); });
-    }
+    xt::xtensor<double, 2> scaled_rows = usable.empty() ? X : scaler.transform(X);
+    if (!usable.empty())
+      with_named_policy(BuiltinDistances{}, distance, "the model's distance", [&](const auto& policy) {
+        nearest_centers(policy, scaled_rows, centers, out.labels.data(), 0);
+      });
+    if (scaled) *scaled = std::move(scaled_rows);
     return out;
   }
 
@@ -273,6 +279,11 @@ inline std::string to_json(const Model& model) {
       {"centers", centers},
       {"segment_names", model.segment_names},
   };
+  if (!model.counts.empty()) {
+    json counts = json::array();
+    for (const double c : model.counts) counts.push_back(c);
+    out["counts"] = counts;
+  }
   // Written only when they say more than 0..k-1, so that a model file of a fit of its
   // own reads as before.
   const std::size_t k = model.centers.shape(0);
@@ -513,6 +524,16 @@ Model model_from_json(const std::string& text, const std::string& where = "model
       model.next_segment_id = std::max(model.next_segment_id, model.segment_ids[c] + 1);
     }
   }
+  if (j.contains("counts")) {
+    model.counts = in.numbers(j["counts"], "counts");
+    if (model.counts.size() != rows.size())
+      in.fail("counts", "has " + std::to_string(model.counts.size()) + " values for " + std::to_string(rows.size()) +
+                            " segments");
+    for (std::size_t c = 0; c < model.counts.size(); ++c)
+      if (!(model.counts[c] >= 0))
+        in.fail("counts[" + std::to_string(c) + "]",
+                "must be a number of customers, at least 0, not " + format_number(model.counts[c]));
+  }
   if (j.contains("next_segment_id")) {
     const std::size_t next = whole(j["next_segment_id"], "next_segment_id");
     if (next < model.next_segment_id)
@@ -620,6 +641,11 @@ Model model_of(const P& pipeline, std::vector<std::string> feature_names = {}) {
   model.scaler = pipeline.scaler();
   model.distance = std::string(P::distance_type::name);
   model.centers = pipeline.scaled_centers();
+  // What each centre stands for, for partial_fit (io/served.hpp), when the fit's labels are still there.
+  if (pipeline.has_training_data()) {
+    model.counts.assign(model.centers.shape(0), 0.0);
+    for (const std::size_t l : pipeline.labels()) model.counts[l] += 1;
+  }
   return model;
 }
 

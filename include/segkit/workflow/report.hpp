@@ -371,7 +371,8 @@ inline io::Model model_of(const Segmentation& s) {
   model.scaler = s.fit.scaling;
   model.distance = s.settings.distance;
   model.centers = s.fit.scaled_centers;
-  for (const auto& segment : s.profiles.segments) model.segment_names.push_back(segment.name);
+  for (const auto& segment : s.profiles.segments)
+    model.segment_names.push_back(segment.name), model.counts.push_back(static_cast<double>(segment.size));
   model.segment_ids = s.fit.segment_ids;
   model.next_segment_id = s.fit.next_segment_id;
   model.id_column = s.id_column;
@@ -396,7 +397,8 @@ inline io::Model model_of(const RfmSegmentation& s, const RfmColumns& columns) {
   model.scaler = s.fit.scaling;
   model.distance = s.settings.distance;
   model.centers = s.fit.scaled_centers;
-  for (const auto& segment : s.profiles.segments) model.segment_names.push_back(segment.name);
+  for (const auto& segment : s.profiles.segments)
+    model.segment_names.push_back(segment.name), model.counts.push_back(static_cast<double>(segment.size));
   model.segment_ids = s.fit.segment_ids;
   model.next_segment_id = s.fit.next_segment_id;
   model.id_column = "customer";
