@@ -223,22 +223,23 @@ struct Drift {
   std::optional<SegmentFlows> flows;
 };
 
-/// Aligns a fit's segments with a previous fit's: the previous centres are put into this
-/// fit's scaled space (the features matched by name), matched to the new centres by the
-/// least total distance (align_centers), and the fit is renumbered so that its labels run
-/// in the order of the ids it takes (Fit::segment_ids). A level of a one-hot column that
-/// only one side has counts as absent (0) on the other, as it was for every customer there;
-/// any other feature only one side has, or one logged on one side only, is refused:
-/// centres in other units are not comparable.
-inline Drift align_fit(Fit& fit, const features::Preparation& preparation, const PreviousSegments& previous) {
+/// A previous fit's centres in the features of a preparation (k_prev x its features, in the
+/// units of the prepared features, before scaling), matched by name, and what that matching
+/// had to assume. A level of a one-hot column that only one side has counts as absent (0) on
+/// the other, as it was for every customer there; any other feature only one side has, or one
+/// logged on one side only, is refused: centres in other units are not comparable. Known
+/// from the preparation alone, so a caller can check it before a long fit.
+struct PreviousCentres {
+  xt::xtensor<double, 2> centers;
+  std::vector<std::string> notes;  ///< how features only one side has were compared
+};
+
+inline PreviousCentres previous_centres_in(const features::Preparation& preparation, const PreviousSegments& previous) {
   const std::string where = previous.source.empty() ? std::string("the previous segments") : previous.source;
   const std::vector<std::string> features = preparation.feature_names();
   const std::vector<bool> logged = features::logged_features(preparation),
                           one_hot = features::one_hot_features(preparation);
-  const std::size_t d = features.size(), k_prev = previous.centers.shape(0), k = fit.scaled_centers.shape(0);
-  if (d != fit.scaled_centers.shape(1))
-    throw error("align_fit: " + std::to_string(d) + " features for centres of " +
-                std::to_string(fit.scaled_centers.shape(1)) + " features");
+  const std::size_t d = features.size(), k_prev = previous.centers.shape(0);
   if (previous.features.size() != previous.centers.shape(1))
     throw error(where + ": " + std::to_string(previous.features.size()) + " feature names for centres of " +
                 std::to_string(previous.centers.shape(1)) + " features");
@@ -247,22 +248,21 @@ inline Drift align_fit(Fit& fit, const features::Preparation& preparation, const
   constexpr std::size_t absent = static_cast<std::size_t>(-1);
   std::vector<std::size_t> column(d, absent);  // each feature's column in the previous centres
   std::string only_now, only_before;
-  Drift drift;
+  PreviousCentres out;
   for (std::size_t j = 0; j < d; ++j) {
     const auto at = std::find(previous.features.begin(), previous.features.end(), features[j]);
     if (at != previous.features.end())
       column[j] = static_cast<std::size_t>(at - previous.features.begin());
     else if (one_hot[j])
-      drift.notes.push_back("\"" + features[j] +
-                            "\" is a level the previous segments did not have: counted as 0 there");
+      out.notes.push_back("\"" + features[j] + "\" is a level the previous segments did not have: counted as 0 there");
     else
       only_now += (only_now.empty() ? "\"" : ", \"") + features[j] + "\"";
   }
   for (std::size_t c = 0; c < previous.features.size(); ++c)
     if (std::find(features.begin(), features.end(), previous.features[c]) == features.end()) {
       if (flag(previous.one_hot, c))
-        drift.notes.push_back("\"" + previous.features[c] +
-                              "\" is a level of the previous segments that no customer has now: left out");
+        out.notes.push_back("\"" + previous.features[c] +
+                            "\" is a level of the previous segments that no customer has now: left out");
       else
         only_before += (only_before.empty() ? "\"" : ", \"") + previous.features[c] + "\"";
     }
@@ -284,10 +284,22 @@ inline Drift align_fit(Fit& fit, const features::Preparation& preparation, const
                               : "in this fit but not in the previous segments") +
                   " (--log-skewed): centres in other units are not comparable");
   }
-  xt::xtensor<double, 2> before = xt::empty<double>({k_prev, d});
+  out.centers = xt::empty<double>({k_prev, d});
   for (std::size_t c = 0; c < k_prev; ++c)
-    for (std::size_t j = 0; j < d; ++j) before(c, j) = column[j] == absent ? 0.0 : previous.centers(c, column[j]);
-  const xt::xtensor<double, 2> before_scaled = fit.scaling.transform(before);
+    for (std::size_t j = 0; j < d; ++j) out.centers(c, j) = column[j] == absent ? 0.0 : previous.centers(c, column[j]);
+  return out;
+}
+
+/// Aligns a fit's segments with a previous fit's, whose centres `before` are given in the
+/// fit's prepared features (previous_centres_in): they are put into the fit's scaled space,
+/// matched to the new centres by the least total distance (align_centers), and the fit is
+/// renumbered so that its labels run in the order of the ids it takes (Fit::segment_ids).
+inline Drift align_fit(Fit& fit, const PreviousCentres& before, const PreviousSegments& previous) {
+  const std::size_t k = fit.scaled_centers.shape(0), d = fit.scaled_centers.shape(1);
+  if (before.centers.shape(1) != d)
+    throw error("align_fit: previous centres of " + std::to_string(before.centers.shape(1)) +
+                " features for a fit of " + std::to_string(d));
+  const xt::xtensor<double, 2> before_scaled = fit.scaling.transform(before.centers);
   const Alignment alignment = align_centers(before_scaled, fit.scaled_centers, previous.ids, previous.next_id);
 
   // Labels renumbered in the order of the ids: label j of the result is the j-th smallest id.
@@ -301,7 +313,9 @@ inline Drift align_fit(Fit& fit, const features::Preparation& preparation, const
   xt::xtensor<double, 2> centers = xt::empty<double>({k, d});
   for (std::size_t r = 0; r < k; ++r) std::copy_n(fit.scaled_centers.data() + order[r] * d, d, centers.data() + r * d);
   fit.scaled_centers = std::move(centers);
-  drift.source = where;
+  Drift drift;
+  drift.source = previous.source.empty() ? std::string("the previous segments") : previous.source;
+  drift.notes = before.notes;
   for (std::size_t r = 0; r < k; ++r) {
     drift.ids.push_back(alignment.ids[order[r]]);
     drift.persisted.push_back(alignment.persisted[order[r]]);
@@ -312,6 +326,11 @@ inline Drift align_fit(Fit& fit, const features::Preparation& preparation, const
   fit.segment_ids = drift.ids;
   fit.next_segment_id = alignment.next_id;
   return drift;
+}
+
+/// align_fit on a fit of `preparation`'s features.
+inline Drift align_fit(Fit& fit, const features::Preparation& preparation, const PreviousSegments& previous) {
+  return align_fit(fit, previous_centres_in(preparation, previous), previous);
 }
 
 /// A customer table and the column that names its customers ("" when none does).
@@ -453,6 +472,13 @@ Segmentation segment(CustomerTable customers, const SegmentOptions& options) {
   } catch (const error& e) {
     throw error(options.source.empty() ? std::string(e.what()) : options.source + ": " + e.what());
   }
+  // Said before the fit's wait: previous segments of other features cannot be aligned with.
+  std::optional<PreviousCentres> previous_centres;
+  if (options.previous) previous_centres = previous_centres_in(out.preparation, *options.previous);
+  if (options.previous_labels && !options.previous)
+    throw error(
+        "the previous segmentation's labels say where customers went only beside the previous segments "
+        "(SegmentOptions::previous)");
   // The business-unit values are the table's own numbers until the profile needs them:
   // built after the fit, so the table, X and a second n x d matrix never coexist.
   features::Prepared prepared = out.preparation.transform(table, features::Preparation::Originals::left_out);
@@ -461,12 +487,8 @@ Segmentation segment(CustomerTable customers, const SegmentOptions& options) {
   out.customers = prepared.X.shape(0);
   out.fit = cluster<Scalers, Distances>(prepared.X, options.cluster, !options.keep_features);
   if (options.previous) {
-    out.drift = align_fit(out.fit, out.preparation, *options.previous);
+    out.drift = align_fit(out.fit, *previous_centres, *options.previous);
     out.fit.warnings = guardrails(out.fit, options.cluster);  // they name segments by id
-  } else if (options.previous_labels) {
-    throw error(
-        "the previous segmentation's labels say where customers went only beside the previous segments "
-        "(SegmentOptions::previous)");
   }
   if (options.keep_features) out.features = std::move(prepared.X);
   prepared.X = {};
