@@ -233,6 +233,10 @@ TEST_CASE("a refit of the same customers in another order, aligned with the firs
   auto [header, lines] = lines_of(bundled + "mall_customers/Mall_Customers.csv");
   const std::vector<std::string> columns = {"Annual Income (k$)", "Spending Score (1-100)"};
   const std::string first = scratch.write("first.csv", header, lines);
+  // Shuffled (seeded) for one refit, reversed for the other.
+  std::vector<std::string> shuffled_lines = lines;
+  std::shuffle(shuffled_lines.begin(), shuffled_lines.end(), std::mt19937(2026));
+  const std::string shuffled = scratch.write("shuffled.csv", header, shuffled_lines);
   std::reverse(lines.begin(), lines.end());
   const std::string reversed = scratch.write("reversed.csv", header, lines);
 
@@ -258,6 +262,8 @@ TEST_CASE("a refit of the same customers in another order, aligned with the firs
   CHECK(drift.flows->stayed == 200);
   // The fit itself is the unaligned one renumbered: same centres, same inertia.
   CHECK(after.fit.inertia == doctest::Approx(unaligned.fit.inertia).epsilon(1e-12));
+  const auto reshuffled = segmented(shuffled, 5, columns, segkit::io::previous_segments(model, "first.json"));
+  CHECK(ids_by_customer(reshuffled) == ids_by_customer(before));
   // Outputs show the ids: labels file, profiles, the model file, the report's tables.
   const std::string labels = segkit::workflow::labels_csv(after);
   CHECK(labels.find(after.ids[0] + "," + std::to_string(after.fit.id_of(after.fit.labels[0])) + "\n") !=

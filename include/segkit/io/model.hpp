@@ -514,13 +514,13 @@ Model model_from_json(const std::string& text, const std::string& where = "model
     if (ids.size() != rows.size())
       in.fail("segment_ids",
               "has " + std::to_string(ids.size()) + " ids for " + std::to_string(rows.size()) + " segments");
+    std::map<std::size_t, std::size_t> first_at;  // id -> its first position
     for (std::size_t c = 0; c < ids.size(); ++c) {
       model.segment_ids.push_back(whole(ids[c], "segment_ids[" + std::to_string(c) + "]"));
-      for (std::size_t b = 0; b < c; ++b)
-        if (model.segment_ids[b] == model.segment_ids[c])
-          in.fail(
-              "segment_ids[" + std::to_string(c) + "]",
-              "is " + std::to_string(model.segment_ids[c]) + ", the id of segment_ids[" + std::to_string(b) + "] too");
+      if (const auto [at, fresh] = first_at.emplace(model.segment_ids[c], c); !fresh)
+        in.fail("segment_ids[" + std::to_string(c) + "]", "is " + std::to_string(model.segment_ids[c]) +
+                                                              ", the id of segment_ids[" + std::to_string(at->second) +
+                                                              "] too");
       model.next_segment_id = std::max(model.next_segment_id, model.segment_ids[c] + 1);
     }
   }

@@ -47,9 +47,8 @@ inline Alignment align_centers(const xt::xtensor<double, 2>& previous, const xt:
   {
     std::vector<std::size_t> sorted = previous_ids;
     std::sort(sorted.begin(), sorted.end());
-    if (std::adjacent_find(sorted.begin(), sorted.end()) != sorted.end())
-      throw error("previous segment id " + std::to_string(*std::adjacent_find(sorted.begin(), sorted.end())) +
-                  " is given twice");
+    if (const auto twice = std::adjacent_find(sorted.begin(), sorted.end()); twice != sorted.end())
+      throw error("previous segment id " + std::to_string(*twice) + " is given twice");
   }
   for (const std::size_t id : previous_ids) next_id = std::max(next_id, id + 1);
   const auto check_finite = [d](const xt::xtensor<double, 2>& C, const char* which) {
