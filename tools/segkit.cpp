@@ -450,9 +450,7 @@ std::string profile_table(const segkit::Profiles& profiles) {
 /// (--previous-labels).
 void say_drift(const segkit::workflow::Segmentation& s) {
   if (!s.drift) return;
-  std::vector<std::size_t> sizes;
-  for (const auto& segment : s.profiles.segments) sizes.push_back(segment.size);
-  const segkit::workflow::DriftCells cells = segkit::workflow::drift_cells(*s.drift, sizes);
+  const segkit::workflow::DriftCells cells = segkit::workflow::drift_cells(s);
   say("\nSince the previous segments (%s; centres matched by the least total distance, moved in scaled units):\n%s",
       s.drift->source.c_str(), text_table(cells.segments_header, cells.segments, "  ").c_str());
   for (const std::string& note : s.drift->notes) say("  note: %s\n", note.c_str());

@@ -13,6 +13,7 @@
 // (onnx.proto's field numbers), so segkit::io needs no protobuf library.
 
 #include <bit>
+#include <concepts>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -68,34 +69,18 @@ class ProtoWriter {
 inline constexpr std::uint64_t onnx_int64 = 7, onnx_double = 11;
 inline constexpr std::uint64_t attribute_float = 1, attribute_int = 2, attribute_ints = 7;
 
-/// A TensorProto of doubles (little-endian raw data, as ONNX stores it).
-inline ProtoWriter onnx_tensor(const std::string& name, const std::vector<std::int64_t>& dims,
-                               const std::vector<double>& values) {
+/// A TensorProto of doubles or 64-bit integers (little-endian raw data, as ONNX stores it).
+template <class V>
+requires std::same_as<V, double> || std::same_as<V, std::int64_t> ProtoWriter
+onnx_tensor(const std::string& name, const std::vector<std::int64_t>& dims, const std::vector<V>& values) {
   ProtoWriter t;
   for (const std::int64_t dim : dims) t.varint(1, static_cast<std::uint64_t>(dim));
-  t.varint(2, onnx_double);
+  t.varint(2, std::same_as<V, double> ? onnx_double : onnx_int64);
   t.bytes(8, name);
   std::string raw;
   raw.reserve(values.size() * 8);
-  for (const double v : values) {
+  for (const V v : values) {
     const auto bits = std::bit_cast<std::uint64_t>(v);
-    for (int b = 0; b < 8; ++b) raw.push_back(static_cast<char>((bits >> (8 * b)) & 0xFF));
-  }
-  t.bytes(9, raw);
-  return t;
-}
-
-/// A TensorProto of 64-bit integers (little-endian raw data).
-inline ProtoWriter onnx_tensor(const std::string& name, const std::vector<std::int64_t>& dims,
-                               const std::vector<std::int64_t>& values) {
-  ProtoWriter t;
-  for (const std::int64_t dim : dims) t.varint(1, static_cast<std::uint64_t>(dim));
-  t.varint(2, onnx_int64);
-  t.bytes(8, name);
-  std::string raw;
-  raw.reserve(values.size() * 8);
-  for (const std::int64_t v : values) {
-    const auto bits = static_cast<std::uint64_t>(v);
     for (int b = 0; b < 8; ++b) raw.push_back(static_cast<char>((bits >> (8 * b)) & 0xFF));
   }
   t.bytes(9, raw);

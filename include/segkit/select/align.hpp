@@ -10,6 +10,7 @@
 #include <cmath>
 #include <cstddef>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <xtensor/xtensor.hpp>
@@ -114,32 +115,52 @@ struct SegmentFlows {
   std::vector<std::size_t> arrived;       ///< arrived[b]: in to_ids[b] now, absent before
 };
 
+namespace detail {
+
+/// The flow table of two segmentations: before[i] is the id of the previous segmentation's
+/// customer i, now[j] the new one's customer j, `matched` the (i, j) pairs that are one
+/// customer; every id of either side is a row or a column, the unmatched are left / arrived.
+inline SegmentFlows flow_table(const std::vector<std::size_t>& before, const std::vector<std::size_t>& now,
+                               const std::vector<std::pair<std::size_t, std::size_t>>& matched) {
+  const auto distinct = [](std::vector<std::size_t> ids) {
+    std::sort(ids.begin(), ids.end());
+    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+    return ids;
+  };
+  const auto index = [](const std::vector<std::size_t>& ids, std::size_t id) {
+    return static_cast<std::size_t>(std::lower_bound(ids.begin(), ids.end(), id) - ids.begin());
+  };
+  SegmentFlows out;
+  out.from_ids = distinct(before);
+  out.to_ids = distinct(now);
+  out.customers = xt::zeros<std::size_t>({out.from_ids.size(), out.to_ids.size()});
+  std::vector<bool> before_matched(before.size(), false), now_matched(now.size(), false);
+  for (const auto& [i, j] : matched) {
+    ++out.customers(index(out.from_ids, before[i]), index(out.to_ids, now[j]));
+    out.stayed += before[i] == now[j];
+    before_matched[i] = now_matched[j] = true;
+  }
+  out.total = matched.size();
+  out.left.assign(out.from_ids.size(), 0);
+  out.arrived.assign(out.to_ids.size(), 0);
+  for (std::size_t i = 0; i < before.size(); ++i)
+    if (!before_matched[i]) ++out.left[index(out.from_ids, before[i])];
+  for (std::size_t j = 0; j < now.size(); ++j)
+    if (!now_matched[j]) ++out.arrived[index(out.to_ids, now[j])];
+  return out;
+}
+
+}  // namespace detail
+
 /// The flow table of customer i's id before (before[i]) and now (now[i]); with ids aligned
 /// (align_centers), a customer on the diagonal stayed in "the same" segment.
 inline SegmentFlows segment_flows(const std::vector<std::size_t>& before, const std::vector<std::size_t>& now) {
   if (before.size() != now.size())
     throw error("segment flows need one id per customer in both: " + std::to_string(before.size()) + " before, " +
                 std::to_string(now.size()) + " now");
-  SegmentFlows out;
-  const auto distinct = [](std::vector<std::size_t> ids) {
-    std::sort(ids.begin(), ids.end());
-    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
-    return ids;
-  };
-  out.from_ids = distinct(before);
-  out.to_ids = distinct(now);
-  out.customers = xt::zeros<std::size_t>({out.from_ids.size(), out.to_ids.size()});
-  out.left.assign(out.from_ids.size(), 0);
-  out.arrived.assign(out.to_ids.size(), 0);
-  const auto index = [](const std::vector<std::size_t>& ids, std::size_t id) {
-    return static_cast<std::size_t>(std::lower_bound(ids.begin(), ids.end(), id) - ids.begin());
-  };
-  for (std::size_t i = 0; i < before.size(); ++i) {
-    ++out.customers(index(out.from_ids, before[i]), index(out.to_ids, now[i]));
-    out.stayed += before[i] == now[i];
-  }
-  out.total = before.size();
-  return out;
+  std::vector<std::pair<std::size_t, std::size_t>> same(before.size());
+  for (std::size_t i = 0; i < same.size(); ++i) same[i] = {i, i};
+  return detail::flow_table(before, now, same);
 }
 
 /// The flow table of two segmentations of customers named by id: customer before_ids[i]
@@ -167,46 +188,17 @@ inline SegmentFlows customer_flows(const std::vector<std::string>& before_ids, c
     return order;
   };
   const std::vector<std::size_t> b_order = by_id(before_ids, before_source), n_order = by_id(now_ids, now_source);
-  std::vector<std::size_t> from, to;  // the matched customers' ids before and now
-  std::vector<bool> b_matched(before.size(), false), n_matched(now.size(), false);
+  std::vector<std::pair<std::size_t, std::size_t>> matched;  // (before, now) positions of one customer
   for (std::size_t p = 0, q = 0; p < b_order.size() && q < n_order.size();) {
     const std::string &a = before_ids[b_order[p]], &b = now_ids[n_order[q]];
-    if (a < b) {
+    if (a < b)
       ++p;
-    } else if (b < a) {
+    else if (b < a)
       ++q;
-    } else {
-      from.push_back(before[b_order[p]]), to.push_back(now[n_order[q]]);
-      b_matched[b_order[p++]] = true, n_matched[n_order[q++]] = true;
-    }
+    else
+      matched.emplace_back(b_order[p++], n_order[q++]);
   }
-  SegmentFlows out = segment_flows(from, to);
-  // Every id of either side is a row or a column, with or without matched customers.
-  const auto merge_ids = [](std::vector<std::size_t>& ids, const std::vector<std::size_t>& more) {
-    ids.insert(ids.end(), more.begin(), more.end());
-    std::sort(ids.begin(), ids.end());
-    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
-  };
-  std::vector<std::size_t> from_ids = out.from_ids, to_ids = out.to_ids;
-  merge_ids(from_ids, before);
-  merge_ids(to_ids, now);
-  const auto index = [](const std::vector<std::size_t>& ids, std::size_t id) {
-    return static_cast<std::size_t>(std::lower_bound(ids.begin(), ids.end(), id) - ids.begin());
-  };
-  xt::xtensor<std::size_t, 2> customers = xt::zeros<std::size_t>({from_ids.size(), to_ids.size()});
-  for (std::size_t a = 0; a < out.from_ids.size(); ++a)
-    for (std::size_t b = 0; b < out.to_ids.size(); ++b)
-      customers(index(from_ids, out.from_ids[a]), index(to_ids, out.to_ids[b])) = out.customers(a, b);
-  out.customers = std::move(customers);
-  out.from_ids = std::move(from_ids);
-  out.to_ids = std::move(to_ids);
-  out.left.assign(out.from_ids.size(), 0);
-  out.arrived.assign(out.to_ids.size(), 0);
-  for (std::size_t i = 0; i < before.size(); ++i)
-    if (!b_matched[i]) ++out.left[index(out.from_ids, before[i])];
-  for (std::size_t j = 0; j < now.size(); ++j)
-    if (!n_matched[j]) ++out.arrived[index(out.to_ids, now[j])];
-  return out;
+  return detail::flow_table(before, now, matched);
 }
 
 }  // namespace segkit

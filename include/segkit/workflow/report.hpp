@@ -208,8 +208,12 @@ struct DriftCells {
   std::vector<std::vector<std::string>> flows;
 };
 
-/// `sizes`: each segment's customers now, in label order.
-inline DriftCells drift_cells(const Drift& drift, const std::vector<std::size_t>& sizes) {
+/// A segmentation's drift (Segmentation::drift, which it must have) as cells.
+inline DriftCells drift_cells(const Segmentation& s) {
+  if (!s.drift) throw error("drift_cells: the segmentation was not aligned with previous segments");
+  const Drift& drift = *s.drift;
+  std::vector<std::size_t> sizes;  // each segment's customers now, in label order
+  for (const auto& segment : s.profiles.segments) sizes.push_back(segment.size);
   DriftCells out;
   out.segments_header = {"segment", "since the previous segments", "centre moved", "customers"};
   for (std::size_t j = 0; j < drift.ids.size(); ++j)
@@ -291,9 +295,7 @@ inline report::ReportData report_data(const Segmentation& s, const std::string& 
   }
   detail::profile_part(data, s.profiles);
   if (s.drift) {
-    std::vector<std::size_t> sizes;
-    for (const auto& segment : s.profiles.segments) sizes.push_back(segment.size);
-    DriftCells cells = drift_cells(*s.drift, sizes);
+    DriftCells cells = drift_cells(s);
     report::ReportData::Table segments;
     segments.title = "Since the previous segments";
     segments.note = "Segments aligned with those of " + s.drift->source +
