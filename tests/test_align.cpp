@@ -372,6 +372,68 @@ TEST_CASE("aligning refuses other features, and previous labels that are not a l
                        doctest::Contains("customer \"0001\" is given twice (at positions 1 and 3)"), segkit::error);
 }
 
+TEST_CASE("RFM computed elsewhere segments as the log's own, and an RFM refit keeps the previous model's ids") {
+  segkit::workflow::RfmSegmentOptions options;
+  options.columns = {.customer = "customer_id", .date = "trans_date", .amount = "tran_amount"};
+  options.cluster.k = 4;
+  options.cluster.seed = 1;
+  const segkit::data::Table log =
+      segkit::data::read_csv(bundled + "retail_data_transactions/Retail_Data_Transactions.csv",
+                             segkit::workflow::rfm_read_options(options.columns));
+  const auto first = segkit::workflow::segment_rfm(log, options);
+  REQUIRE(first.rfm.size() == 6889);
+  CHECK_FALSE(first.drift);
+  // What a database gives (examples/postgres): the customers and their R, F and M, nothing else.
+  segkit::rfm::Rfm from_sql;
+  from_sql.customers = first.rfm.customers;
+  from_sql.recency = first.rfm.recency;
+  from_sql.frequency = first.rfm.frequency;
+  from_sql.monetary = first.rfm.monetary;
+  const auto again = segkit::workflow::segment_rfm(from_sql, options);
+  CHECK(again.fit.labels == first.fit.labels);
+  CHECK(again.fit.inertia == first.fit.inertia);
+
+  // Refitted from other starts: without alignment numbered otherwise, aligned with the ids kept.
+  options.cluster.seed = 3;
+  const auto unaligned = segkit::workflow::segment_rfm(from_sql, options);
+  CHECK(unaligned.fit.labels != first.fit.labels);
+  std::vector<std::size_t> first_ids;
+  for (const std::size_t label : first.fit.labels) first_ids.push_back(first.fit.id_of(label));
+  options.previous = segkit::io::previous_segments(segkit::workflow::model_of(first, options.columns), "rfm.json");
+  options.previous_labels = std::make_pair(first.rfm.customers, first_ids);
+  const auto aligned = segkit::workflow::segment_rfm(from_sql, options);
+  REQUIRE(aligned.drift);
+  CHECK(std::all_of(aligned.drift->persisted.begin(), aligned.drift->persisted.end(), [](bool p) { return p; }));
+  REQUIRE(aligned.drift->flows);
+  CHECK(aligned.drift->flows->total == 6889);
+  std::size_t same = 0;
+  for (std::size_t i = 0; i < first_ids.size(); ++i) same += aligned.fit.id_of(aligned.fit.labels[i]) == first_ids[i];
+  CHECK(aligned.drift->flows->stayed == same);
+  CHECK(same >= 6800);  // a few customers on the borders of another local optimum move
+  REQUIRE(aligned.profiles.segments.size() == 4);
+  for (std::size_t j = 0; j < 4; ++j) CHECK(aligned.profiles.segments[j].id == aligned.fit.segment_ids[j]);
+  const segkit::io::Model model = segkit::workflow::model_of(aligned, options.columns);
+  CHECK(model.segment_ids == aligned.fit.segment_ids);
+
+  // Refused: labels without the segments, a model of other features, R, F and M of other lengths.
+  segkit::workflow::RfmSegmentOptions labels_only;
+  labels_only.previous_labels = options.previous_labels;
+  CHECK_THROWS_WITH_AS(segkit::workflow::segment_rfm(from_sql, labels_only),
+                       doctest::Contains("only beside the previous segments"), segkit::error);
+  const auto mall =
+      segmented(bundled + "mall_customers/Mall_Customers.csv", 5, {"Annual Income (k$)", "Spending Score (1-100)"});
+  segkit::workflow::RfmSegmentOptions other;
+  other.previous = segkit::io::previous_segments(segkit::workflow::model_of(mall), "mall.json");
+  CHECK_THROWS_WITH_AS(segkit::workflow::segment_rfm(from_sql, other),
+                       doctest::Contains("mall.json: segments can be aligned only on the same features"),
+                       segkit::error);
+  segkit::rfm::Rfm short_rfm = from_sql;
+  short_rfm.monetary.pop_back();
+  CHECK_THROWS_WITH_AS(segkit::workflow::segment_rfm(short_rfm, options),
+                       "RFM of 6889 customers with 6889 recencies, 6889 frequencies and 6888 monetary values",
+                       segkit::error);
+}
+
 TEST_CASE("a model file keeps segment ids and the next id, and refuses ids that cannot be") {
   const Scratch scratch;
   const auto [header, lines] = lines_of(bundled + "mall_customers/Mall_Customers.csv");

@@ -7,7 +7,7 @@
 //   segkit predict --model model.json FILE [--out labels.csv]
 //   segkit update --model model.json FILE [--out labels.csv]   (the model moved with new customers)
 //   segkit rfm FILE --customer COL --date COL (--amount COL | --quantity COL --price COL) [--invoice COL]
-//                   [--as-of DATE] [--k N|auto] [--out ...] [--report ...]
+//                   [--as-of DATE] [--k N|auto] [--out ...] [--report ...] [--align-to ... [--previous-labels ...]]
 //
 // Every failure ends with one line on stderr naming the problem and a non-zero
 // exit status; output files are written only once everything has been computed,
@@ -110,7 +110,8 @@ struct RfmArgs {
   ReadArgs read;
   ClusterArgs cluster;
   std::string customer, date, amount, quantity, price, invoice;
-  std::optional<std::string> as_of;  ///< given, even if empty (an empty date is refused, not ignored)
+  std::string align_to, previous_labels;  // as segment's
+  std::optional<std::string> as_of;       ///< given, even if empty (an empty date is refused, not ignored)
 };
 
 /// What the tool shows on stderr while it works: one line per step ("reading
@@ -448,7 +449,8 @@ std::string profile_table(const segkit::Profiles& profiles) {
 
 /// What changed since the previous segments (--align-to), and where the customers went
 /// (--previous-labels).
-void say_drift(const segkit::workflow::Segmentation& s) {
+template <class Segmentation>
+void say_drift(const Segmentation& s) {
   if (!s.drift) return;
   const segkit::workflow::DriftCells cells = segkit::workflow::drift_cells(s);
   say("\nSince the previous segments (%s; centres matched by the least total distance, moved in scaled units):\n%s",
@@ -462,21 +464,26 @@ void say_drift(const segkit::workflow::Segmentation& s) {
 
 // ---------------------------------------------------------------- segment --
 
+/// --align-to and --previous-labels (segment and rfm) into the options, read before the
+/// data, so that a wrong file is said before the work.
+template <class Options>
+void read_previous(const std::string& align_to, const std::string& previous_labels, Options& options) {
+  if (!previous_labels.empty() && align_to.empty())
+    throw segkit::error(
+        "--previous-labels says where customers went beside the previous model's segments: give "
+        "--align-to too");
+  if (!align_to.empty()) options.previous = segkit::io::previous_segments(segkit::io::load_model(align_to), align_to);
+  if (!previous_labels.empty()) {
+    options.previous_labels = segkit::workflow::read_segment_labels(previous_labels);
+    options.previous_labels_source = previous_labels;
+  }
+}
+
 int run_segment(const SegmentArgs& args) {
   check_files(cluster_outputs(args.cluster),
               {{"input", args.read.file}, {"--align-to", args.align_to}, {"--previous-labels", args.previous_labels}});
   segkit::workflow::SegmentOptions options;
-  if (!args.previous_labels.empty() && args.align_to.empty())
-    throw segkit::error(
-        "--previous-labels says where customers went beside the previous model's segments: give "
-        "--align-to too");
-  // Read before the data, so that a wrong file is said before the work.
-  if (!args.align_to.empty())
-    options.previous = segkit::io::previous_segments(segkit::io::load_model(args.align_to), args.align_to);
-  if (!args.previous_labels.empty()) {
-    options.previous_labels = segkit::workflow::read_segment_labels(args.previous_labels);
-    options.previous_labels_source = args.previous_labels;
-  }
+  read_previous(args.align_to, args.previous_labels, options);
   options.prepare.columns = split_list(args.features);
   if (args.missing == "drop")
     options.prepare.missing = segkit::features::MissingPolicy::drop_rows;
@@ -687,8 +694,10 @@ int run_update(const PredictArgs& args) {
 // -------------------------------------------------------------------- rfm --
 
 int run_rfm(const RfmArgs& args) {
-  check_files(cluster_outputs(args.cluster), {{"input", args.read.file}});
+  check_files(cluster_outputs(args.cluster),
+              {{"input", args.read.file}, {"--align-to", args.align_to}, {"--previous-labels", args.previous_labels}});
   segkit::workflow::RfmSegmentOptions options;
+  read_previous(args.align_to, args.previous_labels, options);
   options.columns = {args.customer, args.date, args.amount, args.quantity, args.price, args.invoice};
   if (args.as_of) {
     options.as_of = segkit::data::parse_date_text(*args.as_of);
@@ -732,10 +741,13 @@ int run_rfm(const RfmArgs& args) {
   say("\nk-means on log(1 + R, F, M): %s\n", k_reason(s.fit, args.cluster).c_str());
   say_warnings(s.fit);
   say("\nSegments:\n%s", profile_table(s.profiles).c_str());
+  say_drift(s);
 
   Outputs outputs;
+  std::vector<std::size_t> ids(s.fit.labels.size());
+  for (std::size_t i = 0; i < ids.size(); ++i) ids[i] = s.fit.id_of(s.fit.labels[i]);
   if (!args.cluster.out.empty())
-    outputs.add(args.cluster.out, segkit::workflow::rfm_csv(s.rfm, s.scores, s.rfm_segments, s.fit.labels));
+    outputs.add(args.cluster.out, segkit::workflow::rfm_csv(s.rfm, s.scores, s.rfm_segments, ids));
   if (!args.cluster.model.empty())
     outputs.add(args.cluster.model, segkit::io::to_json(segkit::workflow::model_of(s, options.columns)));
   if (!args.cluster.onnx.empty())
@@ -860,6 +872,11 @@ int main(int argc, char** argv) {
   amount->excludes(quantity);
   rfm_command->add_option("--invoice", rfm.invoice, "invoice id column (cancellations start with C)");
   rfm_command->add_option("--as-of", rfm.as_of, "reference date (default: the day after the last purchase)");
+  rfm_command->add_option("--align-to", rfm.align_to,
+                          "a previous model (rfm --model): segments that persist keep its ids, new ones get new ids, "
+                          "and what changed is shown");
+  rfm_command->add_option("--previous-labels", rfm.previous_labels,
+                          "the labels file (--out) of that previous run: shows where the customers went");
   add_cluster_options(rfm_command, rfm.cluster, true);
 
   try {

@@ -208,12 +208,10 @@ struct DriftCells {
   std::vector<std::vector<std::string>> flows;
 };
 
-/// A segmentation's drift (Segmentation::drift, which it must have) as cells.
-inline DriftCells drift_cells(const Segmentation& s) {
-  if (!s.drift) throw error("drift_cells: the segmentation was not aligned with previous segments");
-  const Drift& drift = *s.drift;
+/// A drift as cells, beside the profiles of the segments it describes (for their sizes).
+inline DriftCells drift_cells(const Drift& drift, const Profiles& profiles) {
   std::vector<std::size_t> sizes;  // each segment's customers now, in label order
-  for (const auto& segment : s.profiles.segments) sizes.push_back(segment.size);
+  for (const auto& segment : profiles.segments) sizes.push_back(segment.size);
   DriftCells out;
   out.segments_header = {"segment", "since the previous segments", "centre moved", "customers"};
   for (std::size_t j = 0; j < drift.ids.size(); ++j)
@@ -258,6 +256,47 @@ inline DriftCells drift_cells(const Segmentation& s) {
   return out;
 }
 
+/// A segmentation's drift (Segmentation::drift or RfmSegmentation::drift, which it must have) as cells.
+template <class S>
+requires requires(const S& s) {
+  s.drift;
+  s.profiles;
+}
+DriftCells drift_cells(const S& s) {
+  if (!s.drift) throw error("drift_cells: the segmentation was not aligned with previous segments");
+  return drift_cells(*s.drift, s.profiles);
+}
+
+namespace detail {
+
+/// The report's tables of a drift: what became of each segment, where the customers went.
+inline void drift_part(report::ReportData& data, const Drift& drift, const Profiles& profiles) {
+  DriftCells cells = drift_cells(drift, profiles);
+  report::ReportData::Table segments;
+  segments.title = "Since the previous segments";
+  segments.note = "Segments aligned with those of " + drift.source +
+                  ": each new centre matched to a previous one by the least total distance in this fit's scaled "
+                  "space (the Hungarian algorithm), so that a segment that persists keeps its id. \"Centre moved\" "
+                  "is that distance, in the scaled units.";
+  for (const std::string& note : drift.notes) segments.note += " Note: " + note + ".";
+  segments.header = std::move(cells.segments_header);
+  segments.rows = std::move(cells.segments);
+  data.tables.push_back(std::move(segments));
+  if (!cells.flows.empty()) {
+    const SegmentFlows& f = *drift.flows;
+    report::ReportData::Table flows;
+    flows.title = "Where the customers went";
+    flows.note = std::to_string(f.total) + " customers are in both segmentations; " + std::to_string(f.stayed) +
+                 " of them kept their segment. Rows: the segment before; columns: the segment now. Customers in "
+                 "one segmentation only are counted as left or arrived.";
+    flows.header = std::move(cells.flows_header);
+    flows.rows = std::move(cells.flows);
+    data.tables.push_back(std::move(flows));
+  }
+}
+
+}  // namespace detail
+
 /// The HTML report's data for a segmentation made with SegmentOptions::keep_features.
 inline report::ReportData report_data(const Segmentation& s, const std::string& title) {
   if (s.features.shape(0) != s.customers)
@@ -294,30 +333,7 @@ inline report::ReportData report_data(const Segmentation& s, const std::string& 
     data.tables.push_back(std::move(table));
   }
   detail::profile_part(data, s.profiles);
-  if (s.drift) {
-    DriftCells cells = drift_cells(s);
-    report::ReportData::Table segments;
-    segments.title = "Since the previous segments";
-    segments.note = "Segments aligned with those of " + s.drift->source +
-                    ": each new centre matched to a previous one by the least total distance in this fit's scaled "
-                    "space (the Hungarian algorithm), so that a segment that persists keeps its id. \"Centre moved\" "
-                    "is that distance, in the scaled units.";
-    for (const std::string& note : s.drift->notes) segments.note += " Note: " + note + ".";
-    segments.header = std::move(cells.segments_header);
-    segments.rows = std::move(cells.segments);
-    data.tables.push_back(std::move(segments));
-    if (!cells.flows.empty()) {
-      const SegmentFlows& f = *s.drift->flows;
-      report::ReportData::Table flows;
-      flows.title = "Where the customers went";
-      flows.note = std::to_string(f.total) + " customers are in both segmentations; " + std::to_string(f.stayed) +
-                   " of them kept their segment. Rows: the segment before; columns: the segment now. Customers in "
-                   "one segmentation only are counted as left or arrived.";
-      flows.header = std::move(cells.flows_header);
-      flows.rows = std::move(cells.flows);
-      data.tables.push_back(std::move(flows));
-    }
-  }
+  if (s.drift) detail::drift_part(data, *s.drift, s.profiles);
   detail::customer_charts(data, s.fit, s.features, s.original, s.profiles, s.settings.seed);
   return data;
 }
@@ -331,6 +347,7 @@ inline report::ReportData report_data(const RfmSegmentation& s, const std::strin
   data.sweep = report_sweep(s.fit);
   data.ids = s.rfm.customers;
   detail::profile_part(data, s.profiles);
+  if (s.drift) detail::drift_part(data, *s.drift, s.profiles);
   detail::customer_charts(data, s.fit, s.features, s.original, s.profiles, s.settings.seed);
 
   // The named RFM segments beside the k-means ones: how many customers, and what they are worth.
@@ -385,17 +402,8 @@ inline io::Model model_of(const Segmentation& s) {
 /// cut points beside the k-means model of log(1 + R, F, M), so that `segkit predict`
 /// (predict_rfm) replays both on another transaction log.
 inline io::Model model_of(const RfmSegmentation& s, const RfmColumns& columns) {
-  std::vector<features::Recipe> recipes;
-  for (const char* name : {"recency", "frequency", "monetary"}) {
-    features::Recipe r;
-    r.source = r.name = name;
-    r.log = true;  // log1p, a net refund counted as 0: log_rfm_matrix's features
-    recipes.push_back(std::move(r));
-  }
-  features::PrepareOptions prepare;
-  prepare.outliers = features::OutlierPolicy::keep;
   io::Model model;
-  model.preparation = features::Preparation::from_recipes(std::move(recipes), prepare);
+  model.preparation = rfm_preparation();
   model.scaler = s.fit.scaling;
   model.distance = s.settings.distance;
   model.centers = s.fit.scaled_centers;

@@ -41,6 +41,13 @@ struct RfmSegmentOptions {
   /// Told the customers' RFM and classic segments as soon as they are known, before the
   /// k-means wait (a tool prints them); may be empty.
   std::function<void(const rfm::Rfm&, const rfm::RfmCuts&, const std::vector<std::string>& rfm_segments)> on_rfm;
+  /// A previous fit's segments to keep the ids of (align_fit; io::previous_segments reads
+  /// them from a model of a transaction log); RfmSegmentation::drift then says what changed.
+  std::optional<PreviousSegments> previous;
+  /// The previous segmentation's customers and segment ids, for the flows of the drift;
+  /// used with `previous`.
+  std::optional<std::pair<std::vector<std::string>, std::vector<std::size_t>>> previous_labels;
+  std::string previous_labels_source;  ///< what previous_labels came from, for messages
 };
 
 struct RfmSegmentation {
@@ -54,7 +61,25 @@ struct RfmSegmentation {
   xt::xtensor<double, 2> original;  ///< recency (days), frequency, monetary
   std::vector<std::string> original_names;
   Profiles profiles;
+  /// What changed since the previous segments, when RfmSegmentOptions::previous was given.
+  std::optional<Drift> drift;
 };
+
+/// The preparation of an RFM model's features: recency, frequency and monetary, each
+/// log1p with a net refund counted as 0 (rfm::log_rfm_matrix), unscaled by it. A model of
+/// a transaction log replays it (workflow::model_of), and a refit is aligned through it.
+inline features::Preparation rfm_preparation() {
+  std::vector<features::Recipe> recipes;
+  for (const char* name : {"recency", "frequency", "monetary"}) {
+    features::Recipe r;
+    r.source = r.name = name;
+    r.log = true;
+    recipes.push_back(std::move(r));
+  }
+  features::PrepareOptions prepare;
+  prepare.outliers = features::OutlierPolicy::keep;
+  return features::Preparation::from_recipes(std::move(recipes), prepare);
+}
 
 namespace detail {
 
@@ -106,13 +131,28 @@ inline rfm::Rfm rfm_of_log(const data::Table& table, const RfmColumns& columns,
                                                     detail::texts_of(table.column(columns.invoice)), rfm_options);
 }
 
-/// RFM of each customer of a transaction log, its classic segment, and k-means
-/// segments of log(1 + R, F, M) with a profile of each.
+/// The classic segments and k-means segments of log(1 + R, F, M), with a profile of each,
+/// of customers whose recency, frequency and monetary value are known: computed from a
+/// transaction log (the overload below), or elsewhere, as a database computes them in SQL
+/// (examples/postgres). Aligned with options.previous when given.
 template <class Scalers = BuiltinScalers, class Distances = BuiltinDistances>
-RfmSegmentation segment_rfm(const data::Table& table, const RfmSegmentOptions& options) {
+RfmSegmentation segment_rfm(rfm::Rfm rfm_values, const RfmSegmentOptions& options) {
+  const std::size_t n = rfm_values.size();
+  if (rfm_values.recency.size() != n || rfm_values.frequency.size() != n || rfm_values.monetary.size() != n)
+    throw error("RFM of " + std::to_string(n) + " customers with " + std::to_string(rfm_values.recency.size()) +
+                " recencies, " + std::to_string(rfm_values.frequency.size()) + " frequencies and " +
+                std::to_string(rfm_values.monetary.size()) + " monetary values");
+  if (n == 0) throw error("RFM of no customers: nothing to segment");
+  if (options.previous_labels && !options.previous)
+    throw error(
+        "the previous segmentation's labels say where customers went only beside the previous segments "
+        "(RfmSegmentOptions::previous)");
+  // Said before the fit's wait: previous segments of other features cannot be aligned with.
+  std::optional<PreviousCentres> previous_centres;
+  if (options.previous) previous_centres = previous_centres_in(rfm_preparation(), *options.previous);
   RfmSegmentation out;
   out.settings = options.cluster;
-  out.rfm = rfm_of_log(table, options.columns, options.as_of);
+  out.rfm = std::move(rfm_values);
   out.scores = rfm::score_rfm(out.rfm);
   out.cuts = rfm::rfm_cuts(out.rfm);
   for (const auto s : rfm::rf_segments(out.scores)) out.rfm_segments.emplace_back(rfm::segment_name(s));
@@ -120,7 +160,18 @@ RfmSegmentation segment_rfm(const data::Table& table, const RfmSegmentOptions& o
 
   out.features = rfm::log_rfm_matrix(out.rfm);
   out.fit = cluster<Scalers, Distances>(out.features, options.cluster, /*consume=*/false);
-  const std::size_t n = out.rfm.size();
+  if (options.previous) {
+    out.drift = align_fit(out.fit, *previous_centres, *options.previous);
+    out.fit.warnings = guardrails(out.fit, options.cluster);  // they name segments by id
+    if (options.previous_labels) {
+      std::vector<std::size_t> now(n);
+      for (std::size_t i = 0; i < n; ++i) now[i] = out.fit.id_of(out.fit.labels[i]);
+      out.drift->flows = customer_flows(
+          options.previous_labels->first, options.previous_labels->second, out.rfm.customers, now,
+          options.previous_labels_source.empty() ? "the previous labels" : options.previous_labels_source,
+          "the customers");
+    }
+  }
   out.original = xt::empty<double>({n, std::size_t{3}});
   for (std::size_t i = 0; i < n; ++i) {
     out.original(i, 0) = static_cast<double>(out.rfm.recency[i]);
@@ -128,10 +179,17 @@ RfmSegmentation segment_rfm(const data::Table& table, const RfmSegmentOptions& o
     out.original(i, 2) = out.rfm.monetary[i];
   }
   out.original_names = {"recency (days)", "frequency", "monetary"};
-  out.profiles = profile_segments(out.original, out.original_names, out.fit.labels,
-                                  {CategoricalColumn{"RFM segment", out.rfm_segments}},
-                                  ProfileOptions{.display_names = {"recency", "frequency", "spend"}});
+  out.profiles = profile_segments(
+      out.original, out.original_names, out.fit.labels, {CategoricalColumn{"RFM segment", out.rfm_segments}},
+      ProfileOptions{.display_names = {"recency", "frequency", "spend"}, .segment_ids = out.fit.segment_ids});
   return out;
+}
+
+/// RFM of each customer of a transaction log, its classic segment, and k-means
+/// segments of log(1 + R, F, M) with a profile of each.
+template <class Scalers = BuiltinScalers, class Distances = BuiltinDistances>
+RfmSegmentation segment_rfm(const data::Table& table, const RfmSegmentOptions& options) {
+  return segment_rfm<Scalers, Distances>(rfm_of_log(table, options.columns, options.as_of), options);
 }
 
 }  // namespace segkit::workflow
