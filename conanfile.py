@@ -68,6 +68,7 @@ class SegkitConan(ConanFile):
         for part in ("TESTS", "BENCHMARKS", "EXAMPLES", "TOOLS"):
             tc.cache_variables[f"SEGKIT_BUILD_{part}"] = False
         tc.cache_variables["SEGKIT_INSTALL"] = True
+        tc.cache_variables["SEGKIT_WITH_MPI"] = "OFF"
         tc.generate()
 
     def build(self):

@@ -28,7 +28,8 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/segkit-conan.XXXXXX")
-trap 'rm -rf "$work"' EXIT
+# SEGKIT_CHECK_KEEP=1 keeps the scratch folder (its logs) for a look after a failure.
+[ "${SEGKIT_CHECK_KEEP:-0}" = 1 ] && echo "== keeping $work" || trap 'rm -rf "$work"' EXIT
 export CONAN_HOME=$work/home
 if [ $# -ge 1 ]; then
   [ -f "$1/conans/conan.py" ] || { echo "check.sh: $1 is not a checkout of Conan (no conans/conan.py)" >&2; exit 1; }
@@ -87,7 +88,8 @@ for ref, revs in json.load(sys.stdin)["Local Cache"].items():
 }
 package_dir=$(package_folder True)
 cmake -S "$here" -B "$work/install-build" -DCMAKE_BUILD_TYPE=Release -DSEGKIT_BUILD_TESTS=OFF \
-  -DSEGKIT_BUILD_BENCHMARKS=OFF -DSEGKIT_BUILD_EXAMPLES=OFF -DSEGKIT_BUILD_TOOLS=OFF -DSEGKIT_INSTALL=ON >/dev/null
+  -DSEGKIT_BUILD_BENCHMARKS=OFF -DSEGKIT_BUILD_EXAMPLES=OFF -DSEGKIT_BUILD_TOOLS=OFF -DSEGKIT_INSTALL=ON \
+  -DSEGKIT_WITH_MPI=OFF >/dev/null
 cmake --install "$work/install-build" --prefix "$work/prefix" >/dev/null
 (cd "$package_dir" && find . -type f ! -name conaninfo.txt ! -name conanmanifest.txt | sort) >"$work/package.txt"
 (cd "$work/prefix" && find . -type f | sort) >"$work/install.txt"

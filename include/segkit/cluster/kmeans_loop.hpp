@@ -24,6 +24,7 @@
 #include <xtensor/xtensor.hpp>
 
 #include "segkit/core/clustering.hpp"
+#include "segkit/core/comm.hpp"
 #include "segkit/core/error.hpp"
 #include "segkit/core/format.hpp"
 #include "segkit/core/matrix.hpp"
@@ -41,20 +42,36 @@ namespace detail {
 /// the rows: sums of (x - x0) and (x - x0)^2 with x0 the first row, which is
 /// close enough to the mean that the difference of the two sums keeps its digits
 /// (a plain sum of squares would lose them on uncentred data). Fixed chunks of
-/// rows on up to `threads` threads, merged in chunk order: the same for any count.
-template <class T>
-double mean_feature_variance(const xt::xtensor<T, 2>& X, std::size_t threads = 1) {
-  const std::size_t n = X.shape(0), d = X.shape(1);
+/// rows (sum_chunk_rows) on up to `threads` threads, merged in chunk order: the same
+/// for any count, and for rows spread over the ranks of `comm` as `layout` says.
+template <class T, Communicator Comm = SerialComm>
+double mean_feature_variance(const xt::xtensor<T, 2>& X, std::size_t threads = 1, const Comm& comm = {},
+                             const RowLayout* layout = nullptr) {
+  const std::size_t d = X.shape(1);
+  const RowLayout serial = layout ? RowLayout{} : RowLayout::serial(X.shape(0));
+  const RowLayout& rows = layout ? *layout : serial;
+  const std::size_t n = rows.n_global;
+  // x0: the first row of all, from the rank that holds it.
   std::vector<double> shift(d);
-  for (std::size_t j = 0; j < d; ++j) shift[j] = static_cast<double>(X.data()[j]);
-  const auto sums = feature_sums<2>(X.data(), n, d, threads, [&shift](double x, std::size_t j) {
-    const double v = x - shift[j];
-    return std::array<double, 2>{v, v * v};
-  });
+  if (rows.count > 0 && rows.first == 0)
+    for (std::size_t j = 0; j < d; ++j) shift[j] = static_cast<double>(X.data()[j]);
+  if (rows.spread()) {
+    std::size_t root = 0;
+    while (rows.starts[root + 1] == 0) ++root;  // the first rank with rows
+    broadcast_values(comm, shift.data(), d, root);
+  }
+  const auto partial =
+      feature_chunk_sums<2>(X.data(), rows.count, d, sum_chunk_rows(n), threads, [&shift](double x, std::size_t j) {
+        const double v = x - shift[j];
+        return std::array<double, 2>{v, v * v};
+      });
+  std::vector<double> flat(partial.size() * 2);
+  for (std::size_t i = 0; i < partial.size(); ++i) flat[2 * i] = partial[i][0], flat[2 * i + 1] = partial[i][1];
+  const std::vector<double> sums = fold_chunks(comm, std::move(flat), 2 * d);
   double total = 0;
   for (std::size_t j = 0; j < d; ++j) {
-    const double mean = sums[j][0] / static_cast<double>(n);
-    total += std::max(0.0, sums[j][1] / static_cast<double>(n) - mean * mean);
+    const double mean = sums[2 * j] / static_cast<double>(n);
+    total += std::max(0.0, sums[2 * j + 1] / static_cast<double>(n) - mean * mean);
   }
   return total / static_cast<double>(d);
 }
@@ -62,15 +79,12 @@ double mean_feature_variance(const xt::xtensor<T, 2>& X, std::size_t threads = 1
 /// The centre-shift tolerance in X's squared units: options.absolute_tol when given, else
 /// tol x the mean feature variance (tol = 0, stop only when the labels stop changing,
 /// needs no variance and skips its pass over X).
-template <class T>
-double absolute_tol(const xt::xtensor<T, 2>& X, const Options& options) {
+template <class T, Communicator Comm = SerialComm>
+double absolute_tol(const xt::xtensor<T, 2>& X, const Options& options, const Comm& comm = {},
+                    const RowLayout* layout = nullptr) {
   if (options.absolute_tol) return *options.absolute_tol;
-  return options.tol > 0 ? options.tol * mean_feature_variance(X, options.threads) : 0.0;
+  return options.tol > 0 ? options.tol * mean_feature_variance(X, options.threads, comm, layout) : 0.0;
 }
-
-/// Rows per partial sum of the centre update: fixed by n alone (never by the
-/// thread count), and at most ~256 chunks so the partial sums stay small.
-inline std::size_t sum_chunk_rows(std::size_t n) { return std::max<std::size_t>(4096, (n + 255) / 256); }
 
 /// Adds rows [b, e) of X to sums[label * d ...] (in double), in row order.
 template <class T>
@@ -136,6 +150,11 @@ struct PassOutputs {
   /// Whether the pass returns the summed distance of every row. Without it a bounded
   /// step measures only the rows its bounds cannot settle and returns their sum.
   bool objective = true;
+  /// Each chunk's summed distance (what the returned sum adds up, in chunk order).
+  std::vector<double>* chunk_objectives = nullptr;
+  /// Rows per chunk; 0: sum_chunk_rows(n). Rows spread over ranks give the chunks of all
+  /// the rows (sum_chunk_rows of the global count), which each rank holds whole.
+  std::size_t chunk_rows = 0;
 };
 
 /// One assignment pass over X, shared by every assignment step: chunks of
@@ -148,7 +167,7 @@ template <class T, class MakeWorker>
 double assignment_pass(const xt::xtensor<T, 2>& X, std::size_t k, const std::size_t* labels, std::size_t threads,
                        const PassOutputs& out, MakeWorker&& make_worker) {
   const std::size_t n = X.shape(0), d = X.shape(1);
-  const std::size_t chunk = sum_chunk_rows(n), n_chunks = chunk_count(n, chunk);
+  const std::size_t chunk = out.chunk_rows ? out.chunk_rows : sum_chunk_rows(n), n_chunks = chunk_count(n, chunk);
   if (out.chunk_sums) out.chunk_sums->assign(n_chunks * k * d, 0.0);
   std::vector<double> partial(n_chunks);
   std::vector<std::size_t> moved(out.changed ? n_chunks : 0), chunk_counts(out.counts ? n_chunks * k : 0);
@@ -176,7 +195,9 @@ double assignment_pass(const xt::xtensor<T, 2>& X, std::size_t k, const std::siz
     for (std::size_t c = 0; c < n_chunks; ++c)
       for (std::size_t cl = 0; cl < k; ++cl) (*out.counts)[cl] += chunk_counts[c * k + cl];
   }
-  return std::accumulate(partial.begin(), partial.end(), 0.0);
+  const double total = std::accumulate(partial.begin(), partial.end(), 0.0);
+  if (out.chunk_objectives) *out.chunk_objectives = std::move(partial);
+  return total;
 }
 
 /// Assigns each row its nearest centre (the first on ties). Returns the summed
@@ -201,67 +222,102 @@ concept CentreIsMean = requires {
   requires D::center_is_mean;
 };
 
-/// Each cluster's mean from per-chunk partial sums, added in chunk order.
+/// Each cluster's mean from its summed rows (k x d, in double) and its row count.
 template <class T>
-void means_from_chunk_sums(const std::vector<double>& partial, const std::vector<std::size_t>& counts,
-                           xt::xtensor<T, 2>& centers) {
-  const std::size_t k = counts.size(), d = centers.shape(1), n_chunks = partial.size() / (k * d);
-  std::vector<double> total(k * d, 0.0);
-  for (std::size_t c = 0; c < n_chunks; ++c)
-    for (std::size_t e = 0; e < k * d; ++e) total[e] += partial[c * k * d + e];
+void means_from_totals(const std::vector<double>& total, const std::vector<std::size_t>& counts,
+                       xt::xtensor<T, 2>& centers) {
+  const std::size_t k = counts.size(), d = centers.shape(1);
   for (std::size_t cl = 0; cl < k; ++cl)
     for (std::size_t j = 0; j < d; ++j)
       centers(cl, j) = static_cast<T>(total[cl * d + j] / static_cast<double>(counts[cl]));
 }
 
+/// Each cluster's mean from per-chunk partial sums, added in chunk order (across the
+/// ranks of `comm`, whose chunks come in rank order).
+template <class T, Communicator Comm = SerialComm>
+void means_from_chunk_sums(std::vector<double> partial, const std::vector<std::size_t>& counts,
+                           xt::xtensor<T, 2>& centers, const Comm& comm = {}) {
+  means_from_totals(fold_chunks(comm, std::move(partial), counts.size() * centers.shape(1)), counts, centers);
+}
+
 /// Each cluster's mean in one pass over X, in the chunks of assign_nearest's
 /// fused sums (so both give the same bits), independent of the thread count.
-template <class T>
+/// `chunk`: the rows per chunk (0: sum_chunk_rows(n)).
+template <class T, Communicator Comm = SerialComm>
 void update_means(const xt::xtensor<T, 2>& X, const std::vector<std::size_t>& labels,
-                  const std::vector<std::size_t>& counts, xt::xtensor<T, 2>& centers, std::size_t threads) {
+                  const std::vector<std::size_t>& counts, xt::xtensor<T, 2>& centers, std::size_t threads,
+                  const Comm& comm = {}, std::size_t chunk = 0) {
   const std::size_t n = X.shape(0), d = X.shape(1), k = counts.size();
-  const std::size_t chunk = sum_chunk_rows(n), n_chunks = chunk_count(n, chunk);
+  if (chunk == 0) chunk = sum_chunk_rows(n);
+  const std::size_t n_chunks = chunk_count(n, chunk);
   std::vector<double> partial(n_chunks * k * d, 0.0);
   parallel_for(n_chunks, n * d < (std::size_t{1} << 18) ? 1 : threads, [&](std::size_t c) {
     add_rows(X.data(), d, labels.data(), c * chunk, std::min(n, (c + 1) * chunk), partial.data() + c * k * d);
   });
-  means_from_chunk_sums(partial, counts, centers);
+  means_from_chunk_sums(std::move(partial), counts, centers, comm);
 }
 
-/// Counts each cluster's rows and gives every empty cluster the row farthest
-/// from its own centre (taken from a cluster that keeps at least one row), as
-/// scikit-learn does. Returns whether any cluster was empty.
-template <class T>
-bool relocate_empty(std::vector<std::size_t>& update_labels, const T* nearest, std::vector<std::size_t>& counts) {
+/// Gives every empty cluster the row farthest from its own centre (taken from a cluster
+/// that keeps at least one row), as scikit-learn does; counts are every rank's, and rows
+/// are global rows (the rank's own are layout.first + i). Returns whether any cluster
+/// was empty. Every rank makes the same choices from the same candidates: each rank's
+/// farthest rows, gathered.
+template <class T, Communicator Comm = SerialComm>
+bool relocate_empty(std::vector<std::size_t>& update_labels, const T* nearest, std::vector<std::size_t>& counts,
+                    const Comm& comm = {}, const RowLayout* layout = nullptr) {
   const std::size_t k = counts.size(), n = update_labels.size();
+  const std::size_t first = layout ? layout->first : 0;
   const std::size_t empty = static_cast<std::size_t>(std::count(counts.begin(), counts.end(), std::size_t{0}));
   if (empty == 0) return false;
-  // Farthest first, the earlier row on ties (a stable order). Only the first few
-  // are taken, so order a prefix; order it all only if that prefix runs out.
-  std::vector<std::size_t> order(n);
-  std::iota(order.begin(), order.end(), std::size_t{0});
+  // Farthest first, the earlier row on ties (a stable order). Only the first few are
+  // taken, so each rank offers its farthest few: among them are the farthest of all.
+  // Only if they run out are all rows offered.
   const auto farther = [&](std::size_t a, std::size_t b) {
     return nearest[a] > nearest[b] || (nearest[a] == nearest[b] && a < b);
   };
-  std::size_t sorted = std::min(n, 4 * empty + 64);
-  std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(sorted), order.end(), farther);
-  std::size_t next = 0;
-  for (std::size_t c = 0; c < k; ++c) {
-    if (counts[c] != 0) continue;
-    while (true) {
-      if (next == sorted && sorted < n) {
-        std::sort(order.begin() + static_cast<std::ptrdiff_t>(sorted), order.end(), farther);
-        sorted = n;
-      }
-      if (counts[update_labels[order[next]]] >= 2) break;
-      ++next;
+  std::vector<std::size_t> order(n);
+  std::iota(order.begin(), order.end(), std::size_t{0});
+  for (std::size_t offered = std::min(n, 4 * empty + 64);; offered = n) {
+    std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(offered), order.end(), farther);
+    std::vector<double> value(offered);
+    std::vector<unsigned long long> row(offered), label(offered);
+    for (std::size_t r = 0; r < offered; ++r) {
+      value[r] = static_cast<double>(nearest[order[r]]);
+      row[r] = first + order[r];
+      label[r] = update_labels[order[r]];
     }
-    const std::size_t row = order[next++];
-    --counts[update_labels[row]];
-    update_labels[row] = c;
-    counts[c] = 1;
+    const std::vector<double> all_value = comm.allgather(std::move(value));
+    const std::vector<unsigned long long> all_row = comm.allgather(std::move(row)),
+                                          all_label = comm.allgather(std::move(label));
+    std::vector<std::size_t> candidates(all_value.size());
+    std::iota(candidates.begin(), candidates.end(), std::size_t{0});
+    std::sort(candidates.begin(), candidates.end(), [&](std::size_t a, std::size_t b) {
+      return all_value[a] > all_value[b] || (all_value[a] == all_value[b] && all_row[a] < all_row[b]);
+    });
+    std::vector<std::size_t> trial = counts;
+    std::vector<std::pair<std::size_t, std::size_t>> moves;  // (global row, new label)
+    std::size_t next = 0;
+    bool enough = true;
+    for (std::size_t c = 0; c < k && enough; ++c) {
+      if (trial[c] != 0) continue;
+      while (next < candidates.size() && trial[all_label[candidates[next]]] < 2) ++next;
+      if (next == candidates.size()) {
+        enough = false;
+        break;
+      }
+      const std::size_t pick = candidates[next++];
+      --trial[all_label[pick]];
+      trial[c] = 1;
+      moves.emplace_back(all_row[pick], c);
+    }
+    // Whether every rank offered every row already: then there is nothing more to offer.
+    if (enough || comm.all(offered == n)) {
+      counts = std::move(trial);
+      for (const auto& [global, c] : moves)
+        if (global >= first && global < first + n) update_labels[global - first] = c;
+      return true;
+    }
   }
-  return true;
 }
 
 /// Lloyd's assignment step: every row against every centre.
@@ -335,11 +391,15 @@ template <class T, class D>
 
 /// Lloyd's loop around an assignment step. Any step that gives the same labels
 /// as FullAssignment gives the same clustering, bit for bit.
-template <class T, class D, class Step>
+template <class T, class D, class Step, Communicator Comm = SerialComm>
 Clustering<T> kmeans_loop(const xt::xtensor<T, 2>& X, const xt::xtensor<T, 2>& initial_centers, const D& distance,
-                          const Options& options, Step& step) {
+                          const Options& options, Step& step, const Comm& comm = {},
+                          const RowLayout* layout = nullptr) {
   const std::size_t n = X.shape(0), d = X.shape(1), k = initial_centers.shape(0);
-  const double tol = absolute_tol(X, options);
+  // Rows spread over ranks: every sum in the chunks of all the rows, gathered in chunk order.
+  const bool spread = layout && layout->spread();
+  const std::size_t chunk = sum_chunk_rows(layout ? layout->n_global : n);
+  const double tol = absolute_tol(X, options, comm, layout);
   const std::size_t threads = options.threads;
 
   Clustering<T> result;
@@ -356,19 +416,29 @@ Clustering<T> kmeans_loop(const xt::xtensor<T, 2>& X, const xt::xtensor<T, 2>& i
   const std::unique_ptr<T[]> nearest_values(new T[n]);
   T* const nearest = nearest_values.get();
   std::vector<std::size_t> counts(k), offsets(k + 1), members;  // members: only for a non-mean centre
-  std::vector<double> chunk_sums;
+  std::vector<double> chunk_sums, chunk_objectives;
 
   bool strict = false;
   double pass_sum = 0;  // the last pass's summed distance
   for (std::size_t it = 0; it < options.max_iter; ++it) {
-    // Rows whose label changed; the first pass has no labels to compare with.
-    std::size_t changed = n;
+    // Rows whose label changed (of all ranks); the first pass has no labels to compare with.
+    std::size_t changed = layout ? layout->n_global : n;
     // The first pass measures every row whatever the step: its sum is X's check.
     PassOutputs out{.chunk_sums = CentreIsMean<D> ? &chunk_sums : nullptr,
                     .counts = &counts,
                     .changed = it > 0 ? &changed : nullptr,
-                    .objective = options.inertia_trace};
+                    .objective = options.inertia_trace,
+                    .chunk_objectives = spread ? &chunk_objectives : nullptr,
+                    .chunk_rows = chunk};
     pass_sum = step.assign(distance, X, centers, labels, nearest, threads, out);
+    if (spread) {
+      pass_sum = fold_chunks(comm, std::move(chunk_objectives), 1)[0];
+      const std::vector<unsigned long long> all_counts =
+          comm.allgather(std::vector<unsigned long long>(counts.begin(), counts.end()));
+      std::fill(counts.begin(), counts.end(), std::size_t{0});
+      for (std::size_t at = 0; at < all_counts.size(); ++at) counts[at % k] += all_counts[at];
+      if (it > 0) changed = comm.sum(changed);
+    }
     if (!std::isfinite(pass_sum)) refuse_distances(distance, X, pass_sum, threads);
     if (options.inertia_trace) result.inertia_trace.push_back(pass_sum);
     bool relocated = false;
@@ -376,17 +446,19 @@ Clustering<T> kmeans_loop(const xt::xtensor<T, 2>& X, const xt::xtensor<T, 2>& i
       // Rare: the farthest rows are needed, which a bounded step does not know.
       if (!step.nearest_exact()) assign_nearest(distance, X, centers, labels, nearest, threads);
       relocated_labels.assign(labels, labels + n);
-      relocated = relocate_empty(relocated_labels, nearest, counts);
+      relocated = relocate_empty(relocated_labels, nearest, counts, comm, layout);
       step.reset();
     }
     const std::size_t* update_labels = relocated ? relocated_labels.data() : labels;
 
     if constexpr (CentreIsMean<D>) {
       if (relocated)
-        update_means(X, relocated_labels, counts, next_centers, threads);
+        update_means(X, relocated_labels, counts, next_centers, threads, comm, chunk);
       else
-        means_from_chunk_sums(chunk_sums, counts, next_centers);
+        means_from_chunk_sums(std::move(chunk_sums), counts, next_centers, comm);
     } else {
+      // A centre that is no mean needs every member's row: one rank's rows at most.
+      if (spread) throw error("a distance whose centre is not the mean cannot have its rows spread over ranks");
       // Members of each cluster in row order (a counting sort), then each centre.
       members.resize(n);
       offsets[0] = 0;
@@ -419,10 +491,10 @@ Clustering<T> kmeans_loop(const xt::xtensor<T, 2>& X, const xt::xtensor<T, 2>& i
   if (!strict) step.assign(distance, X, centers, labels, nearest, threads, PassOutputs{});
   // Stopped on unchanged labels, the centres are the ones the last full assignment
   // measured (the same sums, in the same order): its summed distance is the inertia.
-  if (strict && step.nearest_exact())
+  if (strict && comm.all(step.nearest_exact()))
     result.inertia = pass_sum;
   else
-    result.inertia = labelled_inertia(distance, X, centers, labels, threads);
+    result.inertia = fold_chunks(comm, labelled_inertia_chunks(distance, X, centers, labels, threads, chunk), 1)[0];
   if (!std::isfinite(result.inertia)) refuse_distances(distance, X, result.inertia, threads);
   return result;
 }

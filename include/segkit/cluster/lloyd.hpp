@@ -14,6 +14,7 @@
 #include "segkit/cluster/bounds.hpp"
 #include "segkit/cluster/kmeans_loop.hpp"
 #include "segkit/core/clustering.hpp"
+#include "segkit/core/comm.hpp"
 #include "segkit/core/options.hpp"
 #include "segkit/distance/concept.hpp"
 
@@ -71,18 +72,37 @@ struct Lloyd {
                         const Options& options) const {
     // clang-format on
     detail::check_start(X, initial_centers, options, "Lloyd", !detail::first_pass_checks_values<D>);
+    return run(X, initial_centers, distance, options, SerialComm{}, nullptr);
+  }
+
+  /// The same on this rank's rows of rows spread over the ranks of `comm`, each rank
+  /// holding whole chunks as `layout` says (cluster_spread, cluster/spread.hpp, arranges
+  /// that and checks the start): the same labels and centres as one process, bit for bit.
+  // clang-format off
+  template <class T, class D, Communicator Comm>
+    requires DistanceFor<D, T>
+  Clustering<T> cluster(const xt::xtensor<T, 2>& X, const xt::xtensor<T, 2>& initial_centers, const D& distance,
+                        const Options& options, const Comm& comm, const RowLayout& layout) const {
+    // clang-format on
+    return run(X, initial_centers, distance, options, comm, &layout);
+  }
+
+ private:
+  template <class T, class D, class Comm>
+  Clustering<T> run(const xt::xtensor<T, 2>& X, const xt::xtensor<T, 2>& initial_centers, const D& distance,
+                    const Options& options, const Comm& comm, const RowLayout* layout) const {
     if constexpr (TriangleInequality<D>) {
       if (accelerate && initial_centers.shape(0) >= bounds_from_k) {
         detail::HamerlyAssignment<T, D> step;
-        return detail::kmeans_loop(X, initial_centers, distance, options, step);
+        return detail::kmeans_loop(X, initial_centers, distance, options, step, comm, layout);
       }
       if (accelerate && bounds_below_changed > 0) {
         detail::AdaptiveAssignment<T, D> step(bounds_below_changed);
-        return detail::kmeans_loop(X, initial_centers, distance, options, step);
+        return detail::kmeans_loop(X, initial_centers, distance, options, step, comm, layout);
       }
     }
     detail::FullAssignment step;
-    return detail::kmeans_loop(X, initial_centers, distance, options, step);
+    return detail::kmeans_loop(X, initial_centers, distance, options, step, comm, layout);
   }
 };
 

@@ -9,6 +9,7 @@
 #include "segkit/cluster/bounds.hpp"
 #include "segkit/cluster/kmeans_loop.hpp"
 #include "segkit/core/clustering.hpp"
+#include "segkit/core/comm.hpp"
 #include "segkit/core/options.hpp"
 #include "segkit/distance/concept.hpp"
 
@@ -26,6 +27,18 @@ struct Yinyang {
     detail::check_start(X, initial_centers, options, "Yinyang", !detail::first_pass_checks_values<D>);
     detail::YinyangAssignment<T, D> step;
     return detail::kmeans_loop(X, initial_centers, distance, options, step);
+  }
+
+  /// The same on this rank's rows of rows spread over the ranks of `comm` (Lloyd's
+  /// overload of the same form says how; cluster_spread, cluster/spread.hpp, calls it).
+  // clang-format off
+  template <class T, class D, Communicator Comm>
+    requires DistanceFor<D, T> && TriangleInequality<D>
+  Clustering<T> cluster(const xt::xtensor<T, 2>& X, const xt::xtensor<T, 2>& initial_centers, const D& distance,
+                        const Options& options, const Comm& comm, const RowLayout& layout) const {
+    // clang-format on
+    detail::YinyangAssignment<T, D> step;
+    return detail::kmeans_loop(X, initial_centers, distance, options, step, comm, &layout);
   }
 };
 

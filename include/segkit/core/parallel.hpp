@@ -26,6 +26,12 @@ inline std::size_t resolve_threads(std::size_t requested) {
 
 inline std::size_t chunk_count(std::size_t n, std::size_t chunk) { return (n + chunk - 1) / chunk; }
 
+/// Rows per partial sum over the rows of a matrix: fixed by n alone (never by the
+/// thread count, nor by how rows are spread over processes), and at most ~256 chunks
+/// so the partial sums stay small. Every sum over rows that must be the same for any
+/// thread count and any spread (core/comm.hpp) is cut in these chunks.
+inline std::size_t sum_chunk_rows(std::size_t n) { return std::max<std::size_t>(4096, (n + 255) / 256); }
+
 /// Below about a million multiply-adds one thread is faster than starting
 /// threads (~0.1 ms; benchmarks: n = 1e4, d = 2, k = 2). Results are the same either way.
 inline std::size_t threads_for(std::size_t work, std::size_t threads) {
@@ -84,15 +90,13 @@ double chunked_sum(std::size_t n, std::size_t chunk, std::size_t threads, Body&&
   return std::accumulate(partial.begin(), partial.end(), 0.0);
 }
 
-/// Per-feature sums over the rows of a row-major n x d matrix: M sums per feature of
-/// term(x_ij as double, j) (an std::array<double, M>), each over fixed chunks of 8,192
-/// rows added in row order, the chunks' sums added in chunk order: one pass over the
-/// rows however many sums, and the same numbers for any thread count. Small matrices
-/// stay on one thread. Returns the sums feature by feature: [j][m].
+/// Per-chunk, per-feature sums over the rows of a row-major n x d matrix: M sums per
+/// feature of term(x_ij as double, j) (an std::array<double, M>), each over one chunk of
+/// `chunk` rows (the first starting at row 0) added in row order: one pass over the
+/// rows however many sums. Returns n_chunks x d arrays: [c * d + j][m].
 template <std::size_t M, class T, class Term>
-std::vector<std::array<double, M>> feature_sums(const T* data, std::size_t n, std::size_t d, std::size_t threads,
-                                                Term&& term) {
-  constexpr std::size_t chunk = 8192;
+std::vector<std::array<double, M>> feature_chunk_sums(const T* data, std::size_t n, std::size_t d, std::size_t chunk,
+                                                      std::size_t threads, Term&& term) {
   const std::size_t n_chunks = chunk_count(n, chunk);
   std::vector<std::array<double, M>> partial(n_chunks * d);
   parallel_for(n_chunks, n * d < (std::size_t{1} << 20) ? 1 : threads, [&](std::size_t c) {
@@ -106,9 +110,20 @@ std::vector<std::array<double, M>> feature_sums(const T* data, std::size_t n, st
       }
     }
   });
+  return partial;
+}
+
+/// feature_chunk_sums over chunks of sum_chunk_rows(n) rows, the chunks' sums added in
+/// chunk order: the same numbers for any thread count. Small matrices stay on one
+/// thread. Returns the sums feature by feature: [j][m].
+template <std::size_t M, class T, class Term>
+std::vector<std::array<double, M>> feature_sums(const T* data, std::size_t n, std::size_t d, std::size_t threads,
+                                                Term&& term) {
+  const std::vector<std::array<double, M>> partial =
+      feature_chunk_sums<M>(data, n, d, sum_chunk_rows(n), threads, std::forward<Term>(term));
   std::vector<std::array<double, M>> total(d);
   for (auto& t : total) t.fill(0.0);
-  for (std::size_t c = 0; c < n_chunks; ++c)
+  for (std::size_t c = 0; c < partial.size() / std::max<std::size_t>(d, 1); ++c)
     for (std::size_t j = 0; j < d; ++j)
       for (std::size_t m = 0; m < M; ++m) total[j][m] += partial[c * d + j][m];
   return total;

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <limits>
+#include <numeric>
 #include <span>
 #include <vector>
 
@@ -114,15 +115,29 @@ double row_distance(const D& distance, const xt::xtensor<T, 2>& X, std::size_t i
         distance.distance(std::span<const T>(X.data() + i * d, d), std::span<const T>(C.data() + c * d, d)));
 }
 
-/// Summed distance of each row to the centre its label names.
+/// Summed distance of the rows of each chunk of `chunk` rows to the centres their labels name.
+template <class T, class D>
+std::vector<double> labelled_inertia_chunks(const D& distance, const xt::xtensor<T, 2>& X,
+                                            const xt::xtensor<T, 2>& centers, const std::size_t* labels,
+                                            std::size_t threads, std::size_t chunk) {
+  const std::size_t n = X.shape(0);
+  std::vector<double> partial(chunk_count(n, chunk));
+  parallel_for(partial.size(), threads_for(X.size(), threads), [&](std::size_t c) {
+    double sum = 0;
+    for (std::size_t i = c * chunk, e = std::min(n, (c + 1) * chunk); i < e; ++i)
+      sum += row_distance(distance, X, i, centers, labels[i]);
+    partial[c] = sum;
+  });
+  return partial;
+}
+
+/// Summed distance of each row to the centre its label names, added in chunk order.
 template <class T, class D>
 double labelled_inertia(const D& distance, const xt::xtensor<T, 2>& X, const xt::xtensor<T, 2>& centers,
                         const std::size_t* labels, std::size_t threads) {
-  return chunked_sum(X.shape(0), 4096, threads_for(X.size(), threads), [&](std::size_t b, std::size_t e) {
-    double sum = 0;
-    for (std::size_t i = b; i < e; ++i) sum += row_distance(distance, X, i, centers, labels[i]);
-    return sum;
-  });
+  const std::vector<double> partial =
+      labelled_inertia_chunks(distance, X, centers, labels, threads, sum_chunk_rows(X.shape(0)));
+  return std::accumulate(partial.begin(), partial.end(), 0.0);
 }
 
 }  // namespace detail

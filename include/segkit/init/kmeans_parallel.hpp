@@ -19,10 +19,10 @@
 // SplitMix64 stream keyed on (seed, r) (row_uniform below), so whether a row
 // becomes a candidate depends on nothing but the seed, the round, the row's
 // global index and its distance. Neither the thread count nor how the rows are
-// cut into chunks (chunk_rows) changes the centres, and a distributed backend
-// that owns rows [b, e) of a larger X draws exactly what this one does. The
-// potential phi is summed over fixed 4096-row blocks of the global index and
-// merged in block order, for the same reason.
+// cut into chunks (chunk_rows) changes the centres, and ranks that each hold rows
+// [b, e) of a larger X (the communicator overload, core/comm.hpp) draw exactly what
+// one process does. The potential phi is summed over the chunks of the global index
+// (sum_chunk_rows) and merged in chunk order, for the same reason.
 //
 // Fewer than k distinct candidates (tiny or highly duplicated data): all of
 // them are kept, and the rest are added from the data by greedy k-means++.
@@ -40,6 +40,7 @@
 #include <vector>
 #include <xtensor/xtensor.hpp>
 
+#include "segkit/core/comm.hpp"
 #include "segkit/core/error.hpp"
 #include "segkit/core/matrix.hpp"
 #include "segkit/core/parallel.hpp"
@@ -51,22 +52,36 @@ namespace segkit {
 
 namespace detail::parallel_init {
 
-/// Rows of a matrix, compared and hashed by value (-0 and +0 are the same point).
+/// Distinct rows of d values, kept in the order first added (-0 and +0 are the same point).
 template <class T>
 class RowValueSet {
  public:
-  RowValueSet(const T* base, std::size_t d) : set_(16, Hash{base, d}, Equal{base, d}) {}
-  /// Adds row i; false if an equal row was already there.
-  bool insert(std::size_t i) { return set_.insert(i).second; }
+  explicit RowValueSet(std::size_t d) : d_(d), set_(16, Hash{&rows_, d}, Equal{&rows_, d}) {}
+  RowValueSet(const RowValueSet&) = delete;  // the set's functors point at rows_
+  RowValueSet& operator=(const RowValueSet&) = delete;
+  /// Adds a row; false if an equal row was there already.
+  bool insert(const T* row) {
+    rows_.insert(rows_.end(), row, row + d_);
+    if (set_.insert(rows_.size() / d_ - 1).second) return true;
+    rows_.resize(rows_.size() - d_);
+    return false;
+  }
+  std::size_t size() const { return d_ == 0 ? 0 : rows_.size() / d_; }
+  /// Rows [first, size()) as a matrix.
+  xt::xtensor<T, 2> matrix(std::size_t first = 0) const {
+    xt::xtensor<T, 2> out = xt::empty<T>({size() - first, d_});
+    std::copy(rows_.begin() + static_cast<std::ptrdiff_t>(first * d_), rows_.end(), out.data());
+    return out;
+  }
 
  private:
   struct Hash {
-    const T* base;
+    const std::vector<T>* rows;
     std::size_t d;
     std::size_t operator()(std::size_t i) const {
       std::size_t h = 1469598103934665603ULL;
       for (std::size_t j = 0; j < d; ++j) {
-        T v = base[i * d + j];
+        T v = (*rows)[i * d + j];
         if (v == T(0)) v = T(0);
         h = (h ^ std::hash<T>{}(v)) * 1099511628211ULL;
       }
@@ -74,14 +89,16 @@ class RowValueSet {
     }
   };
   struct Equal {
-    const T* base;
+    const std::vector<T>* rows;
     std::size_t d;
     bool operator()(std::size_t a, std::size_t b) const {
       for (std::size_t j = 0; j < d; ++j)
-        if (base[a * d + j] != base[b * d + j]) return false;
+        if ((*rows)[a * d + j] != (*rows)[b * d + j]) return false;
       return true;
     }
   };
+  std::size_t d_;
+  std::vector<T> rows_;
   std::unordered_set<std::size_t, Hash, Equal> set_;
 };
 
@@ -135,7 +152,29 @@ struct KMeansParallel {
   xt::xtensor<T, 2> initial_centers(const xt::xtensor<T, 2>& X, std::size_t k, const D& distance, std::uint64_t seed,
                                     std::size_t threads) const {
     detail::check_data(X, "X");
-    const std::size_t n = X.shape(0), d = X.shape(1);
+    return run(X, k, distance, seed, threads, SerialComm{}, RowLayout::serial(X.shape(0)));
+  }
+
+  /// The same on this rank's rows of rows spread over the ranks of `comm`, each rank
+  /// holding whole chunks of sum_chunk_rows(n) rows as `layout` says (cluster_spread's
+  /// layout, cluster/spread.hpp): every rank gets the centres one process holding every
+  /// row would pick, bit for bit. Collective. Data with fewer distinct candidates than k
+  /// after the rounds (which one process completes by k-means++ over all rows) is refused.
+  template <class T, class D, Communicator Comm>
+  xt::xtensor<T, 2> initial_centers(const xt::xtensor<T, 2>& X, std::size_t k, const D& distance, std::uint64_t seed,
+                                    std::size_t threads, const Comm& comm, const RowLayout& layout) const {
+    return run(X, k, distance, seed, threads, comm, layout);
+  }
+
+ private:
+  /// Rows per block of fill_from_data's partial sums: fixed by the row index, never by
+  /// chunk_rows or the thread count.
+  static constexpr std::size_t sum_block = 4096;
+
+  template <class T, class D, class Comm>
+  xt::xtensor<T, 2> run(const xt::xtensor<T, 2>& X, std::size_t k, const D& distance, std::uint64_t seed,
+                        std::size_t threads, const Comm& comm, const RowLayout& layout) const {
+    const std::size_t n = layout.n_global, d = X.shape(1), first = layout.first;
     if (k == 0) throw error("KMeansParallel: k must be at least 1, got k = 0");
     if (k > n)
       throw error(std::string("KMeansParallel: k = ")
@@ -149,73 +188,93 @@ struct KMeansParallel {
     if (rounds == 0) throw error("KMeansParallel: rounds must be at least 1, got 0");
     if (chunk_rows == 0) throw error("KMeansParallel: chunk_rows must be at least 1, got 0");
 
-    const std::size_t n_chunks = detail::chunk_count(n, chunk_rows);
+    const std::size_t local = X.shape(0), n_chunks = detail::chunk_count(local, chunk_rows);
     detail::Rng rng(detail::derive_seed(seed, 0));  // the first row, and the reduction's draws
 
-    // closest[i]: distance from row i to its nearest candidate; owner[i]: that
-    // candidate (the first on ties), whose weight row i adds to.
-    std::vector<std::size_t> candidates{rng.below(n)};
-    detail::parallel_init::RowValueSet<T> candidate_values(X.data(), d);
-    candidate_values.insert(candidates[0]);
-    std::vector<double> closest(n, std::numeric_limits<double>::infinity());
-    std::vector<std::size_t> owner(n, 0);
-    add_candidates(X, distance, std::span<const std::size_t>(candidates), 0, closest, owner, threads);
+    // The candidates' values, in the order drawn (equal rows kept once). closest[i]:
+    // distance from local row i to its nearest candidate; owner[i]: that candidate
+    // (the first on ties), whose weight row i adds to.
+    detail::parallel_init::RowValueSet<T> candidates(d);
+    {
+      const std::size_t row = rng.below(n);  // a global row: its values from the rank that holds it
+      std::size_t holder = 0;
+      while (layout.starts[holder + 1] <= row) ++holder;
+      std::vector<T> values(d);
+      if (row >= first && row < first + local) std::copy_n(X.data() + (row - first) * d, d, values.begin());
+      if (layout.spread()) broadcast_values(comm, values.data(), d, holder);
+      candidates.insert(values.data());
+    }
+    std::vector<double> closest(local, std::numeric_limits<double>::infinity());
+    std::vector<std::size_t> owner(local, 0);
+    add_candidates(X, distance, candidates.matrix(), 0, closest, owner, threads);
 
     const double l = oversampling * static_cast<double>(k);
     for (std::size_t round = 0; round < rounds; ++round) {
-      const double phi = potential(closest, threads);
+      const double phi = potential(closest, detail::sum_chunk_rows(n), threads, comm);
       if (!(phi > 0)) break;  // every row is a candidate already
-      // Each chunk keeps its rows in row order; chunks are joined in order, so
-      // the candidates come out in row order however the rows were chunked.
+      // Each chunk keeps its rows in row order; chunks (and ranks) are joined in
+      // order, so the candidates come out in row order however the rows were cut.
       const std::uint64_t key = round_key(seed, round);
       std::vector<std::vector<std::size_t>> kept(n_chunks);
       detail::parallel_for(n_chunks, threads, [&](std::size_t c) {
-        const std::size_t b = c * chunk_rows, e = std::min(n, b + chunk_rows);
+        const std::size_t b = c * chunk_rows, e = std::min(local, b + chunk_rows);
         for (std::size_t i = b; i < e; ++i)
-          if (keyed_uniform(key, i) < l * closest[i] / phi) kept[c].push_back(i);
+          if (keyed_uniform(key, first + i) < l * closest[i] / phi) kept[c].push_back(i);
       });
-      const std::size_t first_new = candidates.size();
+      std::vector<T> kept_values;
       for (const auto& rows : kept)
         for (const std::size_t i : rows)
-          if (candidate_values.insert(i)) candidates.push_back(i);  // equal rows drawn together: keep one
+          kept_values.insert(kept_values.end(), X.data() + i * d, X.data() + (i + 1) * d);
+      kept_values = comm.allgather(std::move(kept_values));
+      const std::size_t first_new = candidates.size();
+      for (std::size_t at = 0; at + d <= kept_values.size() && d > 0; at += d)
+        candidates.insert(kept_values.data() + at);  // equal rows drawn together: keep one
       if (candidates.size() == first_new) continue;
-      add_candidates(X, distance, std::span<const std::size_t>(candidates).subspan(first_new), first_new, closest,
-                     owner, threads);
+      add_candidates(X, distance, candidates.matrix(first_new), first_new, closest, owner, threads);
     }
 
     if (candidates.size() <= k) {
-      fill_from_data(X, k, distance, candidates, candidate_values, closest, rng, threads);
-      return detail::parallel_init::gather_rows(X, std::span<const std::size_t>(candidates));
+      if (layout.spread())
+        throw error("KMeansParallel over ranks: the rows hold only " + std::to_string(candidates.size()) +
+                    " distinct candidate(s) after the rounds, for k = " + std::to_string(k) +
+                    "; one process would add the rest by k-means++ over every row: draw more (oversampling, rounds)");
+      fill_from_data(X, k, distance, candidates, closest, rng, threads);
+      return candidates.matrix();
     }
+    // Each candidate's weight: the rows nearest to it, of every rank.
+    std::vector<unsigned long long> counts(candidates.size(), 0);
+    for (const std::size_t c : owner) ++counts[c];
+    const std::vector<unsigned long long> all_counts = comm.allgather(std::move(counts));
     std::vector<double> weights(candidates.size(), 0.0);
-    for (const std::size_t c : owner) weights[c] += 1;
-    const xt::xtensor<T, 2> C = detail::parallel_init::gather_rows(X, std::span<const std::size_t>(candidates));
+    for (std::size_t at = 0; at < all_counts.size(); ++at)
+      weights[at % weights.size()] += static_cast<double>(all_counts[at]);
+    const xt::xtensor<T, 2> C = candidates.matrix();
     const std::vector<std::size_t> picked = reduce(C, weights, k, distance, rng);
-    std::vector<std::size_t> rows(k);
-    for (std::size_t c = 0; c < k; ++c) rows[c] = candidates[picked[c]];
-    return detail::parallel_init::gather_rows(X, std::span<const std::size_t>(rows));
+    xt::xtensor<T, 2> out = xt::empty<T>({k, d});
+    for (std::size_t c = 0; c < k; ++c) std::copy_n(C.data() + picked[c] * d, d, out.data() + c * d);
+    return out;
   }
 
- private:
-  /// Rows per block of the potential's partial sums: fixed by the global row
-  /// index, never by chunk_rows or the thread count.
-  static constexpr std::size_t sum_block = 4096;
-
-  static double potential(const std::vector<double>& closest, std::size_t threads) {
-    return detail::chunked_sum(closest.size(), sum_block, threads, [&](std::size_t b, std::size_t e) {
+  /// The summed distance to the nearest candidate over every rank's rows: in chunks of
+  /// `block` rows of the global index, added in chunk order.
+  template <class Comm>
+  static double potential(const std::vector<double>& closest, std::size_t block, std::size_t threads,
+                          const Comm& comm) {
+    std::vector<double> partial(detail::chunk_count(closest.size(), block));
+    detail::parallel_for(partial.size(), threads, [&](std::size_t c) {
       double sum = 0;
-      for (std::size_t i = b; i < e; ++i) sum += closest[i];
-      return sum;
+      for (std::size_t i = c * block, e = std::min(closest.size(), (c + 1) * block); i < e; ++i) sum += closest[i];
+      partial[c] = sum;
     });
+    return fold_chunks(comm, std::move(partial), 1)[0];
   }
 
-  /// Lowers closest[] to the new candidates X[ids] (numbered from first_id on), row by row.
+  /// Lowers closest[] to the new candidates `fresh` (numbered from first_id on), row by row.
   template <class T, class D>
-  void add_candidates(const xt::xtensor<T, 2>& X, const D& distance, std::span<const std::size_t> ids,
+  void add_candidates(const xt::xtensor<T, 2>& X, const D& distance, const xt::xtensor<T, 2>& fresh,
                       std::size_t first_id, std::vector<double>& closest, std::vector<std::size_t>& owner,
                       std::size_t threads) const {
     const std::size_t n = X.shape(0);
-    const xt::xtensor<T, 2> fresh = detail::parallel_init::gather_rows(X, ids);
     detail::parallel_for(detail::chunk_count(n, chunk_rows), threads, [&](std::size_t c) {
       const std::size_t b = c * chunk_rows, e = std::min(n, b + chunk_rows);
       std::vector<std::size_t> label(e - b);
@@ -236,9 +295,10 @@ struct KMeansParallel {
   /// continuing from closest[] (each row's distance to the nearest candidate).
   /// The potentials are summed over fixed sum_block blocks, merged in order.
   template <class T, class D>
-  void fill_from_data(const xt::xtensor<T, 2>& X, std::size_t k, const D& distance, std::vector<std::size_t>& chosen,
-                      detail::parallel_init::RowValueSet<T>& chosen_values, std::vector<double>& closest,
-                      detail::Rng& rng, std::size_t threads) const {
+  void fill_from_data(const xt::xtensor<T, 2>& X, std::size_t k, const D& distance,
+                      detail::parallel_init::RowValueSet<T>& chosen, std::vector<double>& closest, detail::Rng& rng,
+                      std::size_t threads) const {
+    const std::size_t d = X.shape(1);
     const std::size_t n = X.shape(0), trials = trials_for(k), n_blocks = detail::chunk_count(n, sum_block);
     std::vector<double> cumulative(n), partial(n_blocks * trials);
     std::vector<std::size_t> ids(trials);
@@ -249,7 +309,7 @@ struct KMeansParallel {
       std::size_t best = 0;
       if (!(running > 0)) {
         // Every row sits on a chosen centre (by this distance): take the next row of another value.
-        while (next_row < n && !chosen_values.insert(next_row)) ++next_row;
+        while (next_row < n && !chosen.insert(X.data() + next_row * d)) ++next_row;
         if (next_row == n)
           throw error(std::string("KMeansParallel: k = ")
                           .append(std::to_string(k))
@@ -279,9 +339,8 @@ struct KMeansParallel {
           for (std::size_t blk = 0; blk < n_blocks; ++blk) pot += partial[blk * trials + t];
           if (t == 0 || pot < best_potential) best = t, best_potential = pot;
         }
-        chosen_values.insert(ids[best]);  // a positive draw is never a chosen value
+        chosen.insert(X.data() + ids[best] * d);  // a positive draw is never a chosen value
       }
-      chosen.push_back(ids[best]);
       const xt::xtensor<T, 2> centre =
           detail::parallel_init::gather_rows(X, std::span<const std::size_t>(ids).subspan(best, 1));
       detail::parallel_for(n_blocks, threads, [&](std::size_t blk) {

@@ -1,0 +1,103 @@
+#pragma once
+// Communicator policies: how a computation whose rows are spread over several
+// processes (ranks) exchanges what it must. SerialComm is one process holding
+// every row, and costs nothing; segkit::mpi::MpiComm (segkit/mpi/comm.hpp, target
+// segkit::mpi) wraps an MPI communicator. The core never includes MPI.
+//
+// What makes a spread run give the one-machine answer bit for bit: every sum over
+// rows is cut into chunks of rows fixed by the global row count alone (the chunks
+// of one machine's threads), each rank holds whole chunks (RowLayout; rows are moved
+// between ranks once, at the start, where a caller's split cuts a chunk), and the
+// per-chunk partial sums of every rank are gathered and added in chunk order on
+// every rank, as one machine adds its threads' chunks.
+
+#include <algorithm>
+#include <concepts>
+#include <cstddef>
+#include <cstring>
+#include <type_traits>
+#include <vector>
+
+#include "segkit/core/error.hpp"
+
+namespace segkit {
+
+/// What a communicator gives: its rank and size, every rank's vector concatenated in
+/// rank order (allgather), an integer sum, a logical and, a broadcast, and the
+/// exchange of byte blocks between every pair of ranks (alltoall). Every rank calls each
+/// in the same order (they are collective).
+template <class C>
+concept Communicator = requires(const C& c, std::vector<double> d, std::vector<unsigned long long> u,
+                                std::vector<std::vector<unsigned char>> blocks, unsigned char* p, std::size_t n) {
+  { c.rank() } -> std::convertible_to<std::size_t>;
+  { c.size() } -> std::convertible_to<std::size_t>;
+  { c.allgather(d) } -> std::same_as<std::vector<double>>;
+  { c.allgather(u) } -> std::same_as<std::vector<unsigned long long>>;
+  { c.sum(n) } -> std::same_as<std::size_t>;
+  { c.all(true) } -> std::same_as<bool>;
+  c.broadcast(p, n, n);
+  { c.alltoall(std::move(blocks)) } -> std::same_as<std::vector<std::vector<unsigned char>>>;
+};
+
+/// One process holding every row: each operation gives back what it was given.
+struct SerialComm {
+  std::size_t rank() const { return 0; }
+  std::size_t size() const { return 1; }
+  template <class T>
+  std::vector<T> allgather(std::vector<T> local) const {
+    return local;
+  }
+  std::size_t sum(std::size_t value) const { return value; }
+  bool all(bool value) const { return value; }
+  void broadcast(unsigned char*, std::size_t, std::size_t) const {}
+  std::vector<std::vector<unsigned char>> alltoall(std::vector<std::vector<unsigned char>> blocks) const {
+    return blocks;
+  }
+};
+
+/// Where a rank's rows lie among all the rows: global rows [first, first + count) of
+/// n_global, and every rank's first row (starts[r], rank order, ascending; starts[size]
+/// = n_global). One process: first = 0 and count = n_global.
+struct RowLayout {
+  std::size_t n_global = 0;
+  std::size_t first = 0;
+  std::size_t count = 0;
+  std::vector<std::size_t> starts;
+
+  static RowLayout serial(std::size_t n) { return {n, 0, n, {0, n}}; }
+  bool spread() const { return starts.size() > 2; }
+};
+
+/// The layout of the rows each rank holds, in rank order (collective).
+template <Communicator Comm>
+RowLayout gather_layout(const Comm& comm, std::size_t local_rows) {
+  const std::vector<unsigned long long> counts = comm.allgather(std::vector<unsigned long long>{local_rows});
+  RowLayout layout;
+  layout.starts.push_back(0);
+  for (const unsigned long long c : counts) layout.starts.push_back(layout.starts.back() + static_cast<std::size_t>(c));
+  layout.n_global = layout.starts.back();
+  layout.first = layout.starts[comm.rank()];
+  layout.count = local_rows;
+  return layout;
+}
+
+/// The same value on every rank: rank `root`'s (collective). T is trivially copyable.
+template <Communicator Comm, class T>
+requires std::is_trivially_copyable_v<T>
+void broadcast_values(const Comm& comm, T* data, std::size_t count, std::size_t root) {
+  comm.broadcast(reinterpret_cast<unsigned char*>(data), count * sizeof(T), root);
+}
+
+/// Every rank's per-chunk partial sums (each `width` doubles), gathered in rank order,
+/// which is chunk order, and added in that order: one machine's fold of its chunks.
+template <Communicator Comm>
+std::vector<double> fold_chunks(const Comm& comm, std::vector<double> local, std::size_t width) {
+  const std::vector<double> all = comm.allgather(std::move(local));
+  std::vector<double> total(width, 0.0);
+  if (width == 0) return total;
+  for (std::size_t at = 0; at + width <= all.size(); at += width)
+    for (std::size_t e = 0; e < width; ++e) total[e] += all[at + e];
+  return total;
+}
+
+}  // namespace segkit

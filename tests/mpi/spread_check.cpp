@@ -1,0 +1,214 @@
+// k-means over MPI ranks equals the one-process run, bit for bit: run under
+// `mpirun -np P` (P = 1..4, ctest runs each, and once over TCP on the loopback). Every
+// rank computes the one-process reference on all the rows itself, then the spread run
+// on its share; labels (gathered), centres, iterations and inertia must be equal to
+// the bit, for even and uneven splits, a rank with no rows, float and double, each
+// assignment step (full, bounded from the start, switched to bounds), an empty
+// cluster relocated, and a real dataset (Wholesale customers). A NaN on one rank must
+// stop every rank with segkit::error, none left waiting.
+//
+//   spread_check DATA_DIR
+#include <mpi.h>
+
+#include <cstdio>
+#include <cstring>
+#include <random>
+#include <string>
+#include <vector>
+
+#include <segkit/cluster/hamerly.hpp>
+#include <segkit/cluster/lloyd.hpp>
+#include <segkit/cluster/spread.hpp>
+#include <segkit/cluster/yinyang.hpp>
+#include <segkit/data/csv.hpp>
+#include <segkit/init/kmeans_plus_plus.hpp>
+#include <segkit/mpi/comm.hpp>
+#include <segkit/pipeline/pipeline.hpp>
+#include <segkit/scaler/none.hpp>
+
+namespace {
+
+int failures = 0;
+
+void expect(bool ok, const std::string& what, int rank) {
+  if (ok) return;
+  ++failures;
+  std::fprintf(stderr, "rank %d: FAIL: %s\n", rank, what.c_str());
+}
+
+/// n rows of d features around k centres (a seeded generator: every rank draws the same).
+template <class T>
+xt::xtensor<T, 2> blobs(std::size_t n, std::size_t d, std::size_t k, unsigned seed) {
+  std::mt19937_64 gen(seed);
+  std::normal_distribution<double> noise(0.0, 1.0);
+  std::uniform_real_distribution<double> where(-8.0, 8.0);
+  std::vector<double> centres(k * d);
+  for (double& c : centres) c = where(gen);
+  xt::xtensor<T, 2> X = xt::empty<T>({n, d});
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::size_t c = gen() % k;
+    for (std::size_t j = 0; j < d; ++j) X(i, j) = static_cast<T>(centres[c * d + j] + noise(gen));
+  }
+  return X;
+}
+
+/// Rank r's share [starts[r], starts[r + 1]) of n rows by a split scheme.
+std::vector<std::size_t> split(std::size_t n, std::size_t ranks, const std::string& scheme) {
+  std::vector<double> weight(ranks, 1.0);
+  for (std::size_t r = 0; r < ranks; ++r) {
+    if (scheme == "uneven") weight[r] = static_cast<double>((r * 5 + 3) % 7);  // 3, 1, 6, 4: no chunk edges
+    if (scheme == "empty" && ranks > 1 && r == ranks / 2) weight[r] = 0;       // one rank holds nothing
+    if (scheme == "first-empty" && ranks > 1 && r == 0) weight[r] = 0;
+  }
+  double total = 0;
+  for (const double w : weight) total += w;
+  std::vector<std::size_t> starts(ranks + 1, 0);
+  double so_far = 0;
+  for (std::size_t r = 0; r < ranks; ++r) {
+    so_far += weight[r];
+    starts[r + 1] = r + 1 == ranks ? n : static_cast<std::size_t>(static_cast<double>(n) * so_far / total);
+  }
+  return starts;
+}
+
+template <class T>
+xt::xtensor<T, 2> rows_of(const xt::xtensor<T, 2>& X, std::size_t b, std::size_t e) {
+  xt::xtensor<T, 2> out = xt::empty<T>({e - b, X.shape(1)});
+  if (e > b) std::memcpy(out.data(), X.data() + b * X.shape(1), (e - b) * X.shape(1) * sizeof(T));
+  return out;
+}
+
+template <class Clusterer, class T>
+void check(const segkit::mpi::MpiComm& comm, const std::string& name, const xt::xtensor<T, 2>& X,
+           const xt::xtensor<T, 2>& init, const std::string& scheme, std::size_t threads) {
+  const int rank = static_cast<int>(comm.rank());
+  segkit::Options options;
+  options.threads = threads;
+  const segkit::Clustering<T> one = Clusterer{}.cluster(X, init, segkit::SquaredEuclidean{}, options);
+  const std::vector<std::size_t> starts = split(X.shape(0), comm.size(), scheme);
+  const xt::xtensor<T, 2> mine = rows_of(X, starts[comm.rank()], starts[comm.rank() + 1]);
+  const segkit::Clustering<T> spread = segkit::cluster_spread<Clusterer>(comm, mine, init, options);
+  const std::string what = name + ", split " + scheme + ", " + std::to_string(threads) + " thread(s): ";
+  expect(spread.labels.size() == mine.shape(0), what + "labels of another count than the rank's rows", rank);
+  const std::vector<unsigned long long> all =
+      comm.allgather(std::vector<unsigned long long>(spread.labels.begin(), spread.labels.end()));
+  bool labels_equal = all.size() == one.labels.size();
+  for (std::size_t i = 0; labels_equal && i < all.size(); ++i) labels_equal = all[i] == one.labels(i);
+  expect(labels_equal, what + "labels differ from the one-process run", rank);
+  expect(spread.centers.shape() == one.centers.shape() &&
+             std::memcmp(spread.centers.data(), one.centers.data(), one.centers.size() * sizeof(T)) == 0,
+         what + "centres differ from the one-process run", rank);
+  expect(spread.iterations == one.iterations, what + "iterations differ", rank);
+  expect(std::memcmp(&spread.inertia, &one.inertia, sizeof(double)) == 0,
+         what + "inertia differs (" + std::to_string(spread.inertia) + " vs " + std::to_string(one.inertia) + ")",
+         rank);
+  if (rank == 0) std::printf("%s%zu iterations, labels and centres equal\n", what.c_str(), one.iterations);
+}
+
+/// The whole fit over ranks (k-means|| starts keyed on global rows, n_init of them, Lloyd)
+/// against the Pipeline of the same policies on all the rows.
+template <class T>
+void check_whole_fit(const segkit::mpi::MpiComm& comm, const std::string& name, const xt::xtensor<T, 2>& X,
+                     std::size_t k, const std::string& scheme) {
+  const int rank = static_cast<int>(comm.rank());
+  segkit::Options options;
+  options.k = k;
+  options.n_init = 3;
+  options.seed = 17;
+  options.threads = 2;
+  segkit::Pipeline<segkit::NoScaling, segkit::KMeansParallel> one(options);
+  one.fit(X);
+  const std::vector<std::size_t> starts = split(X.shape(0), comm.size(), scheme);
+  const xt::xtensor<T, 2> mine = rows_of(X, starts[comm.rank()], starts[comm.rank() + 1]);
+  const segkit::Clustering<T> spread = segkit::kmeans_spread(comm, mine, options);
+  const std::string what = name + " (k-means|| starts, n_init 3), split " + scheme + ": ";
+  const std::vector<unsigned long long> all =
+      comm.allgather(std::vector<unsigned long long>(spread.labels.begin(), spread.labels.end()));
+  bool labels_equal = all.size() == one.labels().size();
+  for (std::size_t i = 0; labels_equal && i < all.size(); ++i) labels_equal = all[i] == one.labels()(i);
+  expect(labels_equal, what + "labels differ from the Pipeline on all rows", rank);
+  const xt::xtensor<double, 2> centers = xt::cast<double>(spread.centers);
+  expect(centers.shape() == one.scaled_centers().shape() &&
+             std::memcmp(centers.data(), one.scaled_centers().data(), centers.size() * sizeof(double)) == 0,
+         what + "centres differ from the Pipeline on all rows", rank);
+  expect(spread.inertia == one.inertia(), what + "inertia differs", rank);
+  if (rank == 0) std::printf("%slabels and centres equal to the Pipeline's\n", what.c_str());
+}
+
+template <class T>
+void run_all(const segkit::mpi::MpiComm& comm, const std::string& data_dir) {
+  const char* type = sizeof(T) == 4 ? "float" : "double";
+  // 30,000 rows: 8 chunks of 4,096 (the last short), so an uneven split cuts chunks.
+  const xt::xtensor<T, 2> X = blobs<T>(30000, 6, 8, 11);
+  for (const std::size_t k : {std::size_t{5}, std::size_t{20}}) {
+    const xt::xtensor<T, 2> init = segkit::KMeansPlusPlus{}.initial_centers(X, k, segkit::SquaredEuclidean{}, 3, 1);
+    for (const char* scheme : {"even", "uneven", "empty", "first-empty"})
+      check<segkit::Lloyd>(comm, std::string("Lloyd ") + type + " k=" + std::to_string(k), X, init, scheme, 2);
+  }
+  const xt::xtensor<T, 2> init8 = segkit::KMeansPlusPlus{}.initial_centers(X, 8, segkit::SquaredEuclidean{}, 5, 1);
+  check<segkit::Hamerly>(comm, std::string("Hamerly ") + type + " k=8", X, init8, "uneven", 1);
+  check<segkit::Yinyang>(comm, std::string("Yinyang ") + type + " k=8", X, init8, "empty", 2);
+  // A centre far from every row: empty after the first pass, given the farthest row.
+  xt::xtensor<T, 2> far = init8;
+  for (std::size_t j = 0; j < X.shape(1); ++j) far(7, j) = static_cast<T>(1000);
+  check<segkit::Lloyd>(comm, std::string("Lloyd ") + type + " k=8 with an empty cluster", X, far, "uneven", 2);
+  for (const char* scheme : {"uneven", "first-empty"})
+    check_whole_fit(comm, std::string("blobs ") + type, X, 8, scheme);
+
+  // Wholesale customers: 440 rows, fewer than a chunk, so every row goes to one rank.
+  const segkit::data::Table table =
+      segkit::data::read_csv(data_dir + "/wholesale_customers/Wholesale customers data.csv");
+  const xt::xtensor<double, 2> wholesale_double =
+      table.matrix({"Fresh", "Milk", "Grocery", "Frozen", "Detergents_Paper", "Delicassen"});
+  const xt::xtensor<T, 2> wholesale = xt::cast<T>(wholesale_double);
+  const xt::xtensor<T, 2> init6 =
+      segkit::KMeansPlusPlus{}.initial_centers(wholesale, 6, segkit::SquaredEuclidean{}, 7, 1);
+  check<segkit::Lloyd>(comm, std::string("Wholesale ") + type + " k=6", wholesale, init6, "uneven", 2);
+  check_whole_fit(comm, std::string("Wholesale ") + type, wholesale, 5, "even");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  MPI_Init(&argc, &argv);
+  int code = 0;
+  {
+    const segkit::mpi::MpiComm comm(MPI_COMM_WORLD);
+    const int rank = static_cast<int>(comm.rank());
+    try {
+      const std::string data_dir = argc > 1 ? argv[1] : SEGKIT_DATA_DIR;
+      run_all<double>(comm, data_dir);
+      run_all<float>(comm, data_dir);
+
+      // A NaN in one rank's rows: every rank stops with an error, none waits for the others.
+      const xt::xtensor<double, 2> X = blobs<double>(10000, 3, 4, 2);
+      const std::vector<std::size_t> starts = split(X.shape(0), comm.size(), "even");
+      xt::xtensor<double, 2> mine = rows_of(X, starts[comm.rank()], starts[comm.rank() + 1]);
+      const std::size_t bad_rank = comm.size() - 1;
+      if (comm.rank() == bad_rank) mine(1, 2) = std::nan("");
+      const xt::xtensor<double, 2> init =
+          segkit::KMeansPlusPlus{}.initial_centers(X, 4, segkit::SquaredEuclidean{}, 1, 1);
+      std::string message;
+      try {
+        segkit::cluster_spread(comm, mine, init, segkit::Options{});
+      } catch (const segkit::error& e) {
+        message = e.what();
+      }
+      expect(!message.empty(), "a NaN on rank " + std::to_string(bad_rank) + " went unnoticed", rank);
+      if (comm.rank() == bad_rank)
+        expect(message.find("at row 1, column 2 (0-based)") != std::string::npos,
+               "the rank with the NaN names it otherwise: " + message, rank);
+      else
+        expect(message.find("another rank refused") != std::string::npos, "the other ranks say: " + message, rank);
+      if (rank == 0) std::printf("a NaN on rank %zu: every rank stopped (%s)\n", bad_rank, message.c_str());
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "rank %d: error: %s\n", rank, e.what());
+      failures += 1;
+    }
+    const int all_failures = static_cast<int>(comm.sum(static_cast<std::size_t>(failures)));
+    if (rank == 0) std::printf("%d rank(s): %s\n", static_cast<int>(comm.size()), all_failures == 0 ? "PASS" : "FAIL");
+    code = all_failures == 0 ? 0 : 1;
+  }
+  MPI_Finalize();
+  return code;
+}
