@@ -20,11 +20,15 @@
 #include <segkit/cluster/lloyd.hpp>
 #include <segkit/cluster/spread.hpp>
 #include <segkit/cluster/yinyang.hpp>
+#include <segkit/evaluate/spread.hpp>
+#include <segkit/select/choose_k.hpp>
 #include <segkit/data/csv.hpp>
 #include <segkit/init/kmeans_plus_plus.hpp>
 #include <segkit/mpi/comm.hpp>
 #include <segkit/pipeline/pipeline.hpp>
+#include <segkit/scaler/minmax.hpp>
 #include <segkit/scaler/none.hpp>
+#include <segkit/scaler/standard.hpp>
 
 namespace {
 
@@ -107,7 +111,7 @@ void check(const segkit::mpi::MpiComm& comm, const std::string& name, const xt::
 
 /// The whole fit over ranks (k-means|| starts keyed on global rows, n_init of them, Lloyd)
 /// against the Pipeline of the same policies on all the rows.
-template <class T>
+template <class Scaler, class T>
 void check_whole_fit(const segkit::mpi::MpiComm& comm, const std::string& name, const xt::xtensor<T, 2>& X,
                      std::size_t k, const std::string& scheme) {
   const int rank = static_cast<int>(comm.rank());
@@ -116,12 +120,14 @@ void check_whole_fit(const segkit::mpi::MpiComm& comm, const std::string& name, 
   options.n_init = 3;
   options.seed = 17;
   options.threads = 2;
-  segkit::Pipeline<segkit::NoScaling, segkit::KMeansParallel> one(options);
+  segkit::Pipeline<Scaler, segkit::KMeansParallel> one(options);
   one.fit(X);
   const std::vector<std::size_t> starts = split(X.shape(0), comm.size(), scheme);
   const xt::xtensor<T, 2> mine = rows_of(X, starts[comm.rank()], starts[comm.rank() + 1]);
-  const segkit::Clustering<T> spread = segkit::kmeans_spread(comm, mine, options);
-  const std::string what = name + " (k-means|| starts, n_init 3), split " + scheme + ": ";
+  const segkit::SpreadFit<T, Scaler> fit = segkit::kmeans_spread<Scaler>(comm, mine, options);
+  const segkit::Clustering<T>& spread = fit.clustering;
+  const std::string what =
+      name + ", " + std::string(Scaler::name) + " scaler, k-means|| starts, n_init 3, split " + scheme + ": ";
   const std::vector<unsigned long long> all =
       comm.allgather(std::vector<unsigned long long>(spread.labels.begin(), spread.labels.end()));
   bool labels_equal = all.size() == one.labels().size();
@@ -132,7 +138,33 @@ void check_whole_fit(const segkit::mpi::MpiComm& comm, const std::string& name, 
              std::memcmp(centers.data(), one.scaled_centers().data(), centers.size() * sizeof(double)) == 0,
          what + "centres differ from the Pipeline on all rows", rank);
   expect(spread.inertia == one.inertia(), what + "inertia differs", rank);
+  expect(fit.scaler.center() == one.scaler().center() && fit.scaler.scale() == one.scaler().scale(),
+         what + "the scaler's statistics differ", rank);
   if (rank == 0) std::printf("%slabels and centres equal to the Pipeline's\n", what.c_str());
+
+  // The scores over ranks: the silhouette of a sample of rows (every row when few), bit for
+  // bit; Calinski-Harabasz and Davies-Bouldin to rounding.
+  const xt::xtensor<T, 2> scaled = one.scaler().transform(X);
+  const xt::xtensor<T, 2> my_scaled = fit.scaler.transform(mine);
+  const std::vector<std::size_t> sample =
+      X.shape(0) > 2000 ? segkit::detail::sample_rows(X.shape(0), 2000, 99) : std::vector<std::size_t>{};
+  const segkit::SpreadScores scores = segkit::scores_spread(comm, my_scaled, spread.labels, k, sample);
+  segkit::Clustering<T> all_rows;
+  all_rows.labels = one.labels();
+  std::vector<std::size_t> every(X.shape(0));
+  for (std::size_t i = 0; i < every.size(); ++i) every[i] = i;
+  const double silhouette = segkit::SampledSilhouette{sample.empty() ? every : sample}.evaluate(scaled, all_rows, 1);
+  expect(scores.silhouette == silhouette,
+         what + "silhouette " + std::to_string(scores.silhouette) + " vs " + std::to_string(silhouette), rank);
+  const double ch = segkit::calinski_harabasz_score(scaled, one.labels()),
+               db = segkit::davies_bouldin_score(scaled, one.labels());
+  expect(std::abs(scores.calinski_harabasz - ch) <= 1e-12 * std::abs(ch),
+         what + "Calinski-Harabasz " + std::to_string(scores.calinski_harabasz) + " vs " + std::to_string(ch), rank);
+  expect(std::abs(scores.davies_bouldin - db) <= 1e-12 * std::abs(db),
+         what + "Davies-Bouldin " + std::to_string(scores.davies_bouldin) + " vs " + std::to_string(db), rank);
+  if (rank == 0)
+    std::printf("%sscores: silhouette %.6f on %zu rows, Davies-Bouldin %.6f, Calinski-Harabasz %.3f\n", what.c_str(),
+                scores.silhouette, scores.silhouette_rows, scores.davies_bouldin, scores.calinski_harabasz);
 }
 
 template <class T>
@@ -153,7 +185,8 @@ void run_all(const segkit::mpi::MpiComm& comm, const std::string& data_dir) {
   for (std::size_t j = 0; j < X.shape(1); ++j) far(7, j) = static_cast<T>(1000);
   check<segkit::Lloyd>(comm, std::string("Lloyd ") + type + " k=8 with an empty cluster", X, far, "uneven", 2);
   for (const char* scheme : {"uneven", "first-empty"})
-    check_whole_fit(comm, std::string("blobs ") + type, X, 8, scheme);
+    check_whole_fit<segkit::StandardScaler>(comm, std::string("blobs ") + type, X, 8, scheme);
+  check_whole_fit<segkit::NoScaling>(comm, std::string("blobs ") + type, X, 8, "empty");
 
   // Wholesale customers: 440 rows, fewer than a chunk, so every row goes to one rank.
   const segkit::data::Table table =
@@ -164,7 +197,8 @@ void run_all(const segkit::mpi::MpiComm& comm, const std::string& data_dir) {
   const xt::xtensor<T, 2> init6 =
       segkit::KMeansPlusPlus{}.initial_centers(wholesale, 6, segkit::SquaredEuclidean{}, 7, 1);
   check<segkit::Lloyd>(comm, std::string("Wholesale ") + type + " k=6", wholesale, init6, "uneven", 2);
-  check_whole_fit(comm, std::string("Wholesale ") + type, wholesale, 5, "even");
+  check_whole_fit<segkit::StandardScaler>(comm, std::string("Wholesale ") + type, wholesale, 5, "even");
+  check_whole_fit<segkit::MinMaxScaler>(comm, std::string("Wholesale ") + type, wholesale, 5, "uneven");
 }
 
 }  // namespace

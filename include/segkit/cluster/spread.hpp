@@ -28,6 +28,7 @@
 #include "segkit/distance/concept.hpp"
 #include "segkit/distance/squared_euclidean.hpp"
 #include "segkit/init/kmeans_parallel.hpp"
+#include "segkit/scaler/standard.hpp"
 
 namespace segkit {
 
@@ -115,16 +116,6 @@ xt::xtensor<std::size_t, 1> labels_back(const Comm& comm, const xt::xtensor<std:
 
 namespace detail {
 
-/// Every rank's verdict on its part of the start: a rank that finds a problem throws
-/// its message, and every other rank learns that one did (so none waits in a
-/// collective call for a rank that has stopped).
-template <Communicator Comm>
-void agree(const Comm& comm, const std::string& problem) {
-  const bool ok = comm.all(problem.empty());
-  if (!problem.empty()) throw error("rank " + std::to_string(comm.rank()) + ": " + problem);
-  if (!ok) throw error("rank " + std::to_string(comm.rank()) + ": another rank refused its part of the data");
-}
-
 /// The checks of a spread start that each rank makes on its own rows, agreed by all:
 /// d features (a rank without rows may pass 0 x 0), finite values, and the options.
 /// Returns the caller's layout.
@@ -185,19 +176,29 @@ Clustering<T> cluster_spread(const Comm& comm, const xt::xtensor<T, 2>& X, const
   return result;
 }
 
-/// k-means of the rows of every rank of `comm`, started as one process would start it:
+/// A spread fit: the scaler fitted on every rank's rows, and the clustering of the scaled
+/// rows (its centres in the scaled space; scaler.inverse_transform gives them in the
+/// rows' units), labels for this rank's rows.
+template <class T, class Scaler>
+struct SpreadFit {
+  Scaler scaler;
+  Clustering<T> clustering;
+};
+
+/// k-means of the rows of every rank of `comm`, as one process fits it: the Scaler's
+/// statistics over all the rows (StandardScaler, MinMaxScaler or NoScaling), then
 /// options.n_init starts, each from k-means|| (KMeansParallel, its draws keyed on the global
 /// row index) with the seed of its start (detail::derive_seed(options.seed, start)), each
 /// run by the Clusterer to the fixed point, the lowest inertia kept (the first on a tie).
-/// Equal, bit for bit, to Pipeline<NoScaling, KMeansParallel, D, Clusterer> fitted on all
-/// the rows in rank order, on every rank. Collective. Rows are used as given: scale them
-/// first (the same scaling on every rank).
+/// Equal, bit for bit, to Pipeline<Scaler, KMeansParallel, D, Clusterer> fitted on all the
+/// rows in rank order, on every rank. Collective.
 // clang-format off
-template <class Clusterer = Lloyd, Communicator Comm, class T, class D = SquaredEuclidean>
+template <class Scaler = StandardScaler, class Clusterer = Lloyd, Communicator Comm, class T,
+          class D = SquaredEuclidean>
   requires DistanceFor<D, T> && detail::CentreIsMean<D>
-Clustering<T> kmeans_spread(const Comm& comm, const xt::xtensor<T, 2>& X, const Options& options,
-                            const D& distance = {}, const Clusterer& clusterer = {},
-                            const KMeansParallel& initializer = {}) {
+SpreadFit<T, Scaler> kmeans_spread(const Comm& comm, const xt::xtensor<T, 2>& X, const Options& options,
+                                   const D& distance = {}, const Clusterer& clusterer = {},
+                                   const KMeansParallel& initializer = {}) {
   // clang-format on
   std::size_t d = X.shape(1);
   broadcast_values(comm, &d, 1, 0);
@@ -208,22 +209,23 @@ Clustering<T> kmeans_spread(const Comm& comm, const xt::xtensor<T, 2>& X, const 
                 std::to_string(layout.n_global) + ")");
   if (options.n_init == 0) throw error("n_init must be at least 1");
   const SpreadRows<T> rows = align_rows(comm, X, d);
-  const xt::xtensor<T, 2>& mine = rows.rows(X);
+  SpreadFit<T, Scaler> out;
+  out.scaler.fit(rows.rows(X), comm, rows.aligned);
+  const xt::xtensor<T, 2> mine = out.scaler.transform(rows.rows(X));
 
   Options start = options;
   start.absolute_tol = detail::absolute_tol(mine, options, comm, &rows.aligned);
   start.inertia_trace = false;
   start.progress = nullptr;
-  Clustering<T> best;
   for (std::size_t s = 0; s < options.n_init; ++s) {
     start.seed = detail::derive_seed(options.seed, s);
     const xt::xtensor<T, 2> initial =
         initializer.initial_centers(mine, options.k, distance, start.seed, options.threads, comm, rows.aligned);
     Clustering<T> run = clusterer.cluster(mine, initial, distance, start, comm, rows.aligned);
-    if (s == 0 || run.inertia < best.inertia) best = std::move(run);
+    if (s == 0 || run.inertia < out.clustering.inertia) out.clustering = std::move(run);
   }
-  best.labels = labels_back(comm, best.labels, rows);
-  return best;
+  out.clustering.labels = labels_back(comm, out.clustering.labels, rows);
+  return out;
 }
 
 }  // namespace segkit

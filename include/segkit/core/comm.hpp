@@ -15,6 +15,7 @@
 #include <concepts>
 #include <cstddef>
 #include <cstring>
+#include <string>
 #include <type_traits>
 #include <vector>
 
@@ -86,6 +87,16 @@ template <Communicator Comm, class T>
 requires std::is_trivially_copyable_v<T>
 void broadcast_values(const Comm& comm, T* data, std::size_t count, std::size_t root) {
   comm.broadcast(reinterpret_cast<unsigned char*>(data), count * sizeof(T), root);
+}
+
+/// Every rank's verdict on its part of a computation: a rank that finds a problem throws
+/// its message, and every other rank learns that one did (so none waits in a collective
+/// call for a rank that has stopped). Collective.
+template <Communicator Comm>
+void agree(const Comm& comm, const std::string& problem) {
+  const bool ok = comm.all(problem.empty());
+  if (!problem.empty()) throw error("rank " + std::to_string(comm.rank()) + ": " + problem);
+  if (!ok) throw error("rank " + std::to_string(comm.rank()) + ": another rank refused its part of the data");
 }
 
 /// Every rank's per-chunk partial sums (each `width` doubles), gathered in rank order,

@@ -19,25 +19,17 @@ namespace segkit {
 
 namespace detail {
 
-template <class T>
-double davies_bouldin(const xt::xtensor<T, 2>& X, const DenseLabels& labels) {
-  const std::size_t n = X.shape(0), d = X.shape(1), m = labels.count();
-  const xt::xtensor<double, 2> means = cluster_means(X, labels);
-  auto euclidean = [d](const auto& a, const auto& b) {  // a, b: indexable rows of length d
+/// The index from each cluster's centroid (m x d) and mean distance of its rows to it.
+inline double davies_bouldin_from(const xt::xtensor<double, 2>& means, const std::vector<double>& spread) {
+  const std::size_t m = means.shape(0), d = means.shape(1);
+  auto euclidean = [d](const auto& a, const auto& b) {
     double sum = 0;
     for (std::size_t j = 0; j < d; ++j) {
-      const double diff = static_cast<double>(a(j)) - static_cast<double>(b(j));
+      const double diff = a(j) - b(j);
       sum += diff * diff;
     }
     return std::sqrt(sum);
   };
-  std::vector<double> spread(m, 0.0);  // mean distance of a cluster's rows to its centroid
-  for (std::size_t i = 0; i < n; ++i) {
-    const std::size_t c = labels.codes[i];
-    spread[c] += euclidean([&](std::size_t j) { return X(i, j); }, [&](std::size_t j) { return means(c, j); });
-  }
-  for (std::size_t c = 0; c < m; ++c) spread[c] /= static_cast<double>(labels.sizes[c]);
-
   xt::xtensor<double, 2> separation = xt::zeros<double>({m, m});
   for (std::size_t a = 0; a < m; ++a)
     for (std::size_t b = 0; b < m; ++b)
@@ -60,6 +52,27 @@ double davies_bouldin(const xt::xtensor<T, 2>& X, const DenseLabels& labels) {
     total += worst;
   }
   return total / static_cast<double>(m);
+}
+
+template <class T>
+double davies_bouldin(const xt::xtensor<T, 2>& X, const DenseLabels& labels) {
+  const std::size_t n = X.shape(0), d = X.shape(1), m = labels.count();
+  const xt::xtensor<double, 2> means = cluster_means(X, labels);
+  auto euclidean = [d](const auto& a, const auto& b) {  // a, b: indexable rows of length d
+    double sum = 0;
+    for (std::size_t j = 0; j < d; ++j) {
+      const double diff = static_cast<double>(a(j)) - static_cast<double>(b(j));
+      sum += diff * diff;
+    }
+    return std::sqrt(sum);
+  };
+  std::vector<double> spread(m, 0.0);  // mean distance of a cluster's rows to its centroid
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::size_t c = labels.codes[i];
+    spread[c] += euclidean([&](std::size_t j) { return X(i, j); }, [&](std::size_t j) { return means(c, j); });
+  }
+  for (std::size_t c = 0; c < m; ++c) spread[c] /= static_cast<double>(labels.sizes[c]);
+  return davies_bouldin_from(means, spread);
 }
 
 }  // namespace detail

@@ -3,9 +3,11 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <limits>
 #include <string_view>
 #include <vector>
 
+#include "segkit/core/comm.hpp"
 #include "segkit/scaler/affine.hpp"
 
 namespace segkit {
@@ -18,14 +20,34 @@ class MinMaxScaler : public AffineScaler {
   template <class T>
   MinMaxScaler& fit(const xt::xtensor<T, 2>& X) {
     detail::check_data(X, "the data given to MinMaxScaler::fit");
-    const std::size_t d = X.shape(1);
-    std::vector<double> low(d), range(d);
+    return fit(X, SerialComm{}, RowLayout::serial(X.shape(0)));
+  }
+
+  /// The same over the rows of every rank of `comm` (a rank may hold none): the least and
+  /// greatest value of each column over all ranks, exactly. Collective; the rows are
+  /// checked by the caller.
+  template <class T, Communicator Comm>
+  MinMaxScaler& fit(const xt::xtensor<T, 2>& X, const Comm& comm, const RowLayout& /*layout*/) {
+    const std::size_t n = X.shape(0), d = X.shape(1);
+    std::vector<double> bounds(2 * d);  // per column: lowest, highest (none: +inf, -inf)
     for (std::size_t j = 0; j < d; ++j) {
-      const std::vector<double> column = column_of(X, j);
-      const auto [lo, hi] = std::minmax_element(column.begin(), column.end());
-      low[j] = *lo;
-      range[j] = nonzero_scale(*hi - *lo);
+      double lo = std::numeric_limits<double>::infinity(), hi = -lo;
+      for (std::size_t i = 0; i < n; ++i) {
+        const double v = static_cast<double>(X.data()[i * d + j]);
+        lo = std::min(lo, v);
+        hi = std::max(hi, v);
+      }
+      bounds[2 * j] = lo, bounds[2 * j + 1] = hi;
     }
+    const std::vector<double> every = comm.allgather(std::move(bounds));
+    std::vector<double> low(d, std::numeric_limits<double>::infinity()),
+        high(d, -std::numeric_limits<double>::infinity()), range(d);
+    for (std::size_t at = 0; at + 1 < every.size(); at += 2) {
+      const std::size_t j = (at / 2) % d;
+      low[j] = std::min(low[j], every[at]);
+      high[j] = std::max(high[j], every[at + 1]);
+    }
+    for (std::size_t j = 0; j < d; ++j) range[j] = nonzero_scale(high[j] - low[j]);
     set(std::move(low), std::move(range));
     return *this;
   }

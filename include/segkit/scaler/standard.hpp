@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "segkit/core/comm.hpp"
 #include "segkit/core/parallel.hpp"
 #include "segkit/scaler/affine.hpp"
 
@@ -24,56 +25,87 @@ class StandardScaler : public AffineScaler {
   template <class T>
   StandardScaler& fit(const xt::xtensor<T, 2>& X) {
     detail::check_data(X, "the data given to StandardScaler::fit", 0);
-    const std::size_t n = X.shape(0), d = X.shape(1);
-    const double eps = std::numeric_limits<double>::epsilon();
-    // Per-feature sums over row blocks (detail::feature_sums): two passes over X in all
-    // (the mean, then the squares about it, as scikit-learn), not two per feature down a
-    // strided column, and the same numbers for any thread count.
-    const auto sums =
-        detail::feature_sums<1>(X.data(), n, d, 0, [](double v, std::size_t) { return std::array<double, 1>{v}; });
+    return fit(X, SerialComm{}, RowLayout::serial(X.shape(0)));
+  }
+
+  /// The same statistics over the rows of every rank of `comm`, each rank holding whole
+  /// chunks of sum_chunk_rows(n) rows as `layout` says (cluster/spread.hpp arranges that):
+  /// every rank gets the mean and scale of all the rows, as one process computes them, bit
+  /// for bit. Collective; the rows are checked by the caller.
+  template <class T, Communicator Comm>
+  StandardScaler& fit(const xt::xtensor<T, 2>& X, const Comm& comm, const RowLayout& layout) {
+    const std::size_t n = layout.n_global, d = X.shape(1), chunk = detail::sum_chunk_rows(n);
+    // Per-feature sums over the chunks of the rows (detail::feature_chunk_sums), added in
+    // chunk order: two passes over X in all (the mean, then the squares about it, as
+    // scikit-learn), and the same numbers for any thread count and any ranks.
+    const std::vector<double> sums = column_sums(X, comm, chunk, [](double v, std::size_t) { return v; });
     std::vector<double> mean(d);
-    for (std::size_t j = 0; j < d; ++j) mean[j] = sums[j][0] / static_cast<double>(n);
-    const auto squares = detail::feature_sums<1>(X.data(), n, d, 0, [&mean](double v, std::size_t j) {
-      return std::array<double, 1>{(v - mean[j]) * (v - mean[j])};
-    });
+    for (std::size_t j = 0; j < d; ++j) mean[j] = sums[j] / static_cast<double>(n);
+    const std::vector<double> squares =
+        column_sums(X, comm, chunk, [&mean](double v, std::size_t j) { return (v - mean[j]) * (v - mean[j]); });
     std::vector<double> scale(d);
+    std::vector<std::size_t> overflowing;
     for (std::size_t j = 0; j < d; ++j) {
-      if (!std::isfinite(mean[j]) || !std::isfinite(squares[j][0])) {
-        // Values so large (beyond about 1e154) that their sum or squares overflow: the
-        // same statistics in units of the column's largest value, then scaled back.
-        std::tie(mean[j], scale[j]) = rescaled_moments(X, j);
+      if (!std::isfinite(mean[j]) || !std::isfinite(squares[j])) {
+        overflowing.push_back(j);
         continue;
       }
-      const double m = mean[j], var = squares[j][0] / static_cast<double>(n);
-      // scikit-learn's _is_constant_feature: a variance no larger than its own
-      // rounding error means a constant column, which keeps scale 1.
-      const double bound = static_cast<double>(n) * eps * var + std::pow(static_cast<double>(n) * m * eps, 2);
-      scale[j] = var <= bound ? 1.0 : std::sqrt(var);
+      const double m = mean[j], var = squares[j] / static_cast<double>(n);
+      scale[j] = constant(var, m, n) ? 1.0 : std::sqrt(var);
     }
+    if (!overflowing.empty()) rescaled_moments(X, comm, chunk, n, overflowing, mean, scale);
     set(std::move(mean), std::move(scale));
     return *this;
   }
 
  private:
-  /// Column j's mean and standard deviation (1 if it is constant), computed on x / M with M
-  /// its largest magnitude, so that neither the sum nor the squares overflow.
-  template <class T>
-  static std::pair<double, double> rescaled_moments(const xt::xtensor<T, 2>& X, std::size_t j) {
-    const std::size_t n = X.shape(0), d = X.shape(1);
-    double largest = 0;
-    for (std::size_t i = 0; i < n; ++i) largest = std::max(largest, std::abs(static_cast<double>(X.data()[i * d + j])));
-    double sum = 0;
-    for (std::size_t i = 0; i < n; ++i) sum += static_cast<double>(X.data()[i * d + j]) / largest;
-    const double mean = sum / static_cast<double>(n);
-    double squares = 0;
-    for (std::size_t i = 0; i < n; ++i) {
-      const double v = static_cast<double>(X.data()[i * d + j]) / largest - mean;
-      squares += v * v;
-    }
-    const double var = squares / static_cast<double>(n);
+  /// scikit-learn's _is_constant_feature: a variance no larger than its own rounding error
+  /// means a constant column, which keeps scale 1.
+  static bool constant(double var, double mean, std::size_t n) {
     const double eps = std::numeric_limits<double>::epsilon();
-    const double bound = static_cast<double>(n) * eps * var + std::pow(static_cast<double>(n) * mean * eps, 2);
-    return {mean * largest, var <= bound ? 1.0 : std::sqrt(var) * largest};
+    return var <= static_cast<double>(n) * eps * var + std::pow(static_cast<double>(n) * mean * eps, 2);
+  }
+
+  /// Per column, the sum of term(x_ij, j) over every rank's rows, chunk by chunk in order.
+  template <class T, class Comm, class Term>
+  static std::vector<double> column_sums(const xt::xtensor<T, 2>& X, const Comm& comm, std::size_t chunk, Term&& term) {
+    const std::size_t d = X.shape(1);
+    const auto partial =
+        detail::feature_chunk_sums<1>(X.data(), X.shape(0), d, chunk, 0,
+                                      [&term](double v, std::size_t j) { return std::array<double, 1>{term(v, j)}; });
+    std::vector<double> flat(partial.size());
+    for (std::size_t i = 0; i < partial.size(); ++i) flat[i] = partial[i][0];
+    return fold_chunks(comm, std::move(flat), d);
+  }
+
+  /// The mean and standard deviation (1 if constant) of the columns whose values are so
+  /// large (beyond about 1e154) that their sum or squares overflow: computed on x / M with
+  /// M the column's largest magnitude over every rank, then scaled back.
+  template <class T, class Comm>
+  static void rescaled_moments(const xt::xtensor<T, 2>& X, const Comm& comm, std::size_t chunk, std::size_t n,
+                               const std::vector<std::size_t>& columns, std::vector<double>& mean,
+                               std::vector<double>& scale) {
+    const std::size_t rows = X.shape(0), d = X.shape(1);
+    std::vector<double> largest(d, 0.0);
+    for (std::size_t i = 0; i < rows; ++i)
+      for (std::size_t j = 0; j < d; ++j)
+        largest[j] = std::max(largest[j], std::abs(static_cast<double>(X.data()[i * d + j])));
+    const std::vector<double> every = comm.allgather(std::move(largest));
+    std::vector<double> top(d, 0.0);
+    for (std::size_t at = 0; at < every.size(); ++at) top[at % d] = std::max(top[at % d], every[at]);
+    const std::vector<double> sums =
+        column_sums(X, comm, chunk, [&top](double v, std::size_t j) { return v / top[j]; });
+    std::vector<double> m(d);
+    for (std::size_t j = 0; j < d; ++j) m[j] = sums[j] / static_cast<double>(n);
+    const std::vector<double> squares = column_sums(X, comm, chunk, [&top, &m](double v, std::size_t j) {
+      const double x = v / top[j] - m[j];
+      return x * x;
+    });
+    for (const std::size_t j : columns) {
+      const double var = squares[j] / static_cast<double>(n);
+      mean[j] = m[j] * top[j];
+      scale[j] = constant(var, m[j], n) ? 1.0 : std::sqrt(var) * top[j];
+    }
   }
 };
 
