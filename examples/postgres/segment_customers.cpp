@@ -16,7 +16,7 @@
 // without it, libpq's environment variables say where the server is (PGHOST, PGPORT,
 // PGDATABASE, PGUSER, PGPASSWORD). The database holds customers(customer_id) and
 // orders(customer_id, ordered_on, amount) (schema.sql); the program adds segment_models
-// and customer_segments when they do not exist. See README.md beside this file.
+// and customer_segments when they do not exist. docs/postgres.md says more.
 
 #include <algorithm>
 #include <charconv>
