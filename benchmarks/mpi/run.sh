@@ -13,6 +13,10 @@ rows=${1:-10000000} max_ranks=${2:-4} threads=${3:-1}
 export OMPI_MCA_mpi_yield_when_idle=1
 [ "$(id -u)" = 0 ] && export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 echo "$(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
+# OpenMPI binds each rank to one core (with 2 ranks or fewer): a rank's threads would share it.
+bind=()
+[ "$threads" -gt 1 ] && bind=(--bind-to none)
 for ranks in $(seq 1 "$max_ranks"); do
-  mpirun --oversubscribe -np "$ranks" "$program" --rows "$rows" --threads "$threads" --iterations 10 --repeats 3
+  mpirun --oversubscribe "${bind[@]}" -np "$ranks" "$program" --rows "$rows" --threads "$threads" --iterations 10 \
+    --repeats 3
 done
