@@ -123,7 +123,10 @@ void check_whole_fit(const segkit::mpi::MpiComm& comm, const std::string& name, 
   segkit::Pipeline<Scaler, segkit::KMeansParallel> one(options);
   one.fit(X);
   const std::vector<std::size_t> starts = split(X.shape(0), comm.size(), scheme);
-  const xt::xtensor<T, 2> mine = rows_of(X, starts[comm.rank()], starts[comm.rank() + 1]);
+  // A rank without rows passes a 0 x 0 matrix here (it need not know the features).
+  const xt::xtensor<T, 2> mine = starts[comm.rank()] == starts[comm.rank() + 1]
+                                     ? xt::xtensor<T, 2>(xt::empty<T>({std::size_t{0}, std::size_t{0}}))
+                                     : rows_of(X, starts[comm.rank()], starts[comm.rank() + 1]);
   const segkit::SpreadFit<T, Scaler> fit = segkit::kmeans_spread<Scaler>(comm, mine, options);
   const segkit::Clustering<T>& spread = fit.clustering;
   const std::string what =
@@ -145,7 +148,8 @@ void check_whole_fit(const segkit::mpi::MpiComm& comm, const std::string& name, 
   // The scores over ranks: the silhouette of a sample of rows (every row when few), bit for
   // bit; Calinski-Harabasz and Davies-Bouldin to rounding.
   const xt::xtensor<T, 2> scaled = one.scaler().transform(X);
-  const xt::xtensor<T, 2> my_scaled = fit.scaler.transform(mine);
+  const xt::xtensor<T, 2> my_scaled =
+      mine.shape(0) == 0 ? xt::xtensor<T, 2>(xt::empty<T>({std::size_t{0}, X.shape(1)})) : fit.scaler.transform(mine);
   const std::vector<std::size_t> sample =
       X.shape(0) > 2000 ? segkit::detail::sample_rows(X.shape(0), 2000, 99) : std::vector<std::size_t>{};
   const segkit::SpreadScores scores = segkit::scores_spread(comm, my_scaled, spread.labels, k, sample);

@@ -200,8 +200,9 @@ SpreadFit<T, Scaler> kmeans_spread(const Comm& comm, const xt::xtensor<T, 2>& X,
                                    const D& distance = {}, const Clusterer& clusterer = {},
                                    const KMeansParallel& initializer = {}) {
   // clang-format on
-  std::size_t d = X.shape(1);
-  broadcast_values(comm, &d, 1, 0);
+  // The features: any rank's (a rank without rows may pass a 0 x 0 matrix).
+  const std::vector<unsigned long long> widths = comm.allgather(std::vector<unsigned long long>{X.shape(1)});
+  const std::size_t d = static_cast<std::size_t>(*std::max_element(widths.begin(), widths.end()));
   const RowLayout layout = detail::check_spread_rows(comm, X, d, options);
   if (options.k == 0) throw error("k must be at least 1");
   if (options.k > layout.n_global)
