@@ -28,6 +28,7 @@
 #include <segkit/pipeline/pipeline.hpp>
 #include <segkit/scaler/minmax.hpp>
 #include <segkit/scaler/none.hpp>
+#include <segkit/scaler/robust.hpp>
 #include <segkit/scaler/standard.hpp>
 
 namespace {
@@ -203,6 +204,8 @@ void run_all(const segkit::mpi::MpiComm& comm, const std::string& data_dir) {
   check<segkit::Lloyd>(comm, std::string("Wholesale ") + type + " k=6", wholesale, init6, "uneven", 2);
   check_whole_fit<segkit::StandardScaler>(comm, std::string("Wholesale ") + type, wholesale, 5, "even");
   check_whole_fit<segkit::MinMaxScaler>(comm, std::string("Wholesale ") + type, wholesale, 5, "uneven");
+  check_whole_fit<segkit::RobustScaler>(comm, std::string("Wholesale ") + type, wholesale, 5, "first-empty");
+  check_whole_fit<segkit::RobustScaler>(comm, std::string("blobs ") + type, X, 8, "uneven");
 }
 
 }  // namespace

@@ -186,7 +186,7 @@ struct SpreadFit {
 };
 
 /// k-means of the rows of every rank of `comm`, as one process fits it: the Scaler's
-/// statistics over all the rows (StandardScaler, MinMaxScaler or NoScaling), then
+/// statistics over all the rows (StandardScaler, MinMaxScaler, RobustScaler or NoScaling), then
 /// options.n_init starts, each from k-means|| (KMeansParallel, its draws keyed on the global
 /// row index) with the seed of its start (detail::derive_seed(options.seed, start)), each
 /// run by the Clusterer to the fixed point, the lowest inertia kept (the first on a tie).

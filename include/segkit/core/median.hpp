@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -19,6 +20,7 @@
 #include <utility>
 #include <vector>
 
+#include "segkit/core/comm.hpp"
 #include "segkit/core/random.hpp"
 
 namespace segkit::detail {
@@ -238,6 +240,72 @@ inline std::vector<PercentilePoint> percentile_points_in_place(std::vector<doubl
   }
   const std::vector<double> at = order_statistics(std::span<double>(values), std::span<const std::size_t>(ranks));
   for (std::size_t i = 0; i < qs.size(); ++i) out[i].below = at[2 * i], out[i].above = at[2 * i + 1];
+  return out;
+}
+
+/// The same percentiles of each column of values spread over the ranks of `comm`:
+/// columns[j] holds this rank's values of column j (finite; a rank may hold none), n the
+/// count over all ranks (the same for every column). Returns [j][i], equal to
+/// percentile_points_in_place on all the values of column j. Each order statistic is
+/// found exactly, without moving the values: a bisection on the values' ordered bit
+/// patterns, every rank counting its values at or below the midpoint (its own values
+/// sorted once), 64 rounds of one gather of counts for all columns and percentiles.
+/// Collective.
+template <Communicator Comm>
+std::vector<std::vector<PercentilePoint>> spread_percentile_points(const Comm& comm,
+                                                                   std::vector<std::vector<double>> columns,
+                                                                   std::size_t n, const std::vector<double>& qs) {
+  // Doubles as unsigned keys in the same order (negatives reversed below the positives).
+  const auto key = [](double v) {
+    const std::uint64_t bits = std::bit_cast<std::uint64_t>(v);
+    return (bits >> 63) != 0 ? ~bits : bits | (std::uint64_t{1} << 63);
+  };
+  const auto value_of = [](std::uint64_t k) {
+    return std::bit_cast<double>((k >> 63) != 0 ? k & ~(std::uint64_t{1} << 63) : ~k);
+  };
+  std::vector<std::vector<std::uint64_t>> keys(columns.size());
+  for (std::size_t j = 0; j < columns.size(); ++j) {
+    keys[j].reserve(columns[j].size());
+    for (const double v : columns[j]) keys[j].push_back(key(v));
+    std::sort(keys[j].begin(), keys[j].end());
+    columns[j] = {};
+  }
+  std::vector<std::vector<PercentilePoint>> out(keys.size(), std::vector<PercentilePoint>(qs.size()));
+  std::vector<std::size_t> rank;  // per (column, percentile, neighbour): the order statistic wanted
+  for (std::size_t j = 0; j < keys.size(); ++j)
+    for (std::size_t i = 0; i < qs.size(); ++i) {
+      const double position = qs[i] / 100.0 * static_cast<double>(n - 1);
+      const std::size_t lo = static_cast<std::size_t>(std::floor(position));
+      out[j][i].fraction = position - static_cast<double>(lo);
+      rank.push_back(lo);
+      rank.push_back(std::min(lo + 1, n - 1));
+    }
+  // For each wanted statistic: the least key with more than `rank` values at or below it.
+  std::vector<std::uint64_t> low(rank.size(), 0), high(rank.size(), ~std::uint64_t{0});
+  const std::size_t per_column = 2 * qs.size();
+  for (int round = 0; round < 64; ++round) {
+    std::vector<unsigned long long> at_or_below(rank.size());
+    for (std::size_t t = 0; t < rank.size(); ++t) {
+      const std::uint64_t mid = low[t] + (high[t] - low[t]) / 2;
+      const auto& column = keys[t / per_column];
+      at_or_below[t] =
+          static_cast<unsigned long long>(std::upper_bound(column.begin(), column.end(), mid) - column.begin());
+    }
+    const std::vector<unsigned long long> every = comm.allgather(std::move(at_or_below));
+    for (std::size_t t = 0; t < rank.size(); ++t) {
+      unsigned long long count = 0;
+      for (std::size_t at = t; at < every.size(); at += rank.size()) count += every[at];
+      const std::uint64_t mid = low[t] + (high[t] - low[t]) / 2;
+      if (count > rank[t])
+        high[t] = mid;
+      else
+        low[t] = mid + 1;
+    }
+  }
+  for (std::size_t t = 0; t < rank.size(); ++t) {
+    PercentilePoint& p = out[t / per_column][(t % per_column) / 2];
+    (t % 2 == 0 ? p.below : p.above) = value_of(low[t]);
+  }
   return out;
 }
 
