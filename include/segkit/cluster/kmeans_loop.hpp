@@ -60,14 +60,14 @@ double mean_feature_variance(const xt::xtensor<T, 2>& X, std::size_t threads = 1
     while (rows.starts[root + 1] == 0) ++root;  // the first rank with rows
     broadcast_values(comm, shift.data(), d, root);
   }
-  const auto partial =
-      feature_chunk_sums<2>(X.data(), rows.count, d, sum_chunk_rows(n), threads, [&shift](double x, std::size_t j) {
-        const double v = x - shift[j];
-        return std::array<double, 2>{v, v * v};
-      });
-  std::vector<double> flat(partial.size() * 2);
-  for (std::size_t i = 0; i < partial.size(); ++i) flat[2 * i] = partial[i][0], flat[2 * i + 1] = partial[i][1];
-  const std::vector<double> sums = fold_chunks(comm, std::move(flat), 2 * d);
+  const std::vector<double> sums =
+      fold_chunks(comm,
+                  feature_chunk_sums<2>(X.data(), rows.count, d, sum_chunk_rows(n), threads,
+                                        [&shift](double x, std::size_t j) {
+                                          const double v = x - shift[j];
+                                          return std::array<double, 2>{v, v * v};
+                                        }),
+                  2 * d);
   double total = 0;
   for (std::size_t j = 0; j < d; ++j) {
     const double mean = sums[2 * j] / static_cast<double>(n);
@@ -434,9 +434,8 @@ Clustering<T> kmeans_loop(const xt::xtensor<T, 2>& X, const xt::xtensor<T, 2>& i
     if (spread) {
       pass_sum = fold_chunks(comm, std::move(chunk_objectives), 1)[0];
       const std::vector<unsigned long long> all_counts =
-          comm.allgather(std::vector<unsigned long long>(counts.begin(), counts.end()));
-      std::fill(counts.begin(), counts.end(), std::size_t{0});
-      for (std::size_t at = 0; at < all_counts.size(); ++at) counts[at % k] += all_counts[at];
+          sum_counts(comm, std::vector<unsigned long long>(counts.begin(), counts.end()));
+      counts.assign(all_counts.begin(), all_counts.end());
       if (it > 0) changed = comm.sum(changed);
     }
     if (!std::isfinite(pass_sum)) refuse_distances(distance, X, pass_sum, threads);

@@ -15,6 +15,7 @@
 #include <concepts>
 #include <cstddef>
 #include <cstring>
+#include <functional>
 #include <string>
 #include <type_traits>
 #include <vector>
@@ -99,16 +100,31 @@ void agree(const Comm& comm, const std::string& problem) {
   if (!ok) throw error("rank " + std::to_string(comm.rank()) + ": another rank refused its part of the data");
 }
 
+/// Every rank's blocks of `width` values (any number of them per rank), gathered in rank
+/// order and combined entry by entry in that order, from `start`: total[e] =
+/// op(...op(op(start, block0[e]), block1[e])..., last[e]). The same on every rank.
+template <Communicator Comm, class T, class Op>
+std::vector<T> fold_blocks(const Comm& comm, std::vector<T> local, std::size_t width, T start, Op op) {
+  const std::vector<T> all = comm.allgather(std::move(local));
+  std::vector<T> total(width, start);
+  if (width == 0) return total;
+  for (std::size_t at = 0; at + width <= all.size(); at += width)
+    for (std::size_t e = 0; e < width; ++e) total[e] = op(total[e], all[at + e]);
+  return total;
+}
+
 /// Every rank's per-chunk partial sums (each `width` doubles), gathered in rank order,
 /// which is chunk order, and added in that order: one machine's fold of its chunks.
 template <Communicator Comm>
 std::vector<double> fold_chunks(const Comm& comm, std::vector<double> local, std::size_t width) {
-  const std::vector<double> all = comm.allgather(std::move(local));
-  std::vector<double> total(width, 0.0);
-  if (width == 0) return total;
-  for (std::size_t at = 0; at + width <= all.size(); at += width)
-    for (std::size_t e = 0; e < width; ++e) total[e] += all[at + e];
-  return total;
+  return fold_blocks(comm, std::move(local), width, 0.0, std::plus<>{});
+}
+
+/// Counts summed entry by entry over the ranks (each rank gives one vector of the same length).
+template <Communicator Comm>
+std::vector<unsigned long long> sum_counts(const Comm& comm, std::vector<unsigned long long> local) {
+  const std::size_t width = local.size();
+  return fold_blocks(comm, std::move(local), width, 0ULL, std::plus<>{});
 }
 
 }  // namespace segkit

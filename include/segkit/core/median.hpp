@@ -291,10 +291,9 @@ std::vector<std::vector<PercentilePoint>> spread_percentile_points(const Comm& c
       at_or_below[t] =
           static_cast<unsigned long long>(std::upper_bound(column.begin(), column.end(), mid) - column.begin());
     }
-    const std::vector<unsigned long long> every = comm.allgather(std::move(at_or_below));
+    const std::vector<unsigned long long> counts = sum_counts(comm, std::move(at_or_below));
     for (std::size_t t = 0; t < rank.size(); ++t) {
-      unsigned long long count = 0;
-      for (std::size_t at = t; at < every.size(); at += rank.size()) count += every[at];
+      const unsigned long long count = counts[t];
       const std::uint64_t mid = low[t] + (high[t] - low[t]) / 2;
       if (count > rank[t])
         high[t] = mid;

@@ -16,6 +16,8 @@
 #include <thread>
 #include <vector>
 
+#include "segkit/core/comm.hpp"
+
 namespace segkit::detail {
 
 inline std::size_t resolve_threads(std::size_t requested) {
@@ -93,20 +95,20 @@ double chunked_sum(std::size_t n, std::size_t chunk, std::size_t threads, Body&&
 /// Per-chunk, per-feature sums over the rows of a row-major n x d matrix: M sums per
 /// feature of term(x_ij as double, j) (an std::array<double, M>), each over one chunk of
 /// `chunk` rows (the first starting at row 0) added in row order: one pass over the
-/// rows however many sums. Returns n_chunks x d arrays: [c * d + j][m].
+/// rows however many sums. Returns n_chunks x d x M sums, flat: [(c * d + j) * M + m]
+/// (blocks of d x M, as fold_chunks adds them).
 template <std::size_t M, class T, class Term>
-std::vector<std::array<double, M>> feature_chunk_sums(const T* data, std::size_t n, std::size_t d, std::size_t chunk,
-                                                      std::size_t threads, Term&& term) {
+std::vector<double> feature_chunk_sums(const T* data, std::size_t n, std::size_t d, std::size_t chunk,
+                                       std::size_t threads, Term&& term) {
   const std::size_t n_chunks = chunk_count(n, chunk);
-  std::vector<std::array<double, M>> partial(n_chunks * d);
+  std::vector<double> partial(n_chunks * d * M, 0.0);
   parallel_for(n_chunks, n * d < (std::size_t{1} << 20) ? 1 : threads, [&](std::size_t c) {
-    std::array<double, M>* sum = partial.data() + c * d;
-    for (std::size_t j = 0; j < d; ++j) sum[j].fill(0.0);
+    double* sum = partial.data() + c * d * M;
     for (std::size_t i = c * chunk, e = std::min(n, i + chunk); i < e; ++i) {
       const T* x = data + i * d;
       for (std::size_t j = 0; j < d; ++j) {
         const std::array<double, M> t = term(static_cast<double>(x[j]), j);
-        for (std::size_t m = 0; m < M; ++m) sum[j][m] += t[m];
+        for (std::size_t m = 0; m < M; ++m) sum[j * M + m] += t[m];
       }
     }
   });
@@ -119,14 +121,12 @@ std::vector<std::array<double, M>> feature_chunk_sums(const T* data, std::size_t
 template <std::size_t M, class T, class Term>
 std::vector<std::array<double, M>> feature_sums(const T* data, std::size_t n, std::size_t d, std::size_t threads,
                                                 Term&& term) {
-  const std::vector<std::array<double, M>> partial =
-      feature_chunk_sums<M>(data, n, d, sum_chunk_rows(n), threads, std::forward<Term>(term));
-  std::vector<std::array<double, M>> total(d);
-  for (auto& t : total) t.fill(0.0);
-  for (std::size_t c = 0; c < partial.size() / std::max<std::size_t>(d, 1); ++c)
-    for (std::size_t j = 0; j < d; ++j)
-      for (std::size_t m = 0; m < M; ++m) total[j][m] += partial[c * d + j][m];
-  return total;
+  const std::vector<double> total = fold_chunks(
+      SerialComm{}, feature_chunk_sums<M>(data, n, d, sum_chunk_rows(n), threads, std::forward<Term>(term)), d * M);
+  std::vector<std::array<double, M>> out(d);
+  for (std::size_t j = 0; j < d; ++j)
+    for (std::size_t m = 0; m < M; ++m) out[j][m] = total[j * M + m];
+  return out;
 }
 
 }  // namespace segkit::detail

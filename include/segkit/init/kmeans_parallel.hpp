@@ -244,10 +244,8 @@ struct KMeansParallel {
     // Each candidate's weight: the rows nearest to it, of every rank.
     std::vector<unsigned long long> counts(candidates.size(), 0);
     for (const std::size_t c : owner) ++counts[c];
-    const std::vector<unsigned long long> all_counts = comm.allgather(std::move(counts));
-    std::vector<double> weights(candidates.size(), 0.0);
-    for (std::size_t at = 0; at < all_counts.size(); ++at)
-      weights[at % weights.size()] += static_cast<double>(all_counts[at]);
+    const std::vector<unsigned long long> all_counts = sum_counts(comm, std::move(counts));
+    const std::vector<double> weights(all_counts.begin(), all_counts.end());
     const xt::xtensor<T, 2> C = candidates.matrix();
     const std::vector<std::size_t> picked = reduce(C, weights, k, distance, rng);
     xt::xtensor<T, 2> out = xt::empty<T>({k, d});

@@ -29,24 +29,18 @@ class MinMaxScaler : public AffineScaler {
   template <class T, Communicator Comm>
   MinMaxScaler& fit(const xt::xtensor<T, 2>& X, const Comm& comm, const RowLayout& /*layout*/) {
     const std::size_t n = X.shape(0), d = X.shape(1);
-    std::vector<double> bounds(2 * d);  // per column: lowest, highest (none: +inf, -inf)
-    for (std::size_t j = 0; j < d; ++j) {
-      double lo = std::numeric_limits<double>::infinity(), hi = -lo;
+    constexpr double none = std::numeric_limits<double>::infinity();  // a rank without rows
+    std::vector<double> lowest(d, none), highest(d, -none), range(d);
+    for (std::size_t j = 0; j < d; ++j)
       for (std::size_t i = 0; i < n; ++i) {
         const double v = static_cast<double>(X.data()[i * d + j]);
-        lo = std::min(lo, v);
-        hi = std::max(hi, v);
+        lowest[j] = std::min(lowest[j], v);
+        highest[j] = std::max(highest[j], v);
       }
-      bounds[2 * j] = lo, bounds[2 * j + 1] = hi;
-    }
-    const std::vector<double> every = comm.allgather(std::move(bounds));
-    std::vector<double> low(d, std::numeric_limits<double>::infinity()),
-        high(d, -std::numeric_limits<double>::infinity()), range(d);
-    for (std::size_t at = 0; at + 1 < every.size(); at += 2) {
-      const std::size_t j = (at / 2) % d;
-      low[j] = std::min(low[j], every[at]);
-      high[j] = std::max(high[j], every[at + 1]);
-    }
+    std::vector<double> low =
+        fold_blocks(comm, std::move(lowest), d, none, [](double a, double b) { return std::min(a, b); });
+    const std::vector<double> high =
+        fold_blocks(comm, std::move(highest), d, -none, [](double a, double b) { return std::max(a, b); });
     for (std::size_t j = 0; j < d; ++j) range[j] = nonzero_scale(high[j] - low[j]);
     set(std::move(low), std::move(range));
     return *this;

@@ -70,12 +70,11 @@ class StandardScaler : public AffineScaler {
   template <class T, class Comm, class Term>
   static std::vector<double> column_sums(const xt::xtensor<T, 2>& X, const Comm& comm, std::size_t chunk, Term&& term) {
     const std::size_t d = X.shape(1);
-    const auto partial =
+    return fold_chunks(
+        comm,
         detail::feature_chunk_sums<1>(X.data(), X.shape(0), d, chunk, 0,
-                                      [&term](double v, std::size_t j) { return std::array<double, 1>{term(v, j)}; });
-    std::vector<double> flat(partial.size());
-    for (std::size_t i = 0; i < partial.size(); ++i) flat[i] = partial[i][0];
-    return fold_chunks(comm, std::move(flat), d);
+                                      [&term](double v, std::size_t j) { return std::array<double, 1>{term(v, j)}; }),
+        d);
   }
 
   /// The mean and standard deviation (1 if constant) of the columns whose values are so
@@ -90,9 +89,8 @@ class StandardScaler : public AffineScaler {
     for (std::size_t i = 0; i < rows; ++i)
       for (std::size_t j = 0; j < d; ++j)
         largest[j] = std::max(largest[j], std::abs(static_cast<double>(X.data()[i * d + j])));
-    const std::vector<double> every = comm.allgather(std::move(largest));
-    std::vector<double> top(d, 0.0);
-    for (std::size_t at = 0; at < every.size(); ++at) top[at % d] = std::max(top[at % d], every[at]);
+    const std::vector<double> top =
+        fold_blocks(comm, std::move(largest), d, 0.0, [](double a, double b) { return std::max(a, b); });
     const std::vector<double> sums =
         column_sums(X, comm, chunk, [&top](double v, std::size_t j) { return v / top[j]; });
     std::vector<double> m(d);
