@@ -487,6 +487,77 @@ TEST_CASE("data: a large file read in chunks on 1 or 2 threads gives the same ta
   }
 }
 
+// The parts' tables one after the other, column by column.
+sd::Table joined(const std::vector<sd::Table>& parts) {
+  sd::Table out;
+  for (std::size_t j = 0; j < parts.front().columns(); ++j) {
+    const sd::Column& first = parts.front().at(j);
+    std::vector<double> numbers;
+    std::vector<std::string> texts;
+    std::vector<std::int64_t> days;
+    std::vector<bool> missing;
+    for (const sd::Table& part : parts) {
+      const sd::Column& c = part.at(j);
+      REQUIRE(c.kind() == first.kind());
+      missing.insert(missing.end(), c.missing_mask().begin(), c.missing_mask().end());
+      if (c.is_numeric()) numbers.insert(numbers.end(), c.numbers().begin(), c.numbers().end());
+      if (c.is_categorical()) texts.insert(texts.end(), c.texts().begin(), c.texts().end());
+      if (c.is_date()) days.insert(days.end(), c.days().begin(), c.days().end());
+    }
+    if (first.is_numeric()) out.add(sd::Column::numeric(first.name(), std::move(numbers)));
+    if (first.is_categorical()) out.add(sd::Column::categorical(first.name(), std::move(texts), std::move(missing)));
+    if (first.is_date()) out.add(sd::Column::date(first.name(), std::move(days), std::move(missing)));
+  }
+  return out;
+}
+
+TEST_CASE("data: the parts of a file, read one by one and joined, are the whole file") {
+  const ScratchDir dir;
+  for (const char* eol : {"\n", "\r\n"}) {
+    const std::string path = dir.write("customers.csv", big_customer_file(20000, eol));
+    const sd::Table whole = sd::read_csv(path);
+    // Each part types its columns from its own cells ("late" holds text only near the end):
+    // read with the whole file's kinds, the parts join into the whole file, quoted line breaks and all.
+    sd::CsvOptions kinds{.chunk_bytes = 1 << 14};
+    for (const sd::Column& c : whole)
+      (c.is_numeric() ? kinds.numeric : c.is_date() ? kinds.date : kinds.categorical).push_back(c.name());
+    for (const std::size_t count : {1, 2, 3, 4, 7}) {
+      INFO((eol[1] ? "CRLF" : "LF") << ", " << count << " parts");
+      std::vector<sd::Table> parts;
+      std::size_t nonempty = 0;
+      for (std::size_t index = 0; index < count; ++index) {
+        sd::CsvOptions options = kinds;
+        options.part = {index, count};
+        options.threads = 1 + index % 2;
+        parts.push_back(sd::read_csv(path, options));
+        nonempty += parts.back().rows() > 0;
+      }
+      CHECK(nonempty == count);
+      check_same_table(whole, joined(parts));
+    }
+    const sd::Table last = sd::read_csv(path, {.part = {3, 4}});
+    CHECK(last["late"].is_categorical());
+    CHECK(sd::read_csv(path, {.part = {0, 4}})["late"].is_numeric());
+  }
+  // More parts than records: the parts past the records are empty tables with the header's columns.
+  const std::string tiny = dir.write("tiny.csv", "id,spend\n1,10\n2,20\n");
+  std::size_t rows = 0;
+  for (std::size_t index = 0; index < 5; ++index) {
+    const sd::Table part = sd::read_csv(tiny, {.part = {index, 5}});
+    CHECK(part.names() == std::vector<std::string>{"id", "spend"});
+    rows += part.rows();
+  }
+  CHECK(rows == 2);
+  // A problem in a part is named by the file's line, as the whole file's reading names it.
+  std::string bad = "id,spend\n";
+  for (int i = 0; i < 3000; ++i) bad += std::to_string(i) + "," + std::to_string(i % 97) + "\n";
+  bad += "3000,1,2\n";
+  const std::string ragged = dir.write("ragged.csv", bad);
+  CHECK_THROWS_WITH_AS(sd::read_csv(ragged, {.part = {1, 2}}), doctest::Contains("ragged.csv\", line 3002, column 3"),
+                       segkit::error);
+  CHECK_THROWS_WITH_AS(sd::read_csv(ragged, {.part = {2, 2}}), doctest::Contains("part 2 of 2 parts"), segkit::error);
+}
+
 TEST_CASE("data: the progress callback counts up to the size of the file") {
   const ScratchDir dir;
   const std::string path = dir.write("customers.csv", big_customer_file(60000, "\n"));

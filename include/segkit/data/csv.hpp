@@ -119,6 +119,15 @@ struct CsvOptions {
   /// Bytes per chunk parsed on its own (at least 1). The table is the same for any size;
   /// smaller chunks spread small files over threads, larger ones cost more memory per thread.
   std::size_t chunk_bytes = std::size_t{4} << 20;
+  /// One of `count` parts of the file's records (every part reads the header): the data
+  /// cut into `count` byte ranges of about equal size at record starts outside quotes, so
+  /// that the tables of parts 0..count-1 joined in order are the table of the whole file,
+  /// rows and cells. Each process of a run spread over several (MPI ranks) reads its own
+  /// part. Column kinds are found from the part's own cells; line numbers in messages are
+  /// the file's.
+  struct Part {
+    std::size_t index = 0, count = 1;
+  } part{};
 };
 
 namespace detail {
@@ -927,53 +936,89 @@ inline void parse_chunk(const ReadPlan& plan, Chunk& chunk) {
   finish_chunk(chunk);
 }
 
-/// Where chunks start: 0, then for each multiple of chunk_bytes at or past `from`, the first
-/// line start after it with an even number of quote characters before it (every line start
-/// in whitespace mode), and text.size() at the end. A function of the text alone.
+/// The first line start past `at` (after a line feed) with an even number of quote
+/// characters before it, given the parity of those before `at`; text.size() if none.
+inline std::size_t next_line_start(std::string_view text, bool quoting, std::size_t at, bool odd) {
+  const std::size_t n = text.size();
+  for (;;) {
+    const void* found = at < n ? std::memchr(text.data() + at, '\n', n - at) : nullptr;
+    if (!found) return n;
+    const std::size_t newline = static_cast<std::size_t>(static_cast<const char*>(found) - text.data());
+    if (quoting)
+      odd ^= (std::count(text.begin() + static_cast<std::ptrdiff_t>(at),
+                         text.begin() + static_cast<std::ptrdiff_t>(newline), '"') &
+              1) != 0;
+    at = newline + 1;
+    if (!odd) return at;
+  }
+}
+
+/// Where chunks of text[begin, end) start (begin a line start outside quotes): begin, then
+/// for each multiple of chunk_bytes past begin at or past `from`, the first line start after
+/// it with an even number of quote characters before it (every line start in whitespace
+/// mode), and end at the end. A function of the text alone.
 template <class Release>
-std::vector<std::size_t> chunk_bounds(std::string_view text, bool quoting, std::size_t from, std::size_t chunk_bytes,
-                                      std::size_t threads, Release&& release) {
-  const std::size_t n = text.size(), size = std::max<std::size_t>(chunk_bytes, 1);
+std::vector<std::size_t> chunk_bounds(std::string_view text, bool quoting, std::size_t begin, std::size_t end,
+                                      std::size_t from, std::size_t chunk_bytes, std::size_t threads,
+                                      Release&& release) {
+  const std::size_t n = end - begin, size = std::max<std::size_t>(chunk_bytes, 1);
   const std::size_t blocks = n == 0 ? 0 : (n - 1) / size + 1;
-  std::vector<unsigned char> odd_before(blocks + 1, 0);  // quotes before block k, mod 2
+  std::vector<unsigned char> odd_before(blocks + 1, 0);  // quotes between begin and block k, mod 2
   if (quoting && blocks > 1) {
     std::vector<unsigned char> odd(blocks, 0);
     segkit::detail::parallel_for(blocks, threads, [&](std::size_t k) {
-      const std::size_t begin = k * size, end = std::min(n, begin + size);
-      odd[k] = static_cast<unsigned char>(std::count(text.begin() + static_cast<std::ptrdiff_t>(begin),
-                                                     text.begin() + static_cast<std::ptrdiff_t>(end), '"') &
+      const std::size_t first = begin + k * size, last = std::min(end, first + size);
+      odd[k] = static_cast<unsigned char>(std::count(text.begin() + static_cast<std::ptrdiff_t>(first),
+                                                     text.begin() + static_cast<std::ptrdiff_t>(last), '"') &
                                           1);
-      release(begin, end);
+      release(first, last);
     });
     for (std::size_t k = 0; k < blocks; ++k) odd_before[k + 1] = odd_before[k] ^ odd[k];
   }
-  std::vector<std::size_t> bounds{0};
+  std::vector<std::size_t> bounds{begin};
   for (std::size_t k = 1; k < blocks; ++k) {
-    std::size_t at = k * size;
+    std::size_t at = begin + k * size;
     if (at < from || at < bounds.back()) continue;  // (the next line start past it is bounds.back())
-    bool odd = odd_before[k] != 0;
-    for (;;) {
-      const void* found = std::memchr(text.data() + at, '\n', n - at);
-      if (!found) {
-        at = n;
-        break;
-      }
-      const std::size_t newline = static_cast<std::size_t>(static_cast<const char*>(found) - text.data());
-      if (quoting)
-        odd ^= (std::count(text.begin() + static_cast<std::ptrdiff_t>(at),
-                           text.begin() + static_cast<std::ptrdiff_t>(newline), '"') &
-                1) != 0;
-      at = newline + 1;
-      if (!odd) break;
-    }
-    if (at >= n) break;
+    at = next_line_start(text.substr(0, end), quoting, at, odd_before[k] != 0);
+    if (at >= end) break;
     bounds.push_back(at);
   }
-  bounds.push_back(n);
+  bounds.push_back(end);
   return bounds;
 }
 
-/// Reports progress from the calling thread, at most every 100 ms.
+/// The bytes [begin, end) of the records of part `part.index` of `part.count` of the text,
+/// whose data records start at `from`: the text past `from` cut into equal byte ranges, each
+/// moved on to the next line start outside quotes, so that the parts hold every record once,
+/// in file order. Part 0 starts at 0 (the header). The quotes before a cut are counted from
+/// the start of the text, on `threads` threads.
+template <class Release>
+std::pair<std::size_t, std::size_t> part_range(std::string_view text, bool quoting, std::size_t from,
+                                               const CsvOptions::Part& part, std::size_t threads, Release&& release) {
+  const std::size_t n = text.size();
+  const auto cut = [&](std::size_t i) -> std::size_t {
+    if (i == 0) return 0;
+    if (i >= part.count) return n;
+    const std::size_t span = n - std::min(from, n);
+    const std::size_t target = std::min(from, n) + span / part.count * i + span % part.count * i / part.count;
+    bool odd = false;
+    if (quoting) {
+      const std::size_t size = std::size_t{4} << 20, blocks = (target + size - 1) / size;
+      std::vector<unsigned char> parity(blocks, 0);
+      segkit::detail::parallel_for(blocks, threads, [&](std::size_t k) {
+        const std::size_t first = k * size, last = std::min(target, first + size);
+        parity[k] = static_cast<unsigned char>(std::count(text.begin() + static_cast<std::ptrdiff_t>(first),
+                                                          text.begin() + static_cast<std::ptrdiff_t>(last), '"') &
+                                               1);
+        release(first, last);
+      });
+      for (const unsigned char p : parity) odd ^= p != 0;
+    }
+    return next_line_start(text, quoting, target, odd);
+  };
+  return {cut(part.index), cut(part.index + 1)};
+}
+
 class ProgressReport {
  public:
   ProgressReport(const CsvOptions& options, std::size_t total, std::size_t done)
@@ -1054,9 +1099,10 @@ Column text_column(const std::string& name, std::size_t j, std::vector<std::stri
 template <class Release>
 std::optional<Table> read_chunks(std::string_view text, char delimiter, const std::vector<std::string>& names,
                                  const std::vector<Forced>& forced, std::exception_ptr options_error,
-                                 const std::vector<bool>& seed_text, std::size_t first_end, const CsvOptions& options,
-                                 std::string_view source, ProgressReport& progress, std::size_t chunk_bytes,
-                                 std::size_t threads, Release&& release) {
+                                 const std::vector<bool>& seed_text, std::size_t first_end, std::size_t begin,
+                                 std::size_t end, const CsvOptions& options, std::string_view source,
+                                 ProgressReport& progress, std::size_t chunk_bytes, std::size_t threads,
+                                 Release&& release) {
   const std::size_t width = names.size();
   ReadPlan plan;
   plan.text = text, plan.delimiter = delimiter, plan.width = width, plan.missing = &options.missing,
@@ -1067,10 +1113,11 @@ std::optional<Table> read_chunks(std::string_view text, char delimiter, const st
   for (std::size_t j = 0; j < width; ++j) plan.is_text[j].store(seed_text[j] && forced[j] == Forced::none);
 
   const std::vector<std::size_t> bounds =
-      chunk_bounds(text, delimiter != ' ', first_end, chunk_bytes, threads, release);
+      chunk_bounds(text, delimiter != ' ', begin, end, first_end, chunk_bytes, threads, release);
   std::vector<Chunk> chunks(bounds.size() - 1);
   for (std::size_t c = 0; c < chunks.size(); ++c)
-    chunks[c].begin = bounds[c], chunks[c].end = bounds[c + 1], chunks[c].header = c == 0 && options.header;
+    chunks[c].begin = bounds[c], chunks[c].end = bounds[c + 1],
+    chunks[c].header = c == 0 && begin == 0 && options.header;
 
   segkit::detail::parallel_for(chunks.size(), threads, [&](std::size_t c) {
     Chunk& chunk = chunks[c];
@@ -1268,13 +1315,22 @@ Table parse_text(std::string_view raw, const CsvOptions& options, std::string_vi
 
   const std::size_t bom = raw.size() - text.size();
   auto release_text = [&](std::size_t begin, std::size_t end) { release(begin + bom, end + bom); };
-  ProgressReport progress(options, raw.size(), bom);
-  std::optional<Table> table = read_chunks(text, delimiter, names, forced, options_error, seed_text, first.end, options,
-                                           source, progress, options.chunk_bytes, options.threads, release_text);
+  if (options.part.count == 0 || options.part.index >= options.part.count)
+    throw error(csv_where(source) + "part " + std::to_string(options.part.index) + " of " +
+                std::to_string(options.part.count) + " parts: the part must be one of 0.." +
+                std::to_string(options.part.count) + " - 1");
+  const auto [begin, end] = options.part.count == 1 ? std::pair<std::size_t, std::size_t>{0, text.size()}
+                                                    : part_range(text, delimiter != ' ', first.end, options.part,
+                                                                 options.threads, release_text);
+  const std::size_t before = begin == 0 ? bom : 0;
+  ProgressReport progress(options, end - begin + before, before);
+  std::optional<Table> table =
+      read_chunks(text, delimiter, names, forced, options_error, seed_text, first.end, begin, end, options, source,
+                  progress, options.chunk_bytes, options.threads, release_text);
   // A chunk failed where the file is fine (boundaries fooled): once more as one chunk.
   if (!table)
-    table = read_chunks(text, delimiter, names, forced, options_error, seed_text, first.end, options, source, progress,
-                        std::numeric_limits<std::size_t>::max(), 1, release_text);
+    table = read_chunks(text, delimiter, names, forced, options_error, seed_text, first.end, begin, end, options,
+                        source, progress, std::numeric_limits<std::size_t>::max(), 1, release_text);
   if (!table) throw error(csv_where(source) + "cannot parse the file");
   progress.finish();
   return std::move(*table);
