@@ -10,6 +10,8 @@
 //   spread_check DATA_DIR
 #include <mpi.h>
 
+#include <bit>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <random>
@@ -30,6 +32,7 @@
 #include <segkit/scaler/none.hpp>
 #include <segkit/scaler/robust.hpp>
 #include <segkit/scaler/standard.hpp>
+#include <segkit/workflow/spread.hpp>
 
 namespace {
 
@@ -208,6 +211,72 @@ void run_all(const segkit::mpi::MpiComm& comm, const std::string& data_dir) {
   check_whole_fit<segkit::RobustScaler>(comm, std::string("blobs ") + type, X, 8, "uneven");
 }
 
+/// A double's bits (NaN equals NaN; one-hot recipes have no fill).
+std::uint64_t bits(double v) { return std::bit_cast<std::uint64_t>(v); }
+
+/// The whole segment workflow over the ranks, each reading its part of the file, against
+/// one process reading all of it with the same settings (starts k-means||): the same
+/// preparation, centres and inertia bit for bit, every customer's id and label, the same
+/// segment sizes and medians, means to 1e-12.
+void check_workflow(const segkit::mpi::MpiComm& comm, const std::string& path, std::size_t k,
+                    segkit::features::PrepareOptions prepare, const std::string& scaler) {
+  const int rank = static_cast<int>(comm.rank());
+  segkit::workflow::SegmentOptions options;
+  options.prepare = prepare;
+  options.cluster.k = k;
+  options.cluster.init = "k-means||";
+  options.cluster.scaler = scaler;
+  options.cluster.n_init = 3;
+  options.cluster.seed = 5;
+  const std::string name = path.substr(path.rfind('/') + 1) + " (" + scaler + ")";
+  const segkit::workflow::Segmentation one =
+      segkit::workflow::segment(segkit::workflow::read_customers(path, {}), options);
+  segkit::data::CsvOptions csv;
+  csv.chunk_bytes = 1 << 12;  // several chunks per part
+  const segkit::workflow::Segmentation spread =
+      segkit::workflow::segment(segkit::workflow::read_customers(path, csv, "", comm), options, comm);
+  expect(spread.customers == one.customers, name + ": customers", rank);
+  expect(spread.id_column == one.id_column, name + ": id column " + spread.id_column, rank);
+  expect(spread.preparation.feature_names() == one.preparation.feature_names(), name + ": features", rank);
+  const auto& a = spread.preparation.recipes();
+  const auto& b = one.preparation.recipes();
+  bool same_recipes = a.size() == b.size();
+  for (std::size_t q = 0; same_recipes && q < a.size(); ++q)
+    same_recipes = bits(a[q].fill) == bits(b[q].fill) && bits(a[q].low) == bits(b[q].low) &&
+                   bits(a[q].high) == bits(b[q].high) && a[q].log == b[q].log && a[q].levels == b[q].levels &&
+                   a[q].fill_level == b[q].fill_level && bits(a[q].reference) == bits(b[q].reference);
+  expect(same_recipes, name + ": recipes (medians, fences, levels, logs)", rank);
+  expect(spread.row_actions.size() == one.row_actions.size(), name + ": row actions", rank);
+  for (std::size_t i = 0; i < std::min(spread.row_actions.size(), one.row_actions.size()); ++i)
+    expect(
+        spread.row_actions[i].rows == one.row_actions[i].rows && spread.row_actions[i].what == one.row_actions[i].what,
+        name + ": row action " + spread.row_actions[i].what, rank);
+  expect(spread.fit.scaled_centers == one.fit.scaled_centers, name + ": centres", rank);
+  expect(spread.fit.inertia == one.fit.inertia, name + ": inertia", rank);
+  // This rank's customers are one's rows from the sum of the counts of the ranks before.
+  const std::vector<unsigned long long> counts = comm.allgather(std::vector<unsigned long long>{spread.ids.size()});
+  std::size_t first = 0;
+  for (std::size_t r = 0; r < comm.rank(); ++r) first += counts[r];
+  bool same_labels = first + spread.ids.size() <= one.ids.size();
+  for (std::size_t i = 0; same_labels && i < spread.ids.size(); ++i)
+    same_labels = spread.ids[i] == one.ids[first + i] && spread.fit.labels[i] == one.fit.labels[first + i];
+  expect(same_labels, name + ": ids and labels", rank);
+  bool same_profiles = spread.profiles.segments.size() == one.profiles.segments.size();
+  for (std::size_t c = 0; same_profiles && c < one.profiles.segments.size(); ++c) {
+    const auto& x = spread.profiles.segments[c];
+    const auto& y = one.profiles.segments[c];
+    same_profiles = x.size == y.size && x.median == y.median && x.name == y.name;
+    for (std::size_t j = 0; same_profiles && j < x.mean.size(); ++j)
+      same_profiles = std::abs(x.mean[j] - y.mean[j]) <= 1e-12 * std::max(1.0, std::abs(y.mean[j]));
+    for (std::size_t t = 0; same_profiles && t < x.categories.size(); ++t)
+      for (std::size_t l = 0; same_profiles && l < x.categories[t].size(); ++l)
+        same_profiles = x.categories[t][l].count == y.categories[t][l].count;
+  }
+  expect(same_profiles, name + ": profiles", rank);
+  expect(spread.profiles.median == one.profiles.median, name + ": overall medians", rank);
+  if (rank == 0) std::printf("workflow %s: K = %zu, %zu customers\n", name.c_str(), k, spread.customers);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -220,6 +289,14 @@ int main(int argc, char** argv) {
       const std::string data_dir = argc > 1 ? argv[1] : SEGKIT_DATA_DIR;
       run_all<double>(comm, data_dir);
       run_all<float>(comm, data_dir);
+      segkit::features::PrepareOptions defaults, logged;
+      logged.log_skewed = true;
+      logged.outliers = segkit::features::OutlierPolicy::clip;
+      check_workflow(comm, data_dir + "/mall_customers/Mall_Customers.csv", 5, defaults, "standard");
+      check_workflow(comm, data_dir + "/customer_personality/marketing_campaign.csv", 4, logged, "robust");
+      segkit::features::PrepareOptions dropped;
+      dropped.missing = segkit::features::MissingPolicy::drop_rows;
+      check_workflow(comm, data_dir + "/cc_general/CC GENERAL.csv", 6, dropped, "minmax");
 
       // A NaN in one rank's rows: every rank stops with an error, none waits for the others.
       const xt::xtensor<double, 2> X = blobs<double>(10000, 3, 4, 2);

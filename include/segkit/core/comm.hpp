@@ -14,7 +14,9 @@
 #include <algorithm>
 #include <concepts>
 #include <cstddef>
+#include <cstdint>
 #include <cstring>
+#include <iterator>
 #include <functional>
 #include <string>
 #include <type_traits>
@@ -125,6 +127,75 @@ template <Communicator Comm>
 std::vector<unsigned long long> sum_counts(const Comm& comm, std::vector<unsigned long long> local) {
   const std::size_t width = local.size();
   return fold_blocks(comm, std::move(local), width, 0ULL, std::plus<>{});
+}
+
+/// Every rank's bytes, by rank (collective).
+template <Communicator Comm>
+std::vector<std::vector<unsigned char>> allgather_bytes(const Comm& comm, const std::vector<unsigned char>& local) {
+  return comm.alltoall(std::vector<std::vector<unsigned char>>(comm.size(), local));
+}
+
+/// Every rank's bytes on rank `root`, by rank; the other ranks get nothing (collective).
+template <Communicator Comm>
+std::vector<std::vector<unsigned char>> gather_bytes(const Comm& comm, std::vector<unsigned char> local,
+                                                     std::size_t root) {
+  std::vector<std::vector<unsigned char>> blocks(comm.size());
+  blocks[root] = std::move(local);
+  return comm.alltoall(std::move(blocks));
+}
+
+/// Texts as bytes (each its length, then its characters), and back.
+inline void pack_text(std::vector<unsigned char>& out, const std::string& text) {
+  const std::uint64_t size = text.size();
+  const auto* bytes = reinterpret_cast<const unsigned char*>(&size);
+  out.insert(out.end(), bytes, bytes + sizeof size);
+  out.insert(out.end(), text.begin(), text.end());
+}
+inline std::vector<std::string> unpack_texts(const std::vector<unsigned char>& in) {
+  std::vector<std::string> out;
+  for (std::size_t at = 0; at + sizeof(std::uint64_t) <= in.size();) {
+    std::uint64_t size = 0;
+    std::memcpy(&size, in.data() + at, sizeof size);
+    at += sizeof size;
+    out.emplace_back(reinterpret_cast<const char*>(in.data() + at), static_cast<std::size_t>(size));
+    at += static_cast<std::size_t>(size);
+  }
+  return out;
+}
+
+/// Rank `root`'s text on every rank (collective).
+template <Communicator Comm>
+std::string broadcast_text(const Comm& comm, std::string text, std::size_t root) {
+  std::uint64_t size = text.size();
+  broadcast_values(comm, &size, 1, root);
+  text.resize(static_cast<std::size_t>(size));
+  if (size > 0) comm.broadcast(reinterpret_cast<unsigned char*>(text.data()), text.size(), root);
+  return text;
+}
+
+/// How many distinct texts the ranks hold together: each text is sent to the rank its hash
+/// names, which counts the distinct ones it receives exactly (collective).
+template <Communicator Comm>
+std::size_t distinct_count(const Comm& comm, const std::vector<std::string>& local) {
+  const std::size_t ranks = comm.size();
+  std::vector<std::vector<unsigned char>> blocks(ranks);
+  const std::hash<std::string> hasher;
+  for (const std::string& text : local) pack_text(blocks[ranks == 1 ? 0 : hasher(text) % ranks], text);
+  std::vector<std::string> mine;
+  for (const std::vector<unsigned char>& block : comm.alltoall(std::move(blocks))) {
+    std::vector<std::string> texts = unpack_texts(block);
+    std::move(texts.begin(), texts.end(), std::back_inserter(mine));
+  }
+  std::sort(mine.begin(), mine.end());
+  const std::size_t here = static_cast<std::size_t>(std::unique(mine.begin(), mine.end()) - mine.begin());
+  return comm.sum(here);
+}
+
+/// The rank holding global row `row` of a layout.
+inline std::size_t owner_of(const RowLayout& layout, std::size_t row) {
+  return static_cast<std::size_t>(std::upper_bound(layout.starts.begin(), layout.starts.end(), row) -
+                                  layout.starts.begin()) -
+         1;
 }
 
 }  // namespace segkit

@@ -251,10 +251,26 @@ inline std::vector<PercentilePoint> percentile_points_in_place(std::vector<doubl
 /// patterns, every rank counting its values at or below the midpoint (its own values
 /// sorted once), 64 rounds of one gather of counts for all columns and percentiles.
 /// Collective.
+/// With a count per column (each column's values over all ranks; not 0).
+template <Communicator Comm>
+std::vector<std::vector<PercentilePoint>> spread_percentile_points(const Comm& comm,
+                                                                   std::vector<std::vector<double>> columns,
+                                                                   const std::vector<std::size_t>& counts,
+                                                                   const std::vector<double>& qs);
+
 template <Communicator Comm>
 std::vector<std::vector<PercentilePoint>> spread_percentile_points(const Comm& comm,
                                                                    std::vector<std::vector<double>> columns,
                                                                    std::size_t n, const std::vector<double>& qs) {
+  const std::vector<std::size_t> counts(columns.size(), n);
+  return spread_percentile_points(comm, std::move(columns), counts, qs);
+}
+
+template <Communicator Comm>
+std::vector<std::vector<PercentilePoint>> spread_percentile_points(const Comm& comm,
+                                                                   std::vector<std::vector<double>> columns,
+                                                                   const std::vector<std::size_t>& counts,
+                                                                   const std::vector<double>& qs) {
   // Doubles as unsigned keys in the same order (negatives reversed below the positives).
   const auto key = [](double v) {
     const std::uint64_t bits = std::bit_cast<std::uint64_t>(v);
@@ -274,6 +290,7 @@ std::vector<std::vector<PercentilePoint>> spread_percentile_points(const Comm& c
   std::vector<std::size_t> rank;  // per (column, percentile, neighbour): the order statistic wanted
   for (std::size_t j = 0; j < keys.size(); ++j)
     for (std::size_t i = 0; i < qs.size(); ++i) {
+      const std::size_t n = counts[j];
       const double position = qs[i] / 100.0 * static_cast<double>(n - 1);
       const std::size_t lo = static_cast<std::size_t>(std::floor(position));
       out[j][i].fraction = position - static_cast<double>(lo);
@@ -291,9 +308,9 @@ std::vector<std::vector<PercentilePoint>> spread_percentile_points(const Comm& c
       at_or_below[t] =
           static_cast<unsigned long long>(std::upper_bound(column.begin(), column.end(), mid) - column.begin());
     }
-    const std::vector<unsigned long long> counts = sum_counts(comm, std::move(at_or_below));
+    const std::vector<unsigned long long> below = sum_counts(comm, std::move(at_or_below));
     for (std::size_t t = 0; t < rank.size(); ++t) {
-      const unsigned long long count = counts[t];
+      const unsigned long long count = below[t];
       const std::uint64_t mid = low[t] + (high[t] - low[t]) / 2;
       if (count > rank[t])
         high[t] = mid;

@@ -24,6 +24,7 @@
 
 #include <xtensor/xtensor.hpp>
 
+#include "segkit/core/comm.hpp"
 #include "segkit/core/error.hpp"
 #include "segkit/core/format.hpp"
 #include "segkit/core/median.hpp"
@@ -146,19 +147,28 @@ inline bool mostly_numbers(std::size_t numbers, std::size_t present) {
 /// A text column of numbers with a few cells that are not ("inf", "abc", "12,345"):
 /// Preparation refuses it, naming the first bad cell, rather than take it as an
 /// identifier or a category.
-inline bool numbers_with_bad_cells(const data::Column& c) {
-  if (!c.is_categorical()) return false;
-  std::size_t numbers = 0, grouped = 0, present = 0;
+inline std::vector<unsigned long long> number_cell_counts(const data::Column& c) {
+  std::vector<unsigned long long> numbers_grouped_present(3, 0);
   for (std::size_t i = 0; i < c.size(); ++i) {
     if (c.missing(i)) continue;
-    ++present;
+    ++numbers_grouped_present[2];
     if (data::detail::parse_number(c.texts()[i]))
-      ++numbers;
+      ++numbers_grouped_present[0];
     else
-      grouped += data::detail::looks_like_grouped_or_comma_number(c.texts()[i]);
+      numbers_grouped_present[1] += data::detail::looks_like_grouped_or_comma_number(c.texts()[i]);
   }
-  return numbers < present && mostly_numbers(numbers + grouped, present);
+  return numbers_grouped_present;
 }
+
+/// numbers_with_bad_cells of the cells of every rank (collective).
+template <Communicator Comm>
+bool numbers_with_bad_cells(const data::Column& c, const Comm& comm) {
+  if (!c.is_categorical()) return false;
+  const std::vector<unsigned long long> counts = sum_counts(comm, number_cell_counts(c));
+  return counts[0] < counts[2] && mostly_numbers(counts[0] + counts[1], counts[2]);
+}
+
+inline bool numbers_with_bad_cells(const data::Column& c) { return numbers_with_bad_cells(c, SerialComm{}); }
 
 /// Whether every present text is a non-negative integer in canonical decimal (no sign,
 /// no leading zero) and each is larger than the one before. Stops at the first that is not.
@@ -222,10 +232,34 @@ inline bool is_identifier(const data::Column& c) {
   return c.size() > 1;
 }
 
-/// The first identifier column of a table, if it has one.
-inline std::optional<std::string> find_id_column(const data::Table& table) {
+/// is_identifier of a column whose rows are spread over the ranks of `comm` (every rank
+/// holding the same columns, of the same kinds): every present value distinct over all
+/// the ranks (collective).
+template <Communicator Comm>
+bool is_identifier(const data::Column& c, const Comm& comm) {
+  if (comm.size() == 1) return is_identifier(c);
+  if (c.is_date()) return false;
+  if (c.is_numeric() && !looks_like_id(c.name())) return false;
+  if (c.is_categorical() && !looks_like_id(c.name()) && numbers_with_bad_cells(c, comm)) return false;
+  std::vector<std::string> keys;
+  for (std::size_t i = 0; i < c.size(); ++i) {
+    if (c.is_categorical()) {
+      if (!c.missing(i)) keys.push_back(c.texts()[i]);
+    } else if (const double v = c.numbers()[i]; std::isfinite(v)) {
+      const double same = v == 0 ? 0.0 : v;  // -0 and 0 are one value
+      keys.emplace_back(reinterpret_cast<const char*>(&same), sizeof same);
+    }
+  }
+  const std::size_t present = comm.sum(keys.size());
+  return distinct_count(comm, keys) == present && comm.sum(c.size()) > 1;
+}
+
+/// The first identifier column of a table, if it has one; with `comm`, of the table
+/// whose rows are spread over its ranks (collective).
+template <Communicator Comm = SerialComm>
+std::optional<std::string> find_id_column(const data::Table& table, const Comm& comm = {}) {
   for (const data::Column& c : table)
-    if (is_identifier(c)) return c.name();
+    if (is_identifier(c, comm)) return c.name();
   return std::nullopt;
 }
 
@@ -233,7 +267,18 @@ class Preparation {
  public:
   /// Decides every step from `table` (the training customers).
   static Preparation fit(const data::Table& table, const PrepareOptions& options = {}) {
-    if (table.empty()) throw error("the table has no rows");
+    return fit(table, options, SerialComm{});
+  }
+
+  /// Decides every step from the customers of `table` on every rank of `comm` (each rank
+  /// holding its own rows, in rank order, with the same columns of the same kinds): the
+  /// levels, medians, quartiles, identifiers and reference date of all of them, as fit
+  /// finds them on the whole table (the skewness that decides a log is summed rank by
+  /// rank, so its last digits may differ). The same Preparation on every rank. Collective.
+  template <Communicator Comm>
+  static Preparation fit(const data::Table& table, const PrepareOptions& options, const Comm& comm) {
+    const RowLayout layout = gather_layout(comm, table.rows());
+    if (layout.n_global == 0) throw error("the table has no rows");
     Preparation p;
     p.options_ = options;
     std::set<std::string> excluded;
@@ -255,7 +300,7 @@ class Preparation {
     } else {
       for (const data::Column& c : table) {
         if (excluded.count(c.name())) continue;
-        if (c.name() == known_id || is_identifier(c)) {
+        if (c.name() == known_id || is_identifier(c, comm)) {
           p.fit_actions_.push_back({c.name(), "left out: an identifier (every value distinct)", 0});
           continue;
         }
@@ -264,15 +309,16 @@ class Preparation {
     }
     // None when no date says when the data was taken: no age is derived then.
     const std::optional<std::int64_t> reference_day =
-        options.reference_date ? options.reference_date : latest_date(table);
+        options.reference_date ? options.reference_date : latest_date(table, comm);
     // Each column on its own thread; the recipes and messages are kept in column order,
     // and so is the error reported if several columns have one.
     std::vector<Planned> planned(chosen.size());
     std::vector<std::exception_ptr> failed(chosen.size());
     const auto plan_all = [&](const std::vector<bool>* kept) {
-      segkit::detail::parallel_for(chosen.size(), options.threads, [&](std::size_t j) {
+      // Spread over ranks, the columns go one after the other: each plan is collective.
+      segkit::detail::parallel_for(chosen.size(), comm.size() > 1 ? 1 : options.threads, [&](std::size_t j) {
         try {
-          planned[j] = p.plan(*chosen[j], reference_day, kept);
+          planned[j] = p.plan(*chosen[j], reference_day, kept, comm, layout);
         } catch (...) {
           failed[j] = std::current_exception();
         }
@@ -291,7 +337,8 @@ class Preparation {
         if (!planned[j].recipe) continue;
         dropped = detail::leave_out_missing(kept, chosen[j]->missing_mask()) > 0 || dropped;
       }
-      if (dropped && std::find(kept.begin(), kept.end(), true) != kept.end()) plan_all(&kept);
+      const bool any_kept = std::find(kept.begin(), kept.end(), true) != kept.end();
+      if (!comm.all(!dropped) && !comm.all(!any_kept)) plan_all(&kept);
     }
     for (std::size_t j = 0; j < chosen.size(); ++j) {
       // A column the user chose is used or refused, never left out in silence.
@@ -314,22 +361,29 @@ class Preparation {
   /// Originals::left_out, Prepared::original stays empty (original_names are given):
   /// a caller that keeps the table can build it later with original(), and never hold
   /// the table and two n x d matrices at once.
-  Prepared transform(const data::Table& table, Originals originals = Originals::included) const {
+  ///
+  /// With `comm`, the rows of `table` are this rank's of customers spread over the ranks
+  /// (Preparation::fit with the same comm): the actions count the customers of every rank,
+  /// and only when no rank has a customer left is that an error. Collective.
+  template <Communicator Comm = SerialComm>
+  Prepared transform(const data::Table& table, Originals originals = Originals::included, const Comm& comm = {}) const {
     const std::size_t n = table.rows(), nr = recipes_.size();
     std::vector<const data::Column*> source(nr);
     for (std::size_t q = 0; q < nr; ++q) source[q] = &table.column(recipes_[q].source);
     std::vector<bool> keep(n, true);
     std::vector<Action> actions;
     if (options_.missing == MissingPolicy::drop_rows) {
-      for (std::size_t q = 0; q < nr; ++q) {
-        const std::size_t dropped = detail::leave_out_missing(keep, source[q]->missing_mask());
-        if (dropped) actions.push_back({recipes_[q].source, "customers left out: a missing value", dropped});
-      }
+      std::vector<unsigned long long> dropped(nr);
+      for (std::size_t q = 0; q < nr; ++q) dropped[q] = detail::leave_out_missing(keep, source[q]->missing_mask());
+      if (comm.size() > 1) dropped = sum_counts(comm, std::move(dropped));
+      for (std::size_t q = 0; q < nr; ++q)
+        if (dropped[q]) actions.push_back({recipes_[q].source, "customers left out: a missing value", dropped[q]});
     }
     Prepared out;
     for (std::size_t i = 0; i < n; ++i)
       if (keep[i]) out.rows.push_back(i);
-    if (out.rows.empty()) throw error("no customers left after leaving out those with missing values");
+    if ((comm.size() > 1 ? comm.sum(out.rows.size()) : out.rows.size()) == 0)
+      throw error("no customers left after leaving out those with missing values");
     const std::size_t m = out.rows.size();
 
     std::size_t n_original = 0;
@@ -406,13 +460,17 @@ class Preparation {
       }
     });
 
-    for (std::size_t q = 0; q < nr; ++q) {
-      const Recipe& r = recipes_[q];
-      Tally t;
+    std::vector<unsigned long long> counted(4 * nr, 0);  // per recipe: imputed, negative, beyond, unseen
+    for (std::size_t q = 0; q < nr; ++q)
       for (std::size_t b = 0; b < blocks; ++b) {
         const Tally& part = tallies[b * nr + q];
-        t.imputed += part.imputed, t.negative += part.negative, t.beyond += part.beyond, t.unseen += part.unseen;
+        counted[4 * q] += part.imputed, counted[4 * q + 1] += part.negative, counted[4 * q + 2] += part.beyond,
+            counted[4 * q + 3] += part.unseen;
       }
+    if (comm.size() > 1) counted = sum_counts(comm, std::move(counted));
+    for (std::size_t q = 0; q < nr; ++q) {
+      const Recipe& r = recipes_[q];
+      const Tally t{counted[4 * q], counted[4 * q + 1], counted[4 * q + 2], counted[4 * q + 3]};
       if (r.kind == Recipe::Kind::one_hot) {
         if (t.imputed)
           actions.push_back(
@@ -506,13 +564,17 @@ class Preparation {
   }
 
  private:
-  static std::optional<std::int64_t> latest_date(const data::Table& table) {
-    std::optional<std::int64_t> latest;
+  template <Communicator Comm>
+  static std::optional<std::int64_t> latest_date(const data::Table& table, const Comm& comm) {
+    constexpr std::int64_t none = std::numeric_limits<std::int64_t>::min();
+    std::int64_t latest = none;
     for (const data::Column& c : table)
       if (c.is_date())
         for (std::size_t i = 0; i < c.size(); ++i)
-          if (!c.missing(i)) latest = std::max(latest.value_or(c.days()[i]), c.days()[i]);
-    return latest;
+          if (!c.missing(i)) latest = std::max(latest, c.days()[i]);
+    latest = fold_blocks(comm, std::vector<std::int64_t>{latest}, 1, none,
+                         [](std::int64_t a, std::int64_t b) { return std::max(a, b); })[0];
+    return latest == none ? std::nullopt : std::optional<std::int64_t>(latest);
   }
 
   void add(Recipe r) {
@@ -532,22 +594,56 @@ class Preparation {
   /// Decides the recipe of one column from its training values (each column on its
   /// own, so fit plans them side by side); with `kept`, a numeric column's statistics
   /// come from the rows it marks only.
-  Planned plan(const data::Column& c, std::optional<std::int64_t> reference_day,
-               const std::vector<bool>* kept = nullptr) const {
+  /// Spread over ranks (comm.size() > 1), every decision is taken on the statistics of all
+  /// the ranks' rows, so every rank takes the same branches and collective calls.
+  template <Communicator Comm>
+  Planned plan(const data::Column& c, std::optional<std::int64_t> reference_day, const std::vector<bool>* kept,
+               const Comm& comm, const RowLayout& layout) const {
+    const bool spread = comm.size() > 1;
+    // The first of a rank-local row index over all the ranks: its global row, and what
+    // `text` says of it on the rank holding it (npos when no rank has one).
+    const auto first_over_ranks = [&](std::size_t local, auto&& text) -> std::pair<std::size_t, std::string> {
+      if (!spread) return {local, local == std::string::npos ? std::string() : text(local)};
+      const unsigned long long none = std::numeric_limits<unsigned long long>::max();
+      const unsigned long long global =
+          fold_blocks(comm, std::vector<unsigned long long>{local == std::string::npos ? none : layout.first + local},
+                      1, none, [](unsigned long long a, unsigned long long b) { return std::min(a, b); })[0];
+      if (global == none) return {std::string::npos, std::string()};
+      const std::size_t owner = owner_of(layout, global);
+      return {static_cast<std::size_t>(global),
+              broadcast_text(comm, comm.rank() == owner ? text(local) : std::string(), owner)};
+    };
     Planned out;
     Recipe r;
     r.source = r.name = c.name();
     if (c.is_categorical()) {
-      const auto counts = c.level_counts();
-      if (counts.empty()) {
+      auto counts = c.level_counts();
+      std::size_t distinct = counts.size();
+      if (spread) {
+        std::vector<std::string> levels;
+        for (const auto& [level, count] : counts) levels.push_back(level);
+        distinct = distinct_count(comm, levels);
+        // Every rank's levels and counts, when they are few enough to be categories.
+        if (distinct <= options_.max_levels) {
+          std::vector<unsigned char> packed;
+          for (const auto& [level, count] : counts) pack_text(packed, level + '\0' + std::to_string(count));
+          counts.clear();
+          for (const auto& block : allgather_bytes(comm, packed))
+            for (const std::string& entry : unpack_texts(block)) {
+              const std::size_t cut = entry.rfind('\0');
+              counts[entry.substr(0, cut)] += std::stoull(entry.substr(cut + 1));
+            }
+        }
+      }
+      if (distinct == 0) {
         out.actions.push_back({c.name(), "left out: every value is missing", 0});
         return out;
       }
       // A column of numbers with a few words in it ("inf", "n/a?", "12abc") is a data error,
       // not a category; so is one of numbers written with thousands separators or decimal
       // commas, which no reader of this file's numbers would take as the user meant them.
-      std::size_t numeric_cells = 0, grouped_cells = 0, present_cells = 0, first_text = c.size(),
-                  first_grouped = c.size();
+      std::size_t numeric_cells = 0, grouped_cells = 0, present_cells = 0, first_text = std::string::npos,
+                  first_grouped = std::string::npos;
       for (std::size_t i = 0; i < c.size(); ++i) {
         if (c.missing(i)) continue;
         ++present_cells;
@@ -555,24 +651,31 @@ class Preparation {
           ++numeric_cells;
         } else if (data::detail::looks_like_grouped_or_comma_number(c.texts()[i])) {
           ++grouped_cells;
-          if (first_grouped == c.size()) first_grouped = i;
-        } else if (first_text == c.size()) {
+          if (first_grouped == std::string::npos) first_grouped = i;
+        } else if (first_text == std::string::npos) {
           first_text = i;
         }
       }
-      if (mostly_numbers(numeric_cells + grouped_cells, present_cells) && first_grouped < c.size())
+      if (spread) {
+        const auto sums = sum_counts(comm, {numeric_cells, grouped_cells, present_cells});
+        numeric_cells = sums[0], grouped_cells = sums[1], present_cells = sums[2];
+      }
+      const auto text_of = [&c](std::size_t i) { return c.texts()[i]; };
+      const auto [grouped_row, grouped_text] = first_over_ranks(first_grouped, text_of);
+      const auto [text_row, text] = first_over_ranks(first_text, text_of);
+      if (mostly_numbers(numeric_cells + grouped_cells, present_cells) && grouped_row != std::string::npos)
         throw error("column \"" + c.name() +
-                    "\" holds numbers written with thousands separators or a decimal comma (\"" +
-                    c.texts()[first_grouped] + "\" in data row " + std::to_string(first_grouped + 1) +
+                    "\" holds numbers written with thousands separators or a decimal comma (\"" + grouped_text +
+                    "\" in data row " + std::to_string(grouped_row + 1) +
                     "); write them as 12345 or 3.5, read a decimal comma as one (segkit --decimal ,; "
                     "CsvOptions::decimal), or leave the column out");
-      if (mostly_numbers(numeric_cells, present_cells) && first_text < c.size())
-        throw error("column \"" + c.name() + "\" holds numbers but data row " + std::to_string(first_text + 1) +
-                    " holds the text \"" + c.texts()[first_text] +
+      if (mostly_numbers(numeric_cells, present_cells) && text_row != std::string::npos)
+        throw error("column \"" + c.name() + "\" holds numbers but data row " + std::to_string(text_row + 1) +
+                    " holds the text \"" + text +
                     "\" (numbers are finite decimals: not inf, nan or hex); fix the file or leave the column out");
-      if (counts.size() > options_.max_levels) {
+      if (distinct > options_.max_levels) {
         out.actions.push_back({c.name(),
-                               "left out: " + std::to_string(counts.size()) + " distinct values (more than " +
+                               "left out: " + std::to_string(distinct) + " distinct values (more than " +
                                    std::to_string(options_.max_levels) + ", so not a category)",
                                0});
         return out;
@@ -605,6 +708,9 @@ class Preparation {
       double latest_birth = -std::numeric_limits<double>::infinity();
       for (std::size_t i = 0; i < c.size(); ++i)
         if (!c.missing(i)) latest_birth = std::max(latest_birth, c.numbers()[i]);
+      if (spread)
+        latest_birth = fold_blocks(comm, std::vector<double>{latest_birth}, 1, latest_birth,
+                                   [](double a, double b) { return std::max(a, b); })[0];
       const std::optional<int> year =
           reference_day ? std::optional<int>(static_cast<int>(data::date_from_days(*reference_day).year()))
                         : std::nullopt;
@@ -627,19 +733,31 @@ class Preparation {
     }
     // Statistics of the feature's own values (after deriving), from the customers that have one.
     std::vector<double> values = present_values(r, c, kept);
-    if (values.empty()) {
+    const std::size_t count = spread ? comm.sum(values.size()) : values.size();
+    if (count == 0) {
       out.actions.push_back({c.name(), "left out: every value is missing", 0});
       return out;
     }
-    const auto [lowest, highest] = std::minmax_element(values.begin(), values.end());
-    if (*lowest == *highest) {
+    constexpr double inf = std::numeric_limits<double>::infinity();
+    double lowest = inf, highest = -inf;
+    for (const double v : values) lowest = std::min(lowest, v), highest = std::max(highest, v);
+    if (spread) {
+      lowest =
+          fold_blocks(comm, std::vector<double>{lowest}, 1, inf, [](double a, double b) { return std::min(a, b); })[0];
+      highest = fold_blocks(comm, std::vector<double>{highest}, 1, -inf,
+                            [](double a, double b) { return std::max(a, b); })[0];
+    }
+    if (lowest == highest) {
       out.actions.push_back({r.name, "left out: the same value for every customer", 0});
       return out;
     }
-    const bool non_negative = *lowest >= 0;
-    const double skew = options_.log_skewed && non_negative ? skewness(values) : 0.0;
-    // Median and quartiles in one go: the fill, and the fences' quartiles.
-    const auto quantile = segkit::detail::percentile_points_in_place(values, {50, 25, 75});
+    const bool non_negative = lowest >= 0;
+    const double skew =
+        options_.log_skewed && non_negative ? (spread ? skewness(values, count, comm) : skewness(values)) : 0.0;
+    // Median and quartiles in one go: the fill, and the fences' quartiles (exact over the ranks too).
+    const auto quantile =
+        spread ? segkit::detail::spread_percentile_points(comm, {std::move(values)}, count, {50, 25, 75})[0]
+               : segkit::detail::percentile_points_in_place(values, {50, 25, 75});
     r.fill = quantile[0].value();
     if (skew > 1) {
       r.log = true;
@@ -665,6 +783,20 @@ class Preparation {
     for (const double x : v) m2 += (x - mean) * (x - mean), m3 += (x - mean) * (x - mean) * (x - mean);
     m2 /= static_cast<double>(v.size());
     m3 /= static_cast<double>(v.size());
+    return m2 > 0 ? m3 / std::pow(m2, 1.5) : 0.0;
+  }
+
+  /// The skewness of the values of every rank, `count` of them (collective).
+  template <Communicator Comm>
+  static double skewness(const std::vector<double>& v, std::size_t count, const Comm& comm) {
+    const auto total = [&comm](double local) { return fold_chunks(comm, std::vector<double>{local}, 1)[0]; };
+    double sum = 0;
+    for (const double x : v) sum += x;
+    const double mean = total(sum) / static_cast<double>(count);
+    double m2 = 0, m3 = 0;
+    for (const double x : v) m2 += (x - mean) * (x - mean), m3 += (x - mean) * (x - mean) * (x - mean);
+    m2 = total(m2) / static_cast<double>(count);
+    m3 = total(m3) / static_cast<double>(count);
     return m2 > 0 ? m3 / std::pow(m2, 1.5) : 0.0;
   }
 

@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <map>
+#include <numeric>
 #include <span>
 #include <string>
 #include <vector>
@@ -16,6 +17,7 @@
 #include <xtensor/xexpression.hpp>
 #include <xtensor/xtensor.hpp>
 
+#include "segkit/core/comm.hpp"
 #include "segkit/core/error.hpp"
 #include "segkit/core/matrix.hpp"
 #include "segkit/core/median.hpp"
@@ -148,6 +150,49 @@ inline std::vector<CategoryShare> category_shares(const std::vector<std::string>
   return out;
 }
 
+/// Every segment 0..k-1 holds a customer; the ids, if given, are one per segment and distinct.
+inline void check_segments(const std::vector<std::size_t>& size, const ProfileOptions& options) {
+  const std::size_t k = size.size();
+  for (std::size_t c = 0; c < k; ++c)
+    if (size[c] == 0)
+      throw error("segment " + std::to_string(c) + " has no customers (the labels run to " + std::to_string(k - 1) +
+                  "); profiles need every segment 0..k-1 to hold at least one");
+  if (!options.segment_ids.empty()) {
+    if (options.segment_ids.size() != k)
+      throw error(std::to_string(options.segment_ids.size()) + " segment id(s) for " + std::to_string(k) + " segments");
+    std::vector<std::size_t> sorted = options.segment_ids;
+    std::sort(sorted.begin(), sorted.end());
+    if (const auto twice = std::adjacent_find(sorted.begin(), sorted.end()); twice != sorted.end())
+      throw error("segment id " + std::to_string(*twice) + " is given twice");
+  }
+}
+
+/// The segments' sizes, shares, means, medians, z, most distinctive features, ids and
+/// names, from the statistics (segment c's feature j at [c * d + j]) and out's overall ones.
+inline void finish_profiles(Profiles& out, const std::vector<std::size_t>& size,
+                            const std::vector<double>& segment_means, const std::vector<double>& segment_medians,
+                            const ProfileOptions& options) {
+  const std::size_t k = size.size(), d = out.mean.size(), n = out.rows;
+  for (std::size_t c = 0; c < k; ++c) {
+    SegmentProfile& s = out.segments[c];
+    s.size = size[c];
+    s.share = static_cast<double>(size[c]) / static_cast<double>(n);
+    s.mean.resize(d), s.median.resize(d), s.z.resize(d);
+    for (std::size_t j = 0; j < d; ++j) {
+      s.mean[j] = segment_means[c * d + j];
+      s.median[j] = segment_medians[c * d + j];
+      // A constant feature cannot set any segment apart; 0, never NaN (as the scalers do).
+      s.z[j] = out.stddev[j] > 0 ? (s.mean[j] - out.mean[j]) / out.stddev[j] : 0.0;
+    }
+    s.distinctive.resize(d);
+    for (std::size_t j = 0; j < d; ++j) s.distinctive[j] = j;
+    std::stable_sort(s.distinctive.begin(), s.distinctive.end(),
+                     [&s](std::size_t a, std::size_t b) { return std::abs(s.z[a]) > std::abs(s.z[b]); });
+  }
+  for (std::size_t c = 0; c < k; ++c) out.segments[c].id = options.segment_ids.empty() ? c : options.segment_ids[c];
+  name_segments(out.segments, out.display_names, options);
+}
+
 }  // namespace detail
 
 /// Profiles of the segments of X (n x d, original units: before scaling and encoding)
@@ -193,18 +238,7 @@ Profiles profile_segments(const xt::xexpression<E>& X, const std::vector<std::st
   out.segments.resize(k);
   std::vector<std::size_t> size(k, 0);
   for (const std::size_t c : label) ++size[c];
-  for (std::size_t c = 0; c < k; ++c)
-    if (size[c] == 0)
-      throw error("segment " + std::to_string(c) + " has no customers (the labels run to " + std::to_string(k - 1) +
-                  "); profiles need every segment 0..k-1 to hold at least one");
-  if (!options.segment_ids.empty()) {
-    if (options.segment_ids.size() != k)
-      throw error(std::to_string(options.segment_ids.size()) + " segment id(s) for " + std::to_string(k) + " segments");
-    std::vector<std::size_t> sorted = options.segment_ids;
-    std::sort(sorted.begin(), sorted.end());
-    if (const auto twice = std::adjacent_find(sorted.begin(), sorted.end()); twice != sorted.end())
-      throw error("segment id " + std::to_string(*twice) + " is given twice");
-  }
+  detail::check_segments(size, options);
 
   // Plain sums: deterministic, and double keeps far more digits than a profile shows.
   // Two features per task (neighbours in X's rows, so one pass over X serves both), each
@@ -261,26 +295,136 @@ Profiles profile_segments(const xt::xexpression<E>& X, const std::vector<std::st
     categories.push_back(std::move(values));
   }
 
-  for (std::size_t c = 0; c < k; ++c) {
-    SegmentProfile& s = out.segments[c];
-    s.size = size[c];
-    s.share = static_cast<double>(size[c]) / static_cast<double>(n);
-    s.mean.resize(d), s.median.resize(d), s.z.resize(d);
-    for (std::size_t j = 0; j < d; ++j) {
-      s.mean[j] = segment_means[c * d + j];
-      s.median[j] = segment_medians[c * d + j];
-      // A constant feature cannot set any segment apart; 0, never NaN (as the scalers do).
-      s.z[j] = out.stddev[j] > 0 ? (s.mean[j] - out.mean[j]) / out.stddev[j] : 0.0;
-    }
-    s.distinctive.resize(d);
-    for (std::size_t j = 0; j < d; ++j) s.distinctive[j] = j;
-    std::stable_sort(s.distinctive.begin(), s.distinctive.end(),
-                     [&s](std::size_t a, std::size_t b) { return std::abs(s.z[a]) > std::abs(s.z[b]); });
+  for (std::size_t c = 0; c < k; ++c)
     for (std::size_t t = 0; t < categorical.size(); ++t)
-      s.categories.push_back(detail::category_shares(categorical[t].values, categories[t], &label, c));
+      out.segments[c].categories.push_back(detail::category_shares(categorical[t].values, categories[t], &label, c));
+  detail::finish_profiles(out, size, segment_means, segment_medians, options);
+  return out;
+}
+
+/// profile_segments of customers spread over the ranks of `comm`: X (n_r x d, original
+/// units), labels and the categorical columns are this rank's customers' (a rank may hold
+/// none); the labels run 0..k-1 over all the ranks. Sizes, shares, category counts and
+/// medians are those of all the customers, exactly (the medians by
+/// detail::spread_percentile_points); means and standard deviations are summed rank by
+/// rank, so their last digits may differ from one process's. The same on every rank.
+/// Collective.
+template <Communicator Comm>
+Profiles profile_segments_spread(const Comm& comm, const xt::xtensor<double, 2>& X,
+                                 const std::vector<std::string>& feature_names, const std::vector<std::size_t>& labels,
+                                 const std::vector<CategoricalColumn>& categorical = {},
+                                 const ProfileOptions& options = {}) {
+  const std::size_t m = X.shape(0), d = feature_names.size();
+  std::string problem;
+  if (m > 0 && X.shape(1) != d)
+    problem =
+        "X has " + std::to_string(X.shape(1)) + " feature(s) but " + std::to_string(d) + " feature name(s) were given";
+  else if (labels.size() != m)
+    problem = "X has " + std::to_string(m) + " row(s) but " + std::to_string(labels.size()) + " label(s) were given";
+  else if (!options.display_names.empty() && options.display_names.size() != d)
+    problem = std::to_string(options.display_names.size()) + " display name(s) for " + std::to_string(d) + " features";
+  for (const CategoricalColumn& column : categorical)
+    if (column.values.size() != m)
+      problem = "categorical column '" + column.name + "' has " + std::to_string(column.values.size()) +
+                " value(s) but X has " + std::to_string(m) + " row(s)";
+  if (problem.empty() && !std::all_of(X.begin(), X.end(), [](double v) { return std::isfinite(v); }))
+    problem = "X holds NaN or infinity";
+  agree(comm, problem);
+  if (!(options.high > 0 && options.very_high >= options.high))
+    throw error("profile thresholds must satisfy 0 < high <= very_high");
+
+  unsigned long long local_k = 0;
+  for (const std::size_t l : labels) local_k = std::max<unsigned long long>(local_k, l + 1);
+  const std::size_t k = static_cast<std::size_t>(
+      fold_blocks(comm, std::vector<unsigned long long>{local_k}, 1, 0ULL,
+                  [](unsigned long long a, unsigned long long b) { return std::max(a, b); })[0]);
+  std::vector<unsigned long long> counted(k, 0);
+  for (const std::size_t l : labels) ++counted[l];
+  counted = sum_counts(comm, std::move(counted));
+  const std::vector<std::size_t> size(counted.begin(), counted.end());
+  const std::size_t n = std::accumulate(size.begin(), size.end(), std::size_t{0});
+  if (n == 0) throw error("X has no rows on any rank");
+
+  Profiles out;
+  out.rows = n;
+  out.features = feature_names;
+  out.display_names = options.display_names.empty() ? feature_names : options.display_names;
+  out.segments.resize(k);
+  detail::check_segments(size, options);
+
+  // Sums of every feature, overall then per segment, added rank by rank.
+  std::vector<double> sums((k + 1) * d, 0.0);
+  for (std::size_t i = 0; i < m; ++i)
+    for (std::size_t j = 0; j < d; ++j) sums[j] += X(i, j), sums[(1 + labels[i]) * d + j] += X(i, j);
+  sums = fold_chunks(comm, std::move(sums), (k + 1) * d);
+  out.mean.resize(d), out.median.resize(d), out.stddev.resize(d);
+  std::vector<double> segment_means(k * d), segment_medians(k * d);
+  for (std::size_t j = 0; j < d; ++j) {
+    out.mean[j] = sums[j] / static_cast<double>(n);
+    for (std::size_t c = 0; c < k; ++c) segment_means[c * d + j] = sums[(1 + c) * d + j] / static_cast<double>(size[c]);
   }
-  for (std::size_t c = 0; c < k; ++c) out.segments[c].id = options.segment_ids.empty() ? c : options.segment_ids[c];
-  detail::name_segments(out.segments, out.display_names, options);
+  std::vector<double> squares(d, 0.0);
+  for (std::size_t i = 0; i < m; ++i)
+    for (std::size_t j = 0; j < d; ++j) squares[j] += (X(i, j) - out.mean[j]) * (X(i, j) - out.mean[j]);
+  squares = fold_chunks(comm, std::move(squares), d);
+  for (std::size_t j = 0; j < d; ++j) out.stddev[j] = std::sqrt(squares[j] / static_cast<double>(n));
+
+  // Medians, overall (columns 0..d-1) and per segment (d + c * d + j), as median_in_place gives them.
+  std::vector<std::vector<double>> columns((k + 1) * d);
+  std::vector<std::size_t> counts((k + 1) * d);
+  for (std::size_t j = 0; j < d; ++j) {
+    counts[j] = n;
+    for (std::size_t c = 0; c < k; ++c) counts[d + c * d + j] = size[c];
+  }
+  for (std::size_t i = 0; i < m; ++i)
+    for (std::size_t j = 0; j < d; ++j) {
+      columns[j].push_back(X(i, j));
+      columns[d + labels[i] * d + j].push_back(X(i, j));
+    }
+  const auto points = detail::spread_percentile_points(comm, std::move(columns), counts, {50});
+  const auto median = [](const detail::PercentilePoint& p) {
+    return p.fraction == 0 ? p.below : p.below + (p.above - p.below) / 2;
+  };
+  for (std::size_t j = 0; j < d; ++j) {
+    out.median[j] = median(points[j][0]);
+    for (std::size_t c = 0; c < k; ++c) segment_medians[c * d + j] = median(points[d + c * d + j][0]);
+  }
+
+  // Every category of every rank, and its count overall and per segment.
+  for (const CategoricalColumn& col : categorical) {
+    out.categorical.push_back(col.name);
+    std::vector<std::string> mine = col.values;
+    std::sort(mine.begin(), mine.end());
+    mine.erase(std::unique(mine.begin(), mine.end()), mine.end());
+    std::vector<unsigned char> packed;
+    for (const std::string& v : mine) pack_text(packed, v);
+    std::vector<std::string> levels;
+    for (const auto& block : allgather_bytes(comm, packed)) {
+      std::vector<std::string> theirs = unpack_texts(block);
+      levels.insert(levels.end(), theirs.begin(), theirs.end());
+    }
+    std::sort(levels.begin(), levels.end());
+    levels.erase(std::unique(levels.begin(), levels.end()), levels.end());
+    const std::size_t L = levels.size();
+    std::vector<unsigned long long> level_counts((k + 1) * L, 0);
+    for (std::size_t i = 0; i < m; ++i) {
+      const std::size_t at =
+          static_cast<std::size_t>(std::lower_bound(levels.begin(), levels.end(), col.values[i]) - levels.begin());
+      ++level_counts[at], ++level_counts[(1 + labels[i]) * L + at];
+    }
+    level_counts = sum_counts(comm, std::move(level_counts));
+    const auto shares = [&](std::size_t row, std::size_t total) {
+      std::vector<CategoryShare> out_shares;
+      for (std::size_t l = 0; l < L; ++l) {
+        const std::size_t count = static_cast<std::size_t>(level_counts[row * L + l]);
+        out_shares.push_back({levels[l], count, total ? static_cast<double>(count) / static_cast<double>(total) : 0.0});
+      }
+      return out_shares;
+    };
+    out.categories.push_back(shares(0, n));
+    for (std::size_t c = 0; c < k; ++c) out.segments[c].categories.push_back(shares(1 + c, size[c]));
+  }
+  detail::finish_profiles(out, size, segment_means, segment_medians, options);
   return out;
 }
 

@@ -183,7 +183,7 @@ struct LabelColumns {
 inline std::string labels_csv(const Segmentation& s, const LabelColumns& extra = {}) {
   std::vector<const data::Column*> columns;
   if (extra.all || !extra.columns.empty()) {
-    if (s.table.rows() == 0 && s.customers > 0)
+    if (s.table.rows() == 0 && !s.ids.empty())
       throw error("a labels file with the customers' columns needs the table: segment with SegmentOptions::keep_table");
     if (extra.all)
       for (const std::string& name : s.table.names()) columns.push_back(&s.table.column(name));
@@ -194,7 +194,9 @@ inline std::string labels_csv(const Segmentation& s, const LabelColumns& extra =
     // The id is the first column already.
     std::erase_if(columns, [&](const data::Column* c) { return !s.id_column.empty() && c->name() == s.id_column; });
   }
-  std::vector<std::string> outlier_features(extra.outliers ? s.customers : 0);
+  // One row per customer of s.ids (this rank's, when the segmentation is spread over ranks).
+  const std::size_t rows = s.ids.size();
+  std::vector<std::string> outlier_features(extra.outliers ? rows : 0);
   if (extra.outliers)
     for (const auto& o : s.preparation.outliers(s.original)) {
       std::string& cell = outlier_features[o.row];
@@ -206,8 +208,8 @@ inline std::string labels_csv(const Segmentation& s, const LabelColumns& extra =
   out += ",segment";
   if (extra.outliers) out += ",outliers";
   out += "\n";
-  out.reserve(out.size() + s.customers * (16 + 8 * columns.size()));
-  for (std::size_t i = 0; i < s.customers; ++i) {
+  out.reserve(out.size() + rows * (16 + 8 * columns.size()));
+  for (std::size_t i = 0; i < rows; ++i) {
     out += csv_field(s.ids[i]);
     for (const data::Column* c : columns) out.append(",").append(csv_field(cell_text(*c, s.rows[i])));
     out.append(",").append(std::to_string(s.fit.id_of(s.fit.labels[i])));

@@ -31,6 +31,7 @@
 #include "segkit/data/csv.hpp"
 #include "segkit/data/table.hpp"
 #include "segkit/features/prepare.hpp"
+#include "segkit/init/kmeans_parallel.hpp"
 #include "segkit/init/kmeans_plus_plus.hpp"
 #include "segkit/pipeline/pipeline.hpp"
 #include "segkit/pipeline/registry.hpp"
@@ -47,6 +48,7 @@ struct ClusterSettings {
   std::size_t k_min = 2, k_max = 10;     ///< K tried when choosing (k_max is cut to the customers - 1)
   std::string scaler = "standard";       ///< a name of the scalers' registry
   std::string distance = "sqeuclidean";  ///< a name of the distances' registry
+  std::string init = "k-means++";        ///< the starts: "k-means++" (greedy) or "k-means||" (KMeansParallel)
   std::uint64_t seed = 0;
   std::size_t n_init = 10;                           ///< k-means++ starts per fit; the lowest inertia wins
   std::size_t max_iter = 300;                        ///< Lloyd iterations per start at most
@@ -87,9 +89,10 @@ inline constexpr double weak_silhouette = 0.25;
 /// the chosen K at the edge of the range tried (when the range, not the data, set that
 /// edge), criteria that disagree (at most half of them chose K), a segment of fewer than
 /// max(5, 1 %) of the customers, and a chosen K's silhouette below weak_silhouette.
-inline std::vector<std::string> guardrails(const Fit& fit, const ClusterSettings& settings) {
+inline std::vector<std::string> guardrails(const Fit& fit, const ClusterSettings& settings,
+                                           std::vector<std::size_t> sizes) {
   std::vector<std::string> out;
-  const std::size_t n = fit.labels.size();
+  const std::size_t n = std::accumulate(sizes.begin(), sizes.end(), std::size_t{0});
   if (!fit.sweep.empty()) {
     const std::size_t lo = fit.sweep.front().k, hi = fit.sweep.back().k;
     if (hi < settings.k_max)
@@ -121,8 +124,6 @@ inline std::vector<std::string> guardrails(const Fit& fit, const ClusterSettings
                       ", below " + format_fixed(weak_silhouette, 2) +
                       ": weak structure, the segments may be arbitrary cuts of one cloud of customers");
   }
-  std::vector<std::size_t> sizes(fit.k, 0);
-  for (const std::size_t l : fit.labels) ++sizes[l];
   const std::size_t least = std::max<std::size_t>(5, (n + 99) / 100);
   for (std::size_t c = 0; c < sizes.size(); ++c)
     if (sizes[c] < least)
@@ -132,15 +133,22 @@ inline std::vector<std::string> guardrails(const Fit& fit, const ClusterSettings
   return out;
 }
 
+/// guardrails of a fit whose labels are all the customers.
+inline std::vector<std::string> guardrails(const Fit& fit, const ClusterSettings& settings) {
+  std::vector<std::size_t> sizes(fit.k, 0);
+  for (const std::size_t l : fit.labels) ++sizes[l];
+  return guardrails(fit, settings, std::move(sizes));
+}
+
 namespace detail {
 
 inline void stage(const ClusterSettings& settings, const std::string& what) {
   if (settings.on_stage) settings.on_stage(what);
 }
 
-template <class Scaler, class Distance>
+template <class Scaler, class Distance, class Init>
 Fit fit_with(xt::xtensor<double, 2>& X, const ClusterSettings& settings, bool consume) {
-  using P = Pipeline<Scaler, KMeansPlusPlus, Distance>;
+  using P = Pipeline<Scaler, Init, Distance>;
   Options options{.n_init = settings.n_init,
                   .max_iter = settings.max_iter,
                   .tol = settings.tol,
@@ -200,7 +208,11 @@ template <class Scalers = BuiltinScalers, class Distances = BuiltinDistances>
 Fit cluster(xt::xtensor<double, 2>& X, const ClusterSettings& settings, bool consume = false) {
   Fit fit = with_named_policy(Scalers{}, settings.scaler, "the scaler", [&](auto scaler) {
     return with_named_policy(Distances{}, settings.distance, "the distance", [&](auto distance) {
-      return detail::fit_with<decltype(scaler), decltype(distance)>(X, settings, consume);
+      if (settings.init == "k-means||")
+        return detail::fit_with<decltype(scaler), decltype(distance), KMeansParallel>(X, settings, consume);
+      if (settings.init != "k-means++")
+        throw error("the starts (init) must be k-means++ or k-means||, not \"" + settings.init + "\"");
+      return detail::fit_with<decltype(scaler), decltype(distance), KMeansPlusPlus>(X, settings, consume);
     });
   });
   fit.segment_ids.resize(fit.k);
@@ -340,21 +352,96 @@ struct CustomerTable {
   bool id_given = false;  ///< named by the caller (then never a feature), not found by its name
 };
 
+namespace detail {
+
+/// Each rank's part of a file typed from its own cells, made the kinds one process reads
+/// the whole file with: a column is numeric, a date or text on every rank where it holds
+/// a value, or text everywhere (a rank where it holds none takes that kind). A rank
+/// whose cells were typed otherwise reads its part again with the column as text.
+template <Communicator Comm>
+data::Table agree_on_kinds(data::Table table, const std::string& path, data::CsvOptions options, const Comm& comm) {
+  const std::size_t width = table.columns();
+  enum : unsigned long long { empty, numeric, date, text };
+  std::vector<unsigned long long> kinds(width);
+  for (std::size_t j = 0; j < width; ++j) {
+    const data::Column& c = table.at(j);
+    kinds[j] = c.is_categorical() ? text : c.is_date() ? date : c.missing_count() == c.size() ? empty : numeric;
+  }
+  const std::vector<unsigned long long> all = comm.allgather(kinds);
+  std::vector<std::string> again;
+  for (std::size_t j = 0; j < width; ++j) {
+    unsigned long long agreed = empty;
+    for (std::size_t r = 0; r < all.size() / width; ++r)
+      if (const unsigned long long kind = all[r * width + j]; kind != empty)
+        agreed = agreed == empty || agreed == kind ? kind : text;
+    if (agreed == empty || agreed == kinds[j]) continue;
+    const data::Column& c = table.at(j);
+    const std::size_t n = c.size();
+    if (kinds[j] == empty)
+      table.replace(j,
+                    agreed == date
+                        ? data::Column::date(c.name(), std::vector<std::int64_t>(n, 0), std::vector<bool>(n, true))
+                        : data::Column::categorical(c.name(), std::vector<std::string>(n), std::vector<bool>(n, true)));
+    else
+      again.push_back(c.name());
+  }
+  std::string problem;
+  if (!again.empty()) {
+    options.categorical.insert(options.categorical.end(), again.begin(), again.end());
+    try {
+      table = data::read_csv(path, options);
+    } catch (const error& e) {
+      problem = e.what();
+    }
+  }
+  agree(comm, problem);
+  return table;
+}
+
+}  // namespace detail
+
 /// Reads a customer file so that its ids stay names ("0001" comes back as "0001"):
 /// the id column (`id`, or any column named like one) is read as text, and a column
 /// named like an id that names no customers is turned back into numbers.
-inline CustomerTable read_customers(const std::string& path, data::CsvOptions options, const std::string& id = "") {
+///
+/// With a `comm` of several ranks, each rank reads its own part of the file's records
+/// (CsvOptions::part; rank order is file order), and the ranks agree on what one process
+/// reading the whole file decides: the kind of every column, the id column (its values
+/// distinct over all the ranks), the columns turned back into numbers. Collective; a rank
+/// that cannot read its part stops every rank.
+template <Communicator Comm = SerialComm>
+CustomerTable read_customers(const std::string& path, data::CsvOptions options, const std::string& id = "",
+                             const Comm& comm = {}) {
   if (!id.empty()) options.categorical.push_back(id);
   options.text_if = [](std::string_view header) { return features::looks_like_id(std::string(header)); };
-  CustomerTable out{data::read_csv(path, options), "", !id.empty()};
+  const bool spread = comm.size() > 1;
+  CustomerTable out{{}, "", !id.empty()};
+  if (spread) {
+    options.part = {comm.rank(), comm.size()};
+    std::string problem;
+    try {
+      out.table = data::read_csv(path, options);
+    } catch (const error& e) {
+      problem = e.what();
+    }
+    agree(comm, problem);
+    out.table = detail::agree_on_kinds(std::move(out.table), path, options, comm);
+  } else {
+    out.table = data::read_csv(path, options);
+  }
   data::Table& table = out.table;
-  const std::string id_key = !id.empty() ? id : features::find_id_column(table).value_or("");
+  const std::string id_key = !id.empty() ? id : features::find_id_column(table, comm).value_or("");
   std::set<std::size_t> kept_as_text;  // as the caller asked, or the id itself
   for (const std::string& key : options.categorical) kept_as_text.insert(table.index_of(key));
   if (!id_key.empty()) kept_as_text.insert(table.index_of(id_key));
   for (std::size_t j = 0; j < table.columns(); ++j)
-    if (!kept_as_text.count(j) && features::looks_like_id(table.at(j).name()))
-      if (auto numbers = data::reparse_as_numbers(table.at(j))) table.replace(j, std::move(*numbers));
+    if (!kept_as_text.count(j) && features::looks_like_id(table.at(j).name())) {
+      auto numbers = data::reparse_as_numbers(table.at(j));
+      // Numbers on every rank, or text on every rank.
+      const bool all_numbers =
+          spread ? comm.all(numbers.has_value() || !table.at(j).is_categorical()) : numbers.has_value();
+      if (all_numbers && numbers) table.replace(j, std::move(*numbers));
+    }
   out.id_column = id_key.empty() ? "" : table.column(id_key).name();
   return out;
 }
@@ -451,6 +538,35 @@ struct Segmentation {
   std::optional<Drift> drift;
 };
 
+namespace detail {
+
+/// What the outputs need of the table: the ids, the categories and values profiled (the
+/// rows `prepared` kept; a row without an id is named by its 1-based row plus `first_row`);
+/// then the table is kept, or released.
+inline void take_from_table(Segmentation& out, data::Table& table, features::Prepared& prepared, bool keep_table,
+                            std::size_t first_row = 0) {
+  out.rows = prepared.rows;
+  out.ids.resize(out.rows.size());
+  const data::Column* id_cells = out.id_column.empty() ? nullptr : &table.column(out.id_column);
+  for (std::size_t i = 0; i < out.rows.size(); ++i)
+    out.ids[i] = id_cells ? cell_text(*id_cells, out.rows[i]) : std::to_string(first_row + out.rows[i] + 1);
+  for (const auto& r : out.preparation.recipes())
+    if (r.kind == features::Recipe::Kind::one_hot) {
+      CategoricalColumn column{r.source, {}};
+      const auto& c = table.column(r.source);
+      for (const std::size_t row : out.rows) column.values.push_back(c.missing(row) ? r.fill_level : c.texts()[row]);
+      out.categories.push_back(std::move(column));
+    }
+  out.original = out.preparation.original(table, out.rows);
+  out.original_names = std::move(prepared.original_names);
+  if (keep_table)
+    out.table = std::move(table);
+  else
+    table = data::Table{};
+}
+
+}  // namespace detail
+
 /// Segments the customers of a table: prepares the features, clusters them (K given
 /// or chosen), profiles each segment. The table is taken by value: moved in, it is
 /// released once what the segmentation needs of it is taken.
@@ -493,25 +609,7 @@ Segmentation segment(CustomerTable customers, const SegmentOptions& options) {
   if (options.keep_features) out.features = std::move(prepared.X);
   prepared.X = {};
 
-  // What the outputs need of the table (ids, the categories and values profiled); then it is released.
-  out.rows = prepared.rows;
-  out.ids.resize(out.rows.size());
-  const data::Column* id_cells = out.id_column.empty() ? nullptr : &table.column(out.id_column);
-  for (std::size_t i = 0; i < out.rows.size(); ++i)
-    out.ids[i] = id_cells ? cell_text(*id_cells, out.rows[i]) : std::to_string(out.rows[i] + 1);
-  for (const auto& r : out.preparation.recipes())
-    if (r.kind == features::Recipe::Kind::one_hot) {
-      CategoricalColumn column{r.source, {}};
-      const auto& c = table.column(r.source);
-      for (const std::size_t row : out.rows) column.values.push_back(c.missing(row) ? r.fill_level : c.texts()[row]);
-      out.categories.push_back(std::move(column));
-    }
-  out.original = out.preparation.original(table, out.rows);
-  out.original_names = std::move(prepared.original_names);
-  if (options.keep_table)
-    out.table = std::move(table);
-  else
-    table = data::Table{};
+  detail::take_from_table(out, table, prepared, options.keep_table);
 
   if (out.drift && options.previous_labels) {
     std::vector<std::size_t> now(out.fit.labels.size());
