@@ -55,6 +55,12 @@
 #include <segkit/workflow/rfm.hpp>
 #include <segkit/workflow/export.hpp>
 #include <segkit/workflow/segment.hpp>
+#if SEGKIT_TOOL_MPI
+#include <mpi.h>
+
+#include <segkit/mpi/comm.hpp>
+#include <segkit/workflow/spread.hpp>
+#endif
 
 namespace {
 
@@ -76,6 +82,7 @@ struct ClusterArgs {
   std::string k_range = "2..10";
   std::string scaler = "standard";
   std::string distance = "sqeuclidean";
+  std::string init;  // "" = k-means++ on one process, k-means|| over MPI ranks
   std::uint64_t seed = 0;
   std::size_t n_init = 10;
   std::size_t max_iter = 300;
@@ -297,8 +304,11 @@ std::optional<std::size_t> fixed_k(const std::string& text) {
 /// Where the summary goes: standard output, unless an output file is written there
 /// ("-", or predict's labels without --out); then standard error.
 std::FILE* summary = stdout;
+/// Under mpirun, only rank 0 speaks.
+bool silent = false;
 
 [[gnu::format(printf, 1, 2)]] void say(const char* format, ...) {
+  if (silent) return;
   va_list args;
   va_start(args, format);
   std::vfprintf(summary, format, args);
@@ -352,6 +362,9 @@ segkit::workflow::ClusterSettings cluster_settings(const ClusterArgs& args) {
   if (!settings.k) std::tie(settings.k_min, settings.k_max) = parse_range(args.k_range);
   settings.scaler = args.scaler;
   settings.distance = args.distance;
+  if (!args.init.empty()) settings.init = args.init;
+  if (settings.init != "k-means++" && settings.init != "k-means||")
+    throw segkit::error("--init must be k-means++ or k-means||, not \"" + settings.init + "\"");
   // Checked here, before the file is read (the registry's message, naming the option).
   segkit::with_named_policy(segkit::BuiltinScalers{}, args.scaler, "--scaler", [](auto) {});
   segkit::with_named_policy(segkit::BuiltinDistances{}, args.distance, "--distance", [](auto) {});
@@ -479,10 +492,17 @@ void read_previous(const std::string& align_to, const std::string& previous_labe
   }
 }
 
-int run_segment(const SegmentArgs& args) {
+/// What segment was asked to do: the workflow's options and the --out file's columns.
+struct SegmentPlan {
+  segkit::workflow::SegmentOptions options;
+  segkit::workflow::LabelColumns columns;
+};
+
+SegmentPlan plan_segment(const SegmentArgs& args) {
   check_files(cluster_outputs(args.cluster),
               {{"input", args.read.file}, {"--align-to", args.align_to}, {"--previous-labels", args.previous_labels}});
-  segkit::workflow::SegmentOptions options;
+  SegmentPlan plan;
+  segkit::workflow::SegmentOptions& options = plan.options;
   read_previous(args.align_to, args.previous_labels, options);
   options.prepare.columns = split_list(args.features);
   if (args.missing == "drop")
@@ -500,7 +520,7 @@ int run_segment(const SegmentArgs& args) {
   options.prepare.log_skewed = args.log_skewed;
   options.cluster = cluster_settings(args.cluster);
   options.keep_features = !args.cluster.report.empty();  // only the report reads them after the fit
-  segkit::workflow::LabelColumns columns;
+  segkit::workflow::LabelColumns& columns = plan.columns;
   for (const std::string& name : split_list(args.out_columns)) {
     if (name == "all")
       columns.all = true;
@@ -512,31 +532,54 @@ int run_segment(const SegmentArgs& args) {
     throw segkit::error("--out-columns and --out-outliers shape the --out file: give --out too");
   options.keep_table = columns.all || !columns.columns.empty();
   options.source = args.read.file;
+  return plan;
+}
 
+/// A column asked for in --out that the file does not have is said before the fit, not after.
+void check_out_columns(const SegmentArgs& args, const SegmentPlan& plan, const segkit::data::Table& table) {
+  for (const std::string& name : plan.columns.columns) {
+    try {
+      table.index_of(name);
+    } catch (const segkit::error& e) {
+      throw segkit::error(args.read.file + ": --out-columns: " + e.what());
+    }
+  }
+}
+
+void say_preparation(const segkit::features::Preparation& preparation,
+                     const std::vector<segkit::features::Action>& row_actions, std::size_t customers) {
+  say("Preparation:\n");
+  for (const auto& a : preparation.fit_actions()) say("  %s: %s\n", a.column.c_str(), a.what.c_str());
+  for (const auto& a : row_actions)
+    say("  %s: %s (%zu %s)\n", a.column.c_str(), a.what.c_str(), a.rows, a.rows == 1 ? "customer" : "customers");
+  std::string names;
+  for (const auto& f : preparation.feature_names()) names += (names.empty() ? "" : ", ") + f;
+  say("  %zu customers x %zu features: %s\n", customers, preparation.feature_names().size(), names.c_str());
+}
+
+/// --model, --onnx, --pmml, --centers and --profiles of a segmentation.
+void add_model_outputs(Outputs& outputs, const ClusterArgs& args, const segkit::workflow::Segmentation& segmentation) {
+  if (!args.model.empty()) outputs.add(args.model, segkit::io::to_json(segkit::workflow::model_of(segmentation)));
+  if (!args.onnx.empty()) outputs.add(args.onnx, segkit::io::to_onnx(segkit::workflow::model_of(segmentation)));
+  if (!args.pmml.empty()) outputs.add(args.pmml, segkit::io::to_pmml(segkit::workflow::model_of(segmentation)));
+  add_exports(outputs, args, segkit::workflow::centers_of(segmentation), segmentation.profiles);
+}
+
+int run_segment(const SegmentArgs& args) {
+  SegmentPlan plan = plan_segment(args);
+  segkit::workflow::SegmentOptions& options = plan.options;
+  const segkit::workflow::LabelColumns& columns = plan.columns;
   segkit::workflow::CustomerTable customers = read_with_status(
       args.read, csv_options(args.read), [&](const std::string& file, const segkit::data::CsvOptions& o) {
         return segkit::workflow::read_customers(file, o, args.id);
       });
 
-  // A column asked for in --out that the file does not have is said now, not after the fit.
-  for (const std::string& name : columns.columns) {
-    try {
-      customers.table.index_of(name);
-    } catch (const segkit::error& e) {
-      throw segkit::error(args.read.file + ": --out-columns: " + e.what());
-    }
-  }
+  check_out_columns(args, plan, customers.table);
 
   // Said as soon as the preparation is known, before the fit's wait.
   options.on_prepared = [](const segkit::features::Preparation& preparation,
                            const segkit::features::Prepared& prepared) {
-    say("Preparation:\n");
-    for (const auto& a : preparation.fit_actions()) say("  %s: %s\n", a.column.c_str(), a.what.c_str());
-    for (const auto& a : prepared.actions)
-      say("  %s: %s (%zu %s)\n", a.column.c_str(), a.what.c_str(), a.rows, a.rows == 1 ? "customer" : "customers");
-    std::string names;
-    for (const auto& f : preparation.feature_names()) names += (names.empty() ? "" : ", ") + f;
-    say("  %zu customers x %zu features: %s\n", prepared.X.shape(0), prepared.X.shape(1), names.c_str());
+    say_preparation(preparation, prepared.actions, prepared.X.shape(0));
   };
   const segkit::workflow::Segmentation segmentation = segkit::workflow::segment(std::move(customers), options);
   status.close_line();
@@ -551,16 +594,49 @@ int run_segment(const SegmentArgs& args) {
     outputs.add(args.cluster.report, segkit::report::render_html(segkit::workflow::report_data(
                                          segmentation, "Customer segments of " + args.read.file)));
   }
-  if (!args.cluster.model.empty())
-    outputs.add(args.cluster.model, segkit::io::to_json(segkit::workflow::model_of(segmentation)));
-  if (!args.cluster.onnx.empty())
-    outputs.add(args.cluster.onnx, segkit::io::to_onnx(segkit::workflow::model_of(segmentation)));
-  if (!args.cluster.pmml.empty())
-    outputs.add(args.cluster.pmml, segkit::io::to_pmml(segkit::workflow::model_of(segmentation)));
-  add_exports(outputs, args.cluster, segkit::workflow::centers_of(segmentation), segmentation.profiles);
+  add_model_outputs(outputs, args.cluster, segmentation);
   outputs.write();
   return 0;
 }
+
+#if SEGKIT_TOOL_MPI
+/// segment under mpirun: each rank reads its part of the file and segments it with the
+/// others (workflow/spread.hpp); rank 0 prints and writes every output, the labels of all
+/// the ranks in file order.
+int run_segment_spread(const SegmentArgs& args, const segkit::mpi::MpiComm& comm) {
+  if (args.read.file == "-")
+    throw segkit::error("over MPI ranks each rank reads its own part of the file: standard input cannot be shared");
+  if (!args.cluster.report.empty())
+    throw segkit::error("--report is not written over MPI ranks yet: its charts need every customer in one process");
+  SegmentPlan plan = plan_segment(args);
+  segkit::workflow::SegmentOptions& options = plan.options;
+  if (args.cluster.init.empty()) options.cluster.init = "k-means||";
+  segkit::workflow::CustomerTable customers = read_with_status(
+      args.read, csv_options(args.read), [&](const std::string& file, const segkit::data::CsvOptions& o) {
+        return segkit::workflow::read_customers(file, o, args.id, comm);
+      });
+  check_out_columns(args, plan, customers.table);
+  const segkit::workflow::Segmentation segmentation = segkit::workflow::segment(std::move(customers), options, comm);
+  status.close_line();
+  say_preparation(segmentation.preparation, segmentation.row_actions, segmentation.customers);
+  say("  over %zu processes (MPI ranks), each reading its part of the file\n", comm.size());
+  say("\nNumber of segments: %s\n", k_reason(segmentation.fit, args.cluster).c_str());
+  say_warnings(segmentation.fit);
+  say("\nSegments:\n%s", profile_table(segmentation.profiles).c_str());
+
+  segkit::workflow::LabelColumns columns = plan.columns;
+  columns.header = comm.rank() == 0;
+  const std::string labels = args.cluster.out.empty() ? std::string()
+                                                      : segkit::workflow::join_in_rank_order(
+                                                            comm, segkit::workflow::labels_csv(segmentation, columns));
+  if (comm.rank() != 0) return 0;
+  Outputs outputs;
+  outputs.add(args.cluster.out, labels);
+  add_model_outputs(outputs, args.cluster, segmentation);
+  outputs.write();
+  return 0;
+}
+#endif
 
 // ---------------------------------------------------------------- predict --
 
@@ -779,6 +855,9 @@ void add_cluster_options(CLI::App* command, ClusterArgs& args, bool with_model) 
   command->add_option("--scaler", args.scaler, "standard, minmax, robust or none")->capture_default_str();
   command->add_option("--distance", args.distance, "sqeuclidean, manhattan or cosine")->capture_default_str();
   command->add_option("--seed", args.seed, "random seed: the same seed gives the same segments")->capture_default_str();
+  command->add_option("--init", args.init,
+                      "the starts: k-means++ (default on one process) or k-means|| (default, and the only one, "
+                      "over MPI ranks: the same for any number of ranks)");
   command->add_option("--n-init", args.n_init, "k-means++ starts; the lowest inertia wins")
       ->capture_default_str()
       ->check(CLI::Range(std::size_t{1}, segkit::Pipeline<>::max_n_init));
@@ -810,9 +889,42 @@ void add_cluster_options(CLI::App* command, ClusterArgs& args, bool with_model) 
                       "write the profile table: means, medians, category shares (.csv or .json, by extension)");
 }
 
+#if SEGKIT_TOOL_MPI
+/// Started by an MPI launcher (mpirun, mpiexec, srun): its environment says so.
+bool launched_by_mpi() {
+  for (const char* name : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_RANK"})
+    if (std::getenv(name)) return true;
+  return false;
+}
+std::optional<segkit::mpi::MpiComm> world;  // set under an MPI launcher
+#endif
+
+int run(int argc, char** argv);
+
 }  // namespace
 
 int main(int argc, char** argv) {
+#if SEGKIT_TOOL_MPI
+  // The tool owns MPI when a launcher started it (the library never initialises MPI).
+  if (launched_by_mpi()) {
+    MPI_Init(&argc, &argv);
+    world.emplace(MPI_COMM_WORLD);
+    silent = world->rank() != 0;
+  }
+  const int code = run(argc, argv);
+  if (world) {
+    world.reset();
+    MPI_Finalize();
+  }
+  return code;
+#else
+  return run(argc, argv);
+#endif
+}
+
+namespace {
+
+int run(int argc, char** argv) {
   CLI::App app{"segkit: customer segments from a customer file"};
   app.require_subcommand(1);
   // The version line names the SIMD kernels chosen for this CPU (see SEGKIT_SIMD in docs/performance.md).
@@ -883,6 +995,7 @@ int main(int argc, char** argv) {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     // --help and --version end the parse with exit code 0; a wrong option is an error line like any other.
+    if (silent) return e.get_exit_code();
     if (e.get_exit_code() == 0) return app.exit(e);
     std::fprintf(stderr, "segkit: error: %s\nRun with --help for more information.\n", e.what());
     return e.get_exit_code();
@@ -892,6 +1005,13 @@ int main(int argc, char** argv) {
                      : predict_command->parsed() ? predict.read.quiet
                      : update_command->parsed()  ? update.read.quiet
                                                  : rfm.read.quiet);
+    if (silent) status.configure(true);
+#if SEGKIT_TOOL_MPI
+    // Under a launcher segment runs over the ranks even as one (the same answer for any count).
+    if (world && segment_command->parsed()) return run_segment_spread(segment, *world);
+    if (world && world->size() > 1)
+      throw segkit::error("only segkit segment runs over several MPI ranks; run the others as one process");
+#endif
     if (segment_command->parsed()) return run_segment(segment);
     if (predict_command->parsed()) return run_predict(predict);
     if (update_command->parsed()) return run_update(update);
@@ -899,7 +1019,10 @@ int main(int argc, char** argv) {
       throw segkit::error("segkit rfm needs --amount, or --quantity with --price");
     return run_rfm(rfm);
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "segkit: error: %s\n", e.what());
+    // Under mpirun every rank stops with the same message (the library's agree()); rank 0 says it.
+    if (!silent) std::fprintf(stderr, "segkit: error: %s\n", e.what());
     return 1;
   }
 }
+
+}  // namespace

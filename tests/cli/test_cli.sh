@@ -236,6 +236,54 @@ case $scenario in
     expect_in "0007," labels.csv
     [ "$(lines labels.csv)" = 61 ] || fail "labels.csv has $(lines labels.csv) lines"
     ;;
+  mpi)  # mpirun -np 1..4 segkit segment: each rank reads its part of the file; the labels of one process
+    # (4th argument: mpirun). One process with --init k-means|| is the reference.
+    mpirun=$helper
+    file="$data/customer_personality/marketing_campaign.csv"
+    "$segkit" segment "$file" --k 4 --seed 3 --n-init 3 --log-skewed --init 'k-means||' --out one.csv \
+      --model one.json > one.txt 2> /dev/null
+    for ranks in 1 2 3 4; do
+      "$mpirun" -np $ranks "$segkit" segment "$file" --k 4 --seed 3 --n-init 3 --log-skewed --out spread.csv \
+        --model spread.json > spread.txt 2> spread_err.txt || { cat spread_err.txt >&2; fail "$ranks ranks failed"; }
+      cmp one.csv spread.csv || fail "$ranks ranks give other labels than one process"
+      [ "$ranks" = 1 ] || expect_in "over $ranks processes (MPI ranks)" spread.txt
+      # The segments as printed: sizes, names and medians are those of one process.
+      cmp <(sed -n '/^Segments:/,$p' one.txt | cut -c1-40) <(sed -n '/^Segments:/,$p' spread.txt | cut -c1-40) \
+        || fail "$ranks ranks print other segments"
+      # The model predicts the same labels as one process's.
+      "$segkit" predict --model spread.json "$file" --out predicted.csv > /dev/null
+      cmp one.csv predicted.csv || fail "the model of $ranks ranks predicts other labels"
+      rm spread.csv spread.json predicted.csv
+    done
+    [ "$(lines one.csv)" = 2241 ] || fail "one.csv has $(lines one.csv) lines"
+    # A bad cell in the last rank's part: that rank names the file, line and column; no file is written.
+    sed -n '1,600p' "$file" > ../in/bad.csv
+    printf '9999\t1970\tPhD\tSingle\tlots\t0\t0\t01-01-2013\t1\t1\t1\t1\t1\t1\t1\t1\t1\t1\t1\t1\t0\t0\t0\t0\t0\t0\t3\t11\t0\r\n' \
+      >> ../in/bad.csv
+    if "$mpirun" -np 3 "$segkit" segment ../in/bad.csv --k 3 --out bad_out.csv > stdout.txt 2> stderr.txt; then
+      fail "a bad cell went through"
+    fi
+    expect_in "bad.csv: column \"Income\" holds numbers but data row 600 holds the text \"lots\"" stderr.txt
+    [ "$(grep -c 'error:' stderr.txt)" = 1 ] || { cat stderr.txt >&2; fail "expected the message once"; }
+    [ ! -e bad_out.csv ] || fail "an output was written"
+    # K chosen over the ranks as one process chooses it.
+    mall="$data/mall_customers/Mall_Customers.csv"
+    "$segkit" segment "$mall" --k auto --init 'k-means||' --out one_auto.csv > one_auto.txt 2> /dev/null
+    "$mpirun" -np 3 "$segkit" segment "$mall" --k auto --out spread_auto.csv > spread_auto.txt 2> /dev/null \
+      || fail "--k auto over 3 ranks failed"
+    cmp one_auto.csv spread_auto.csv || fail "--k auto over 3 ranks gives other labels"
+    cmp <(grep -A1 '^Number of segments' one_auto.txt) <(grep -A1 '^Number of segments' spread_auto.txt) \
+      || fail "--k auto over 3 ranks chooses otherwise"
+    expect_in "K = " spread_auto.txt
+    # What one process alone does is said, not half done.
+    if "$mpirun" -np 2 "$segkit" segment "$file" --k 3 --report r.html > stdout.txt 2> stderr.txt; then
+      fail "--report ran over ranks"
+    fi
+    expect_in "--report is not written over MPI ranks yet" stderr.txt
+    [ "$(grep -c 'error:' stderr.txt)" = 1 ] || { cat stderr.txt >&2; fail "expected the message once"; }
+    if "$mpirun" -np 2 "$segkit" predict --model one.json "$file" > stdout.txt 2> stderr.txt; then fail "predict ran"; fi
+    expect_in "only segkit segment runs over several MPI ranks" stderr.txt
+    ;;
   bad_input)
     printf 'a,b\n1,2\n3\n' > ../in/ragged.csv
     expect_error 'line 3' segment ../in/ragged.csv

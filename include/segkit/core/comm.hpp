@@ -92,16 +92,6 @@ void broadcast_values(const Comm& comm, T* data, std::size_t count, std::size_t 
   comm.broadcast(reinterpret_cast<unsigned char*>(data), count * sizeof(T), root);
 }
 
-/// Every rank's verdict on its part of a computation: a rank that finds a problem throws
-/// its message, and every other rank learns that one did (so none waits in a collective
-/// call for a rank that has stopped). Collective.
-template <Communicator Comm>
-void agree(const Comm& comm, const std::string& problem) {
-  const bool ok = comm.all(problem.empty());
-  if (!problem.empty()) throw error("rank " + std::to_string(comm.rank()) + ": " + problem);
-  if (!ok) throw error("rank " + std::to_string(comm.rank()) + ": another rank refused its part of the data");
-}
-
 /// Every rank's blocks of `width` values (any number of them per rank), gathered in rank
 /// order and combined entry by entry in that order, from `start`: total[e] =
 /// op(...op(op(start, block0[e]), block1[e])..., last[e]). The same on every rank.
@@ -142,6 +132,19 @@ std::vector<std::vector<unsigned char>> gather_bytes(const Comm& comm, std::vect
   std::vector<std::vector<unsigned char>> blocks(comm.size());
   blocks[root] = std::move(local);
   return comm.alltoall(std::move(blocks));
+}
+
+/// Every rank's verdict on its part of a computation: when a rank finds a problem, every
+/// rank throws the same segkit::error, the message of the first rank that found one
+/// ("rank 2: ..."), so that none waits in a collective call for a rank that has stopped
+/// and each can say what went wrong. Collective.
+template <Communicator Comm>
+void agree(const Comm& comm, const std::string& problem) {
+  if (comm.all(problem.empty())) return;
+  const auto problems = allgather_bytes(comm, std::vector<unsigned char>(problem.begin(), problem.end()));
+  for (std::size_t r = 0; r < problems.size(); ++r)
+    if (!problems[r].empty())
+      throw error("rank " + std::to_string(r) + ": " + std::string(problems[r].begin(), problems[r].end()));
 }
 
 /// Texts as bytes (each its length, then its characters), and back.

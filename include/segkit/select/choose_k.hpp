@@ -209,6 +209,21 @@ inline KRecommendation recommend_k(const std::vector<KScore>& scores, std::optio
 
 namespace detail {
 
+/// The recommendation of a sweep's scores (the elbow of its inertia among the criteria),
+/// saying when the silhouette was computed on a sample.
+inline void recommend(KSweep& result) {
+  std::vector<double> ks, inertia;
+  for (const KScore& s : result.scores) ks.push_back(static_cast<double>(s.k)), inertia.push_back(s.inertia);
+  std::optional<std::size_t> elbow_k;
+  if (ks.size() >= 2)
+    if (const auto at = kneedle_elbow(ks, inertia)) elbow_k = result.scores[*at].k;
+  result.recommendation = recommend_k(result.scores, elbow_k);
+  if (result.silhouette_sampled)
+    result.recommendation.reason += " (The silhouette was computed on a random sample of " +
+                                    std::to_string(result.silhouette_sample_size) + " of the " +
+                                    std::to_string(result.rows) + " rows.)";
+}
+
 /// The sweep's checks of its range against n rows.
 inline void check_sweep(std::size_t n, const SweepOptions& sweep) {
   if (sweep.k_min < 2)
@@ -350,22 +365,13 @@ KSweep detail::sweep_scaled(const typename P::scaler_type& scaler, std::shared_p
     detail::report(options.progress, "K", k - sweep.k_min + 1, sweep.k_max - sweep.k_min + 1);
   }
 
-  std::vector<double> ks, inertia;
-  for (const KScore& s : result.scores) ks.push_back(static_cast<double>(s.k)), inertia.push_back(s.inertia);
-  std::optional<std::size_t> elbow_k;
-  if (ks.size() >= 2)
-    if (const auto at = kneedle_elbow(ks, inertia)) elbow_k = result.scores[*at].k;
-  result.recommendation = recommend_k(result.scores, elbow_k);
+  detail::recommend(result);
   if (compact) {
     const std::vector<std::uint16_t>& kept = compact_labels[result.recommendation.k - sweep.k_min];
     xt::xtensor<std::size_t, 1>& labels = result.scores[result.recommendation.k - sweep.k_min].labels;
     labels = xt::xtensor<std::size_t, 1>::from_shape({kept.size()});
     std::copy(kept.begin(), kept.end(), labels.begin());
   }
-  if (result.silhouette_sampled)
-    result.recommendation.reason += " (The silhouette was computed on a random sample of " +
-                                    std::to_string(result.silhouette_sample_size) + " of the " + std::to_string(n) +
-                                    " rows.)";
   return result;
 }
 

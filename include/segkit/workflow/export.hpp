@@ -175,6 +175,7 @@ struct LabelColumns {
   bool all = false;                  ///< every column of the customer table
   std::vector<std::string> columns;  ///< these columns of the table (names or 1-based numbers)
   bool outliers = false;             ///< a column naming the features beyond their IQR fences
+  bool header = true;                ///< the line of column names first (not on the parts after the first)
 };
 
 /// One row per segmented customer: its id (or row number), the columns asked for, its
@@ -203,11 +204,14 @@ inline std::string labels_csv(const Segmentation& s, const LabelColumns& extra =
       if (!cell.empty()) cell += ';';
       cell += s.original_names[o.feature];
     }
-  std::string out = s.id_column.empty() ? std::string("row") : csv_field(s.id_column);
-  for (const data::Column* c : columns) out.append(",").append(csv_field(c->name()));
-  out += ",segment";
-  if (extra.outliers) out += ",outliers";
-  out += "\n";
+  std::string out;
+  if (extra.header) {
+    out = s.id_column.empty() ? std::string("row") : csv_field(s.id_column);
+    for (const data::Column* c : columns) out.append(",").append(csv_field(c->name()));
+    out += ",segment";
+    if (extra.outliers) out += ",outliers";
+    out += "\n";
+  }
   out.reserve(out.size() + rows * (16 + 8 * columns.size()));
   for (std::size_t i = 0; i < rows; ++i) {
     out += csv_field(s.ids[i]);

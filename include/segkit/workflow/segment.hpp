@@ -540,6 +540,23 @@ struct Segmentation {
 
 namespace detail {
 
+/// The Preparation of the customers' table (over the ranks of `comm`): a given id is no
+/// feature; a detected one was found by its name and is known to be an identifier. Its
+/// messages name the column and the data row; the source is named here.
+template <Communicator Comm>
+features::Preparation fit_preparation(const CustomerTable& customers, const SegmentOptions& options, const Comm& comm) {
+  features::PrepareOptions prepare = options.prepare;
+  if (customers.id_given)
+    prepare.exclude.push_back(customers.id_column);
+  else if (!customers.id_column.empty())
+    prepare.known_identifier = customers.id_column;
+  try {
+    return features::Preparation::fit(customers.table, prepare, comm);
+  } catch (const error& e) {
+    throw error(options.source.empty() ? std::string(e.what()) : options.source + ": " + e.what());
+  }
+}
+
 /// What the outputs need of the table: the ids, the categories and values profiled (the
 /// rows `prepared` kept; a row without an id is named by its 1-based row plus `first_row`);
 /// then the table is kept, or released.
@@ -573,21 +590,10 @@ inline void take_from_table(Segmentation& out, data::Table& table, features::Pre
 template <class Scalers = BuiltinScalers, class Distances = BuiltinDistances>
 Segmentation segment(CustomerTable customers, const SegmentOptions& options) {
   data::Table& table = customers.table;
-  features::PrepareOptions prepare = options.prepare;
-  // A given id is no feature; a detected one was found by its name and is known to be an identifier.
-  if (customers.id_given)
-    prepare.exclude.push_back(customers.id_column);
-  else if (!customers.id_column.empty())
-    prepare.known_identifier = customers.id_column;
   Segmentation out;
   out.settings = options.cluster;
   out.id_column = customers.id_column;
-  // Its messages name the column and the data row; the source is named here.
-  try {
-    out.preparation = features::Preparation::fit(table, prepare);
-  } catch (const error& e) {
-    throw error(options.source.empty() ? std::string(e.what()) : options.source + ": " + e.what());
-  }
+  out.preparation = detail::fit_preparation(customers, options, SerialComm{});
   // Said before the fit's wait: previous segments of other features cannot be aligned with.
   std::optional<PreviousCentres> previous_centres;
   if (options.previous) previous_centres = previous_centres_in(out.preparation, *options.previous);

@@ -18,6 +18,7 @@
 #include "segkit/core/comm.hpp"
 #include "segkit/core/error.hpp"
 #include "segkit/profile/profile.hpp"
+#include "segkit/select/spread.hpp"
 #include "segkit/workflow/segment.hpp"
 
 namespace segkit::workflow {
@@ -29,12 +30,11 @@ namespace segkit::workflow {
 /// of them (profile_segments_spread). The Segmentation's customers, fit.k, centres,
 /// scaling, warnings and profiles are those of all the customers, the same on every
 /// rank; its labels, ids, rows, original values and categories are this rank's
-/// customers'. K must be given; the distance is squared Euclidean. Collective.
+/// customers'. K given, or chosen as one process chooses it (sweep_k_spread); the distance
+/// is squared Euclidean. Collective.
 template <class Scalers = BuiltinScalers, Communicator Comm>
 Segmentation segment(CustomerTable customers, const SegmentOptions& options, const Comm& comm) {
   const ClusterSettings& settings = options.cluster;
-  if (!settings.k)
-    throw error("choosing K is not done over several processes yet: give K (the sweep runs on one machine)");
   if (settings.distance != "sqeuclidean")
     throw error("over several processes the distance is sqeuclidean (k-means' centres are means), not \"" +
                 settings.distance + "\"");
@@ -44,19 +44,10 @@ Segmentation segment(CustomerTable customers, const SegmentOptions& options, con
   if (options.previous || options.previous_labels)
     throw error("aligning with previous segments is not done over several processes yet");
   data::Table& table = customers.table;
-  features::PrepareOptions prepare = options.prepare;
-  if (customers.id_given)
-    prepare.exclude.push_back(customers.id_column);
-  else if (!customers.id_column.empty())
-    prepare.known_identifier = customers.id_column;
   Segmentation out;
   out.settings = settings;
   out.id_column = customers.id_column;
-  try {
-    out.preparation = features::Preparation::fit(table, prepare, comm);
-  } catch (const error& e) {
-    throw error(options.source.empty() ? std::string(e.what()) : options.source + ": " + e.what());
-  }
+  out.preparation = detail::fit_preparation(customers, options, comm);
   features::Prepared prepared = out.preparation.transform(table, features::Preparation::Originals::left_out, comm);
   if (options.on_prepared) options.on_prepared(out.preparation, prepared);
   out.row_actions = prepared.actions;
@@ -64,20 +55,43 @@ Segmentation segment(CustomerTable customers, const SegmentOptions& options, con
   out.customers = comm.sum(prepared.X.shape(0));
 
   Fit& fit = out.fit;
-  fit.k = *settings.k;
-  fit.k_reason = "K = " + std::to_string(fit.k) + " as asked.";
-  const Options fit_options{.k = fit.k,
+  const Options fit_options{.k = settings.k.value_or(0),
                             .n_init = settings.n_init,
                             .max_iter = settings.max_iter,
                             .tol = settings.tol,
                             .seed = settings.seed,
-                            .threads = settings.threads};
+                            .threads = settings.threads,
+                            .progress = settings.progress};
   with_named_policy(Scalers{}, settings.scaler, "the scaler", [&](auto scaler) {
-    auto spread_fit = kmeans_spread<decltype(scaler)>(comm, prepared.X, fit_options);
-    fit.scaling = spread_fit.scaler;
-    fit.scaled_centers = std::move(spread_fit.clustering.centers);
-    fit.inertia = spread_fit.clustering.inertia;
-    fit.labels.assign(spread_fit.clustering.labels.begin(), spread_fit.clustering.labels.end());
+    using Scaler = decltype(scaler);
+    if (settings.k) {
+      fit.k = *settings.k;
+      fit.k_reason = "K = " + std::to_string(fit.k) + " as asked.";
+      detail::stage(settings, "fitting K = " + std::to_string(fit.k));
+      SpreadFit<double, Scaler> spread_fit = kmeans_spread<Scaler>(comm, prepared.X, fit_options);
+      fit.scaling = spread_fit.scaler;
+      fit.scaled_centers = std::move(spread_fit.clustering.centers);
+      fit.inertia = spread_fit.clustering.inertia;
+      fit.labels.assign(spread_fit.clustering.labels.begin(), spread_fit.clustering.labels.end());
+      return;
+    }
+    SweepOptions sweep_options;
+    sweep_options.k_min = settings.k_min;
+    sweep_options.k_max = std::min<std::size_t>(settings.k_max, out.customers > 0 ? out.customers - 1 : 0);
+    detail::stage(settings,
+                  "trying K = " + std::to_string(settings.k_min) + ".." + std::to_string(sweep_options.k_max));
+    SpreadSweep<Scaler> spread_sweep = sweep_k_spread<Scaler>(comm, prepared.X, fit_options, sweep_options);
+    KSweep& sweep = spread_sweep.sweep;
+    fit.scaling = spread_sweep.scaler;
+    fit.k = sweep.recommendation.k;
+    fit.k_reason = sweep.recommendation.reason;
+    fit.recommendation = sweep.recommendation;
+    KScore& chosen = sweep.scores[fit.k - sweep_options.k_min];
+    fit.labels.assign(chosen.labels.begin(), chosen.labels.end());
+    fit.scaled_centers = std::move(chosen.centers);
+    fit.inertia = chosen.inertia;
+    for (KScore& s : sweep.scores) s.labels = {}, s.centers = {};
+    fit.sweep = std::move(sweep.scores);
   });
   prepared.X = {};
   fit.segment_ids.resize(fit.k);
