@@ -83,6 +83,9 @@ struct ClusterArgs {
   std::string scaler = "standard";
   std::string distance = "sqeuclidean";
   std::string init;  // "" = k-means++ on one process, k-means|| over MPI ranks
+  std::string algorithm = "kmeans";
+  std::string covariance = "full";  // the Gaussian mixture's
+  std::string proba;                // a Gaussian mixture's per-segment probabilities (CSV)
   std::uint64_t seed = 0;
   std::size_t n_init = 10;
   std::size_t max_iter = 300;
@@ -325,8 +328,8 @@ void check_files(const std::vector<segkit::NamedPath>& outputs, const std::vecto
 
 /// The files segment and rfm write, with their options' names.
 std::vector<segkit::NamedPath> cluster_outputs(const ClusterArgs& args) {
-  return {{"--out", args.out},   {"--report", args.report},   {"--model", args.model},      {"--onnx", args.onnx},
-          {"--pmml", args.pmml}, {"--centers", args.centers}, {"--profiles", args.profiles}};
+  return {{"--out", args.out},   {"--report", args.report},   {"--model", args.model},       {"--onnx", args.onnx},
+          {"--pmml", args.pmml}, {"--centers", args.centers}, {"--profiles", args.profiles}, {"--proba", args.proba}};
 }
 
 /// Every output is written once all of them are ready, all of them or none.
@@ -363,6 +366,17 @@ segkit::workflow::ClusterSettings cluster_settings(const ClusterArgs& args) {
   settings.scaler = args.scaler;
   settings.distance = args.distance;
   if (!args.init.empty()) settings.init = args.init;
+  if (args.algorithm != "kmeans" && args.algorithm != "gmm")
+    throw segkit::error("--algorithm must be kmeans or gmm, not \"" + args.algorithm + "\"");
+  settings.algorithm = args.algorithm;
+  segkit::covariance_type(args.covariance);  // checked before the file is read
+  settings.covariance = args.covariance;
+  if (!args.proba.empty() && args.algorithm != "gmm")
+    throw segkit::error("--proba writes a Gaussian mixture's probabilities: give --algorithm gmm");
+  if (args.algorithm == "gmm" && !args.onnx.empty())
+    throw segkit::error("--onnx writes k-means models only, not --algorithm gmm");
+  if (args.algorithm == "gmm" && !args.pmml.empty())
+    throw segkit::error("--pmml writes k-means models only, not --algorithm gmm");
   if (settings.init != "k-means++" && settings.init != "k-means||")
     throw segkit::error("--init must be k-means++ or k-means||, not \"" + settings.init + "\"");
   // Checked here, before the file is read (the registry's message, naming the option).
@@ -562,6 +576,7 @@ void add_model_outputs(Outputs& outputs, const ClusterArgs& args, const segkit::
   if (!args.model.empty()) outputs.add(args.model, segkit::io::to_json(segkit::workflow::model_of(segmentation)));
   if (!args.onnx.empty()) outputs.add(args.onnx, segkit::io::to_onnx(segkit::workflow::model_of(segmentation)));
   if (!args.pmml.empty()) outputs.add(args.pmml, segkit::io::to_pmml(segkit::workflow::model_of(segmentation)));
+  if (!args.proba.empty()) outputs.add(args.proba, segkit::workflow::probabilities_csv(segmentation));
   add_exports(outputs, args, segkit::workflow::centers_of(segmentation), segmentation.profiles);
 }
 
@@ -955,6 +970,16 @@ int run(int argc, char** argv) {
   segment_command->add_flag("--out-outliers", segment.out_outliers,
                             "add to --out a column naming the features where the customer is beyond the IQR fences");
   add_cluster_options(segment_command, segment.cluster, true);
+  segment_command
+      ->add_option("--algorithm", segment.cluster.algorithm,
+                   "kmeans, or gmm: a Gaussian mixture (soft segments; --k auto chooses K by BIC)")
+      ->capture_default_str();
+  segment_command
+      ->add_option("--covariance", segment.cluster.covariance,
+                   "the Gaussian mixture's covariance: full, tied, diag or spherical")
+      ->capture_default_str();
+  segment_command->add_option("--proba", segment.cluster.proba,
+                              "write each customer's probability of each segment (CSV; --algorithm gmm)");
 
   PredictArgs predict;
   CLI::App* predict_command = app.add_subcommand("predict", "assign new customers with a saved model");

@@ -284,6 +284,40 @@ case $scenario in
     if "$mpirun" -np 2 "$segkit" predict --model one.json "$file" > stdout.txt 2> stderr.txt; then fail "predict ran"; fi
     expect_in "only segkit segment runs over several MPI ranks" stderr.txt
     ;;
+  gmm)  # a Gaussian mixture: K by BIC, probabilities, a model that predicts the same segments
+    mall="$data/mall_customers/Mall_Customers.csv"
+    "$segkit" segment "$mall" --features 'Annual Income (k$),Spending Score (1-100)' --algorithm gmm --k auto \
+      --out labels.csv --model model.json --proba proba.csv --report report.html > stdout.txt 2> /dev/null
+    expect_in "the lowest BIC (" stdout.txt
+    expect_in "of the Gaussian mixtures of K = 2..10" stdout.txt
+    expect_in '"mixture"' model.json
+    expect_in '"covariance": "full"' model.json
+    [ "$(lines proba.csv)" = 201 ] || fail "proba.csv has $(lines proba.csv) lines"
+    expect_in "CustomerID,segment 0,segment 1" proba.csv
+    # Every customer's probabilities sum to 1, and the most probable segment is its label.
+    paste -d, <(tail -n +2 proba.csv) <(tail -n +2 labels.csv | cut -d, -f2) | awk -F, '{
+        s = 0; best = 2; for (i = 2; i < NF; ++i) { s += $i; if ($i > $best) best = i }
+        if (s < 0.9999 || s > 1.0001) { print "row " NR " sums to " s; exit 1 }
+        if (best - 2 != $NF) { print "row " NR ": most probable segment " best - 2 ", label " $NF; exit 1 } }' \
+      || fail "probabilities and labels disagree"
+    for chart in elbow score-silhouette pca-scatter; do expect_in "class=\"chart $chart\"" report.html; done
+    "$segkit" predict --model model.json "$mall" --out predicted.csv > /dev/null 2>&1
+    cmp labels.csv predicted.csv || fail "predict with the mixture does not reproduce the labels"
+    # K given, another covariance type; what a mixture cannot do is said.
+    "$segkit" segment "$mall" --algorithm gmm --covariance spherical --k 4 --out four.csv > four.txt 2> /dev/null
+    expect_in "K = 4 as asked" four.txt
+    [ "$(tail -n +2 four.csv | cut -d, -f2 | sort -u | wc -l)" -le 4 ] || fail "more than 4 segments"
+    rm four.csv four.txt labels.csv proba.csv report.html predicted.csv stdout.txt
+    mv model.json ../in/model.json
+    expect_error "--proba writes a Gaussian mixture's probabilities: give --algorithm gmm" segment "$mall" --proba p.csv
+    expect_error "the covariance type must be full, tied, diag or spherical" segment "$mall" --algorithm gmm \
+      --covariance diagonal
+    expect_error "--onnx writes k-means models only" segment "$mall" --algorithm gmm --onnx m.onnx
+    if "$segkit" update --model ../in/model.json "$mall" > stdout.txt 2> stderr.txt; then
+      fail "update of a mixture ran"
+    fi
+    expect_in "a Gaussian mixture's model is fitted again instead" stderr.txt
+    ;;
   bad_input)
     printf 'a,b\n1,2\n3\n' > ../in/ragged.csv
     expect_error 'line 3' segment ../in/ragged.csv

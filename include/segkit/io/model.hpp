@@ -34,6 +34,7 @@
 #include "segkit/data/table.hpp"
 #include "segkit/distance/nearest.hpp"
 #include "segkit/features/prepare.hpp"
+#include "segkit/mixture/gaussian.hpp"
 #include "segkit/rfm/rfm.hpp"
 #include "segkit/core/options.hpp"
 #include "segkit/pipeline/registry.hpp"
@@ -81,6 +82,9 @@ struct Model {
   std::size_t next_segment_id = 0;  ///< the first id never given out (0 with no ids: k)
   std::string id_column;            ///< empty when the customers have no id column
   std::optional<RfmPart> rfm;       ///< a model of a transaction log (segkit rfm --model)
+  /// A Gaussian mixture's (segkit segment --algorithm gmm; its means are `centers`): a
+  /// customer joins the component of highest probability, not the nearest centre.
+  std::optional<MixtureParameters> mixture;
 
   /// The id of segment label j (Assignment::labels are labels, 0..k-1).
   std::size_t segment_id(std::size_t j) const { return j < segment_ids.size() ? segment_ids[j] : j; }
@@ -131,10 +135,14 @@ struct Model {
     }
     out.labels.assign(usable.size(), 0);
     xt::xtensor<double, 2> scaled_rows = usable.empty() ? X : scaler.transform(X);
-    if (!usable.empty())
+    if (!usable.empty() && mixture) {
+      const xt::xtensor<std::size_t, 1> labels = GaussianMixture::from_parameters(*mixture).predict(scaled_rows);
+      std::copy(labels.begin(), labels.end(), out.labels.begin());
+    } else if (!usable.empty()) {
       with_named_policy(BuiltinDistances{}, distance, "the model's distance", [&](const auto& policy) {
         nearest_centers(policy, scaled_rows, centers, out.labels.data(), 0);
       });
+    }
     if (scaled) *scaled = std::move(scaled_rows);
     return out;
   }
@@ -295,6 +303,15 @@ inline std::string to_json(const Model& model) {
     out["segment_ids"] = ids;
     out["next_segment_id"] =
         std::max(model.next_segment_id, ids.empty() ? 0 : *std::max_element(ids.begin(), ids.end()) + 1);
+  }
+  if (model.mixture) {
+    json covariances = json::array();
+    const ComponentMatrices& cov = model.mixture->covariances;
+    for (std::size_t c = 0; c < cov.shape(0); ++c)
+      covariances.push_back(std::vector<double>(&cov(c, 0, 0), &cov(c, 0, 0) + cov.shape(1) * cov.shape(2)));
+    out["mixture"] = {{"covariance", covariance_name(model.mixture->covariance)},
+                      {"weights", model.mixture->weights},
+                      {"covariances", covariances}};
   }
   if (model.rfm) {
     const auto& c = model.rfm->columns;
@@ -540,6 +557,39 @@ Model model_from_json(const std::string& text, const std::string& where = "model
       in.fail("next_segment_id", "is " + std::to_string(next) + ", an id already given out (the ids run to " +
                                      std::to_string(model.next_segment_id - 1) + ")");
     model.next_segment_id = next;
+  }
+  if (j.contains("mixture")) {
+    const json& part = j["mixture"];
+    MixtureParameters mixture;
+    mixture.covariance = covariance_type(
+        in.choice(in.at(part, "mixture", "covariance"), "mixture.covariance", {"full", "tied", "diag", "spherical"}));
+    mixture.weights = in.numbers(in.at(part, "mixture", "weights"), "mixture.weights");
+    const std::size_t k = rows.size();
+    if (mixture.weights.size() != k)
+      in.fail("mixture.weights",
+              "has " + std::to_string(mixture.weights.size()) + " values for " + std::to_string(k) + " segments");
+    const bool square = mixture.covariance == CovarianceType::full || mixture.covariance == CovarianceType::tied;
+    const std::size_t blocks = mixture.covariance == CovarianceType::tied ? 1 : k;
+    const std::size_t width = square ? d * d : mixture.covariance == CovarianceType::diag ? d : 1;
+    const json& list = in.array(in.at(part, "mixture", "covariances"), "mixture.covariances");
+    if (list.size() != blocks)
+      in.fail("mixture.covariances",
+              "must hold " + std::to_string(blocks) + " matrices, not " + std::to_string(list.size()));
+    mixture.covariances = xt::empty<double>({blocks, square ? d : 1, width / (square ? d : 1)});
+    for (std::size_t c = 0; c < blocks; ++c) {
+      const std::string field = "mixture.covariances[" + std::to_string(c) + "]";
+      const std::vector<double> values = in.numbers(list[c], field);
+      if (values.size() != width)
+        in.fail(field, "must hold " + std::to_string(width) + " numbers, not " + std::to_string(values.size()));
+      std::copy(values.begin(), values.end(), &mixture.covariances(c, 0, 0));
+    }
+    mixture.means = model.centers;
+    try {
+      GaussianMixture::from_parameters(mixture);  // positive-definite covariances, weights in (0, 1]
+    } catch (const error& e) {
+      in.fail("mixture", e.what());
+    }
+    model.mixture = std::move(mixture);
   }
   if (j.contains("rfm")) {
     const json& part = j["rfm"];

@@ -33,6 +33,8 @@ inline std::string exact_number(double v) {
 /// and a scaler that is a per-feature shift and scale (every built-in one is); otherwise a
 /// segkit::error.
 inline std::string to_pmml(const Model& model) {
+  if (model.mixture)
+    throw error("a Gaussian mixture's model cannot be written as PMML (its ClusteringModel is the nearest centre's)");
   std::string measure;
   if (model.distance == "sqeuclidean")
     measure = "squaredEuclidean";

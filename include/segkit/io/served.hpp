@@ -43,6 +43,8 @@ struct Update {
 /// growing by m. The scaler and the preparation stay as fitted. Needs the squared Euclidean
 /// distance (its centre is the mean) and the model's counts; a segkit::error otherwise.
 inline Update partial_fit(Model& model, const data::Table& batch) {
+  if (model.mixture)
+    throw error("partial_fit moves k-means centres; a Gaussian mixture's model is fitted again instead");
   const std::size_t k = model.centers.shape(0), d = model.centers.shape(1);
   if (model.distance != "sqeuclidean")
     throw error(

@@ -88,9 +88,43 @@ struct MixtureStart {
   ComponentMatrices precisions;
 };
 
+/// A fitted mixture's parameters, as a model file keeps them.
+struct MixtureParameters {
+  CovarianceType covariance = CovarianceType::full;
+  std::vector<double> weights;   ///< k, summing to 1
+  xt::xtensor<double, 2> means;  ///< k x d
+  ComponentMatrices covariances;
+};
+
 class GaussianMixture {
  public:
   explicit GaussianMixture(MixtureOptions options = {}) : options_(options) {}
+
+  /// A mixture with these parameters, as fitted (to predict, score, give probabilities).
+  /// Parameters that do not fit together, or a covariance that is not positive definite,
+  /// are refused.
+  static GaussianMixture from_parameters(const MixtureParameters& parameters, std::size_t threads = 0) {
+    const std::size_t k = parameters.weights.size(), d = parameters.means.shape(1);
+    GaussianMixture out({.k = k, .covariance = parameters.covariance, .threads = threads});
+    const auto shape = out.matrices_shape(k, d);
+    if (k == 0 || d == 0 || parameters.means.shape(0) != k || parameters.covariances.shape(0) != shape[0] ||
+        parameters.covariances.shape(1) != shape[1] || parameters.covariances.shape(2) != shape[2])
+      throw error("the mixture's weights, means and covariances do not fit together (" + std::to_string(k) +
+                  " weights, " + std::to_string(parameters.means.shape(0)) + " x " + std::to_string(d) + " means, " +
+                  std::string(covariance_name(parameters.covariance)) + " covariances)");
+    for (const double w : parameters.weights)
+      if (!(w > 0 && w <= 1)) throw error("a mixture weight is not in (0, 1]");
+    out.fitted_.weights = parameters.weights;
+    out.fitted_.means = parameters.means;
+    out.fitted_.covariances = parameters.covariances;
+    out.fitted_.precisions_cholesky = out.precision_cholesky_of_covariances(parameters.covariances);
+    return out;
+  }
+
+  /// The fitted parameters.
+  MixtureParameters parameters() const {
+    return {options_.covariance, fitted_.weights, fitted_.means, fitted_.covariances};
+  }
 
   /// Fits from options.n_init starts, each the segments of one k-means run (k-means++
   /// seeded by derive_seed(seed, start), then Lloyd) turned into weights, means and
@@ -180,7 +214,7 @@ class GaussianMixture {
   }
 
   /// Free parameters: the means, the covariances' and k - 1 weights.
-  std::size_t parameters() const {
+  std::size_t free_parameters() const {
     const std::size_t k = options_.k, d = fitted_.means.shape(1);
     std::size_t covariance = 0;
     switch (options_.covariance) {
@@ -204,13 +238,13 @@ class GaussianMixture {
   template <class T>
   double bic(const xt::xtensor<T, 2>& X) const {
     const double n = static_cast<double>(X.shape(0));
-    return -2 * score(X) * n + static_cast<double>(parameters()) * std::log(n);
+    return -2 * score(X) * n + static_cast<double>(free_parameters()) * std::log(n);
   }
 
   /// Akaike information criterion on X: -2 log-likelihood + 2 x parameters (lower is better).
   template <class T>
   double aic(const xt::xtensor<T, 2>& X) const {
-    return -2 * score(X) * static_cast<double>(X.shape(0)) + 2 * static_cast<double>(parameters());
+    return -2 * score(X) * static_cast<double>(X.shape(0)) + 2 * static_cast<double>(free_parameters());
   }
 
   const MixtureOptions& options() const { return options_; }

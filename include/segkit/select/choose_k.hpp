@@ -60,6 +60,7 @@ struct KScore {
   double calinski_harabasz = 0;
   std::size_t iterations = 0;
   bool converged = false;
+  std::optional<double> bic;            ///< a Gaussian mixture's Bayesian information criterion (lower is better)
   std::optional<double> stability;      ///< mean adjusted Rand index of the extra-seed fits with the main fit
   std::optional<double> stability_min;  ///< the lowest of them
   xt::xtensor<std::size_t, 1> labels;   ///< the main fit's segment of each row (see SweepOptions::keep_all_labels)

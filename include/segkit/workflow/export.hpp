@@ -178,6 +178,22 @@ struct LabelColumns {
   bool header = true;                ///< the line of column names first (not on the parts after the first)
 };
 
+/// A Gaussian mixture's probabilities: one row per segmented customer, its id (or row)
+/// and its probability of each segment (columns "segment 0", ..., by segment id).
+inline std::string probabilities_csv(const Segmentation& s) {
+  if (s.fit.probabilities.size() == 0)
+    throw error("segment probabilities come from a Gaussian mixture (algorithm gmm), not from k-means");
+  std::string out = s.id_column.empty() ? std::string("row") : csv_field(s.id_column);
+  for (std::size_t c = 0; c < s.fit.k; ++c) out += ",segment " + std::to_string(s.fit.id_of(c));
+  out += "\n";
+  for (std::size_t i = 0; i < s.ids.size(); ++i) {
+    out += csv_field(s.ids[i]);
+    for (std::size_t c = 0; c < s.fit.k; ++c) out.append(",").append(format_number(s.fit.probabilities(i, c), 6));
+    out += "\n";
+  }
+  return out;
+}
+
 /// One row per segmented customer: its id (or row number), the columns asked for, its
 /// segment, and, when asked, the features where it is an outlier (";"-separated).
 /// Columns need a segmentation made with SegmentOptions::keep_table.

@@ -395,6 +395,7 @@ inline io::Model model_of(const Segmentation& s) {
   model.segment_ids = s.fit.segment_ids;
   model.next_segment_id = s.fit.next_segment_id;
   model.id_column = s.id_column;
+  model.mixture = s.fit.mixture;
   return model;
 }
 

@@ -22,7 +22,9 @@
 #include <utility>
 #include <vector>
 
+#include <xtensor/xadapt.hpp>
 #include <xtensor/xtensor.hpp>
+#include <xtensor/xview.hpp>
 
 #include "segkit/core/error.hpp"
 #include "segkit/core/format.hpp"
@@ -30,9 +32,11 @@
 #include "segkit/core/progress.hpp"
 #include "segkit/data/csv.hpp"
 #include "segkit/data/table.hpp"
+#include "segkit/evaluate/inertia.hpp"
 #include "segkit/features/prepare.hpp"
 #include "segkit/init/kmeans_parallel.hpp"
 #include "segkit/init/kmeans_plus_plus.hpp"
+#include "segkit/mixture/gaussian.hpp"
 #include "segkit/pipeline/pipeline.hpp"
 #include "segkit/pipeline/registry.hpp"
 #include "segkit/profile/profile.hpp"
@@ -49,6 +53,8 @@ struct ClusterSettings {
   std::string scaler = "standard";       ///< a name of the scalers' registry
   std::string distance = "sqeuclidean";  ///< a name of the distances' registry
   std::string init = "k-means++";        ///< the starts: "k-means++" (greedy) or "k-means||" (KMeansParallel)
+  std::string algorithm = "kmeans";      ///< "kmeans", or "gmm" (a Gaussian mixture; K chosen by BIC)
+  std::string covariance = "full";       ///< the mixture's covariance type: full, tied, diag or spherical
   std::uint64_t seed = 0;
   std::size_t n_init = 10;                           ///< k-means++ starts per fit; the lowest inertia wins
   std::size_t max_iter = 300;                        ///< Lloyd iterations per start at most
@@ -76,6 +82,10 @@ struct Fit {
   std::vector<std::size_t> segment_ids;
   /// The first id never given out, for the next refit's new segments.
   std::size_t next_segment_id = 0;
+  /// A Gaussian mixture's parameters (algorithm "gmm"; its means are scaled_centers), and
+  /// each customer's probability of each segment (n x k).
+  std::optional<MixtureParameters> mixture;
+  xt::xtensor<double, 2> probabilities;
 
   /// The id of label j.
   std::size_t id_of(std::size_t j) const { return j < segment_ids.size() ? segment_ids[j] : j; }
@@ -199,6 +209,138 @@ Fit fit_with(xt::xtensor<double, 2>& X, const ClusterSettings& settings, bool co
   return fit;
 }
 
+/// A Gaussian mixture of the scaled rows: K given, or the K of lowest BIC in the range (each
+/// K scored by silhouette, Davies-Bouldin and Calinski-Harabasz too, for the report). A
+/// component that ends with no customer is dropped, and the warnings say so.
+template <class Scaler>
+Fit fit_mixture(xt::xtensor<double, 2>& X, const ClusterSettings& settings, bool consume) {
+  const CovarianceType type = covariance_type(settings.covariance);
+  if (settings.distance != "sqeuclidean")
+    throw error("a Gaussian mixture measures its own (Mahalanobis) distance: the distance must be sqeuclidean, not \"" +
+                settings.distance + "\"");
+  Fit fit;
+  Scaler scaler;
+  scaler.fit(X);
+  fit.scaling = scaler;
+  const xt::xtensor<double, 2> Z = scaler.transform(X);
+  if (consume) X = xt::xtensor<double, 2>();
+  const std::size_t n = Z.shape(0);
+  const MixtureOptions base{.covariance = type,
+                            .max_iter = settings.max_iter,
+                            .n_init = settings.n_init,
+                            .seed = settings.seed,
+                            .threads = settings.threads};
+  const auto fit_k = [&](std::size_t k) {
+    MixtureOptions options = base;
+    options.k = k;
+    GaussianMixture gm(options);
+    gm.fit(Z);
+    return gm;
+  };
+  std::optional<GaussianMixture> chosen;
+  if (settings.k) {
+    stage(settings, "fitting a Gaussian mixture of K = " + std::to_string(*settings.k));
+    chosen = fit_k(*settings.k);
+    fit.k_reason = "K = " + std::to_string(*settings.k) + " as asked.";
+  } else {
+    SweepOptions sweep;
+    sweep.k_min = settings.k_min;
+    sweep.k_max = std::min<std::size_t>(settings.k_max, n > 0 ? n - 1 : 0);
+    segkit::detail::check_sweep(n, sweep);
+    stage(settings,
+          "trying Gaussian mixtures of K = " + std::to_string(sweep.k_min) + ".." + std::to_string(sweep.k_max));
+    const bool sampled = n > sweep.silhouette_max_rows;
+    const SampledSilhouette silhouette{
+        sampled ? segkit::detail::sample_rows(n, sweep.silhouette_max_rows,
+                                              segkit::detail::silhouette_sample_seed(settings.seed))
+                : std::vector<std::size_t>()};
+    segkit::detail::report(settings.progress, "K", 0, sweep.k_max - sweep.k_min + 1);
+    for (std::size_t k = sweep.k_min; k <= sweep.k_max; ++k) {
+      GaussianMixture gm = fit_k(k);
+      KScore s;
+      s.k = k;
+      s.iterations = gm.iterations();
+      s.converged = gm.converged();
+      s.bic = gm.bic(Z);
+      s.inertia = inertia_score(Z, gm.labels(), gm.means());
+      if (std::set<std::size_t>(gm.labels().begin(), gm.labels().end()).size() >= 2) {
+        Clustering<double> labelled;
+        labelled.labels = gm.labels();
+        labelled.centers = gm.means();
+        s.silhouette = sampled ? silhouette.evaluate(Z, labelled, settings.threads)
+                               : silhouette_score(Z, gm.labels(), settings.threads);
+        s.davies_bouldin = davies_bouldin_score(Z, gm.labels());
+        s.calinski_harabasz = calinski_harabasz_score(Z, gm.labels());
+      }
+      if (!chosen || *s.bic < *fit.sweep[chosen->options().k - sweep.k_min].bic) chosen = std::move(gm);
+      fit.sweep.push_back(std::move(s));
+      segkit::detail::report(settings.progress, "K", k - sweep.k_min + 1, sweep.k_max - sweep.k_min + 1);
+    }
+    // The recommendation is BIC's; the other criteria's choices are said beside it.
+    KRecommendation r = recommend_k(fit.sweep, std::nullopt);
+    r.k = chosen->options().k;
+    r.agreeing.clear();
+    if (r.best_silhouette_k == r.k) r.agreeing.push_back(Criterion::silhouette);
+    if (r.best_davies_bouldin_k == r.k) r.agreeing.push_back(Criterion::davies_bouldin);
+    if (r.best_calinski_harabasz_k == r.k) r.agreeing.push_back(Criterion::calinski_harabasz);
+    r.reason = "K = " + std::to_string(r.k) + ": the lowest BIC (" + format_number(*fit.sweep[r.k - sweep.k_min].bic) +
+               ") of the Gaussian mixtures of K = " + std::to_string(sweep.k_min) + ".." + std::to_string(sweep.k_max) +
+               "; the silhouette would choose K = " + std::to_string(r.best_silhouette_k) +
+               ", Davies-Bouldin K = " + std::to_string(r.best_davies_bouldin_k) +
+               ", Calinski-Harabasz K = " + std::to_string(r.best_calinski_harabasz_k) + ".";
+    if (sampled)
+      r.reason += " (The silhouette was computed on a random sample of " + std::to_string(sweep.silhouette_max_rows) +
+                  " of the " + std::to_string(n) + " rows.)";
+    fit.k_reason = r.reason;
+    fit.recommendation = std::move(r);
+  }
+  // Components no customer is most likely to belong to are dropped (a segment needs customers).
+  MixtureParameters parameters = chosen->parameters();
+  const xt::xtensor<std::size_t, 1>& labels = chosen->labels();
+  const std::size_t k = parameters.weights.size();
+  std::vector<std::size_t> size(k, 0), renumber(k, 0);
+  for (const std::size_t l : labels) ++size[l];
+  std::vector<std::size_t> kept;
+  for (std::size_t c = 0; c < k; ++c)
+    if (size[c] > 0) renumber[c] = kept.size(), kept.push_back(c);
+  xt::xtensor<double, 2> probabilities = chosen->predict_proba(Z);
+  if (kept.size() < k) {
+    MixtureParameters fewer{parameters.covariance, {}, xt::empty<double>({kept.size(), Z.shape(1)}), {}};
+    const bool shared = parameters.covariance == CovarianceType::tied;
+    auto shape = parameters.covariances.shape();
+    fewer.covariances = xt::empty<double>({shared ? std::size_t{1} : kept.size(), shape[1], shape[2]});
+    double total = 0;
+    for (const std::size_t c : kept) total += parameters.weights[c];
+    xt::xtensor<double, 2> kept_probabilities = xt::empty<double>({n, kept.size()});
+    for (std::size_t a = 0; a < kept.size(); ++a) {
+      const std::size_t c = kept[a];
+      fewer.weights.push_back(parameters.weights[c] / total);
+      xt::row(fewer.means, a) = xt::row(parameters.means, c);
+      if (!shared) xt::view(fewer.covariances, a) = xt::view(parameters.covariances, c);
+      for (std::size_t i = 0; i < n; ++i) kept_probabilities(i, a) = probabilities(i, c);
+    }
+    if (shared) fewer.covariances = parameters.covariances;
+    for (std::size_t i = 0; i < n; ++i) {
+      double sum = 0;
+      for (std::size_t a = 0; a < kept.size(); ++a) sum += kept_probabilities(i, a);
+      for (std::size_t a = 0; a < kept.size(); ++a) kept_probabilities(i, a) /= sum;
+    }
+    fit.warnings.push_back(std::to_string(k - kept.size()) + " of the " + std::to_string(k) +
+                           " mixture components is no customer's most likely one: dropped, " +
+                           std::to_string(kept.size()) + " segments remain");
+    parameters = std::move(fewer);
+    probabilities = std::move(kept_probabilities);
+  }
+  fit.k = kept.size();
+  fit.labels.resize(n);
+  for (std::size_t i = 0; i < n; ++i) fit.labels[i] = renumber[labels(i)];
+  fit.scaled_centers = parameters.means;
+  fit.inertia = inertia_score(Z, xt::adapt(fit.labels, {n}), fit.scaled_centers);
+  fit.mixture = std::move(parameters);
+  fit.probabilities = std::move(probabilities);
+  return fit;
+}
+
 }  // namespace detail
 
 /// Clusters the rows of X with the scaler and distance the settings name. With
@@ -206,7 +348,10 @@ Fit fit_with(xt::xtensor<double, 2>& X, const ClusterSettings& settings, bool co
 /// of it never coexist when the caller needs X no more.
 template <class Scalers = BuiltinScalers, class Distances = BuiltinDistances>
 Fit cluster(xt::xtensor<double, 2>& X, const ClusterSettings& settings, bool consume = false) {
+  if (settings.algorithm != "kmeans" && settings.algorithm != "gmm")
+    throw error("the algorithm must be kmeans or gmm, not \"" + settings.algorithm + "\"");
   Fit fit = with_named_policy(Scalers{}, settings.scaler, "the scaler", [&](auto scaler) {
+    if (settings.algorithm == "gmm") return detail::fit_mixture<decltype(scaler)>(X, settings, consume);
     return with_named_policy(Distances{}, settings.distance, "the distance", [&](auto distance) {
       if (settings.init == "k-means||")
         return detail::fit_with<decltype(scaler), decltype(distance), KMeansParallel>(X, settings, consume);
@@ -218,7 +363,9 @@ Fit cluster(xt::xtensor<double, 2>& X, const ClusterSettings& settings, bool con
   fit.segment_ids.resize(fit.k);
   std::iota(fit.segment_ids.begin(), fit.segment_ids.end(), std::size_t{0});
   fit.next_segment_id = fit.k;
+  std::vector<std::string> dropped = std::move(fit.warnings);
   fit.warnings = guardrails(fit, settings);
+  fit.warnings.insert(fit.warnings.begin(), dropped.begin(), dropped.end());
   return fit;
 }
 

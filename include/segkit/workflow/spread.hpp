@@ -35,6 +35,8 @@ namespace segkit::workflow {
 template <class Scalers = BuiltinScalers, Communicator Comm>
 Segmentation segment(CustomerTable customers, const SegmentOptions& options, const Comm& comm) {
   const ClusterSettings& settings = options.cluster;
+  if (settings.algorithm != "kmeans")
+    throw error("over several processes the algorithm is kmeans, not \"" + settings.algorithm + "\"");
   if (settings.distance != "sqeuclidean")
     throw error("over several processes the distance is sqeuclidean (k-means' centres are means), not \"" +
                 settings.distance + "\"");
