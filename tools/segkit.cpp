@@ -366,8 +366,10 @@ segkit::workflow::ClusterSettings cluster_settings(const ClusterArgs& args) {
   settings.scaler = args.scaler;
   settings.distance = args.distance;
   if (!args.init.empty()) settings.init = args.init;
-  if (args.algorithm != "kmeans" && args.algorithm != "gmm")
-    throw segkit::error("--algorithm must be kmeans or gmm, not \"" + args.algorithm + "\"");
+  if (args.algorithm != "kmeans" && args.algorithm != "gmm" && args.algorithm != "ward" &&
+      args.algorithm != "complete" && args.algorithm != "average" && args.algorithm != "single")
+    throw segkit::error("--algorithm must be kmeans, gmm, ward, complete, average or single, not \"" + args.algorithm +
+                        "\"");
   settings.algorithm = args.algorithm;
   segkit::covariance_type(args.covariance);  // checked before the file is read
   settings.covariance = args.covariance;
@@ -746,6 +748,11 @@ int run_predict(const PredictArgs& args) {
       throw segkit::error(args.read.file + ": " + e.what());
     }
   }();
+  if (model.nearest_centre_stand_in())
+    say("note: the segments were made by agglomerative clustering (%s linkage), which has no rule for a new "
+        "customer: each joins the segment of the nearest segment centre (its mean), where a few of the customers "
+        "it was made from would not be\n",
+        model.algorithm.c_str());
   Outputs outputs;
   outputs.add(out, assignment_csv(table, model, assignment));
   outputs.write();
@@ -972,7 +979,8 @@ int run(int argc, char** argv) {
   add_cluster_options(segment_command, segment.cluster, true);
   segment_command
       ->add_option("--algorithm", segment.cluster.algorithm,
-                   "kmeans, or gmm: a Gaussian mixture (soft segments; --k auto chooses K by BIC)")
+                   "kmeans; gmm: a Gaussian mixture (soft segments; --k auto chooses K by BIC); ward, "
+                   "complete, average or single: agglomerative clustering with that linkage (a merge tree cut at K)")
       ->capture_default_str();
   segment_command
       ->add_option("--covariance", segment.cluster.covariance,

@@ -284,7 +284,7 @@ case $scenario in
     if "$mpirun" -np 2 "$segkit" predict --model one.json "$file" > stdout.txt 2> stderr.txt; then fail "predict ran"; fi
     expect_in "only segkit segment runs over several MPI ranks" stderr.txt
     ;;
-  gmm)  # a Gaussian mixture: K by BIC, probabilities, a model that predicts the same segments
+  gmm)  # a Gaussian mixture (K by BIC, probabilities, a model that predicts the same segments); Ward
     mall="$data/mall_customers/Mall_Customers.csv"
     "$segkit" segment "$mall" --features 'Annual Income (k$),Spending Score (1-100)' --algorithm gmm --k auto \
       --out labels.csv --model model.json --proba proba.csv --report report.html > stdout.txt 2> /dev/null
@@ -317,6 +317,22 @@ case $scenario in
       fail "update of a mixture ran"
     fi
     expect_in "a Gaussian mixture's model is fitted again instead" stderr.txt
+    # Agglomerative: Ward's tree cut where the criteria vote, a model that says how it assigns.
+    "$segkit" segment "$mall" --features 'Annual Income (k$),Spending Score (1-100)' --algorithm ward --k auto \
+      --out ward.csv --model ../in/ward.json > ward.txt 2> /dev/null
+    expect_in "K = 5 (3 of 4 criteria agree)" ward.txt
+    expect_in "high Annual Income · low Spending Score" ward.txt
+    expect_in '"algorithm": "ward"' ../in/ward.json
+    "$segkit" predict --model ../in/ward.json "$mall" --out predicted.csv > predict.txt 2> /dev/null
+    expect_in "note: the segments were made by agglomerative clustering (ward linkage)" predict.txt
+    # Most customers keep their segment under the nearest-centre rule.
+    same=$(paste -d, ward.csv predicted.csv | awk -F, 'NR > 1 && $2 == $4 { n++ } END { print n }')
+    [ "$same" -ge 180 ] || fail "only $same of 200 customers keep their Ward segment when predicted"
+    "$segkit" segment "$mall" --algorithm average --k 4 --out average.csv > average.txt 2> /dev/null
+    expect_in "K = 4 as asked" average.txt
+    rm ward.csv ward.txt predicted.csv predict.txt average.csv average.txt
+    expect_error "--algorithm must be kmeans, gmm, ward, complete, average or single" segment "$mall" \
+      --algorithm dbscan
     ;;
   bad_input)
     printf 'a,b\n1,2\n3\n' > ../in/ragged.csv

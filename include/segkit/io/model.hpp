@@ -85,6 +85,14 @@ struct Model {
   /// A Gaussian mixture's (segkit segment --algorithm gmm; its means are `centers`): a
   /// customer joins the component of highest probability, not the nearest centre.
   std::optional<MixtureParameters> mixture;
+  /// What made the segments: "kmeans", "gmm", or an agglomerative linkage ("ward", ...),
+  /// whose segments have no rule for a new customer: predict puts it in the segment of the
+  /// nearest centre (the segment's mean), which a few fitted customers' own segment is not.
+  std::string algorithm = "kmeans";
+
+  /// Whether predict's segment of a customer is the nearest centre's by necessity (an
+  /// agglomerative model), not the fit's own rule.
+  bool nearest_centre_stand_in() const { return algorithm != "kmeans" && algorithm != "gmm"; }
 
   /// The id of segment label j (Assignment::labels are labels, 0..k-1).
   std::size_t segment_id(std::size_t j) const { return j < segment_ids.size() ? segment_ids[j] : j; }
@@ -304,6 +312,7 @@ inline std::string to_json(const Model& model) {
     out["next_segment_id"] =
         std::max(model.next_segment_id, ids.empty() ? 0 : *std::max_element(ids.begin(), ids.end()) + 1);
   }
+  if (model.algorithm != "kmeans") out["algorithm"] = model.algorithm;
   if (model.mixture) {
     json covariances = json::array();
     const ComponentMatrices& cov = model.mixture->covariances;
@@ -558,6 +567,9 @@ Model model_from_json(const std::string& text, const std::string& where = "model
                                      std::to_string(model.next_segment_id - 1) + ")");
     model.next_segment_id = next;
   }
+  if (j.contains("algorithm"))
+    model.algorithm =
+        in.choice(j["algorithm"], "algorithm", {"kmeans", "gmm", "ward", "complete", "average", "single"});
   if (j.contains("mixture")) {
     const json& part = j["mixture"];
     MixtureParameters mixture;

@@ -396,6 +396,7 @@ inline io::Model model_of(const Segmentation& s) {
   model.next_segment_id = s.fit.next_segment_id;
   model.id_column = s.id_column;
   model.mixture = s.fit.mixture;
+  model.algorithm = s.settings.algorithm;
   return model;
 }
 

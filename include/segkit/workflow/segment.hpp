@@ -35,8 +35,10 @@
 #include "segkit/evaluate/inertia.hpp"
 #include "segkit/features/prepare.hpp"
 #include "segkit/init/kmeans_parallel.hpp"
+#include "segkit/hierarchy/agglomerative.hpp"
 #include "segkit/init/kmeans_plus_plus.hpp"
 #include "segkit/mixture/gaussian.hpp"
+#include "segkit/scaler/none.hpp"
 #include "segkit/pipeline/pipeline.hpp"
 #include "segkit/pipeline/registry.hpp"
 #include "segkit/profile/profile.hpp"
@@ -53,8 +55,10 @@ struct ClusterSettings {
   std::string scaler = "standard";       ///< a name of the scalers' registry
   std::string distance = "sqeuclidean";  ///< a name of the distances' registry
   std::string init = "k-means++";        ///< the starts: "k-means++" (greedy) or "k-means||" (KMeansParallel)
-  std::string algorithm = "kmeans";      ///< "kmeans", or "gmm" (a Gaussian mixture; K chosen by BIC)
-  std::string covariance = "full";       ///< the mixture's covariance type: full, tied, diag or spherical
+  /// "kmeans"; "gmm" (a Gaussian mixture; K chosen by BIC); or an agglomerative linkage:
+  /// "ward", "complete", "average", "single" (a merge tree cut at K)
+  std::string algorithm = "kmeans";
+  std::string covariance = "full";  ///< the mixture's covariance type: full, tied, diag or spherical
   std::uint64_t seed = 0;
   std::size_t n_init = 10;                           ///< k-means++ starts per fit; the lowest inertia wins
   std::size_t max_iter = 300;                        ///< Lloyd iterations per start at most
@@ -86,6 +90,9 @@ struct Fit {
   /// each customer's probability of each segment (n x k).
   std::optional<MixtureParameters> mixture;
   xt::xtensor<double, 2> probabilities;
+  /// An agglomerative clustering's merge tree (of the customers, or of the micro-segments
+  /// of the two-stage mode), for the dendrogram.
+  std::optional<MergeTree> tree;
 
   /// The id of label j.
   std::size_t id_of(std::size_t j) const { return j < segment_ids.size() ? segment_ids[j] : j; }
@@ -209,21 +216,30 @@ Fit fit_with(xt::xtensor<double, 2>& X, const ClusterSettings& settings, bool co
   return fit;
 }
 
+/// X scaled by a Scaler fitted on it (kept in fit.scaling), for an algorithm of its own
+/// distance (`why` the distance setting must be sqeuclidean); with `consume`, X is released.
+template <class Scaler>
+xt::xtensor<double, 2> scaled_for(xt::xtensor<double, 2>& X, const ClusterSettings& settings, bool consume, Fit& fit,
+                                  const std::string& why) {
+  if (settings.distance != "sqeuclidean")
+    throw error(why + ": the distance must be sqeuclidean, not \"" + settings.distance + "\"");
+  Scaler scaler;
+  scaler.fit(X);
+  fit.scaling = scaler;
+  xt::xtensor<double, 2> Z = scaler.transform(X);
+  if (consume) X = xt::xtensor<double, 2>();
+  return Z;
+}
+
 /// A Gaussian mixture of the scaled rows: K given, or the K of lowest BIC in the range (each
 /// K scored by silhouette, Davies-Bouldin and Calinski-Harabasz too, for the report). A
 /// component that ends with no customer is dropped, and the warnings say so.
 template <class Scaler>
 Fit fit_mixture(xt::xtensor<double, 2>& X, const ClusterSettings& settings, bool consume) {
   const CovarianceType type = covariance_type(settings.covariance);
-  if (settings.distance != "sqeuclidean")
-    throw error("a Gaussian mixture measures its own (Mahalanobis) distance: the distance must be sqeuclidean, not \"" +
-                settings.distance + "\"");
   Fit fit;
-  Scaler scaler;
-  scaler.fit(X);
-  fit.scaling = scaler;
-  const xt::xtensor<double, 2> Z = scaler.transform(X);
-  if (consume) X = xt::xtensor<double, 2>();
+  const xt::xtensor<double, 2> Z =
+      scaled_for<Scaler>(X, settings, consume, fit, "a Gaussian mixture measures its own (Mahalanobis) distance");
   const std::size_t n = Z.shape(0);
   const MixtureOptions base{.covariance = type,
                             .max_iter = settings.max_iter,
@@ -341,6 +357,120 @@ Fit fit_mixture(xt::xtensor<double, 2>& X, const ClusterSettings& settings, bool
   return fit;
 }
 
+/// Above this many customers an agglomerative clustering is two-stage (Ward only): k-means
+/// into agglomerative_micro_segments, then Ward's tree of their centres weighted by size.
+inline constexpr std::size_t agglomerative_max_rows = 20000;
+inline constexpr std::size_t agglomerative_micro_segments = 500;
+
+/// The means of the rows of each label (0..k-1) and the summed squared distances to them.
+inline std::pair<xt::xtensor<double, 2>, double> label_means(const xt::xtensor<double, 2>& Z,
+                                                             const std::vector<std::size_t>& labels, std::size_t k) {
+  const std::size_t n = Z.shape(0), d = Z.shape(1);
+  xt::xtensor<double, 2> means = xt::zeros<double>({k, d});
+  std::vector<double> count(k, 0.0);
+  for (std::size_t i = 0; i < n; ++i) {
+    count[labels[i]] += 1;
+    for (std::size_t j = 0; j < d; ++j) means(labels[i], j) += Z(i, j);
+  }
+  for (std::size_t c = 0; c < k; ++c)
+    for (std::size_t j = 0; j < d; ++j) means(c, j) /= count[c];
+  double inertia = 0;
+  for (std::size_t i = 0; i < n; ++i)
+    for (std::size_t j = 0; j < d; ++j) inertia += (Z(i, j) - means(labels[i], j)) * (Z(i, j) - means(labels[i], j));
+  return {std::move(means), inertia};
+}
+
+/// Agglomerative segments of the scaled rows: the merge tree cut at K given, or at the K
+/// the criteria vote for (the sweep of k-means' criteria over the cuts K = k_min..k_max).
+template <class Scaler>
+Fit fit_agglomerative(xt::xtensor<double, 2>& X, const ClusterSettings& settings, bool consume) {
+  const Linkage linkage = linkage_method(settings.algorithm);
+  Fit fit;
+  const xt::xtensor<double, 2> Z =
+      scaled_for<Scaler>(X, settings, consume, fit, "agglomerative clustering here merges by Euclidean distances");
+  const std::size_t n = Z.shape(0);
+  std::vector<std::size_t> micro;  // each customer's micro-segment, in the two-stage mode
+  std::string name(linkage_name(linkage));
+  if (n > agglomerative_max_rows) {
+    if (linkage != Linkage::ward)
+      throw error(name + " linkage keeps every distance between two customers (" + std::to_string(n) +
+                  " customers: more than " + std::to_string(agglomerative_max_rows) +
+                  "); use ward, which is two-stage for so many");
+    stage(settings, "k-means into " + std::to_string(agglomerative_micro_segments) + " micro-segments");
+    Options options{.k = agglomerative_micro_segments, .n_init = 1, .seed = settings.seed, .threads = settings.threads};
+    Pipeline<NoScaling, KMeansPlusPlus> micro_fit(options);
+    micro_fit.fit(Z);
+    micro.assign(micro_fit.labels().begin(), micro_fit.labels().end());
+    std::vector<double> sizes(agglomerative_micro_segments, 0.0);
+    for (const std::size_t m : micro) sizes[m] += 1;
+    stage(settings, "Ward's tree of the micro-segments");
+    fit.tree = ward_of_centres(micro_fit.scaled_centers(), sizes, settings.threads);
+    fit.warnings.push_back("Ward's tree was built on " + std::to_string(agglomerative_micro_segments) +
+                           " k-means micro-segments of the " + std::to_string(n) + " customers (two-stage: more than " +
+                           std::to_string(agglomerative_max_rows) + ")");
+  } else {
+    stage(settings, "merging the customers (" + name + " linkage)");
+    fit.tree = agglomerate(Z, linkage, settings.threads);
+  }
+  const auto labels_at = [&](std::size_t k) {
+    std::vector<std::size_t> labels = fit.tree->cut(k);
+    if (micro.empty()) return labels;
+    std::vector<std::size_t> out(n);
+    for (std::size_t i = 0; i < n; ++i) out[i] = labels[micro[i]];
+    // Numbered by each segment's first customer, as a cut of the customers' own tree.
+    std::vector<std::size_t> renumber(k, k);
+    std::size_t next = 0;
+    for (std::size_t& l : out) {
+      if (renumber[l] == k) renumber[l] = next++;
+      l = renumber[l];
+    }
+    return out;
+  };
+  if (settings.k) {
+    fit.k = *settings.k;
+    if (fit.k == 0 || fit.k > fit.tree->leaves)
+      throw error("K = " + std::to_string(fit.k) + " segments of a tree of " + std::to_string(fit.tree->leaves) +
+                  (micro.empty() ? " customers" : " micro-segments"));
+    fit.k_reason = "K = " + std::to_string(fit.k) + " as asked.";
+    fit.labels = labels_at(fit.k);
+  } else {
+    SweepOptions sweep;
+    sweep.k_min = settings.k_min;
+    sweep.k_max = std::min<std::size_t>({settings.k_max, n > 0 ? n - 1 : 0, fit.tree->leaves});
+    segkit::detail::check_sweep(n, sweep);
+    KSweep result;
+    result.rows = n;
+    result.silhouette_sampled = n > sweep.silhouette_max_rows;
+    result.silhouette_sample_size = result.silhouette_sampled ? sweep.silhouette_max_rows : n;
+    const SampledSilhouette silhouette{
+        result.silhouette_sampled ? segkit::detail::sample_rows(n, sweep.silhouette_max_rows,
+                                                                segkit::detail::silhouette_sample_seed(settings.seed))
+                                  : std::vector<std::size_t>()};
+    for (std::size_t k = sweep.k_min; k <= sweep.k_max; ++k) {
+      const std::vector<std::size_t> labels = labels_at(k);
+      KScore s;
+      s.k = k;
+      s.converged = true;
+      Clustering<double> cut;
+      cut.labels = xt::adapt(labels, {n});
+      std::tie(cut.centers, s.inertia) = label_means(Z, labels, k);
+      s.silhouette = result.silhouette_sampled ? silhouette.evaluate(Z, cut, settings.threads)
+                                               : silhouette_score(Z, cut.labels, settings.threads);
+      s.davies_bouldin = davies_bouldin_score(Z, cut.labels);
+      s.calinski_harabasz = calinski_harabasz_score(Z, cut.labels);
+      result.scores.push_back(std::move(s));
+    }
+    segkit::detail::recommend(result);
+    fit.k = result.recommendation.k;
+    fit.k_reason = result.recommendation.reason;
+    fit.recommendation = result.recommendation;
+    fit.sweep = std::move(result.scores);
+    fit.labels = labels_at(fit.k);
+  }
+  std::tie(fit.scaled_centers, fit.inertia) = label_means(Z, fit.labels, fit.k);
+  return fit;
+}
+
 }  // namespace detail
 
 /// Clusters the rows of X with the scaler and distance the settings name. With
@@ -348,10 +478,14 @@ Fit fit_mixture(xt::xtensor<double, 2>& X, const ClusterSettings& settings, bool
 /// of it never coexist when the caller needs X no more.
 template <class Scalers = BuiltinScalers, class Distances = BuiltinDistances>
 Fit cluster(xt::xtensor<double, 2>& X, const ClusterSettings& settings, bool consume = false) {
-  if (settings.algorithm != "kmeans" && settings.algorithm != "gmm")
-    throw error("the algorithm must be kmeans or gmm, not \"" + settings.algorithm + "\"");
+  const bool agglomerative = settings.algorithm == "ward" || settings.algorithm == "complete" ||
+                             settings.algorithm == "average" || settings.algorithm == "single";
+  if (settings.algorithm != "kmeans" && settings.algorithm != "gmm" && !agglomerative)
+    throw error("the algorithm must be kmeans, gmm, ward, complete, average or single, not \"" + settings.algorithm +
+                "\"");
   Fit fit = with_named_policy(Scalers{}, settings.scaler, "the scaler", [&](auto scaler) {
     if (settings.algorithm == "gmm") return detail::fit_mixture<decltype(scaler)>(X, settings, consume);
+    if (agglomerative) return detail::fit_agglomerative<decltype(scaler)>(X, settings, consume);
     return with_named_policy(Distances{}, settings.distance, "the distance", [&](auto distance) {
       if (settings.init == "k-means||")
         return detail::fit_with<decltype(scaler), decltype(distance), KMeansParallel>(X, settings, consume);
