@@ -319,8 +319,11 @@ case $scenario in
     expect_in "a Gaussian mixture's model is fitted again instead" stderr.txt
     # Agglomerative: Ward's tree cut where the criteria vote, a model that says how it assigns.
     "$segkit" segment "$mall" --features 'Annual Income (k$),Spending Score (1-100)' --algorithm ward --k auto \
-      --out ward.csv --model ../in/ward.json > ward.txt 2> /dev/null
+      --out ward.csv --model ../in/ward.json --report ward.html > ward.txt 2> /dev/null
     expect_in "K = 5 (3 of 4 criteria agree)" ward.txt
+    expect_in 'class="chart dendrogram"' ward.html
+    expect_in "cuts it into 5 segments" ward.html
+    [ "$(grep -c 'class="link"' ward.html)" = 29 ] || fail "the dendrogram does not draw the last 29 merges"
     expect_in "high Annual Income · low Spending Score" ward.txt
     expect_in '"algorithm": "ward"' ../in/ward.json
     "$segkit" predict --model ../in/ward.json "$mall" --out predicted.csv > predict.txt 2> /dev/null
@@ -330,7 +333,7 @@ case $scenario in
     [ "$same" -ge 180 ] || fail "only $same of 200 customers keep their Ward segment when predicted"
     "$segkit" segment "$mall" --algorithm average --k 4 --out average.csv > average.txt 2> /dev/null
     expect_in "K = 4 as asked" average.txt
-    rm ward.csv ward.txt predicted.csv predict.txt average.csv average.txt
+    rm ward.csv ward.txt ward.html predicted.csv predict.txt average.csv average.txt
     expect_error "--algorithm must be kmeans, gmm, ward, complete, average or single" segment "$mall" \
       --algorithm dbscan
     ;;

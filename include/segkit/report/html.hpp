@@ -4,8 +4,10 @@
 // and to see the segments, and the profile table.
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstddef>
+#include <limits>
 #include <cstdio>
 #include <numeric>
 #include <string>
@@ -71,6 +73,12 @@ struct ReportData {
     std::vector<std::vector<std::string>> rows;
   };
   std::vector<Table> tables;
+
+  /// An agglomerative clustering's merge tree (scipy's linkage rows), drawn as a
+  /// dendrogram of its top merges, cut at tree_cut (NaN: not drawn); empty: no tree.
+  std::vector<std::array<double, 4>> tree;
+  double tree_cut = std::numeric_limits<double>::quiet_NaN();
+  std::string tree_note;
 };
 
 /// Above this many columns a table is drawn transposed: one row per column, so that
@@ -344,6 +352,12 @@ inline std::string render_html(const ReportData& data) {
       s += line_chart(data.sweep.k, data.sweep.calinski_harabasz, "Calinski-Harabasz by K (higher is better)", "K",
                       "Calinski-Harabasz", chosen, "score-calinski-harabasz");
     s += "</section>\n";
+  }
+
+  if (!data.tree.empty()) {
+    s += "<section id=\"merge-tree\">\n<h2>The merge tree</h2>\n";
+    if (!data.tree_note.empty()) s += "<p class=\"note\">" + escape(data.tree_note) + "</p>\n";
+    s += dendrogram_chart(data.tree, 30, data.tree_cut, "Dendrogram: the last merges", "dendrogram") + "</section>\n";
   }
 
   s += "<section id=\"segments\">\n<h2>The segments</h2>\n" + detail::legend(data);

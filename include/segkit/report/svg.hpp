@@ -3,6 +3,7 @@
 // scripts from the network, no external files; every chart is inline SVG.
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstddef>
 #include <cstdio>
@@ -155,7 +156,7 @@ inline PlotAxes plot_axes(const std::vector<double>& xs, const std::vector<doubl
 /// The opening <svg> tag, the title, axes with ticks and axis labels.
 inline std::string chart_start(const Frame& f, const Axis& x, const Axis& y, const std::string& title,
                                const std::string& x_label, const std::string& y_label, const std::string& css_class,
-                               bool integer_x = false) {
+                               bool integer_x = false, bool x_ticks = true) {
   std::string s = "<svg class=\"chart " + css_class + "\" xmlns=\"http://www.w3.org/2000/svg\" width=\"" +
                   chart_number(f.width) + "\" height=\"" + chart_number(f.height) + "\" viewBox=\"0 0 " +
                   chart_number(f.width) + " " + chart_number(f.height) + "\" role=\"img\" aria-label=\"" +
@@ -166,9 +167,9 @@ inline std::string chart_start(const Frame& f, const Axis& x, const Axis& y, con
        "\" width=\"" + chart_number(f.plot_right() - f.plot_left()) + "\" height=\"" +
        chart_number(f.plot_bottom() - f.plot_top()) + "\" fill=\"none\" stroke=\"#999\"/>\n";
   // About one tick per 60 px across and per 36 px up: room for a label of five or six characters.
-  const int x_ticks = std::max(2, static_cast<int>((f.plot_right() - f.plot_left()) / 60));
+  const int x_tick_count = std::max(2, static_cast<int>((f.plot_right() - f.plot_left()) / 60));
   const int y_ticks = std::max(2, static_cast<int>((f.plot_bottom() - f.plot_top()) / 36));
-  for (const double t : x.ticks(x_ticks)) {
+  for (const double t : x_ticks ? x.ticks(x_tick_count) : std::vector<double>{}) {
     if (integer_x && t != std::floor(t)) continue;
     const double px = x(t);
     if (px < f.plot_left() - 0.5 || px > f.plot_right() + 0.5) continue;
@@ -311,6 +312,63 @@ inline std::string histogram_chart(const std::vector<double>& values, const std:
          std::to_string(c < segment_ids.size() ? segment_ids[c] : c) + ": " + std::to_string(size[c]) +
          " customers drawn</title></path>\n";
   }
+  return s + "</svg>\n";
+}
+
+/// A dendrogram of the top of a merge tree (scipy's linkage layout, `merges` rows of [a, b,
+/// height, size]; `leaves` = rows + 1): the last `shown - 1` merges, the clusters below
+/// them drawn as leaves at height 0 labelled with their size (scipy's truncate_mode
+/// "lastp"), and a dashed line at `cut` (NaN: none) where the tree is cut into segments.
+inline std::string dendrogram_chart(const std::vector<std::array<double, 4>>& merges, std::size_t shown, double cut,
+                                    const std::string& title, const std::string& css_class) {
+  const std::size_t n = merges.size() + 1;
+  shown = std::clamp<std::size_t>(shown, 2, n);
+  const std::size_t first_top = n - shown;  // rows first_top .. n - 2 are drawn as merges
+  const auto is_leaf = [&](std::size_t id) { return id < n + first_top; };
+  const auto size_of = [&](std::size_t id) { return id < n ? 1.0 : merges[id - n][3]; };
+  std::vector<double> x_of(2 * n - 1, 0.0);
+  std::vector<std::size_t> leaves;
+  // Leaves in the order a walk from the root meets them (left child first), iteratively.
+  std::vector<std::size_t> stack{2 * n - 2};
+  while (!stack.empty()) {
+    const std::size_t id = stack.back();
+    stack.pop_back();
+    if (is_leaf(id)) {
+      x_of[id] = static_cast<double>(leaves.size());
+      leaves.push_back(id);
+      continue;
+    }
+    stack.push_back(static_cast<std::size_t>(merges[id - n][1]));
+    stack.push_back(static_cast<std::size_t>(merges[id - n][0]));
+  }
+  for (std::size_t m = first_top; m + 1 < n; ++m)
+    x_of[n + m] = (x_of[static_cast<std::size_t>(merges[m][0])] + x_of[static_cast<std::size_t>(merges[m][1])]) / 2;
+  Frame f;
+  f.width = std::max(420.0, 22.0 * static_cast<double>(shown) + 80);
+  f.height = 340;
+  f.bottom = 60;
+  const double top = merges.back()[2];
+  const Axis x(-0.5, static_cast<double>(shown) - 0.5, f.plot_left(), f.plot_right());
+  const Axis y(0.0, top > 0 ? top : 1.0, f.plot_bottom(), f.plot_top());
+  std::string s = chart_start(f, x, y, title, "", "merge height", css_class, false, /*x_ticks=*/false);
+  const auto height_of = [&](std::size_t id) { return is_leaf(id) ? 0.0 : merges[id - n][2]; };
+  for (std::size_t m = first_top; m + 1 < n; ++m) {
+    const std::size_t a = static_cast<std::size_t>(merges[m][0]), b = static_cast<std::size_t>(merges[m][1]);
+    const double h = y(merges[m][2]);
+    s += "<path class=\"link\" d=\"M" + chart_number(x(x_of[a]), 6) + "," + chart_number(y(height_of(a)), 6) + " V" +
+         chart_number(h, 6) + " H" + chart_number(x(x_of[b]), 6) + " V" + chart_number(y(height_of(b)), 6) +
+         "\" fill=\"none\" stroke=\"#4e79a7\" stroke-width=\"1.5\"><title>merge of " + chart_number(size_of(a), 6) +
+         " and " + chart_number(size_of(b), 6) + " customers at height " + chart_number(merges[m][2], 6) +
+         "</title></path>\n";
+  }
+  for (const std::size_t id : leaves)
+    s += "<text class=\"tick leaf\" transform=\"translate(" + chart_number(x(x_of[id]), 6) + "," +
+         chart_number(f.plot_bottom() + 8) + ") rotate(90)\" text-anchor=\"start\">(" + chart_number(size_of(id), 6) +
+         ")</text>\n";
+  if (std::isfinite(cut))
+    s += "<line class=\"cut\" x1=\"" + chart_number(f.plot_left()) + "\" x2=\"" + chart_number(f.plot_right()) +
+         "\" y1=\"" + chart_number(y(cut), 6) + "\" y2=\"" + chart_number(y(cut), 6) +
+         "\" stroke=\"#e15759\" stroke-dasharray=\"4 3\"/>\n";
   return s + "</svg>\n";
 }
 

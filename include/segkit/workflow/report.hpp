@@ -335,6 +335,21 @@ inline report::ReportData report_data(const Segmentation& s, const std::string& 
   detail::profile_part(data, s.profiles);
   if (s.drift) detail::drift_part(data, *s.drift, s.profiles);
   detail::customer_charts(data, s.fit, s.features, s.original, s.profiles, s.settings.seed);
+  if (s.fit.tree) {
+    const xt::xtensor<double, 2>& Z = s.fit.tree->Z;
+    for (std::size_t m = 0; m < Z.shape(0); ++m) data.tree.push_back({Z(m, 0), Z(m, 1), Z(m, 2), Z(m, 3)});
+    // The cut between the last merge made and the first one not made.
+    const std::size_t made = s.fit.tree->leaves - s.fit.k, rows = Z.shape(0);
+    const double below = made > 0 ? Z(made - 1, 2) : 0.0;
+    const double above = made < rows ? Z(made, 2) : 1.05 * Z(rows - 1, 2);
+    data.tree_cut = (below + above) / 2;
+    data.tree_note =
+        "The " + std::string(s.settings.algorithm) + " linkage's tree of " +
+        (s.fit.tree->leaves == s.customers ? std::to_string(s.customers) + " customers"
+                                           : std::to_string(s.fit.tree->leaves) + " micro-segments") +
+        ": its last merges, each cluster below them labelled with its size; the dashed line cuts it into " +
+        std::to_string(s.fit.k) + " segments. A long way up to the next merge marks a natural cut.";
+  }
   return data;
 }
 
