@@ -40,6 +40,7 @@
 #include "segkit/cluster/lloyd.hpp"
 #include "segkit/cluster/yinyang.hpp"
 #include "segkit/cluster/minibatch.hpp"
+#include "segkit/density/dbscan.hpp"
 #include "segkit/hierarchy/agglomerative.hpp"
 #include "segkit/mixture/gaussian.hpp"
 
