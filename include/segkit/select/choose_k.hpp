@@ -130,6 +130,34 @@ inline std::uint64_t silhouette_sample_seed(std::uint64_t seed) {
   return splitmix64(state);
 }
 
+/// A sweep of n rows before its first K: the silhouette's sample of rows drawn from the
+/// seed when n is above sweep.silhouette_max_rows (the same rows for every K).
+inline KSweep start_sweep(std::size_t n, const SweepOptions& sweep, std::uint64_t seed) {
+  KSweep result;
+  result.rows = n;
+  result.silhouette_sampled = n > sweep.silhouette_max_rows;
+  result.silhouette_sample_size = result.silhouette_sampled ? sweep.silhouette_max_rows : n;
+  if (result.silhouette_sampled)
+    result.silhouette_rows = sample_rows(n, sweep.silhouette_max_rows, silhouette_sample_seed(seed));
+  return result;
+}
+
+/// The recommended K's labels, kept two bytes a row during the sweep (one vector per K from k_min).
+inline void keep_recommended_labels(KSweep& result, const std::vector<std::vector<std::uint16_t>>& compact,
+                                    std::size_t k_min) {
+  const std::vector<std::uint16_t>& kept = compact[result.recommendation.k - k_min];
+  xt::xtensor<std::size_t, 1>& labels = result.scores[result.recommendation.k - k_min].labels;
+  labels = xt::xtensor<std::size_t, 1>::from_shape({kept.size()});
+  std::copy(kept.begin(), kept.end(), labels.begin());
+}
+
+/// What a reason for K adds when the silhouette was computed on a sample ("" otherwise).
+inline std::string sampled_note(const KSweep& result) {
+  if (!result.silhouette_sampled) return "";
+  return " (The silhouette was computed on a random sample of " + std::to_string(result.silhouette_sample_size) +
+         " of the " + std::to_string(result.rows) + " rows.)";
+}
+
 }  // namespace detail
 
 /// The recommendation from per-k scores (ascending k) and the elbow (a k, if any).
@@ -219,10 +247,7 @@ inline void recommend(KSweep& result) {
   if (ks.size() >= 2)
     if (const auto at = kneedle_elbow(ks, inertia)) elbow_k = result.scores[*at].k;
   result.recommendation = recommend_k(result.scores, elbow_k);
-  if (result.silhouette_sampled)
-    result.recommendation.reason += " (The silhouette was computed on a random sample of " +
-                                    std::to_string(result.silhouette_sample_size) + " of the " +
-                                    std::to_string(result.rows) + " rows.)";
+  result.recommendation.reason += sampled_note(result);
 }
 
 /// The sweep's checks of its range against n rows.
@@ -295,13 +320,7 @@ template <class P, class T, class... Policies>
 KSweep detail::sweep_scaled(const typename P::scaler_type& scaler, std::shared_ptr<const xt::xtensor<T, 2>> scaled,
                             const Options& options, const SweepOptions& sweep, const Policies&... policies) {
   const std::size_t n = scaled->shape(0);
-  KSweep result;
-  result.rows = n;
-  result.silhouette_sampled = n > sweep.silhouette_max_rows;
-  result.silhouette_sample_size = result.silhouette_sampled ? sweep.silhouette_max_rows : n;
-  if (result.silhouette_sampled)
-    result.silhouette_rows =
-        detail::sample_rows(n, sweep.silhouette_max_rows, detail::silhouette_sample_seed(options.seed));
+  KSweep result = detail::start_sweep(n, sweep, options.seed);
   const std::vector<std::size_t>& sample = result.silhouette_rows;
 
   // Every score is taken on the one scaled matrix every K fitted (Pipeline::score_with).
@@ -367,12 +386,7 @@ KSweep detail::sweep_scaled(const typename P::scaler_type& scaler, std::shared_p
   }
 
   detail::recommend(result);
-  if (compact) {
-    const std::vector<std::uint16_t>& kept = compact_labels[result.recommendation.k - sweep.k_min];
-    xt::xtensor<std::size_t, 1>& labels = result.scores[result.recommendation.k - sweep.k_min].labels;
-    labels = xt::xtensor<std::size_t, 1>::from_shape({kept.size()});
-    std::copy(kept.begin(), kept.end(), labels.begin());
-  }
+  if (compact) detail::keep_recommended_labels(result, compact_labels, sweep.k_min);
   return result;
 }
 

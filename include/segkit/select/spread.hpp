@@ -52,13 +52,8 @@ SpreadSweep<Scaler> sweep_k_spread(const Comm& comm, const xt::xtensor<T, 2>& X,
   }
   const xt::xtensor<T, 2> scaled = X.shape(0) > 0 ? xt::xtensor<T, 2>(out.scaler.transform(X))
                                                   : xt::xtensor<T, 2>(xt::empty<T>({std::size_t{0}, d}));
+  out.sweep = detail::start_sweep(n, sweep, options.seed);
   KSweep& result = out.sweep;
-  result.rows = n;
-  result.silhouette_sampled = n > sweep.silhouette_max_rows;
-  result.silhouette_sample_size = result.silhouette_sampled ? sweep.silhouette_max_rows : n;
-  if (result.silhouette_sampled)
-    result.silhouette_rows =
-        detail::sample_rows(n, sweep.silhouette_max_rows, detail::silhouette_sample_seed(options.seed));
 
   std::vector<std::vector<std::uint16_t>> labels;  // this rank's, per K, two bytes a row
   detail::report(options.progress, "K", 0, sweep.k_max - sweep.k_min + 1);
@@ -82,10 +77,7 @@ SpreadSweep<Scaler> sweep_k_spread(const Comm& comm, const xt::xtensor<T, 2>& X,
     detail::report(options.progress, "K", k - sweep.k_min + 1, sweep.k_max - sweep.k_min + 1);
   }
   detail::recommend(result);
-  const std::vector<std::uint16_t>& kept = labels[result.recommendation.k - sweep.k_min];
-  xt::xtensor<std::size_t, 1>& chosen = result.scores[result.recommendation.k - sweep.k_min].labels;
-  chosen = xt::xtensor<std::size_t, 1>::from_shape({kept.size()});
-  std::copy(kept.begin(), kept.end(), chosen.begin());
+  detail::keep_recommended_labels(result, labels, sweep.k_min);
   return out;
 }
 

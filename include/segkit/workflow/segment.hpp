@@ -216,6 +216,21 @@ Fit fit_with(xt::xtensor<double, 2>& X, const ClusterSettings& settings, bool co
   return fit;
 }
 
+/// The silhouette (on the sweep's sample of rows, when it has one), Davies-Bouldin and
+/// Calinski-Harabasz of labelled scaled rows, as the k-means sweep scores each K.
+inline void score_labels(KScore& s, const xt::xtensor<double, 2>& Z, const xt::xtensor<std::size_t, 1>& labels,
+                         const KSweep& sweep, std::size_t threads) {
+  if (sweep.silhouette_sampled) {
+    Clustering<double> labelled;
+    labelled.labels = labels;
+    s.silhouette = SampledSilhouette{sweep.silhouette_rows}.evaluate(Z, labelled, threads);
+  } else {
+    s.silhouette = silhouette_score(Z, labels, threads);
+  }
+  s.davies_bouldin = davies_bouldin_score(Z, labels);
+  s.calinski_harabasz = calinski_harabasz_score(Z, labels);
+}
+
 /// X scaled by a Scaler fitted on it (kept in fit.scaling), for an algorithm of its own
 /// distance (`why` the distance setting must be sqeuclidean); with `consume`, X is released.
 template <class Scaler>
@@ -265,11 +280,7 @@ Fit fit_mixture(xt::xtensor<double, 2>& X, const ClusterSettings& settings, bool
     segkit::detail::check_sweep(n, sweep);
     stage(settings,
           "trying Gaussian mixtures of K = " + std::to_string(sweep.k_min) + ".." + std::to_string(sweep.k_max));
-    const bool sampled = n > sweep.silhouette_max_rows;
-    const SampledSilhouette silhouette{
-        sampled ? segkit::detail::sample_rows(n, sweep.silhouette_max_rows,
-                                              segkit::detail::silhouette_sample_seed(settings.seed))
-                : std::vector<std::size_t>()};
+    KSweep result = segkit::detail::start_sweep(n, sweep, settings.seed);
     segkit::detail::report(settings.progress, "K", 0, sweep.k_max - sweep.k_min + 1);
     for (std::size_t k = sweep.k_min; k <= sweep.k_max; ++k) {
       GaussianMixture gm = fit_k(k);
@@ -279,36 +290,29 @@ Fit fit_mixture(xt::xtensor<double, 2>& X, const ClusterSettings& settings, bool
       s.converged = gm.converged();
       s.bic = gm.bic(Z);
       s.inertia = inertia_score(Z, gm.labels(), gm.means());
-      if (std::set<std::size_t>(gm.labels().begin(), gm.labels().end()).size() >= 2) {
-        Clustering<double> labelled;
-        labelled.labels = gm.labels();
-        labelled.centers = gm.means();
-        s.silhouette = sampled ? silhouette.evaluate(Z, labelled, settings.threads)
-                               : silhouette_score(Z, gm.labels(), settings.threads);
-        s.davies_bouldin = davies_bouldin_score(Z, gm.labels());
-        s.calinski_harabasz = calinski_harabasz_score(Z, gm.labels());
-      }
-      if (!chosen || *s.bic < *fit.sweep[chosen->options().k - sweep.k_min].bic) chosen = std::move(gm);
-      fit.sweep.push_back(std::move(s));
+      if (std::set<std::size_t>(gm.labels().begin(), gm.labels().end()).size() >= 2)
+        score_labels(s, Z, gm.labels(), result, settings.threads);
+      if (!chosen || *s.bic < *result.scores[chosen->options().k - sweep.k_min].bic) chosen = std::move(gm);
+      result.scores.push_back(std::move(s));
       segkit::detail::report(settings.progress, "K", k - sweep.k_min + 1, sweep.k_max - sweep.k_min + 1);
     }
     // The recommendation is BIC's; the other criteria's choices are said beside it.
-    KRecommendation r = recommend_k(fit.sweep, std::nullopt);
+    KRecommendation r = recommend_k(result.scores, std::nullopt);
     r.k = chosen->options().k;
     r.agreeing.clear();
     if (r.best_silhouette_k == r.k) r.agreeing.push_back(Criterion::silhouette);
     if (r.best_davies_bouldin_k == r.k) r.agreeing.push_back(Criterion::davies_bouldin);
     if (r.best_calinski_harabasz_k == r.k) r.agreeing.push_back(Criterion::calinski_harabasz);
-    r.reason = "K = " + std::to_string(r.k) + ": the lowest BIC (" + format_number(*fit.sweep[r.k - sweep.k_min].bic) +
+    r.reason = "K = " + std::to_string(r.k) + ": the lowest BIC (" +
+               format_number(*result.scores[r.k - sweep.k_min].bic) +
                ") of the Gaussian mixtures of K = " + std::to_string(sweep.k_min) + ".." + std::to_string(sweep.k_max) +
                "; the silhouette would choose K = " + std::to_string(r.best_silhouette_k) +
                ", Davies-Bouldin K = " + std::to_string(r.best_davies_bouldin_k) +
-               ", Calinski-Harabasz K = " + std::to_string(r.best_calinski_harabasz_k) + ".";
-    if (sampled)
-      r.reason += " (The silhouette was computed on a random sample of " + std::to_string(sweep.silhouette_max_rows) +
-                  " of the " + std::to_string(n) + " rows.)";
+               ", Calinski-Harabasz K = " + std::to_string(r.best_calinski_harabasz_k) + "." +
+               segkit::detail::sampled_note(result);
     fit.k_reason = r.reason;
     fit.recommendation = std::move(r);
+    fit.sweep = std::move(result.scores);
   }
   // Components no customer is most likely to belong to are dropped (a segment needs customers).
   MixtureParameters parameters = chosen->parameters();
@@ -438,26 +442,14 @@ Fit fit_agglomerative(xt::xtensor<double, 2>& X, const ClusterSettings& settings
     sweep.k_min = settings.k_min;
     sweep.k_max = std::min<std::size_t>({settings.k_max, n > 0 ? n - 1 : 0, fit.tree->leaves});
     segkit::detail::check_sweep(n, sweep);
-    KSweep result;
-    result.rows = n;
-    result.silhouette_sampled = n > sweep.silhouette_max_rows;
-    result.silhouette_sample_size = result.silhouette_sampled ? sweep.silhouette_max_rows : n;
-    const SampledSilhouette silhouette{
-        result.silhouette_sampled ? segkit::detail::sample_rows(n, sweep.silhouette_max_rows,
-                                                                segkit::detail::silhouette_sample_seed(settings.seed))
-                                  : std::vector<std::size_t>()};
+    KSweep result = segkit::detail::start_sweep(n, sweep, settings.seed);
     for (std::size_t k = sweep.k_min; k <= sweep.k_max; ++k) {
       const std::vector<std::size_t> labels = labels_at(k);
       KScore s;
       s.k = k;
       s.converged = true;
-      Clustering<double> cut;
-      cut.labels = xt::adapt(labels, {n});
-      std::tie(cut.centers, s.inertia) = label_means(Z, labels, k);
-      s.silhouette = result.silhouette_sampled ? silhouette.evaluate(Z, cut, settings.threads)
-                                               : silhouette_score(Z, cut.labels, settings.threads);
-      s.davies_bouldin = davies_bouldin_score(Z, cut.labels);
-      s.calinski_harabasz = calinski_harabasz_score(Z, cut.labels);
+      s.inertia = label_means(Z, labels, k).second;
+      score_labels(s, Z, xt::adapt(labels, {n}), result, settings.threads);
       result.scores.push_back(std::move(s));
     }
     segkit::detail::recommend(result);
