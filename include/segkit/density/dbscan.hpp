@@ -43,13 +43,18 @@ struct Dbscan {
 
 namespace detail {
 
-/// A k-d tree of the rows of a row-major n x d matrix: range queries of a radius.
+/// A k-d tree of the rows of a matrix (kept in double, row-major): range queries of a radius.
 class KdTree {
  public:
-  KdTree(const double* data, std::size_t n, std::size_t d) : data_(data), d_(d), order_(n) {
+  template <class T>
+  explicit KdTree(const xt::xtensor<T, 2>& X)
+      : rows_(X.begin(), X.end()), data_(rows_.data()), d_(X.shape(1)), order_(X.shape(0)) {
     std::iota(order_.begin(), order_.end(), std::size_t{0});
-    if (n > 0) build(0, n);
+    if (!order_.empty()) build(0, order_.size());
   }
+
+  /// Row i, as the tree measures it.
+  const double* row(std::size_t i) const { return data_ + i * d_; }
 
   /// Calls visit(j) for every row j within `radius` of `query` (squared distance <= radius^2).
   template <class Visit>
@@ -114,6 +119,7 @@ class KdTree {
     if (gap >= 0 || gap * gap <= r2) search(n.right, q, r2, visit);
   }
 
+  std::vector<double> rows_;
   const double* data_;
   std::size_t d_;
   std::vector<std::size_t> order_;
@@ -129,11 +135,8 @@ Dbscan dbscan(const xt::xtensor<T, 2>& X, const DbscanOptions& options = {}) {
   if (!(options.eps > 0) || !std::isfinite(options.eps))
     throw error("eps must be a positive distance, not " + std::to_string(options.eps));
   if (options.min_samples == 0) throw error("min_samples must be at least 1");
-  const std::size_t n = X.shape(0), d = X.shape(1);
-  std::vector<double> rows(n * d);
-  for (std::size_t i = 0; i < n; ++i)
-    for (std::size_t j = 0; j < d; ++j) rows[i * d + j] = static_cast<double>(X(i, j));
-  const detail::KdTree tree(rows.data(), n, d);
+  const std::size_t n = X.shape(0);
+  const detail::KdTree tree(X);
 
   Dbscan out;
   out.core.assign(n, false);
@@ -143,7 +146,7 @@ Dbscan dbscan(const xt::xtensor<T, 2>& X, const DbscanOptions& options = {}) {
     detail::parallel_for(detail::chunk_count(n, block), options.threads, [&](std::size_t b) {
       for (std::size_t i = b * block; i < std::min(n, (b + 1) * block); ++i) {
         std::size_t count = 0;
-        tree.within(rows.data() + i * d, options.eps, [&count](std::size_t) { ++count; });
+        tree.within(tree.row(i), options.eps, [&count](std::size_t) { ++count; });
         core[i] = count >= options.min_samples;
       }
     });
@@ -160,7 +163,7 @@ Dbscan dbscan(const xt::xtensor<T, 2>& X, const DbscanOptions& options = {}) {
       const std::size_t i = stack.back();
       stack.pop_back();
       // Only a core customer's neighbours join; a border customer joins but spreads nothing.
-      tree.within(rows.data() + i * d, options.eps, [&](std::size_t j) {
+      tree.within(tree.row(i), options.eps, [&](std::size_t j) {
         if (out.labels[j] != Dbscan::noise) return;
         out.labels[j] = segment;
         if (out.core[j]) stack.push_back(j);
@@ -182,15 +185,12 @@ std::vector<double> k_distances(const xt::xtensor<T, 2>& X, std::size_t k, std::
   detail::check_data(X, "X", threads);
   const std::size_t n = X.shape(0), d = X.shape(1);
   if (k == 0 || k > n) throw error("k = " + std::to_string(k) + " neighbours of " + std::to_string(n) + " customers");
-  std::vector<double> rows(n * d);
-  for (std::size_t i = 0; i < n; ++i)
-    for (std::size_t j = 0; j < d; ++j) rows[i * d + j] = static_cast<double>(X(i, j));
-  const detail::KdTree tree(rows.data(), n, d);
+  const detail::KdTree tree(X);
   // A first radius from the data's spread: the side of a cube holding about k customers.
   double volume = 1;
   for (std::size_t j = 0; j < d; ++j) {
-    double lo = rows[j], hi = rows[j];
-    for (std::size_t i = 0; i < n; ++i) lo = std::min(lo, rows[i * d + j]), hi = std::max(hi, rows[i * d + j]);
+    double lo = tree.row(0)[j], hi = lo;
+    for (std::size_t i = 0; i < n; ++i) lo = std::min(lo, tree.row(i)[j]), hi = std::max(hi, tree.row(i)[j]);
     volume *= std::max(hi - lo, 1e-12);
   }
   const double start = std::pow(volume * static_cast<double>(k) / static_cast<double>(n), 1.0 / static_cast<double>(d));
@@ -199,12 +199,13 @@ std::vector<double> k_distances(const xt::xtensor<T, 2>& X, std::size_t k, std::
   detail::parallel_for(detail::chunk_count(n, block), threads, [&](std::size_t b) {
     std::vector<double> found;
     for (std::size_t i = b * block; i < std::min(n, (b + 1) * block); ++i) {
-      const double* q = rows.data() + i * d;
+      const double* q = tree.row(i);
       for (double radius = start;; radius *= 2) {
         found.clear();
         tree.within(q, radius, [&](std::size_t j) {
           double s = 0;
-          for (std::size_t f = 0; f < d; ++f) s += (q[f] - rows[j * d + f]) * (q[f] - rows[j * d + f]);
+          const double* p = tree.row(j);
+          for (std::size_t f = 0; f < d; ++f) s += (q[f] - p[f]) * (q[f] - p[f]);
           found.push_back(s);
         });
         if (found.size() >= k) break;

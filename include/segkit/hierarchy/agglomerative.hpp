@@ -60,6 +60,21 @@ inline Linkage linkage_method(std::string_view name) {
   throw error("the linkage must be ward, complete, average or single, not \"" + std::string(name) + "\"");
 }
 
+namespace detail {
+
+/// The clusters of a merge tree as a union-find forest over its 2n - 1 nodes: each
+/// merge points its two clusters at the node it makes.
+struct MergeForest {
+  std::vector<std::size_t> parent;
+  explicit MergeForest(std::size_t nodes) : parent(nodes) { std::iota(parent.begin(), parent.end(), std::size_t{0}); }
+  std::size_t root(std::size_t i) {
+    while (parent[i] != i) i = parent[i] = parent[parent[i]];
+    return i;
+  }
+};
+
+}  // namespace detail
+
 /// A merge tree in scipy's linkage-matrix layout.
 struct MergeTree {
   /// (n - 1) x 4: the two clusters merged (smaller id first), the height, the size of the
@@ -73,20 +88,15 @@ struct MergeTree {
     const std::size_t n = leaves;
     if (k == 0 || k > n)
       throw error("a cut into " + std::to_string(k) + " segments of " + std::to_string(n) + " customers");
-    std::vector<std::size_t> parent(2 * n - 1);
-    std::iota(parent.begin(), parent.end(), std::size_t{0});
-    const auto find = [&parent](std::size_t i) {
-      while (parent[i] != i) i = parent[i] = parent[parent[i]];
-      return i;
-    };
+    detail::MergeForest forest(2 * n - 1);
     for (std::size_t m = 0; m + k < n; ++m) {
-      parent[find(static_cast<std::size_t>(Z(m, 0)))] = n + m;
-      parent[find(static_cast<std::size_t>(Z(m, 1)))] = n + m;
+      forest.parent[forest.root(static_cast<std::size_t>(Z(m, 0)))] = n + m;
+      forest.parent[forest.root(static_cast<std::size_t>(Z(m, 1)))] = n + m;
     }
     std::vector<std::size_t> labels(n), label_of(2 * n - 1, n);
     std::size_t next = 0;
     for (std::size_t i = 0; i < n; ++i) {
-      const std::size_t root = find(i);
+      const std::size_t root = forest.root(i);
       if (label_of[root] == n) label_of[root] = next++;
       labels[i] = label_of[root];
     }
@@ -107,26 +117,20 @@ inline MergeTree finish_tree(std::vector<Merge> merges, std::vector<double> size
   const std::size_t n = merges.size() + 1;
   std::stable_sort(merges.begin(), merges.end(), [](const Merge& a, const Merge& b) { return a.height < b.height; });
   // Renumber: a merge's clusters are named by the merges that made them (n + row).
-  std::vector<std::size_t> parent(2 * n - 1), name(n);
-  std::iota(parent.begin(), parent.end(), std::size_t{0});
-  std::iota(name.begin(), name.end(), std::size_t{0});
+  MergeForest forest(2 * n - 1);
   std::vector<double> size(2 * n - 1, 1.0);
   for (std::size_t i = 0; i < n; ++i) size[i] = sizes[i];
-  const auto find = [&parent](std::size_t i) {
-    while (parent[i] != i) i = parent[i] = parent[parent[i]];
-    return i;
-  };
   MergeTree out;
   out.leaves = n;
   out.Z = xt::empty<double>({n - 1, std::size_t{4}});
   for (std::size_t m = 0; m < merges.size(); ++m) {
-    const std::size_t a = find(merges[m].x), b = find(merges[m].y);
+    const std::size_t a = forest.root(merges[m].x), b = forest.root(merges[m].y);
     out.Z(m, 0) = static_cast<double>(std::min(a, b));
     out.Z(m, 1) = static_cast<double>(std::max(a, b));
     out.Z(m, 2) = merges[m].height;
     size[n + m] = size[a] + size[b];
     out.Z(m, 3) = size[n + m];
-    parent[a] = parent[b] = n + m;
+    forest.parent[a] = forest.parent[b] = n + m;
   }
   return out;
 }
@@ -136,7 +140,6 @@ inline MergeTree finish_tree(std::vector<Merge> merges, std::vector<double> size
 /// chain, then to the lowest index, as scipy's nn_chain.
 template <class Distance, class Join>
 std::vector<Merge> nn_chain(std::size_t n, std::size_t threads, Distance&& distance, Join&& merge) {
-  std::vector<char> active(n, 1);
   std::vector<std::size_t> chain;
   std::vector<Merge> merges;
   merges.reserve(n - 1);
@@ -174,7 +177,6 @@ std::vector<Merge> nn_chain(std::size_t n, std::size_t threads, Distance&& dista
     if (x > y) std::swap(x, y);
     merges.push_back({x, y, best});
     merge(x, y);
-    active[x] = 0;
     alive.erase(std::lower_bound(alive.begin(), alive.end(), x));
   }
   return merges;

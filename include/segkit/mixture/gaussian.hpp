@@ -26,6 +26,7 @@
 #include <xtensor/xtensor.hpp>
 
 #include "segkit/cluster/lloyd.hpp"
+#include "segkit/core/comm.hpp"
 #include "segkit/core/error.hpp"
 #include "segkit/core/matrix.hpp"
 #include "segkit/core/parallel.hpp"
@@ -463,9 +464,7 @@ class GaussianMixture {
                            }
                            partial[b] = sum;
                          });
-    double total = 0;
-    for (const double p : partial) total += p;
-    return total / static_cast<double>(n);
+    return fold_chunks(SerialComm{}, std::move(partial), 1)[0] / static_cast<double>(n);
   }
 
   /// The M-step from responsibilities (n x k): weights, means, covariances (+ reg_covar on
@@ -494,9 +493,7 @@ class GaussianMixture {
           }
         }
     });
-    std::vector<double> sums(width, 0.0);
-    for (std::size_t b = 0; b < chunks; ++b)
-      for (std::size_t e = 0; e < width; ++e) sums[e] += partial[b * width + e];
+    const std::vector<double> sums = fold_chunks(SerialComm{}, std::move(partial), width);
     std::vector<double> nk(k);
     Fitted& f = fitted_;
     f.means = xt::empty<double>({k, d});
@@ -523,13 +520,10 @@ class GaussianMixture {
               for (std::size_t q = 0; q < d; ++q) at[(c * d + p) * d + q] += r * diff[p] * diff[q];
           }
       });
-      for (std::size_t b = 0; b < chunks; ++b)
-        for (std::size_t c = 0; c < k; ++c)
-          for (std::size_t p = 0; p < d; ++p)
-            for (std::size_t q = 0; q < d; ++q) f.covariances(c, p, q) += outer[((b * k + c) * d + p) * d + q];
+      const std::vector<double> total = fold_chunks(SerialComm{}, std::move(outer), k * d * d);
       for (std::size_t c = 0; c < k; ++c) {
         for (std::size_t p = 0; p < d; ++p)
-          for (std::size_t q = 0; q < d; ++q) f.covariances(c, p, q) /= nk[c];
+          for (std::size_t q = 0; q < d; ++q) f.covariances(c, p, q) = total[(c * d + p) * d + q] / nk[c];
         for (std::size_t p = 0; p < d; ++p) f.covariances(c, p, p) += options_.reg_covar;
       }
     } else if (type == CovarianceType::tied) {
@@ -542,12 +536,12 @@ class GaussianMixture {
             for (std::size_t q = 0; q < d; ++q)
               at[p * d + q] += static_cast<double>(X(i, p)) * static_cast<double>(X(i, q));
       });
+      const std::vector<double> xx = fold_chunks(SerialComm{}, std::move(outer), d * d);
       for (std::size_t p = 0; p < d; ++p)
         for (std::size_t q = 0; q < d; ++q) {
-          double xx = 0, mm = 0;
-          for (std::size_t b = 0; b < chunks; ++b) xx += outer[b * d * d + p * d + q];
+          double mm = 0;
           for (std::size_t c = 0; c < k; ++c) mm += nk[c] * f.means(c, p) * f.means(c, q);
-          f.covariances(0, p, q) = (xx - mm) / nk_total;
+          f.covariances(0, p, q) = (xx[p * d + q] - mm) / nk_total;
         }
       for (std::size_t p = 0; p < d; ++p) f.covariances(0, p, p) += options_.reg_covar;
     } else {
