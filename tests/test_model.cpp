@@ -159,6 +159,31 @@ TEST_CASE("a model file is read strictly: every broken field is refused, naming 
   refused([](json& m) { m["centers"][1][0] = "x"; }, "field \"centers[1][0]\" must be a finite number, not \"x\"");
   refused([](json& m) { m["centers"][0].erase(0); }, "field \"centers[0]\" has 7 values for 8 features");
   refused([](json& m) { m["segment_names"] = {"a", "b"}; }, "field \"segment_names\" names 2 segments of 4");
+  // A DBSCAN model's core customers, and only a DBSCAN model has them.
+  refused([](json& m) { m["algorithm"] = "dbscan"; }, "field \"density\" is missing");
+  refused(
+      [](json& m) {
+        m["density"] = {{"eps", 0.5},
+                        {"min_samples", 4},
+                        {"unassigned", nullptr},
+                        {"core", json::array()},
+                        {"core_segments", json::array()}};
+      },
+      "field \"density\" belongs to a DBSCAN model");
+  const auto dbscan = [](json& m, json core, json segments, json unassigned, double eps) {
+    m["algorithm"] = "dbscan";
+    m["density"] = {
+        {"eps", eps}, {"min_samples", 4}, {"unassigned", unassigned}, {"core", core}, {"core_segments", segments}};
+  };
+  const json row = std::vector<double>(8, 0.0);
+  refused([&](json& m) { dbscan(m, {row}, {3}, 3, 0.5); },
+          "field \"density.core_segments[0]\" is 3, not a dense segment (0..2)");
+  refused([&](json& m) { dbscan(m, {row}, {0}, 1, 0.5); },
+          "field \"density.unassigned\" must be the last segment, 3, not 1");
+  refused([&](json& m) { dbscan(m, {row}, {0, 1}, nullptr, 0.5); }, "has 2 segments for 1 core customers");
+  refused([&](json& m) { dbscan(m, {row}, {0}, nullptr, -1); }, "field \"density.eps\" must be a positive distance");
+  refused([&](json& m) { dbscan(m, {std::vector<double>(7, 0.0)}, {0}, nullptr, 0.5); },
+          "field \"density.core[0]\" has 7 values for 8 features");
   // A number beyond double's range is refused by the JSON reader, as a segkit::error.
   std::string huge = good.dump();
   const std::string first_centre = good["centers"][0][0].dump();

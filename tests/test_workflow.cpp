@@ -19,6 +19,8 @@
 #include <segkit/workflow/report.hpp>
 #include <segkit/workflow/segment.hpp>
 
+#include "fixture.hpp"
+
 // The suite's files are compiled together (a unity build): each keeps its helpers to itself.
 namespace segkit_test_workflow {
 
@@ -437,6 +439,128 @@ TEST_CASE("an RFM model replays on a transaction log: the same scores, classic s
   text.insert(at + 14, "1e9,");
   CHECK_THROWS_WITH_AS(segkit::io::model_from_json(text, "rfm.json"),
                        doctest::Contains("rfm.json: field \"rfm.cuts.monetary\""), segkit::error);
+}
+
+TEST_CASE("DBSCAN in the workflow: eps at the knee of scikit-learn's k-distances, noise a segment of its own") {
+  const segkit::test::Fixture f("density");
+  // The fixture's eps and labels of each dataset at its knee, as scikit-learn finds them.
+  const auto expected_labels = [&](const std::string& name) {
+    const xt::xtensor<double, 2>& labels = f[name + "_auto_labels"];
+    std::ptrdiff_t segments = 0;
+    for (const double l : labels) segments = std::max(segments, static_cast<std::ptrdiff_t>(l) + 1);
+    std::vector<std::size_t> out;
+    for (const double l : labels)
+      out.push_back(l < 0 ? static_cast<std::size_t>(segments) : static_cast<std::size_t>(l));
+    return std::pair{out, static_cast<std::size_t>(segments)};
+  };
+  for (const std::string name : {"mall", "wholesale"}) {
+    INFO(name);
+    const xt::xtensor<double, 2>& X = f[name + "_X"];
+    const auto min_samples = static_cast<std::size_t>(f[name + "_auto_min_samples"](0, 0));
+    CHECK(min_samples == segkit::default_min_samples(X.shape(1)));
+    const segkit::EpsChoice choice = segkit::choose_eps(X, min_samples, 2);
+    const xt::xtensor<double, 2>& distances = f[name + "_auto_distances"];
+    REQUIRE(choice.distances.size() == distances.size());
+    std::size_t differ = 0;
+    for (std::size_t i = 0; i < distances.size(); ++i)
+      differ += std::abs(choice.distances[i] - distances(i, 0)) > 1e-12 * std::max(1.0, distances(i, 0));
+    CHECK(differ == 0);
+    CHECK(choice.knee == static_cast<std::size_t>(f[name + "_auto_knee"](0, 0)));
+    CHECK(choice.eps == doctest::Approx(f[name + "_auto_eps"](0, 0)).epsilon(1e-12));
+
+    // DBSCAN through the workflow, on the rows as they are: noise is the last segment.
+    segkit::workflow::ClusterSettings settings;
+    settings.algorithm = "dbscan";
+    settings.scaler = "none";
+    settings.threads = 2;
+    xt::xtensor<double, 2> copy = X;
+    const segkit::workflow::Fit fit = segkit::workflow::cluster(copy, settings);
+    const auto [labels, segments] = expected_labels(name);
+    CHECK(fit.labels == labels);
+    const bool noise = std::find(labels.begin(), labels.end(), segments) != labels.end();
+    CHECK(fit.k == segments + (noise ? 1 : 0));
+    CHECK(fit.unassigned == (noise ? std::optional<std::size_t>(segments) : std::nullopt));
+    settings.threads = 1;
+    copy = X;
+    CHECK(segkit::workflow::cluster(copy, settings).labels == fit.labels);
+
+    // A new customer joins the segment of the nearest core customer within eps, or none:
+    // checked against every core customer, for each fitted customer.
+    REQUIRE(fit.density);
+    const segkit::DbscanCores& cores = *fit.density;
+    const std::vector<std::ptrdiff_t> placed = cores.assign(X, 2);
+    std::size_t wrong = 0;
+    for (std::size_t i = 0; i < X.shape(0); ++i) {
+      double best = std::numeric_limits<double>::infinity();
+      std::ptrdiff_t segment = segkit::Dbscan::noise;
+      for (std::size_t c = 0; c < cores.rows.shape(0); ++c) {
+        double s = 0;
+        for (std::size_t j = 0; j < X.shape(1); ++j) s += (X(i, j) - cores.rows(c, j)) * (X(i, j) - cores.rows(c, j));
+        if (s <= cores.eps * cores.eps && s < best) best = s, segment = static_cast<std::ptrdiff_t>(cores.segments[c]);
+      }
+      wrong += placed[i] != segment;
+      // A fitted customer in no dense region is near no core customer; a core customer is its own nearest.
+      if (fit.labels[i] == segments) wrong += placed[i] != segkit::Dbscan::noise;
+      if (best == 0) wrong += placed[i] != static_cast<std::ptrdiff_t>(fit.labels[i]);
+    }
+    CHECK(wrong == 0);
+  }
+
+  // The whole segment() of Mall's income and spending: the fixture's rows, standardised.
+  segkit::workflow::SegmentOptions options;
+  options.prepare.columns = {"Annual Income (k$)", "Spending Score (1-100)"};
+  options.cluster.algorithm = "dbscan";
+  options.keep_features = true;
+  const std::string path = full_data_dir + "mall_customers/Mall_Customers.csv";
+  const segkit::workflow::Segmentation s =
+      segkit::workflow::segment(segkit::workflow::read_customers(path, {}), options);
+  const auto [labels, segments] = expected_labels("mall");
+  CHECK(s.fit.labels == labels);
+  REQUIRE(s.fit.unassigned == segments);
+  CHECK(s.profiles.segments.back().name == "unassigned");
+  for (std::size_t c = 0; c + 1 < s.profiles.segments.size(); ++c) {
+    CHECK(s.profiles.segments[c].name.find("unassigned") == std::string::npos);
+    CHECK(s.profiles.segments[c].name.find("(segment") == std::string::npos);  // told apart without the noise
+  }
+  CHECK(s.fit.k_reason.find("18 of the 200 customers in none") != std::string::npos);
+  // The model file places the fitted customers as the fit did: a core customer in its own
+  // segment, a customer in no dense region in "unassigned".
+  const segkit::io::Model model = segkit::io::model_from_json(segkit::io::to_json(segkit::workflow::model_of(s)));
+  REQUIRE(model.density);
+  CHECK_FALSE(model.nearest_centre_stand_in());
+  const segkit::data::Table table = segkit::data::read_csv(path, {.categorical = {"CustomerID"}});
+  const segkit::io::Assignment assignment = model.predict(table);
+  REQUIRE(assignment.labels.size() == 200);
+  std::size_t differ = 0;
+  for (std::size_t i = 0; i < 200; ++i)
+    differ += (s.fit.density->assign(xt::xtensor<double, 2>(xt::view(
+                   s.fit.scaling.transform(s.features), xt::range(i, i + 1), xt::all())))[0] == segkit::Dbscan::noise
+                   ? *s.fit.unassigned
+                   : s.fit.labels[i]) != assignment.labels[i];
+  CHECK(differ == 0);
+  for (std::size_t i = 0; i < 200; ++i)
+    if (s.fit.labels[i] == segments) CHECK(assignment.labels[i] == segments);
+  // The report draws the k-distance curve and where eps cuts it.
+  const std::string html = segkit::report::render_html(segkit::workflow::report_data(s, "Mall"));
+  CHECK(html.find("id=\"choosing-eps\"") != std::string::npos);
+  CHECK(html.find("distance to the 4th nearest") != std::string::npos);
+  CHECK(segkit::ordinal(1) == "1st");
+  CHECK(segkit::ordinal(12) == "12th");
+  CHECK(segkit::ordinal(22) == "22nd");
+  const auto above =
+      static_cast<std::size_t>(std::count_if(s.fit.eps_choice->distances.begin(), s.fit.eps_choice->distances.end(),
+                                             [&](double d) { return d > s.fit.density->eps; }));
+  CHECK(html.find("the " + std::to_string(above) + " customers to its right are not core ones") != std::string::npos);
+
+  // K is DBSCAN's to find, and its segments have no centres to align with.
+  segkit::workflow::SegmentOptions with_k = options;
+  with_k.cluster.k = 5;
+  CHECK_THROWS_WITH_AS(segkit::workflow::segment(segkit::workflow::read_customers(path, {}), with_k),
+                       doctest::Contains("DBSCAN finds the number of segments itself"), segkit::error);
+  segkit::workflow::SegmentOptions too_sparse = options;
+  too_sparse.cluster.eps = 1e-6;
+  CHECK_THROWS_WITH_AS(segkit::workflow::segment(segkit::workflow::read_customers(path, {}), too_sparse),
+                       doctest::Contains("finds no dense region"), segkit::error);
 }
 
 }  // namespace segkit_test_workflow

@@ -18,6 +18,7 @@
 #include <cctype>
 #include <cstdarg>
 #include <chrono>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -86,6 +87,8 @@ struct ClusterArgs {
   std::string algorithm = "kmeans";
   std::string covariance = "full";  // the Gaussian mixture's
   std::string proba;                // a Gaussian mixture's per-segment probabilities (CSV)
+  std::string eps = "auto";         // DBSCAN's radius, or the knee of the k-distances
+  std::size_t min_samples = 0;      // DBSCAN's; 0 = twice the features, at least 4
   std::uint64_t seed = 0;
   std::size_t n_init = 10;
   std::size_t max_iter = 300;
@@ -367,18 +370,34 @@ segkit::workflow::ClusterSettings cluster_settings(const ClusterArgs& args) {
   settings.distance = args.distance;
   if (!args.init.empty()) settings.init = args.init;
   if (args.algorithm != "kmeans" && args.algorithm != "gmm" && args.algorithm != "ward" &&
-      args.algorithm != "complete" && args.algorithm != "average" && args.algorithm != "single")
-    throw segkit::error("--algorithm must be kmeans, gmm, ward, complete, average or single, not \"" + args.algorithm +
-                        "\"");
+      args.algorithm != "complete" && args.algorithm != "average" && args.algorithm != "single" &&
+      args.algorithm != "dbscan")
+    throw segkit::error("--algorithm must be kmeans, gmm, ward, complete, average, single or dbscan, not \"" +
+                        args.algorithm + "\"");
   settings.algorithm = args.algorithm;
+  const bool density = args.algorithm == "dbscan";
+  if (density && settings.k)
+    throw segkit::error(
+        "--algorithm dbscan finds the number of segments itself: leave out --k, set --eps and "
+        "--min-samples instead");
+  if (!density && (args.eps != "auto" || args.min_samples != 0))
+    throw segkit::error("--eps and --min-samples are DBSCAN's: give --algorithm dbscan");
+  if (args.eps != "auto") {
+    double eps = 0;
+    const auto [end, ec] = std::from_chars(args.eps.data(), args.eps.data() + args.eps.size(), eps);
+    if (ec != std::errc() || end != args.eps.data() + args.eps.size() || !(eps > 0) || !std::isfinite(eps))
+      throw segkit::error("--eps must be a positive distance (in scaled units) or \"auto\", not \"" + args.eps + "\"");
+    settings.eps = eps;
+  }
+  if (args.min_samples != 0) settings.min_samples = args.min_samples;
   segkit::covariance_type(args.covariance);  // checked before the file is read
   settings.covariance = args.covariance;
   if (!args.proba.empty() && args.algorithm != "gmm")
     throw segkit::error("--proba writes a Gaussian mixture's probabilities: give --algorithm gmm");
-  if (args.algorithm == "gmm" && !args.onnx.empty())
-    throw segkit::error("--onnx writes k-means models only, not --algorithm gmm");
-  if (args.algorithm == "gmm" && !args.pmml.empty())
-    throw segkit::error("--pmml writes k-means models only, not --algorithm gmm");
+  if ((args.algorithm == "gmm" || density) && !args.onnx.empty())
+    throw segkit::error("--onnx writes models of nearest centres only, not --algorithm " + args.algorithm);
+  if ((args.algorithm == "gmm" || density) && !args.pmml.empty())
+    throw segkit::error("--pmml writes models of nearest centres only, not --algorithm " + args.algorithm);
   if (settings.init != "k-means++" && settings.init != "k-means||")
     throw segkit::error("--init must be k-means++ or k-means||, not \"" + settings.init + "\"");
   // Checked here, before the file is read (the registry's message, naming the option).
@@ -412,7 +431,7 @@ void say_warnings(const segkit::workflow::Fit& fit) {
 
 /// Why this K, as the tool says it.
 std::string k_reason(const segkit::workflow::Fit& fit, const ClusterArgs& args) {
-  return fit.sweep.empty() ? "K = " + args.k + " as asked (--k)." : fit.k_reason;
+  return fit.sweep.empty() && !fit.density ? "K = " + args.k + " as asked (--k)." : fit.k_reason;
 }
 
 // --------------------------------------------------------------- printing --
@@ -753,6 +772,10 @@ int run_predict(const PredictArgs& args) {
         "customer: each joins the segment of the nearest segment centre (its mean), where a few of the customers "
         "it was made from would not be\n",
         model.algorithm.c_str());
+  if (model.density)
+    say("note: DBSCAN's segments: each customer joins the segment of the nearest core customer within eps = %s%s\n",
+        segkit::format_number(model.density->eps).c_str(),
+        model.unassigned ? ", or, near none, the \"unassigned\" segment" : "; customers near none are left unassigned");
   Outputs outputs;
   outputs.add(out, assignment_csv(table, model, assignment));
   outputs.write();
@@ -980,12 +1003,20 @@ int run(int argc, char** argv) {
   segment_command
       ->add_option("--algorithm", segment.cluster.algorithm,
                    "kmeans; gmm: a Gaussian mixture (soft segments; --k auto chooses K by BIC); ward, "
-                   "complete, average or single: agglomerative clustering with that linkage (a merge tree cut at K)")
+                   "complete, average or single: agglomerative clustering with that linkage (a merge tree cut at K); "
+                   "dbscan: dense regions, customers in none \"unassigned\" (--eps, --min-samples)")
       ->capture_default_str();
   segment_command
       ->add_option("--covariance", segment.cluster.covariance,
                    "the Gaussian mixture's covariance: full, tied, diag or spherical")
       ->capture_default_str();
+  segment_command
+      ->add_option("--eps", segment.cluster.eps,
+                   "DBSCAN's radius in scaled units, or auto: the knee of the sorted k-distances (--algorithm dbscan)")
+      ->capture_default_str();
+  segment_command->add_option("--min-samples", segment.cluster.min_samples,
+                              "DBSCAN's customers within eps that make a core customer (default: twice the features, "
+                              "at least 4)");
   segment_command->add_option("--proba", segment.cluster.proba,
                               "write each customer's probability of each segment (CSV; --algorithm gmm)");
 

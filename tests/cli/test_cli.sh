@@ -284,7 +284,7 @@ case $scenario in
     if "$mpirun" -np 2 "$segkit" predict --model one.json "$file" > stdout.txt 2> stderr.txt; then fail "predict ran"; fi
     expect_in "only segkit segment runs over several MPI ranks" stderr.txt
     ;;
-  gmm)  # a Gaussian mixture (K by BIC, probabilities, a model that predicts the same segments); Ward
+  gmm)  # a Gaussian mixture (K by BIC, probabilities, a model that predicts the same segments); Ward; DBSCAN
     mall="$data/mall_customers/Mall_Customers.csv"
     "$segkit" segment "$mall" --features 'Annual Income (k$),Spending Score (1-100)' --algorithm gmm --k auto \
       --out labels.csv --model model.json --proba proba.csv --report report.html > stdout.txt 2> /dev/null
@@ -312,7 +312,8 @@ case $scenario in
     expect_error "--proba writes a Gaussian mixture's probabilities: give --algorithm gmm" segment "$mall" --proba p.csv
     expect_error "the covariance type must be full, tied, diag or spherical" segment "$mall" --algorithm gmm \
       --covariance diagonal
-    expect_error "--onnx writes k-means models only" segment "$mall" --algorithm gmm --onnx m.onnx
+    expect_error "--onnx writes models of nearest centres only, not --algorithm gmm" segment "$mall" --algorithm gmm \
+      --onnx m.onnx
     if "$segkit" update --model ../in/model.json "$mall" > stdout.txt 2> stderr.txt; then
       fail "update of a mixture ran"
     fi
@@ -334,8 +335,39 @@ case $scenario in
     "$segkit" segment "$mall" --algorithm average --k 4 --out average.csv > average.txt 2> /dev/null
     expect_in "K = 4 as asked" average.txt
     rm ward.csv ward.txt ward.html predicted.csv predict.txt average.csv average.txt
-    expect_error "--algorithm must be kmeans, gmm, ward, complete, average or single" segment "$mall" \
-      --algorithm dbscan
+    # DBSCAN: eps at the knee of the k-distances, customers in no dense region a segment
+    # "unassigned", a model that places new customers by the nearest core customer within eps.
+    "$segkit" segment "$mall" --features 'Annual Income (k$),Spending Score (1-100)' --algorithm dbscan \
+      --out dense.csv --model ../in/dense.json --report dense.html > dense.txt 2> /dev/null
+    expect_in '7 dense regions (DBSCAN, eps = 0.312909 (in standard-scaled units), min_samples = 4; eps at the knee' \
+      dense.txt
+    expect_in '18 of the 200 customers in none: segment 7, "unassigned"' dense.txt
+    expect_in '7        unassigned' dense.txt
+    [ "$(tail -n +2 dense.csv | cut -d, -f2 | grep -c '^7$')" = 18 ] || fail "not 18 customers in segment 7"
+    expect_in 'class="chart k-distance"' dense.html
+    expect_in '"algorithm": "dbscan"' ../in/dense.json
+    "$segkit" predict --model ../in/dense.json "$mall" --out predicted.csv > predict.txt 2> /dev/null
+    expect_in "the nearest core customer within eps = 0.312909" predict.txt
+    cmp dense.csv predicted.csv || fail "predict with the DBSCAN model does not reproduce the labels"
+    # eps and min_samples given; what DBSCAN does not take is refused before the file is read.
+    "$segkit" segment "$mall" --features 'Annual Income (k$),Spending Score (1-100)' --algorithm dbscan \
+      --eps 0.5 --min-samples 10 > given.txt 2> /dev/null
+    expect_in '4 dense regions (DBSCAN, eps = 0.5 (in standard-scaled units), min_samples = 10; eps as asked)' given.txt
+    rm dense.csv dense.txt dense.html predicted.csv predict.txt given.txt
+    expect_error "--algorithm dbscan finds the number of segments itself" segment no-such-file.csv --algorithm dbscan \
+      --k 5
+    expect_error "--eps must be a positive distance" segment no-such-file.csv --algorithm dbscan --eps -1
+    expect_error "--eps and --min-samples are DBSCAN's" segment no-such-file.csv --eps 0.5
+    expect_error "--pmml writes models of nearest centres only, not --algorithm dbscan" segment no-such-file.csv \
+      --algorithm dbscan --pmml m.pmml
+    expect_error "finds no dense region: every customer is noise" segment "$mall" --algorithm dbscan --eps 0.0001
+    if "$segkit" update --model ../in/dense.json "$mall" > stdout.txt 2> stderr.txt; then
+      fail "update of a DBSCAN model ran"
+    fi
+    expect_in "a DBSCAN model has none to move" stderr.txt
+    rm stdout.txt stderr.txt
+    expect_error "--algorithm must be kmeans, gmm, ward, complete, average, single or dbscan" segment "$mall" \
+      --algorithm optics
     ;;
   bad_input)
     printf 'a,b\n1,2\n3\n' > ../in/ragged.csv

@@ -64,4 +64,15 @@ inline std::string markup_escape(const std::string& text) {
   return out;
 }
 
+/// 1st, 2nd, 3rd, 4th, ..., 11th, 12th, 13th, ..., 21st: the nearest neighbours of DBSCAN's charts.
+inline std::string ordinal(std::size_t n) {
+  const std::size_t last = n % 10, last_two = n % 100;
+  const char* suffix = last_two >= 11 && last_two <= 13 ? "th"
+                       : last == 1                      ? "st"
+                       : last == 2                      ? "nd"
+                       : last == 3                      ? "rd"
+                                                        : "th";
+  return std::to_string(n) + suffix;
+}
+
 }  // namespace segkit

@@ -15,6 +15,7 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <numeric>
 #include <string>
 #include <vector>
@@ -175,6 +176,67 @@ Dbscan dbscan(const xt::xtensor<T, 2>& X, const DbscanOptions& options = {}) {
   out.noise_count = static_cast<std::size_t>(std::count(out.labels.begin(), out.labels.end(), Dbscan::noise));
   return out;
 }
+
+/// What a DBSCAN fit keeps to place a new customer: its core customers and their segments.
+/// A new customer joins the segment of the nearest core customer within eps (the first
+/// core customer on a tie), or is noise: the customers a fit would have reached from a
+/// core one. A fitted border customer within eps of two segments may be placed in the
+/// other one than the fit's (which takes the first segment that reached it).
+struct DbscanCores {
+  double eps = 0;
+  std::size_t min_samples = 0;
+  xt::xtensor<double, 2> rows;        ///< the core customers, in X's units
+  std::vector<std::size_t> segments;  ///< each core customer's segment
+
+  /// The core customers of a fit of X.
+  template <class T>
+  static DbscanCores of(const xt::xtensor<T, 2>& X, const Dbscan& fit, const DbscanOptions& options) {
+    if (fit.core.size() != X.shape(0))
+      throw error("a DBSCAN fit of " + std::to_string(fit.core.size()) + " customers for " +
+                  std::to_string(X.shape(0)) + " rows");
+    DbscanCores out{options.eps, options.min_samples, {}, {}};
+    const std::size_t n = X.shape(0), d = X.shape(1);
+    const auto cores = static_cast<std::size_t>(std::count(fit.core.begin(), fit.core.end(), true));
+    out.rows = xt::empty<double>({cores, d});
+    std::size_t at = 0;
+    for (std::size_t i = 0; i < n; ++i)
+      if (fit.core[i]) {
+        for (std::size_t j = 0; j < d; ++j) out.rows(at, j) = static_cast<double>(X(i, j));
+        out.segments.push_back(static_cast<std::size_t>(fit.labels[i]));
+        ++at;
+      }
+    return out;
+  }
+
+  /// Each row's segment, or Dbscan::noise.
+  template <class T>
+  std::vector<std::ptrdiff_t> assign(const xt::xtensor<T, 2>& X, std::size_t threads = 0) const {
+    if (X.shape(0) > 0 && X.shape(1) != rows.shape(1))
+      throw error("customers of " + std::to_string(X.shape(1)) + " features for core customers of " +
+                  std::to_string(rows.shape(1)));
+    const std::size_t n = X.shape(0), d = rows.shape(1);
+    std::vector<std::ptrdiff_t> out(n, Dbscan::noise);
+    if (rows.shape(0) == 0 || n == 0) return out;
+    const detail::KdTree tree(rows);
+    const std::size_t block = 1024;
+    detail::parallel_for(detail::chunk_count(n, block), threads, [&](std::size_t b) {
+      std::vector<double> q(d);
+      for (std::size_t i = b * block; i < std::min(n, (b + 1) * block); ++i) {
+        for (std::size_t j = 0; j < d; ++j) q[j] = static_cast<double>(X(i, j));
+        if (!std::all_of(q.begin(), q.end(), [](double v) { return std::isfinite(v); })) continue;
+        double best = std::numeric_limits<double>::infinity();
+        std::size_t nearest = 0;
+        tree.within(q.data(), eps, [&](std::size_t c) {
+          double s = 0;
+          for (std::size_t j = 0; j < d; ++j) s += (q[j] - tree.row(c)[j]) * (q[j] - tree.row(c)[j]);
+          if (s < best || (s == best && c < nearest)) best = s, nearest = c;
+        });
+        if (std::isfinite(best)) out[i] = static_cast<std::ptrdiff_t>(segments[nearest]);
+      }
+    });
+    return out;
+  }
+};
 
 /// Each customer's distance to its k-th nearest neighbour (itself the first: k = min_samples
 /// gives the distance within which a customer is a core one), sorted in increasing order:

@@ -34,6 +34,7 @@
 #include "segkit/data/table.hpp"
 #include "segkit/distance/nearest.hpp"
 #include "segkit/features/prepare.hpp"
+#include "segkit/density/dbscan.hpp"
 #include "segkit/mixture/gaussian.hpp"
 #include "segkit/rfm/rfm.hpp"
 #include "segkit/core/options.hpp"
@@ -85,14 +86,19 @@ struct Model {
   /// A Gaussian mixture's (segkit segment --algorithm gmm; its means are `centers`): a
   /// customer joins the component of highest probability, not the nearest centre.
   std::optional<MixtureParameters> mixture;
-  /// What made the segments: "kmeans", "gmm", or an agglomerative linkage ("ward", ...),
-  /// whose segments have no rule for a new customer: predict puts it in the segment of the
-  /// nearest centre (the segment's mean), which a few fitted customers' own segment is not.
+  /// DBSCAN's (segkit segment --algorithm dbscan): a customer joins the segment of the
+  /// nearest core customer within eps, or, within reach of none, the segment `unassigned`
+  /// (the fit's customers in no dense region; without one, predict leaves it unassigned).
+  std::optional<DbscanCores> density;
+  std::optional<std::size_t> unassigned;
+  /// What made the segments: "kmeans", "gmm", "dbscan", or an agglomerative linkage ("ward",
+  /// ...), whose segments have no rule for a new customer: predict puts it in the segment of
+  /// the nearest centre (the segment's mean), which a few fitted customers' own segment is not.
   std::string algorithm = "kmeans";
 
   /// Whether predict's segment of a customer is the nearest centre's by necessity (an
   /// agglomerative model), not the fit's own rule.
-  bool nearest_centre_stand_in() const { return algorithm != "kmeans" && algorithm != "gmm"; }
+  bool nearest_centre_stand_in() const { return algorithm != "kmeans" && algorithm != "gmm" && algorithm != "dbscan"; }
 
   /// The id of segment label j (Assignment::labels are labels, 0..k-1).
   std::size_t segment_id(std::size_t j) const { return j < segment_ids.size() ? segment_ids[j] : j; }
@@ -146,6 +152,30 @@ struct Model {
     if (!usable.empty() && mixture) {
       const xt::xtensor<std::size_t, 1> labels = GaussianMixture::from_parameters(*mixture).predict(scaled_rows);
       std::copy(labels.begin(), labels.end(), out.labels.begin());
+    } else if (!usable.empty() && density) {
+      const std::vector<std::ptrdiff_t> labels = density->assign(scaled_rows);
+      std::vector<std::size_t> placed, rows;  // the usable rows (their index) that got a segment
+      for (std::size_t u = 0; u < labels.size(); ++u) {
+        if (labels[u] != Dbscan::noise)
+          out.labels[placed.size()] = static_cast<std::size_t>(labels[u]), placed.push_back(u);
+        else if (unassigned)
+          out.labels[placed.size()] = *unassigned, placed.push_back(u);
+        else
+          out.unassigned.push_back({out.rows[u], "no core customer within eps = " + format_number(density->eps) +
+                                                     ": in no dense region, and the fit had no unassigned segment"});
+      }
+      if (placed.size() < labels.size()) {
+        xt::xtensor<double, 2> kept_rows = xt::empty<double>({placed.size(), d});
+        for (std::size_t a = 0; a < placed.size(); ++a) {
+          rows.push_back(out.rows[placed[a]]);
+          std::copy_n(scaled_rows.data() + placed[a] * d, d, kept_rows.data() + a * d);
+        }
+        scaled_rows = std::move(kept_rows);
+        out.rows = std::move(rows);
+        out.labels.resize(placed.size());
+        std::sort(out.unassigned.begin(), out.unassigned.end(),
+                  [](const Unassigned& a, const Unassigned& b) { return a.row < b.row; });
+      }
     } else if (!usable.empty()) {
       with_named_policy(BuiltinDistances{}, distance, "the model's distance", [&](const auto& policy) {
         nearest_centers(policy, scaled_rows, centers, out.labels.data(), 0);
@@ -321,6 +351,17 @@ inline std::string to_json(const Model& model) {
     out["mixture"] = {{"covariance", covariance_name(model.mixture->covariance)},
                       {"weights", model.mixture->weights},
                       {"covariances", covariances}};
+  }
+  if (model.density) {
+    const DbscanCores& cores = *model.density;
+    json rows = json::array();
+    for (std::size_t c = 0; c < cores.rows.shape(0); ++c)
+      rows.push_back(std::vector<double>(&cores.rows(c, 0), &cores.rows(c, 0) + cores.rows.shape(1)));
+    out["density"] = {{"eps", cores.eps},
+                      {"min_samples", cores.min_samples},
+                      {"unassigned", model.unassigned ? json(*model.unassigned) : json(nullptr)},
+                      {"core", rows},
+                      {"core_segments", cores.segments}};
   }
   if (model.rfm) {
     const auto& c = model.rfm->columns;
@@ -569,7 +610,45 @@ Model model_from_json(const std::string& text, const std::string& where = "model
   }
   if (j.contains("algorithm"))
     model.algorithm =
-        in.choice(j["algorithm"], "algorithm", {"kmeans", "gmm", "ward", "complete", "average", "single"});
+        in.choice(j["algorithm"], "algorithm", {"kmeans", "gmm", "ward", "complete", "average", "single", "dbscan"});
+  if (j.contains("density")) {
+    const json& part = j["density"];
+    DbscanCores cores;
+    cores.eps = in.finite(in.at(part, "density", "eps"), "density.eps");
+    if (!(cores.eps > 0)) in.fail("density.eps", "must be a positive distance, not " + format_number(cores.eps));
+    cores.min_samples = whole(in.at(part, "density", "min_samples"), "density.min_samples");
+    const std::size_t k = rows.size();
+    const json& none = in.at(part, "density", "unassigned");
+    if (!none.is_null()) {
+      model.unassigned = whole(none, "density.unassigned");
+      if (*model.unassigned + 1 != k)
+        in.fail("density.unassigned",
+                "must be the last segment, " + std::to_string(k - 1) + ", not " + std::to_string(*model.unassigned));
+    }
+    const std::size_t dense = k - (model.unassigned ? 1 : 0);
+    const json& core = in.array(in.at(part, "density", "core"), "density.core");
+    const json& segments = in.array(in.at(part, "density", "core_segments"), "density.core_segments");
+    if (segments.size() != core.size())
+      in.fail("density.core_segments", "has " + std::to_string(segments.size()) + " segments for " +
+                                           std::to_string(core.size()) + " core customers");
+    cores.rows = xt::empty<double>({core.size(), d});
+    for (std::size_t c = 0; c < core.size(); ++c) {
+      const std::string field = "density.core[" + std::to_string(c) + "]";
+      const std::vector<double> row = in.numbers(core[c], field);
+      if (row.size() != d)
+        in.fail(field, "has " + std::to_string(row.size()) + " values for " + std::to_string(d) + " features");
+      std::copy(row.begin(), row.end(), &cores.rows(c, 0));
+      const std::string segment_field = "density.core_segments[" + std::to_string(c) + "]";
+      cores.segments.push_back(whole(segments[c], segment_field));
+      if (cores.segments.back() >= dense)
+        in.fail(segment_field, "is " + std::to_string(cores.segments.back()) + ", not a dense segment (0.." +
+                                   std::to_string(dense - 1) + ")");
+    }
+    model.density = std::move(cores);
+  }
+  if ((model.algorithm == "dbscan") != model.density.has_value())
+    in.fail("density", model.density ? "belongs to a DBSCAN model (algorithm \"dbscan\")"
+                                     : "is missing: a DBSCAN model places customers by its core customers");
   if (j.contains("mixture")) {
     const json& part = j["mixture"];
     MixtureParameters mixture;

@@ -45,6 +45,8 @@ struct Update {
 inline Update partial_fit(Model& model, const data::Table& batch) {
   if (model.mixture)
     throw error("partial_fit moves k-means centres; a Gaussian mixture's model is fitted again instead");
+  if (model.density)
+    throw error("partial_fit moves k-means centres; a DBSCAN model has none to move and is fitted again instead");
   const std::size_t k = model.centers.shape(0), d = model.centers.shape(1);
   if (model.distance != "sqeuclidean")
     throw error(

@@ -47,6 +47,9 @@ struct ProfileOptions {
   /// The id each segment is shown with (SegmentProfile::id), one per segment, distinct;
   /// empty: its label. A refit aligned with a previous one (workflow::align_fit) keeps ids.
   std::vector<std::size_t> segment_ids{};
+  /// Segments the caller names (label -> name), such as DBSCAN's customers in no dense
+  /// region: they keep that name, and the others are named from their features apart from them.
+  std::map<std::size_t, std::string> names{};
 };
 
 struct CategoryShare {
@@ -115,11 +118,13 @@ inline void name_segments(std::vector<SegmentProfile>& segments, const std::vect
                           const ProfileOptions& options) {
   const std::size_t d = display.size();
   std::vector<std::size_t> count(segments.size(), std::min(std::max<std::size_t>(options.name_features, 1), d));
+  const auto named = [&](std::size_t c) { return options.names.count(c) > 0; };
   for (;;) {
     for (std::size_t c = 0; c < segments.size(); ++c)
-      segments[c].name = profile_name(segments[c], display, count[c], options);
+      segments[c].name = named(c) ? options.names.at(c) : profile_name(segments[c], display, count[c], options);
     std::map<std::string, std::vector<std::size_t>> by_name;
-    for (std::size_t c = 0; c < segments.size(); ++c) by_name[segments[c].name].push_back(c);
+    for (std::size_t c = 0; c < segments.size(); ++c)
+      if (!named(c)) by_name[segments[c].name].push_back(c);
     bool grew = false;
     for (const auto& [name, members] : by_name)
       if (members.size() > 1)

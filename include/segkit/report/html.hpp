@@ -79,6 +79,12 @@ struct ReportData {
   std::vector<std::array<double, 4>> tree;
   double tree_cut = std::numeric_limits<double>::quiet_NaN();
   std::string tree_note;
+
+  /// DBSCAN's sorted k-distance curve (points of it: each customer's rank and its distance to
+  /// its k-th nearest customer), eps's rank on it (NaN: none), what it shows, and its y label.
+  std::vector<double> k_distance_rank, k_distance;
+  double k_distance_eps_rank = std::numeric_limits<double>::quiet_NaN();
+  std::string k_distance_note, k_distance_label;
 };
 
 /// Above this many columns a table is drawn transposed: one row per column, so that
@@ -352,6 +358,14 @@ inline std::string render_html(const ReportData& data) {
       s += line_chart(data.sweep.k, data.sweep.calinski_harabasz, "Calinski-Harabasz by K (higher is better)", "K",
                       "Calinski-Harabasz", chosen, "score-calinski-harabasz");
     s += "</section>\n";
+  }
+
+  if (!data.k_distance.empty()) {
+    s += "<section id=\"choosing-eps\">\n<h2>How dense a segment must be</h2>\n";
+    if (!data.k_distance_note.empty()) s += "<p class=\"note\">" + escape(data.k_distance_note) + "</p>\n";
+    s += line_chart(data.k_distance_rank, data.k_distance, "Sorted k-distances: eps at the knee",
+                    "customers, by that distance", data.k_distance_label, data.k_distance_eps_rank, "k-distance") +
+         "</section>\n";
   }
 
   if (!data.tree.empty()) {

@@ -59,4 +59,16 @@ inline std::optional<std::size_t> kneedle_elbow(std::span<const double> x, std::
   return best;
 }
 
+/// Index of the knee of a convex increasing curve (x, y), such as sorted k-distances: where
+/// it turns from flat to steep, or none if it has no bend. The same difference curve, of
+/// the curve mirrored left to right (which makes it decreasing).
+inline std::optional<std::size_t> kneedle_knee_rising(std::span<const double> x, std::span<const double> y) {
+  const std::size_t m = x.size();
+  std::vector<double> mirrored_x(m), mirrored_y(m);
+  for (std::size_t i = 0; i < m; ++i) mirrored_x[i] = -x[m - 1 - i], mirrored_y[i] = y[m - 1 - i];
+  const auto at = kneedle_elbow(mirrored_x, mirrored_y);
+  if (!at) return std::nullopt;
+  return m - 1 - *at;
+}
+
 }  // namespace segkit

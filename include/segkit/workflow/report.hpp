@@ -297,6 +297,9 @@ inline void drift_part(report::ReportData& data, const Drift& drift, const Profi
 
 }  // namespace detail
 
+/// Points of DBSCAN's k-distance curve the report draws at most (one in every n / this).
+inline constexpr std::size_t report_k_distance_points = 400;
+
 /// The HTML report's data for a segmentation made with SegmentOptions::keep_features.
 inline report::ReportData report_data(const Segmentation& s, const std::string& title) {
   if (s.features.shape(0) != s.customers)
@@ -349,6 +352,29 @@ inline report::ReportData report_data(const Segmentation& s, const std::string& 
                                            : std::to_string(s.fit.tree->leaves) + " micro-segments") +
         ": its last merges, each cluster below them labelled with its size; the dashed line cuts it into " +
         std::to_string(s.fit.k) + " segments. A long way up to the next merge marks a natural cut.";
+  }
+  if (s.fit.eps_choice && s.fit.density) {
+    // At most report_k_distance_points points of the curve, and the one where eps cuts it.
+    const std::vector<double>& curve = s.fit.eps_choice->distances;
+    const double eps = s.fit.density->eps;
+    const std::size_t n = curve.size();
+    const auto cut = static_cast<std::size_t>(std::lower_bound(curve.begin(), curve.end(), eps) - curve.begin());
+    const std::size_t step = std::max<std::size_t>(1, n / report_k_distance_points);
+    for (std::size_t i = 0; i < n; ++i)
+      if (i % step == 0 || i + 1 == n || i == cut)
+        data.k_distance_rank.push_back(static_cast<double>(i + 1)), data.k_distance.push_back(curve[i]);
+    const auto beyond = static_cast<std::size_t>(curve.end() - std::upper_bound(curve.begin(), curve.end(), eps));
+    if (cut < n) data.k_distance_eps_rank = static_cast<double>(cut + 1);
+    const std::size_t k = s.fit.density->min_samples;
+    data.k_distance_label = "distance to the " + ordinal(k) + " nearest";
+    data.k_distance_note =
+        "Each customer's distance to its " + ordinal(k) +
+        " nearest customer (itself the first), in the scaled space, sorted: a customer is a core one of a dense "
+        "region when this is at most eps (" +
+        format_number(eps) + ", where the dashed line crosses the curve; the " + std::to_string(beyond) +
+        " customers to its right are not core ones). Inside dense regions the curve is flat; eps belongs where it "
+        "turns steep" +
+        (s.settings.eps ? std::string(" (eps was given)") : std::string(", where Kneedle put it")) + ".";
   }
   return data;
 }
@@ -412,6 +438,8 @@ inline io::Model model_of(const Segmentation& s) {
   model.id_column = s.id_column;
   model.mixture = s.fit.mixture;
   model.algorithm = s.settings.algorithm;
+  model.density = s.fit.density;
+  model.unassigned = s.fit.unassigned;
   return model;
 }
 

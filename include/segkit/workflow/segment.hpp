@@ -35,6 +35,7 @@
 #include "segkit/evaluate/inertia.hpp"
 #include "segkit/features/prepare.hpp"
 #include "segkit/init/kmeans_parallel.hpp"
+#include "segkit/density/dbscan.hpp"
 #include "segkit/hierarchy/agglomerative.hpp"
 #include "segkit/init/kmeans_plus_plus.hpp"
 #include "segkit/mixture/gaussian.hpp"
@@ -44,6 +45,7 @@
 #include "segkit/profile/profile.hpp"
 #include "segkit/scaler/any.hpp"
 #include "segkit/select/align.hpp"
+#include "segkit/select/choose_eps.hpp"
 #include "segkit/select/choose_k.hpp"
 
 namespace segkit::workflow {
@@ -56,9 +58,14 @@ struct ClusterSettings {
   std::string distance = "sqeuclidean";  ///< a name of the distances' registry
   std::string init = "k-means++";        ///< the starts: "k-means++" (greedy) or "k-means||" (KMeansParallel)
   /// "kmeans"; "gmm" (a Gaussian mixture; K chosen by BIC); or an agglomerative linkage:
-  /// "ward", "complete", "average", "single" (a merge tree cut at K)
+  /// "ward", "complete", "average", "single" (a merge tree cut at K); "dbscan" (dense
+  /// regions; K is what it finds, and customers in none are left "unassigned")
   std::string algorithm = "kmeans";
   std::string covariance = "full";  ///< the mixture's covariance type: full, tied, diag or spherical
+  /// DBSCAN's radius in the scaled space; empty: the knee of the k-distance curve (choose_eps).
+  std::optional<double> eps;
+  /// DBSCAN's customers within eps that make a core one; empty: default_min_samples.
+  std::optional<std::size_t> min_samples;
   std::uint64_t seed = 0;
   std::size_t n_init = 10;                           ///< k-means++ starts per fit; the lowest inertia wins
   std::size_t max_iter = 300;                        ///< Lloyd iterations per start at most
@@ -93,6 +100,12 @@ struct Fit {
   /// An agglomerative clustering's merge tree (of the customers, or of the micro-segments
   /// of the two-stage mode), for the dendrogram.
   std::optional<MergeTree> tree;
+  /// DBSCAN's: the label of the customers in no dense region (the last; none when every
+  /// customer is in one), the core customers that place a new one, and the k-distance
+  /// curve eps was read from (or could have been, when it was given).
+  std::optional<std::size_t> unassigned;
+  std::optional<DbscanCores> density;
+  std::optional<EpsChoice> eps_choice;
 
   /// The id of label j.
   std::size_t id_of(std::size_t j) const { return j < segment_ids.size() ? segment_ids[j] : j; }
@@ -143,7 +156,7 @@ inline std::vector<std::string> guardrails(const Fit& fit, const ClusterSettings
   }
   const std::size_t least = std::max<std::size_t>(5, (n + 99) / 100);
   for (std::size_t c = 0; c < sizes.size(); ++c)
-    if (sizes[c] < least)
+    if (sizes[c] < least && fit.unassigned != c)
       out.push_back("segment " + std::to_string(fit.id_of(c)) + " holds " + std::to_string(sizes[c]) +
                     (sizes[c] == 1 ? " customer" : " customers") + ", fewer than max(5, 1 %) of the " +
                     std::to_string(n) + ": outliers rather than a segment?");
@@ -463,6 +476,55 @@ Fit fit_agglomerative(xt::xtensor<double, 2>& X, const ClusterSettings& settings
   return fit;
 }
 
+/// DBSCAN's segments of the scaled rows, with eps and min_samples given or chosen
+/// (choose_eps): the dense regions are segments 0..s-1, and the customers in none make
+/// one more, the last, Fit::unassigned. The inertia is that of the dense segments only.
+template <class Scaler>
+Fit fit_density(xt::xtensor<double, 2>& X, const ClusterSettings& settings, bool consume) {
+  if (settings.k)
+    throw error("DBSCAN finds the number of segments itself (K = " + std::to_string(*settings.k) +
+                " was given): set eps and min_samples instead");
+  Fit fit;
+  const xt::xtensor<double, 2> Z = scaled_for<Scaler>(X, settings, consume, fit, "DBSCAN measures Euclidean radii");
+  const std::size_t n = Z.shape(0), d = Z.shape(1);
+  const std::size_t min_samples = settings.min_samples.value_or(default_min_samples(d));
+  stage(settings, "the " + std::to_string(min_samples) + "-distance curve");
+  fit.eps_choice = choose_eps(Z, min_samples, settings.threads);
+  const DbscanOptions options{
+      .eps = settings.eps.value_or(fit.eps_choice->eps), .min_samples = min_samples, .threads = settings.threads};
+  const std::string setting = "eps = " + format_number(options.eps) + " (in " + settings.scaler +
+                              "-scaled units), min_samples = " + std::to_string(min_samples);
+  stage(settings, "DBSCAN, " + setting);
+  const Dbscan result = dbscan(Z, options);
+  if (result.segments == 0)
+    throw error("DBSCAN with " + setting + " finds no dense region: every customer is noise; give a larger eps or " +
+                "a smaller min_samples");
+  fit.k = result.segments + (result.noise_count > 0 ? 1 : 0);
+  if (result.noise_count > 0) fit.unassigned = result.segments;
+  fit.labels.resize(n);
+  for (std::size_t i = 0; i < n; ++i)
+    fit.labels[i] = result.labels[i] == Dbscan::noise ? result.segments : static_cast<std::size_t>(result.labels[i]);
+  fit.scaled_centers = label_means(Z, fit.labels, fit.k).first;
+  fit.inertia = 0;
+  for (std::size_t i = 0; i < n; ++i)
+    if (result.labels[i] != Dbscan::noise)
+      for (std::size_t j = 0; j < d; ++j)
+        fit.inertia +=
+            (Z(i, j) - fit.scaled_centers(fit.labels[i], j)) * (Z(i, j) - fit.scaled_centers(fit.labels[i], j));
+  fit.density = DbscanCores::of(Z, result, options);
+  const std::string eps_source =
+      settings.eps           ? std::string("eps as asked")
+      : fit.eps_choice->bend ? "eps at the knee of the sorted " + std::to_string(min_samples) + "-distances"
+                             : "eps the largest " + std::to_string(min_samples) + "-distance (the curve has no knee)";
+  fit.k_reason = std::to_string(result.segments) + (result.segments == 1 ? " dense region" : " dense regions") +
+                 " (DBSCAN, " + setting + "; " + eps_source + ")" +
+                 (result.noise_count > 0
+                      ? ", and " + std::to_string(result.noise_count) + " of the " + std::to_string(n) +
+                            " customers in none: segment " + std::to_string(result.segments) + ", \"unassigned\"."
+                      : "; every customer is in one.");
+  return fit;
+}
+
 }  // namespace detail
 
 /// Clusters the rows of X with the scaler and distance the settings name. With
@@ -472,11 +534,12 @@ template <class Scalers = BuiltinScalers, class Distances = BuiltinDistances>
 Fit cluster(xt::xtensor<double, 2>& X, const ClusterSettings& settings, bool consume = false) {
   const bool agglomerative = settings.algorithm == "ward" || settings.algorithm == "complete" ||
                              settings.algorithm == "average" || settings.algorithm == "single";
-  if (settings.algorithm != "kmeans" && settings.algorithm != "gmm" && !agglomerative)
-    throw error("the algorithm must be kmeans, gmm, ward, complete, average or single, not \"" + settings.algorithm +
-                "\"");
+  if (settings.algorithm != "kmeans" && settings.algorithm != "gmm" && settings.algorithm != "dbscan" && !agglomerative)
+    throw error("the algorithm must be kmeans, gmm, ward, complete, average, single or dbscan, not \"" +
+                settings.algorithm + "\"");
   Fit fit = with_named_policy(Scalers{}, settings.scaler, "the scaler", [&](auto scaler) {
     if (settings.algorithm == "gmm") return detail::fit_mixture<decltype(scaler)>(X, settings, consume);
+    if (settings.algorithm == "dbscan") return detail::fit_density<decltype(scaler)>(X, settings, consume);
     if (agglomerative) return detail::fit_agglomerative<decltype(scaler)>(X, settings, consume);
     return with_named_policy(Distances{}, settings.distance, "the distance", [&](auto distance) {
       if (settings.init == "k-means||")
@@ -791,6 +854,9 @@ struct SegmentOptions {
   std::string previous_labels_source;
 };
 
+/// The name of DBSCAN's segment of the customers in no dense region (Fit::unassigned).
+inline constexpr const char* unassigned_name = "unassigned";
+
 /// A customer table segmented: how it was prepared, the fit, and each segment described.
 struct Segmentation {
   features::Preparation preparation;
@@ -869,6 +935,8 @@ Segmentation segment(CustomerTable customers, const SegmentOptions& options) {
   out.preparation = detail::fit_preparation(customers, options, SerialComm{});
   // Said before the fit's wait: previous segments of other features cannot be aligned with.
   std::optional<PreviousCentres> previous_centres;
+  if (options.previous && options.cluster.algorithm == "dbscan")
+    throw error("DBSCAN's segments are dense regions, not centres: they cannot be aligned with previous ones");
   if (options.previous) previous_centres = previous_centres_in(out.preparation, *options.previous);
   if (options.previous_labels && !options.previous)
     throw error(
@@ -906,6 +974,7 @@ Segmentation segment(CustomerTable customers, const SegmentOptions& options) {
   ProfileOptions profile_options;
   for (const std::string& name : out.original_names) profile_options.display_names.push_back(display_name(name));
   profile_options.segment_ids = out.fit.segment_ids;
+  if (out.fit.unassigned) profile_options.names[*out.fit.unassigned] = unassigned_name;
   out.profiles = profile_segments(out.original, out.original_names, out.fit.labels, out.categories, profile_options);
   return out;
 }
