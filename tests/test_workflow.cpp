@@ -563,4 +563,62 @@ TEST_CASE("DBSCAN in the workflow: eps at the knee of scikit-learn's k-distances
                        doctest::Contains("finds no dense region"), segkit::error);
 }
 
+TEST_CASE("k-medoids in the workflow: segments around real customers, a model that puts each at its nearest medoid") {
+  const segkit::test::Fixture f("kmedoids");
+  segkit::workflow::SegmentOptions options;
+  options.prepare.columns = {"Annual Income (k$)", "Spending Score (1-100)"};
+  options.cluster.algorithm = "kmedoids";
+  options.cluster.k = 5;
+  const std::string path = full_data_dir + "mall_customers/Mall_Customers.csv";
+  const segkit::workflow::Segmentation s =
+      segkit::workflow::segment(segkit::workflow::read_customers(path, {}), options);
+  // The same medoids as KMedoids on the standardised rows (the fixture's), from BUILD.
+  segkit::KMedoids<> direct({.k = 5});
+  direct.fit(f["mall_X"]);
+  CHECK(s.fit.medoids == direct.medoids());
+  CHECK(s.fit.labels == std::vector<std::size_t>(direct.labels().begin(), direct.labels().end()));
+  const std::vector<segkit::workflow::TypicalCustomer> typical = segkit::workflow::typical_customers(s);
+  REQUIRE(typical.size() == 5);
+  for (std::size_t c = 0; c < 5; ++c) {
+    CHECK(typical[c].segment == c);
+    CHECK(typical[c].customer == s.ids[s.fit.medoids[c]]);
+    CHECK(typical[c].values[0] == s.original(s.fit.medoids[c], 0));
+  }
+  // The model's centres are the medoids: predict puts every customer where the fit did.
+  const segkit::io::Model model = segkit::io::model_from_json(segkit::io::to_json(segkit::workflow::model_of(s)));
+  CHECK(model.algorithm == "kmedoids");
+  CHECK_FALSE(model.nearest_centre_stand_in());
+  const segkit::data::Table table = segkit::data::read_csv(path, {.categorical = {"CustomerID"}});
+  CHECK(model.predict(table).labels == s.fit.labels);
+
+  // K voted as for k-means; another distance is used as it is, and the model keeps it.
+  segkit::workflow::SegmentOptions manhattan = options;
+  manhattan.cluster.k.reset();
+  manhattan.cluster.k_max = 6;
+  manhattan.cluster.distance = "manhattan";
+  const segkit::workflow::Segmentation m =
+      segkit::workflow::segment(segkit::workflow::read_customers(path, {}), manhattan);
+  CHECK(m.fit.sweep.size() == 5);
+  CHECK(m.fit.medoids.size() == m.fit.k);
+  segkit::KMedoids<segkit::Manhattan> direct_manhattan({.k = m.fit.k});
+  direct_manhattan.fit(f["mall_X"]);
+  CHECK(m.fit.medoids == direct_manhattan.medoids());
+  const segkit::io::Model manhattan_model = segkit::workflow::model_of(m);
+  CHECK(manhattan_model.distance == "manhattan");
+  CHECK(manhattan_model.predict(table).labels == m.fit.labels);
+
+  // More customers than k-medoids weighs pair by pair are refused, saying what to do.
+  xt::xtensor<double, 2> many = xt::zeros<double>({segkit::workflow::detail::kmedoids_max_rows + 1, std::size_t{1}});
+  for (std::size_t i = 0; i < many.shape(0); ++i) many(i, 0) = static_cast<double>(i % 97);
+  segkit::workflow::ClusterSettings settings;
+  settings.algorithm = "kmedoids";
+  settings.k = 3;
+  CHECK_THROWS_WITH_AS(segkit::workflow::cluster(many, settings), doctest::Contains("use kmeans, or segment a sample"),
+                       segkit::error);
+  settings.algorithm = "kmedians";
+  CHECK_THROWS_WITH_AS(segkit::workflow::cluster(many, settings),
+                       doctest::Contains("must be kmeans, gmm, ward, complete, average, single, dbscan or kmedoids"),
+                       segkit::error);
+}
+
 }  // namespace segkit_test_workflow

@@ -369,11 +369,8 @@ segkit::workflow::ClusterSettings cluster_settings(const ClusterArgs& args) {
   settings.scaler = args.scaler;
   settings.distance = args.distance;
   if (!args.init.empty()) settings.init = args.init;
-  if (args.algorithm != "kmeans" && args.algorithm != "gmm" && args.algorithm != "ward" &&
-      args.algorithm != "complete" && args.algorithm != "average" && args.algorithm != "single" &&
-      args.algorithm != "dbscan")
-    throw segkit::error("--algorithm must be kmeans, gmm, ward, complete, average, single or dbscan, not \"" +
-                        args.algorithm + "\"");
+  if (!segkit::is_algorithm(args.algorithm))
+    throw segkit::error("--algorithm must be " + segkit::algorithm_list() + ", not \"" + args.algorithm + "\"");
   settings.algorithm = args.algorithm;
   const bool density = args.algorithm == "dbscan";
   if (density && settings.k)
@@ -592,6 +589,21 @@ void say_preparation(const segkit::features::Preparation& preparation,
   say("  %zu customers x %zu features: %s\n", customers, preparation.feature_names().size(), names.c_str());
 }
 
+/// k-medoids' typical customers: each segment's medoid with its values.
+void say_typical(const segkit::workflow::Segmentation& segmentation) {
+  const auto typical = segkit::workflow::typical_customers(segmentation);
+  if (typical.empty()) return;
+  std::vector<std::string> header = {"segment", segmentation.id_column.empty() ? "row" : segmentation.id_column};
+  header.insert(header.end(), segmentation.original_names.begin(), segmentation.original_names.end());
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& t : typical) {
+    std::vector<std::string> row = {std::to_string(t.segment), t.customer};
+    for (const double v : t.values) row.push_back(segkit::format_number(v));
+    rows.push_back(std::move(row));
+  }
+  say("\nThe typical customer of each segment (its medoid):\n%s", text_table(header, rows).c_str());
+}
+
 /// --model, --onnx, --pmml, --centers and --profiles of a segmentation.
 void add_model_outputs(Outputs& outputs, const ClusterArgs& args, const segkit::workflow::Segmentation& segmentation) {
   if (!args.model.empty()) outputs.add(args.model, segkit::io::to_json(segkit::workflow::model_of(segmentation)));
@@ -622,6 +634,7 @@ int run_segment(const SegmentArgs& args) {
   say("\nNumber of segments: %s\n", k_reason(segmentation.fit, args.cluster).c_str());
   say_warnings(segmentation.fit);
   say("\nSegments:\n%s", profile_table(segmentation.profiles).c_str());
+  say_typical(segmentation);
   say_drift(segmentation);
 
   Outputs outputs;
@@ -1004,7 +1017,8 @@ int run(int argc, char** argv) {
       ->add_option("--algorithm", segment.cluster.algorithm,
                    "kmeans; gmm: a Gaussian mixture (soft segments; --k auto chooses K by BIC); ward, "
                    "complete, average or single: agglomerative clustering with that linkage (a merge tree cut at K); "
-                   "dbscan: dense regions, customers in none \"unassigned\" (--eps, --min-samples)")
+                   "dbscan: dense regions, customers in none \"unassigned\" (--eps, --min-samples); kmedoids: "
+                   "segments around typical customers (FasterPAM; --distance sqeuclidean means Euclidean)")
       ->capture_default_str();
   segment_command
       ->add_option("--covariance", segment.cluster.covariance,

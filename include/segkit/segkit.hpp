@@ -42,6 +42,7 @@
 #include "segkit/cluster/minibatch.hpp"
 #include "segkit/density/dbscan.hpp"
 #include "segkit/hierarchy/agglomerative.hpp"
+#include "segkit/medoids/kmedoids.hpp"
 #include "segkit/mixture/gaussian.hpp"
 
 #include "segkit/evaluate/calinski_harabasz.hpp"
@@ -57,6 +58,7 @@
 #include "segkit/report/html.hpp"
 #include "segkit/rfm/rfm.hpp"
 #include "segkit/select/align.hpp"
+#include "segkit/select/choose_eps.hpp"
 #include "segkit/select/choose_k.hpp"
 
 #include "segkit/version.hpp"

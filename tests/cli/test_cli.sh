@@ -366,8 +366,25 @@ case $scenario in
     fi
     expect_in "a DBSCAN model has none to move" stderr.txt
     rm stdout.txt stderr.txt
-    expect_error "--algorithm must be kmeans, gmm, ward, complete, average, single or dbscan" segment "$mall" \
-      --algorithm optics
+    # k-medoids: K voted as for k-means, each segment's typical customer shown, a model whose
+    # centres are those customers (predict, ONNX alike).
+    "$segkit" segment "$mall" --features 'Annual Income (k$),Spending Score (1-100)' --algorithm kmedoids \
+      --out medoids.csv --model ../in/medoids.json --report medoids.html > medoids.txt 2> /dev/null
+    expect_in "K = 5 (3 of 4 criteria agree)" medoids.txt
+    expect_in "The typical customer of each segment (its medoid):" medoids.txt
+    expect_in "The typical customer of each segment" medoids.html
+    expect_in '"algorithm": "kmedoids"' ../in/medoids.json
+    "$segkit" predict --model ../in/medoids.json "$mall" --out predicted.csv > predict.txt 2> /dev/null
+    cmp medoids.csv predicted.csv || fail "predict with the k-medoids model does not reproduce the labels"
+    if grep -q "note:" predict.txt; then fail "predict says a k-medoids model assigns by a stand-in"; fi
+    if "$segkit" update --model ../in/medoids.json "$mall" > stdout.txt 2> stderr.txt; then
+      fail "update of a k-medoids model ran"
+    fi
+    expect_in "a k-medoids model's centres are customers" stderr.txt
+    rm stdout.txt stderr.txt
+    rm medoids.csv medoids.txt medoids.html predicted.csv predict.txt
+    expect_error "--algorithm must be kmeans, gmm, ward, complete, average, single, dbscan or kmedoids" segment \
+      "$mall" --algorithm optics
     ;;
   bad_input)
     printf 'a,b\n1,2\n3\n' > ../in/ragged.csv

@@ -1,9 +1,13 @@
 #pragma once
 // segkit::Options — the run-time settings shared by a Pipeline and its clusterer.
 
+#include <algorithm>
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <string>
+#include <string_view>
 
 #include "segkit/core/progress.hpp"
 
@@ -27,5 +31,22 @@ struct Options {
   /// as scikit-learn does. A Pipeline keeps no trace and turns it off for its starts.
   bool inertia_trace = true;
 };
+
+/// The clustering algorithms the workflow, the tool and model files know by name: k-means,
+/// a Gaussian mixture, agglomerative clustering by its linkage, DBSCAN, k-medoids.
+inline constexpr std::array<std::string_view, 8> algorithm_names = {"kmeans",  "gmm",    "ward",   "complete",
+                                                                    "average", "single", "dbscan", "kmedoids"};
+
+inline bool is_algorithm(std::string_view name) {
+  return std::find(algorithm_names.begin(), algorithm_names.end(), name) != algorithm_names.end();
+}
+
+/// "kmeans, gmm, ..., dbscan or kmedoids", for messages.
+inline std::string algorithm_list() {
+  std::string out;
+  for (std::size_t a = 0; a < algorithm_names.size(); ++a)
+    out += std::string(a == 0 ? "" : a + 1 == algorithm_names.size() ? " or " : ", ") + std::string(algorithm_names[a]);
+  return out;
+}
 
 }  // namespace segkit

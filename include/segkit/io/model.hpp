@@ -91,14 +91,17 @@ struct Model {
   /// (the fit's customers in no dense region; without one, predict leaves it unassigned).
   std::optional<DbscanCores> density;
   std::optional<std::size_t> unassigned;
-  /// What made the segments: "kmeans", "gmm", "dbscan", or an agglomerative linkage ("ward",
-  /// ...), whose segments have no rule for a new customer: predict puts it in the segment of
+  /// What made the segments (algorithm_names): "kmeans", "gmm", "dbscan", "kmedoids" (its
+  /// centres are the medoids), or an agglomerative linkage ("ward", ...), whose segments have
+  /// no rule for a new customer: predict puts it in the segment of
   /// the nearest centre (the segment's mean), which a few fitted customers' own segment is not.
   std::string algorithm = "kmeans";
 
   /// Whether predict's segment of a customer is the nearest centre's by necessity (an
   /// agglomerative model), not the fit's own rule.
-  bool nearest_centre_stand_in() const { return algorithm != "kmeans" && algorithm != "gmm" && algorithm != "dbscan"; }
+  bool nearest_centre_stand_in() const {
+    return algorithm != "kmeans" && algorithm != "gmm" && algorithm != "dbscan" && algorithm != "kmedoids";
+  }
 
   /// The id of segment label j (Assignment::labels are labels, 0..k-1).
   std::size_t segment_id(std::size_t j) const { return j < segment_ids.size() ? segment_ids[j] : j; }
@@ -608,9 +611,11 @@ Model model_from_json(const std::string& text, const std::string& where = "model
                                      std::to_string(model.next_segment_id - 1) + ")");
     model.next_segment_id = next;
   }
-  if (j.contains("algorithm"))
-    model.algorithm =
-        in.choice(j["algorithm"], "algorithm", {"kmeans", "gmm", "ward", "complete", "average", "single", "dbscan"});
+  if (j.contains("algorithm")) {
+    model.algorithm = in.text(j["algorithm"], "algorithm");
+    if (!is_algorithm(model.algorithm))
+      in.fail("algorithm", "is \"" + model.algorithm + "\", not one of " + algorithm_list());
+  }
   if (j.contains("density")) {
     const json& part = j["density"];
     DbscanCores cores;

@@ -353,6 +353,21 @@ inline report::ReportData report_data(const Segmentation& s, const std::string& 
         ": its last merges, each cluster below them labelled with its size; the dashed line cuts it into " +
         std::to_string(s.fit.k) + " segments. A long way up to the next merge marks a natural cut.";
   }
+  if (const std::vector<TypicalCustomer> typical = typical_customers(s); !typical.empty()) {
+    report::ReportData::Table table;
+    table.title = "The typical customer of each segment";
+    table.note =
+        "Each segment's medoid: the customer whose summed distance to the segment's other customers is least "
+        "(k-medoids' centre is a real customer), with its values.";
+    table.header = {"segment", s.id_column.empty() ? "row" : s.id_column};
+    table.header.insert(table.header.end(), s.original_names.begin(), s.original_names.end());
+    for (const TypicalCustomer& t : typical) {
+      std::vector<std::string> row = {std::to_string(t.segment), t.customer};
+      for (const double v : t.values) row.push_back(format_number(v));
+      table.rows.push_back(std::move(row));
+    }
+    data.tables.push_back(std::move(table));
+  }
   if (s.fit.eps_choice && s.fit.density) {
     // At most report_k_distance_points points of the curve, and the one where eps cuts it.
     const std::vector<double>& curve = s.fit.eps_choice->distances;

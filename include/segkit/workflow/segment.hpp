@@ -14,11 +14,13 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <numeric>
 #include <optional>
 #include <set>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -37,6 +39,7 @@
 #include "segkit/init/kmeans_parallel.hpp"
 #include "segkit/density/dbscan.hpp"
 #include "segkit/hierarchy/agglomerative.hpp"
+#include "segkit/medoids/kmedoids.hpp"
 #include "segkit/init/kmeans_plus_plus.hpp"
 #include "segkit/mixture/gaussian.hpp"
 #include "segkit/scaler/none.hpp"
@@ -59,7 +62,8 @@ struct ClusterSettings {
   std::string init = "k-means++";        ///< the starts: "k-means++" (greedy) or "k-means||" (KMeansParallel)
   /// "kmeans"; "gmm" (a Gaussian mixture; K chosen by BIC); or an agglomerative linkage:
   /// "ward", "complete", "average", "single" (a merge tree cut at K); "dbscan" (dense
-  /// regions; K is what it finds, and customers in none are left "unassigned")
+  /// regions; K is what it finds, and customers in none are left "unassigned"); "kmedoids"
+  /// (FasterPAM: each segment around a real customer, any distance)
   std::string algorithm = "kmeans";
   std::string covariance = "full";  ///< the mixture's covariance type: full, tied, diag or spherical
   /// DBSCAN's radius in the scaled space; empty: the knee of the k-distance curve (choose_eps).
@@ -106,6 +110,9 @@ struct Fit {
   std::optional<std::size_t> unassigned;
   std::optional<DbscanCores> density;
   std::optional<EpsChoice> eps_choice;
+  /// k-medoids': each segment's medoid (label order), a row of the segmented customers:
+  /// the segment's typical customer. Its scaled_centers are these customers' rows.
+  std::vector<std::size_t> medoids;
 
   /// The id of label j.
   std::size_t id_of(std::size_t j) const { return j < segment_ids.size() ? segment_ids[j] : j; }
@@ -245,11 +252,11 @@ inline void score_labels(KScore& s, const xt::xtensor<double, 2>& Z, const xt::x
 }
 
 /// X scaled by a Scaler fitted on it (kept in fit.scaling), for an algorithm of its own
-/// distance (`why` the distance setting must be sqeuclidean); with `consume`, X is released.
+/// distance (`why` the distance setting must be sqeuclidean; empty: any); with `consume`, X is released.
 template <class Scaler>
 xt::xtensor<double, 2> scaled_for(xt::xtensor<double, 2>& X, const ClusterSettings& settings, bool consume, Fit& fit,
                                   const std::string& why) {
-  if (settings.distance != "sqeuclidean")
+  if (!why.empty() && settings.distance != "sqeuclidean")
     throw error(why + ": the distance must be sqeuclidean, not \"" + settings.distance + "\"");
   Scaler scaler;
   scaler.fit(X);
@@ -397,6 +404,35 @@ inline std::pair<xt::xtensor<double, 2>, double> label_means(const xt::xtensor<d
   return {std::move(means), inertia};
 }
 
+/// The K sweep of an algorithm that segments the scaled rows by a rule of its own:
+/// labels_at(k) gives K = k's labels (0..k-1, k at most `most`). Each K is scored as the
+/// k-means sweep scores it, the within-segment sum of squares as the elbow's inertia, and
+/// the criteria vote (segkit::detail::recommend).
+template <class LabelsAt>
+KSweep sweep_segmentations(const xt::xtensor<double, 2>& Z, const ClusterSettings& settings, std::size_t most,
+                           LabelsAt&& labels_at) {
+  const std::size_t n = Z.shape(0);
+  SweepOptions sweep;
+  sweep.k_min = settings.k_min;
+  sweep.k_max = std::min<std::size_t>({settings.k_max, n > 0 ? n - 1 : 0, most});
+  segkit::detail::check_sweep(n, sweep);
+  KSweep result = segkit::detail::start_sweep(n, sweep, settings.seed);
+  const std::size_t count = sweep.k_max - sweep.k_min + 1;
+  segkit::detail::report(settings.progress, "K", 0, count);
+  for (std::size_t k = sweep.k_min; k <= sweep.k_max; ++k) {
+    const std::vector<std::size_t> labels = labels_at(k);
+    KScore s;
+    s.k = k;
+    s.converged = true;
+    s.inertia = label_means(Z, labels, k).second;
+    score_labels(s, Z, xt::adapt(labels, {n}), result, settings.threads);
+    result.scores.push_back(std::move(s));
+    segkit::detail::report(settings.progress, "K", k - sweep.k_min + 1, count);
+  }
+  segkit::detail::recommend(result);
+  return result;
+}
+
 /// Agglomerative segments of the scaled rows: the merge tree cut at K given, or at the K
 /// the criteria vote for (the sweep of k-means' criteria over the cuts K = k_min..k_max).
 template <class Scaler>
@@ -451,21 +487,7 @@ Fit fit_agglomerative(xt::xtensor<double, 2>& X, const ClusterSettings& settings
     fit.k_reason = "K = " + std::to_string(fit.k) + " as asked.";
     fit.labels = labels_at(fit.k);
   } else {
-    SweepOptions sweep;
-    sweep.k_min = settings.k_min;
-    sweep.k_max = std::min<std::size_t>({settings.k_max, n > 0 ? n - 1 : 0, fit.tree->leaves});
-    segkit::detail::check_sweep(n, sweep);
-    KSweep result = segkit::detail::start_sweep(n, sweep, settings.seed);
-    for (std::size_t k = sweep.k_min; k <= sweep.k_max; ++k) {
-      const std::vector<std::size_t> labels = labels_at(k);
-      KScore s;
-      s.k = k;
-      s.converged = true;
-      s.inertia = label_means(Z, labels, k).second;
-      score_labels(s, Z, xt::adapt(labels, {n}), result, settings.threads);
-      result.scores.push_back(std::move(s));
-    }
-    segkit::detail::recommend(result);
+    KSweep result = sweep_segmentations(Z, settings, fit.tree->leaves, labels_at);
     fit.k = result.recommendation.k;
     fit.k_reason = result.recommendation.reason;
     fit.recommendation = result.recommendation;
@@ -473,6 +495,67 @@ Fit fit_agglomerative(xt::xtensor<double, 2>& X, const ClusterSettings& settings
     fit.labels = labels_at(fit.k);
   }
   std::tie(fit.scaled_centers, fit.inertia) = label_means(Z, fit.labels, fit.k);
+  return fit;
+}
+
+/// Above this many customers k-medoids is refused (each pass of FasterPAM weighs every
+/// customer against every other one); up to kmedoids_build_rows it starts from BUILD,
+/// above from seeded k-medoids++ (BUILD alone would take k passes).
+inline constexpr std::size_t kmedoids_max_rows = 20000;
+inline constexpr std::size_t kmedoids_build_rows = 5000;
+
+/// k-medoids segments of the scaled rows (FasterPAM), K given or voted as for k-means: each
+/// segment's centre is a real customer (Fit::medoids). The distance setting names the
+/// dissimilarity: sqeuclidean (the default) means the Euclidean distance, k-medoids' usual
+/// loss, which puts a customer at the same nearest medoid; the others are used as they are.
+template <class Scaler, class Distances>
+Fit fit_medoids(xt::xtensor<double, 2>& X, const ClusterSettings& settings, bool consume) {
+  Fit fit;
+  const xt::xtensor<double, 2> Z = scaled_for<Scaler>(X, settings, consume, fit, "");
+  const std::size_t n = Z.shape(0);
+  if (n > kmedoids_max_rows)
+    throw error("k-medoids weighs every customer against every other one (" + std::to_string(n) +
+                " customers: more than " + std::to_string(kmedoids_max_rows) + "); use kmeans, or segment a sample");
+  const KMedoidsOptions base{.start = n <= kmedoids_build_rows ? MedoidStart::build : MedoidStart::kmedoids_plus_plus,
+                             .max_iter = settings.max_iter,
+                             .seed = settings.seed,
+                             .threads = settings.threads};
+  std::map<std::size_t, std::vector<std::size_t>> medoids_of, labels_of;  // K -> its medoids, its labels
+  const auto labels_at = [&](std::size_t k) {
+    KMedoidsOptions options = base;
+    options.k = k;
+    return with_named_policy(Distances{}, settings.distance, "the distance", [&](auto distance) {
+      const auto fit_with = [&](auto dissimilarity) {
+        KMedoids<decltype(dissimilarity)> model(options, dissimilarity);
+        model.fit(Z);
+        medoids_of[k] = model.medoids();
+        return labels_of[k] = std::vector<std::size_t>(model.labels().begin(), model.labels().end());
+      };
+      if constexpr (std::is_same_v<decltype(distance), SquaredEuclidean>)
+        return fit_with(Euclidean{});
+      else
+        return fit_with(distance);
+    });
+  };
+  if (settings.k) {
+    fit.k = *settings.k;
+    stage(settings, "k-medoids of K = " + std::to_string(fit.k));
+    fit.k_reason = "K = " + std::to_string(fit.k) + " as asked.";
+    fit.labels = labels_at(fit.k);
+  } else {
+    stage(settings,
+          "trying k-medoids of K = " + std::to_string(settings.k_min) + ".." + std::to_string(settings.k_max));
+    KSweep result = sweep_segmentations(Z, settings, n, labels_at);
+    fit.k = result.recommendation.k;
+    fit.k_reason = result.recommendation.reason;
+    fit.recommendation = result.recommendation;
+    fit.sweep = std::move(result.scores);
+  }
+  fit.medoids = medoids_of.at(fit.k);
+  if (fit.labels.empty()) fit.labels = std::move(labels_of.at(fit.k));
+  fit.scaled_centers = xt::empty<double>({fit.k, Z.shape(1)});
+  for (std::size_t c = 0; c < fit.k; ++c) xt::row(fit.scaled_centers, c) = xt::row(Z, fit.medoids[c]);
+  fit.inertia = label_means(Z, fit.labels, fit.k).second;
   return fit;
 }
 
@@ -534,12 +617,12 @@ template <class Scalers = BuiltinScalers, class Distances = BuiltinDistances>
 Fit cluster(xt::xtensor<double, 2>& X, const ClusterSettings& settings, bool consume = false) {
   const bool agglomerative = settings.algorithm == "ward" || settings.algorithm == "complete" ||
                              settings.algorithm == "average" || settings.algorithm == "single";
-  if (settings.algorithm != "kmeans" && settings.algorithm != "gmm" && settings.algorithm != "dbscan" && !agglomerative)
-    throw error("the algorithm must be kmeans, gmm, ward, complete, average, single or dbscan, not \"" +
-                settings.algorithm + "\"");
+  if (!is_algorithm(settings.algorithm))
+    throw error("the algorithm must be " + algorithm_list() + ", not \"" + settings.algorithm + "\"");
   Fit fit = with_named_policy(Scalers{}, settings.scaler, "the scaler", [&](auto scaler) {
     if (settings.algorithm == "gmm") return detail::fit_mixture<decltype(scaler)>(X, settings, consume);
     if (settings.algorithm == "dbscan") return detail::fit_density<decltype(scaler)>(X, settings, consume);
+    if (settings.algorithm == "kmedoids") return detail::fit_medoids<decltype(scaler), Distances>(X, settings, consume);
     if (agglomerative) return detail::fit_agglomerative<decltype(scaler)>(X, settings, consume);
     return with_named_policy(Distances{}, settings.distance, "the distance", [&](auto distance) {
       if (settings.init == "k-means||")
@@ -876,6 +959,25 @@ struct Segmentation {
   /// What changed since the previous segments, when SegmentOptions::previous was given.
   std::optional<Drift> drift;
 };
+
+/// A segment's typical customer, when its centre is one (k-medoids' medoid).
+struct TypicalCustomer {
+  std::size_t segment = 0;     ///< the segment's id
+  std::string customer;        ///< the customer's id (or 1-based row)
+  std::vector<double> values;  ///< its features in business units (Segmentation::original_names)
+};
+
+/// Each segment's typical customer, in label order; empty when the segments' centres are no customers.
+inline std::vector<TypicalCustomer> typical_customers(const Segmentation& s) {
+  std::vector<TypicalCustomer> out;
+  for (std::size_t c = 0; c < s.fit.medoids.size(); ++c) {
+    const std::size_t row = s.fit.medoids[c];
+    TypicalCustomer t{s.fit.id_of(c), s.ids[row], {}};
+    for (std::size_t j = 0; j < s.original.shape(1); ++j) t.values.push_back(s.original(row, j));
+    out.push_back(std::move(t));
+  }
+  return out;
+}
 
 namespace detail {
 
