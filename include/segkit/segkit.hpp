@@ -43,6 +43,7 @@
 #include "segkit/density/dbscan.hpp"
 #include "segkit/hierarchy/agglomerative.hpp"
 #include "segkit/medoids/kmedoids.hpp"
+#include "segkit/prototypes/kprototypes.hpp"
 #include "segkit/mixture/gaussian.hpp"
 
 #include "segkit/evaluate/calinski_harabasz.hpp"

@@ -2,7 +2,7 @@
 # The data path runs one way: a header never includes one from a later stage.
 #   check_layering.sh INCLUDE_DIR
 # Stages, earliest first (a header may include its own stage and earlier ones):
-#   core < data < features, rfm < scaler, distance < init, cluster, mixture, hierarchy, density, medoids, decompose
+#   core < data < features, rfm < scaler, distance < init, cluster, mixture, hierarchy, density, medoids, prototypes, decompose
 #   < evaluate
 #   < pipeline < select < profile < report, io < workflow; then mpi (segkit::mpi's communicator),
 #   last, so that nothing in segkit includes MPI.
@@ -12,7 +12,7 @@ include_dir=$1
 rank() {
   case $1 in
     core) echo 0 ;; data) echo 1 ;; features | rfm) echo 2 ;; scaler | distance) echo 3 ;;
-    init | cluster | mixture | hierarchy | density | medoids | decompose) echo 4 ;; evaluate) echo 5 ;; pipeline) echo 6 ;; select) echo 7 ;;
+    init | cluster | mixture | hierarchy | density | medoids | prototypes | decompose) echo 4 ;; evaluate) echo 5 ;; pipeline) echo 6 ;; select) echo 7 ;;
     profile) echo 8 ;; report | io) echo 9 ;; workflow) echo 10 ;; mpi) echo 11 ;;
     *) echo "unknown" ;;
   esac
