@@ -154,7 +154,7 @@ TEST_CASE("k-medoids: the medoids and loss of an exhaustive search on small sets
   }
 }
 
-TEST_CASE("k-medoids: k-medoids++ starts follow the seed; one medoid is the customer of least summed distance") {
+TEST_CASE("k-medoids: k-medoids++ starts follow the seed, and one medoid is the customer of least summed distance") {
   const xt::xtensor<double, 2> X = blobs(300, 4, 9);
   segkit::KMedoids<> a({.k = 4, .start = segkit::MedoidStart::kmedoids_plus_plus, .seed = 5, .threads = 1});
   segkit::KMedoids<> b({.k = 4, .start = segkit::MedoidStart::kmedoids_plus_plus, .seed = 5, .threads = 2});

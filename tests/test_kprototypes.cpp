@@ -120,7 +120,7 @@ TEST_CASE("k-prototypes: marketing_campaign's categories as categories, the loss
   }
 }
 
-TEST_CASE("k-prototypes: Cao's start is the densest customer first; numbers alone are Lloyd's k-means") {
+TEST_CASE("k-prototypes: Cao's start is the densest customer first, and numbers alone are Lloyd's k-means") {
   const Mixed data = marketing();
   segkit::KPrototypes model({.k = 3, .gamma = 1.0});
   model.fit(data.numbers, data.categories);

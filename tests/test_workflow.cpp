@@ -12,9 +12,11 @@
 #include <string_view>
 #include <vector>
 
+#include <nlohmann/json.hpp>
 #include <segkit/cluster/lloyd.hpp>
 #include <segkit/io/model.hpp>
 #include <segkit/pipeline/registry.hpp>
+#include <segkit/workflow/compare.hpp>
 #include <segkit/workflow/export.hpp>
 #include <segkit/workflow/report.hpp>
 #include <segkit/workflow/segment.hpp>
@@ -616,9 +618,134 @@ TEST_CASE("k-medoids in the workflow: segments around real customers, a model th
   CHECK_THROWS_WITH_AS(segkit::workflow::cluster(many, settings), doctest::Contains("use kmeans, or segment a sample"),
                        segkit::error);
   settings.algorithm = "kmedians";
-  CHECK_THROWS_WITH_AS(segkit::workflow::cluster(many, settings),
-                       doctest::Contains("must be kmeans, gmm, ward, complete, average, single, dbscan or kmedoids"),
-                       segkit::error);
+  CHECK_THROWS_WITH_AS(
+      segkit::workflow::cluster(many, settings),
+      doctest::Contains("must be kmeans, gmm, ward, complete, average, single, dbscan, kmedoids or kprototypes"),
+      segkit::error);
+}
+
+TEST_CASE("k-prototypes in the workflow: marketing_campaign's Education and Marital_Status as categories") {
+  segkit::workflow::SegmentOptions options;
+  options.prepare.columns = {"Income", "Recency", "MntWines", "Education", "Marital_Status"};
+  options.cluster.algorithm = "kprototypes";
+  options.cluster.k = 4;
+  options.cluster.threads = 2;
+  const std::string path = full_data_dir + "customer_personality/marketing_campaign.csv";
+  const segkit::workflow::Segmentation s =
+      segkit::workflow::segment(segkit::workflow::read_customers(path, {}), options);
+  REQUIRE(s.fit.prototypes);
+  const segkit::PrototypeModel& p = *s.fit.prototypes;
+  REQUIRE(p.columns.categories.size() == 2);
+  CHECK(p.columns.numeric.size() == 3);
+  // Every customer segmented (the 24 without an income imputed, not left out).
+  CHECK(s.customers == 2240);
+  CHECK(s.fit.labels.size() == 2240);
+  CHECK(s.fit.k_reason.find("gamma = 0.5 (half the mean standard deviation") != std::string::npos);
+
+  // The same as KPrototypes on the scaled numbers and the categories' codes.
+  const segkit::data::Table table = segkit::data::read_csv(path, {.categorical = {"ID"}});
+  const auto prepared = s.preparation.transform(table);
+  const xt::xtensor<double, 2> Z = s.fit.scaling.transform(prepared.X);
+  segkit::KPrototypes direct({.k = 4});
+  direct.fit(p.columns.numbers(Z), p.columns.codes(prepared.X));
+  CHECK(s.fit.labels == std::vector<std::size_t>(direct.labels().begin(), direct.labels().end()));
+  CHECK(p.modes == direct.modes());
+  // Each segment's profile shows its mode: the prototype's category, by name.
+  std::vector<const segkit::features::Recipe*> one_hot;
+  for (const auto& r : s.preparation.recipes())
+    if (r.kind == segkit::features::Recipe::Kind::one_hot) one_hot.push_back(&r);
+  REQUIRE(one_hot.size() == 2);
+  REQUIRE(s.profiles.categorical == std::vector<std::string>{"Education", "Marital_Status"});
+  for (std::size_t c = 0; c < 4; ++c)
+    for (std::size_t g = 0; g < 2; ++g)
+      CHECK(segkit::modal_category(s.profiles.segments[c], g).category == one_hot[g]->levels[p.modes(c, g)]);
+  const auto [header, rows] = segkit::workflow::modal_categories(s.profiles);
+  CHECK(header == std::vector<std::string>{"segment", "Education (most frequent)", "Marital_Status (most frequent)"});
+  REQUIRE(rows.size() == 4);
+  CHECK(rows[0][1].rfind(one_hot[0]->levels[p.modes(0, 0)] + " (", 0) == 0);
+
+  // The model places every customer where the fit did; its prototypes are read strictly.
+  const std::string text = segkit::io::to_json(segkit::workflow::model_of(s));
+  const segkit::io::Model model = segkit::io::model_from_json(text);
+  CHECK_FALSE(model.nearest_centre_stand_in());
+  CHECK(model.predict(table).labels == s.fit.labels);
+  nlohmann::json broken = nlohmann::json::parse(text);
+  broken["prototypes"]["modes"][1][0] = 99;
+  CHECK_THROWS_WITH_AS(segkit::io::model_from_json(broken.dump(), "m.json"),
+                       doctest::Contains("field \"prototypes.modes[1][0]\" is 99, not a level"), segkit::error);
+  broken = nlohmann::json::parse(text);
+  broken.erase("prototypes");
+  CHECK_THROWS_WITH_AS(segkit::io::model_from_json(broken.dump(), "m.json"),
+                       doctest::Contains("field \"prototypes\" is missing"), segkit::error);
+
+  // Without categories there is nothing for k-prototypes to keep as such.
+  segkit::workflow::SegmentOptions numeric = options;
+  numeric.prepare.columns = {"Income", "Recency"};
+  CHECK_THROWS_WITH_AS(segkit::workflow::segment(segkit::workflow::read_customers(path, {}), numeric),
+                       doctest::Contains("k-prototypes needs categorical columns"), segkit::error);
+}
+
+TEST_CASE("compare: the algorithms on one preparation, scored alike, their agreement and a recommendation") {
+  segkit::workflow::CompareOptions options;
+  options.segment.prepare.columns = {"Annual Income (k$)", "Spending Score (1-100)"};
+  options.segment.cluster.threads = 2;
+  options.algorithms = {"kmeans", "gmm", "ward", "kmedoids", "kprototypes"};
+  const std::string path = full_data_dir + "mall_customers/Mall_Customers.csv";
+  const segkit::workflow::Comparison c = segkit::workflow::compare(segkit::workflow::read_customers(path, {}), options);
+  REQUIRE(c.results.size() == 5);
+  CHECK(c.customers == 200);
+  // Each algorithm as segment() runs it, scored on the same scaled features.
+  for (std::size_t r = 0; r < 4; ++r) {
+    const segkit::workflow::AlgorithmResult& a = c.results[r];
+    INFO(a.algorithm);
+    REQUIRE(a.ran());
+    segkit::workflow::SegmentOptions alone = options.segment;
+    alone.cluster.algorithm = a.algorithm;
+    const segkit::workflow::Segmentation s =
+        segkit::workflow::segment(segkit::workflow::read_customers(path, {}), alone);
+    CHECK(a.fit.labels == s.fit.labels);
+    CHECK(a.fit.k == s.fit.k);
+    CHECK(a.silhouette == doctest::Approx(segkit::silhouette_score(c.scaled, a.fit.labels)).epsilon(1e-12));
+    CHECK(a.davies_bouldin == doctest::Approx(segkit::davies_bouldin_score(c.scaled, a.fit.labels)).epsilon(1e-12));
+    std::size_t total = 0;
+    for (const std::size_t size : a.sizes) total += size;
+    CHECK(total == 200);
+    CHECK(a.bic.has_value() == (a.algorithm == "gmm"));
+  }
+  // An algorithm this data does not suit is kept, with why.
+  CHECK_FALSE(c.results[4].ran());
+  CHECK(c.results[4].skipped.find("k-prototypes needs categorical columns") != std::string::npos);
+  // Agreement: the adjusted Rand index of every two that ran.
+  for (std::size_t a = 0; a < 4; ++a)
+    for (std::size_t b = 0; b < 4; ++b)
+      CHECK(c.agreement(a, b) ==
+            doctest::Approx(segkit::adjusted_rand_score(c.results[a].fit.labels, c.results[b].fit.labels)));
+  CHECK(std::isnan(c.agreement(0, 4)));
+  // The recommendation is the one most criteria prefer, and says so.
+  REQUIRE_FALSE(c.recommended.empty());
+  std::size_t best = 0;
+  for (std::size_t r = 1; r < 4; ++r)
+    if (c.results[r].silhouette > c.results[best].silhouette) best = r;
+  CHECK(c.reason.rfind(c.recommended + " (K = ", 0) == 0);
+  if (c.recommended == c.results[best].algorithm) CHECK(c.reason.find("the highest silhouette") != std::string::npos);
+  const auto [header, rows] = segkit::workflow::comparison_table(c);
+  CHECK(header.size() == 8);
+  REQUIRE(rows.size() == 5);
+  CHECK(rows[4][6].rfind("skipped: ", 0) == 0);
+  const std::string labels = segkit::workflow::comparison_labels_csv(c);
+  CHECK(labels.rfind("CustomerID,kmeans,gmm,ward,kmedoids\n0001,", 0) == 0);
+  CHECK(std::count(labels.begin(), labels.end(), '\n') == 201);
+  const std::string html = segkit::report::render_html(segkit::workflow::report_data(c, "compare"));
+  CHECK(html.find("id=\"side-by-side\"") != std::string::npos);
+  std::size_t panels = 0;
+  for (std::size_t at = html.find("class=\"chart panel\""); at != std::string::npos;
+       at = html.find("class=\"chart panel\"", at + 1))
+    ++panels;
+  CHECK(panels == 4);
+  CHECK(html.find("id=\"segments\"") == std::string::npos);
+  CHECK_THROWS_WITH_AS(
+      segkit::workflow::compare(segkit::workflow::read_customers(path, {}), {options.segment, {"kmeans", "spectral"}}),
+      doctest::Contains("the algorithms must be"), segkit::error);
 }
 
 }  // namespace segkit_test_workflow

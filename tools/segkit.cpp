@@ -54,6 +54,7 @@
 #include <segkit/select/choose_k.hpp>
 #include <segkit/workflow/report.hpp>
 #include <segkit/workflow/rfm.hpp>
+#include <segkit/workflow/compare.hpp>
 #include <segkit/workflow/export.hpp>
 #include <segkit/workflow/segment.hpp>
 #if SEGKIT_TOOL_MPI
@@ -89,6 +90,7 @@ struct ClusterArgs {
   std::string proba;                // a Gaussian mixture's per-segment probabilities (CSV)
   std::string eps = "auto";         // DBSCAN's radius, or the knee of the k-distances
   std::size_t min_samples = 0;      // DBSCAN's; 0 = twice the features, at least 4
+  std::string gamma = "auto";       // k-prototypes' cost of a category that differs
   std::uint64_t seed = 0;
   std::size_t n_init = 10;
   std::size_t max_iter = 300;
@@ -112,6 +114,11 @@ struct SegmentArgs {
   bool out_outliers = false;             // a column of the features where the customer is an outlier
   std::string align_to;                  // a previous model whose segment ids persist
   std::string previous_labels;           // that run's --out, for where the customers went
+};
+
+struct CompareArgs {
+  SegmentArgs segment;
+  std::vector<std::string> algorithms = {"kmeans", "gmm", "ward", "kmedoids"};
 };
 
 struct PredictArgs {
@@ -387,13 +394,22 @@ segkit::workflow::ClusterSettings cluster_settings(const ClusterArgs& args) {
     settings.eps = eps;
   }
   if (args.min_samples != 0) settings.min_samples = args.min_samples;
+  if (args.gamma != "auto") {
+    if (args.algorithm != "kprototypes") throw segkit::error("--gamma is k-prototypes': give --algorithm kprototypes");
+    double gamma = 0;
+    const auto [end, ec] = std::from_chars(args.gamma.data(), args.gamma.data() + args.gamma.size(), gamma);
+    if (ec != std::errc() || end != args.gamma.data() + args.gamma.size() || !(gamma >= 0) || !std::isfinite(gamma))
+      throw segkit::error("--gamma must be a number >= 0 or \"auto\", not \"" + args.gamma + "\"");
+    settings.gamma = gamma;
+  }
   segkit::covariance_type(args.covariance);  // checked before the file is read
   settings.covariance = args.covariance;
   if (!args.proba.empty() && args.algorithm != "gmm")
     throw segkit::error("--proba writes a Gaussian mixture's probabilities: give --algorithm gmm");
-  if ((args.algorithm == "gmm" || density) && !args.onnx.empty())
+  const bool own_rule = args.algorithm == "gmm" || density || args.algorithm == "kprototypes";
+  if (own_rule && !args.onnx.empty())
     throw segkit::error("--onnx writes models of nearest centres only, not --algorithm " + args.algorithm);
-  if ((args.algorithm == "gmm" || density) && !args.pmml.empty())
+  if (own_rule && !args.pmml.empty())
     throw segkit::error("--pmml writes models of nearest centres only, not --algorithm " + args.algorithm);
   if (settings.init != "k-means++" && settings.init != "k-means||")
     throw segkit::error("--init must be k-means++ or k-means||, not \"" + settings.init + "\"");
@@ -427,8 +443,12 @@ void say_warnings(const segkit::workflow::Fit& fit) {
 }
 
 /// Why this K, as the tool says it.
-std::string k_reason(const segkit::workflow::Fit& fit, const ClusterArgs& args) {
-  return fit.sweep.empty() && !fit.density ? "K = " + args.k + " as asked (--k)." : fit.k_reason;
+std::string k_reason(const segkit::workflow::Fit& fit) {
+  std::string reason = fit.k_reason;
+  const std::string asked = " as asked.";
+  if (const auto at = reason.find(asked); fit.sweep.empty() && at != std::string::npos)
+    reason.replace(at, asked.size(), " as asked (--k).");
+  return reason;
 }
 
 // --------------------------------------------------------------- printing --
@@ -589,6 +609,13 @@ void say_preparation(const segkit::features::Preparation& preparation,
   say("  %zu customers x %zu features: %s\n", customers, preparation.feature_names().size(), names.c_str());
 }
 
+/// k-prototypes' modes: each segment's most frequent category of each categorical column.
+void say_modes(const segkit::workflow::Segmentation& segmentation) {
+  if (!segmentation.fit.prototypes || segmentation.profiles.categorical.empty()) return;
+  const auto [header, rows] = segkit::workflow::modal_categories(segmentation.profiles);
+  say("\nThe modal categories of each segment (k-prototypes' modes):\n%s", text_table(header, rows).c_str());
+}
+
 /// k-medoids' typical customers: each segment's medoid with its values.
 void say_typical(const segkit::workflow::Segmentation& segmentation) {
   const auto typical = segkit::workflow::typical_customers(segmentation);
@@ -631,10 +658,11 @@ int run_segment(const SegmentArgs& args) {
   };
   const segkit::workflow::Segmentation segmentation = segkit::workflow::segment(std::move(customers), options);
   status.close_line();
-  say("\nNumber of segments: %s\n", k_reason(segmentation.fit, args.cluster).c_str());
+  say("\nNumber of segments: %s\n", k_reason(segmentation.fit).c_str());
   say_warnings(segmentation.fit);
   say("\nSegments:\n%s", profile_table(segmentation.profiles).c_str());
   say_typical(segmentation);
+  say_modes(segmentation);
   say_drift(segmentation);
 
   Outputs outputs;
@@ -644,6 +672,40 @@ int run_segment(const SegmentArgs& args) {
                                          segmentation, "Customer segments of " + args.read.file)));
   }
   add_model_outputs(outputs, args.cluster, segmentation);
+  outputs.write();
+  return 0;
+}
+
+/// compare: the algorithms on one preparation of the file, one table, the agreement between
+/// them, a recommendation; --report draws them side by side, --out writes every algorithm's labels.
+int run_compare(const CompareArgs& args) {
+  segkit::workflow::CompareOptions options;
+  options.segment = plan_segment(args.segment).options;
+  options.algorithms = split_list(args.algorithms);
+  for (const std::string& a : options.algorithms)
+    if (!segkit::is_algorithm(a))
+      throw segkit::error("--algorithms must name some of " + segkit::algorithm_list() + ", not \"" + a + "\"");
+  options.segment.cluster.on_stage = [](const std::string& algorithm) { progress("running " + algorithm); };
+  segkit::workflow::CustomerTable customers =
+      read_with_status(args.segment.read, csv_options(args.segment.read),
+                       [&](const std::string& file, const segkit::data::CsvOptions& o) {
+                         return segkit::workflow::read_customers(file, o, args.segment.id);
+                       });
+  const segkit::workflow::Comparison c = segkit::workflow::compare(std::move(customers), options);
+  status.close_line();
+  say_preparation(c.preparation, {}, c.customers);
+  const auto [header, rows] = segkit::workflow::comparison_table(c);
+  say("\nAlgorithms compared%s:\n%s", c.silhouette_sampled ? " (silhouette on a sample)" : "",
+      text_table(header, rows).c_str());
+  const auto [agreement_header, agreement_rows] = segkit::workflow::agreement_table(c);
+  say("\nAgreement between the segmentations:\n%s", text_table(agreement_header, agreement_rows).c_str());
+  say("\nRecommended: %s\n", c.reason.c_str());
+  Outputs outputs;
+  if (!args.segment.cluster.out.empty())
+    outputs.add(args.segment.cluster.out, segkit::workflow::comparison_labels_csv(c));
+  if (!args.segment.cluster.report.empty())
+    outputs.add(args.segment.cluster.report, segkit::report::render_html(segkit::workflow::report_data(
+                                                 c, "Algorithms compared on " + args.segment.read.file)));
   outputs.write();
   return 0;
 }
@@ -669,7 +731,7 @@ int run_segment_spread(const SegmentArgs& args, const segkit::mpi::MpiComm& comm
   status.close_line();
   say_preparation(segmentation.preparation, segmentation.row_actions, segmentation.customers);
   say("  over %zu processes (MPI ranks), each reading its part of the file\n", comm.size());
-  say("\nNumber of segments: %s\n", k_reason(segmentation.fit, args.cluster).c_str());
+  say("\nNumber of segments: %s\n", k_reason(segmentation.fit).c_str());
   say_warnings(segmentation.fit);
   say("\nSegments:\n%s", profile_table(segmentation.profiles).c_str());
 
@@ -872,7 +934,7 @@ int run_rfm(const RfmArgs& args) {
   };
   const segkit::workflow::RfmSegmentation s = segkit::workflow::segment_rfm(table, options);
   status.close_line();
-  say("\nk-means on log(1 + R, F, M): %s\n", k_reason(s.fit, args.cluster).c_str());
+  say("\nk-means on log(1 + R, F, M): %s\n", k_reason(s.fit).c_str());
   say_warnings(s.fit);
   say("\nSegments:\n%s", profile_table(s.profiles).c_str());
   say_drift(s);
@@ -1018,7 +1080,8 @@ int run(int argc, char** argv) {
                    "kmeans; gmm: a Gaussian mixture (soft segments; --k auto chooses K by BIC); ward, "
                    "complete, average or single: agglomerative clustering with that linkage (a merge tree cut at K); "
                    "dbscan: dense regions, customers in none \"unassigned\" (--eps, --min-samples); kmedoids: "
-                   "segments around typical customers (FasterPAM; --distance sqeuclidean means Euclidean)")
+                   "segments around typical customers (FasterPAM; --distance sqeuclidean means Euclidean); "
+                   "kprototypes: numbers and categories together, each segment's modal categories (--gamma)")
       ->capture_default_str();
   segment_command
       ->add_option("--covariance", segment.cluster.covariance,
@@ -1031,8 +1094,35 @@ int run(int argc, char** argv) {
   segment_command->add_option("--min-samples", segment.cluster.min_samples,
                               "DBSCAN's customers within eps that make a core customer (default: twice the features, "
                               "at least 4)");
+  segment_command
+      ->add_option("--gamma", segment.cluster.gamma,
+                   "k-prototypes' cost of one differing category against squared scaled distances; auto: half the "
+                   "mean standard deviation of the numeric features")
+      ->capture_default_str();
   segment_command->add_option("--proba", segment.cluster.proba,
                               "write each customer's probability of each segment (CSV; --algorithm gmm)");
+
+  CompareArgs compare;
+  CLI::App* compare_command =
+      app.add_subcommand("compare", "run several algorithms on the same prepared customers and compare their segments");
+  add_read_options(compare_command, compare.segment.read);
+  compare_command->add_option("--features", compare.segment.features,
+                              "columns to use, by name or 1-based number, comma-separated (default: every usable one)");
+  compare_command->add_option("--id", compare.segment.id, "the customer id column (default: detected)");
+  compare_command->add_option("--categorical", compare.segment.read.categorical,
+                              "columns of codes to treat as categories, not numbers (Channel,Region)");
+  compare_command->add_option("--missing", compare.segment.missing, "impute (median / most frequent) or drop")
+      ->capture_default_str();
+  compare_command
+      ->add_option("--outliers", compare.segment.outliers, "flag (count and keep), clip or keep values beyond 3 IQR")
+      ->capture_default_str();
+  compare_command->add_flag("--log-skewed", compare.segment.log_skewed, "log1p-transform skewed non-negative columns");
+  add_cluster_options(compare_command, compare.segment.cluster, false);
+  compare_command
+      ->add_option("--algorithms", compare.algorithms,
+                   "the algorithms, comma-separated: kmeans, gmm, ward, complete, average, single, dbscan, "
+                   "kmedoids, kprototypes")
+      ->capture_default_str();
 
   PredictArgs predict;
   CLI::App* predict_command = app.add_subcommand("predict", "assign new customers with a saved model");
@@ -1080,6 +1170,7 @@ int run(int argc, char** argv) {
   }
   try {
     status.configure(segment_command->parsed()   ? segment.read.quiet
+                     : compare_command->parsed() ? compare.segment.read.quiet
                      : predict_command->parsed() ? predict.read.quiet
                      : update_command->parsed()  ? update.read.quiet
                                                  : rfm.read.quiet);
@@ -1091,6 +1182,7 @@ int run(int argc, char** argv) {
       throw segkit::error("only segkit segment runs over several MPI ranks; run the others as one process");
 #endif
     if (segment_command->parsed()) return run_segment(segment);
+    if (compare_command->parsed()) return run_compare(compare);
     if (predict_command->parsed()) return run_predict(predict);
     if (update_command->parsed()) return run_update(update);
     if (rfm.amount.empty() && rfm.quantity.empty())

@@ -284,7 +284,8 @@ case $scenario in
     if "$mpirun" -np 2 "$segkit" predict --model one.json "$file" > stdout.txt 2> stderr.txt; then fail "predict ran"; fi
     expect_in "only segkit segment runs over several MPI ranks" stderr.txt
     ;;
-  gmm)  # a Gaussian mixture (K by BIC, probabilities, a model that predicts the same segments); Ward; DBSCAN
+  gmm)  # a Gaussian mixture (K by BIC, probabilities, a model that predicts the same segments); Ward; DBSCAN;
+    # k-medoids; k-prototypes; compare
     mall="$data/mall_customers/Mall_Customers.csv"
     "$segkit" segment "$mall" --features 'Annual Income (k$),Spending Score (1-100)' --algorithm gmm --k auto \
       --out labels.csv --model model.json --proba proba.csv --report report.html > stdout.txt 2> /dev/null
@@ -383,8 +384,41 @@ case $scenario in
     expect_in "a k-medoids model's centres are customers" stderr.txt
     rm stdout.txt stderr.txt
     rm medoids.csv medoids.txt medoids.html predicted.csv predict.txt
-    expect_error "--algorithm must be kmeans, gmm, ward, complete, average, single, dbscan or kmedoids" segment \
-      "$mall" --algorithm optics
+    # k-prototypes: marketing_campaign's Education and Marital_Status kept as categories; each
+    # segment's modal categories shown; a model that places customers by the prototypes.
+    marketing="$data/customer_personality/marketing_campaign.csv"
+    "$segkit" segment "$marketing" --features 'Income,Recency,MntWines,Education,Marital_Status' \
+      --algorithm kprototypes --k 4 --out proto.csv --model ../in/proto.json --report proto.html > proto.txt 2> /dev/null
+    expect_in "gamma = 0.5 (half the mean standard deviation of the numeric features)" proto.txt
+    expect_in "The modal categories of each segment (k-prototypes' modes):" proto.txt
+    expect_in "Marital_Status (most frequent)" proto.txt
+    expect_in "The modal categories of each segment" proto.html
+    [ "$(lines proto.csv)" = 2241 ] || fail "proto.csv has $(lines proto.csv) lines, not every customer"
+    "$segkit" predict --model ../in/proto.json "$marketing" --out predicted.csv > /dev/null 2>&1
+    cmp proto.csv predicted.csv || fail "predict with the k-prototypes model does not reproduce the labels"
+    rm proto.csv proto.txt proto.html predicted.csv
+    expect_error "--gamma is k-prototypes': give --algorithm kprototypes" segment no-such-file.csv --gamma 1
+    expect_error "--onnx writes models of nearest centres only, not --algorithm kprototypes" segment no-such-file.csv \
+      --algorithm kprototypes --onnx m.onnx
+    expect_error "k-prototypes needs categorical columns" segment "$mall" --features 'Age,Annual Income (k$)' \
+      --algorithm kprototypes
+    expect_error "--algorithm must be kmeans, gmm, ward, complete, average, single, dbscan, kmedoids or kprototypes" \
+      segment "$mall" --algorithm optics
+    # compare: the default algorithms side by side, a recommendation, every algorithm's labels.
+    "$segkit" compare "$mall" --features 'Annual Income (k$),Spending Score (1-100)' --report compare.html \
+      --out compare.csv > compare.txt 2> /dev/null
+    expect_in "Algorithms compared:" compare.txt
+    expect_in "Agreement between the segmentations:" compare.txt
+    expect_in "Recommended: kmedoids (K = 5): the highest silhouette (0.556)" compare.txt
+    [ "$(head -1 compare.csv)" = "CustomerID,kmeans,gmm,ward,kmedoids" ] || fail "compare.csv header: $(head -1 compare.csv)"
+    [ "$(lines compare.csv)" = 201 ] || fail "compare.csv has $(lines compare.csv) lines"
+    expect_in 'id="side-by-side"' compare.html
+    [ "$(grep -c 'class="chart panel"' compare.html)" = 4 ] || fail "not 4 panels side by side"
+    "$segkit" compare "$mall" --features 'Age,Annual Income (k$)' --algorithms kmeans,kprototypes --k 3 \
+      > skipped.txt 2> /dev/null
+    expect_in "skipped: k-prototypes needs categorical columns" skipped.txt
+    rm compare.txt compare.csv compare.html skipped.txt
+    expect_error "--algorithms must name some of kmeans, gmm" compare "$mall" --algorithms kmeans,spectral
     ;;
   bad_input)
     printf 'a,b\n1,2\n3\n' > ../in/ragged.csv

@@ -33,9 +33,9 @@ struct Options {
 };
 
 /// The clustering algorithms the workflow, the tool and model files know by name: k-means,
-/// a Gaussian mixture, agglomerative clustering by its linkage, DBSCAN, k-medoids.
-inline constexpr std::array<std::string_view, 8> algorithm_names = {"kmeans",  "gmm",    "ward",   "complete",
-                                                                    "average", "single", "dbscan", "kmedoids"};
+/// a Gaussian mixture, agglomerative clustering by its linkage, DBSCAN, k-medoids, k-prototypes.
+inline constexpr std::array<std::string_view, 9> algorithm_names = {
+    "kmeans", "gmm", "ward", "complete", "average", "single", "dbscan", "kmedoids", "kprototypes"};
 
 inline bool is_algorithm(std::string_view name) {
   return std::find(algorithm_names.begin(), algorithm_names.end(), name) != algorithm_names.end();

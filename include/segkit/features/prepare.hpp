@@ -848,6 +848,22 @@ inline std::vector<bool> one_hot_features(const Preparation& preparation) {
   return out;
 }
 
+/// The features of each one-hot encoded column of a preparation (one list per such column,
+/// in recipe order): the columns k-prototypes keeps as categories.
+inline std::vector<std::vector<std::size_t>> category_groups(const Preparation& preparation) {
+  std::vector<std::vector<std::size_t>> out;
+  std::size_t at = 0;
+  for (const auto& r : preparation.recipes()) {
+    if (r.kind != Recipe::Kind::one_hot) {
+      ++at;
+      continue;
+    }
+    out.emplace_back();
+    for (std::size_t l = 0; l < r.levels.size(); ++l) out.back().push_back(at++);
+  }
+  return out;
+}
+
 /// Which features of a preparation are log1p of their column (one flag per feature).
 inline std::vector<bool> logged_features(const Preparation& preparation) {
   std::vector<bool> out;

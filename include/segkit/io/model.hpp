@@ -36,6 +36,7 @@
 #include "segkit/features/prepare.hpp"
 #include "segkit/density/dbscan.hpp"
 #include "segkit/mixture/gaussian.hpp"
+#include "segkit/prototypes/kprototypes.hpp"
 #include "segkit/rfm/rfm.hpp"
 #include "segkit/core/options.hpp"
 #include "segkit/pipeline/registry.hpp"
@@ -91,6 +92,9 @@ struct Model {
   /// (the fit's customers in no dense region; without one, predict leaves it unassigned).
   std::optional<DbscanCores> density;
   std::optional<std::size_t> unassigned;
+  /// k-prototypes' (segkit segment --algorithm kprototypes): a customer joins the prototype of
+  /// least cost, its scaled numeric features against the means and its categories against the modes.
+  std::optional<PrototypeModel> prototypes;
   /// What made the segments (algorithm_names): "kmeans", "gmm", "dbscan", "kmedoids" (its
   /// centres are the medoids), or an agglomerative linkage ("ward", ...), whose segments have
   /// no rule for a new customer: predict puts it in the segment of
@@ -100,7 +104,8 @@ struct Model {
   /// Whether predict's segment of a customer is the nearest centre's by necessity (an
   /// agglomerative model), not the fit's own rule.
   bool nearest_centre_stand_in() const {
-    return algorithm != "kmeans" && algorithm != "gmm" && algorithm != "dbscan" && algorithm != "kmedoids";
+    return algorithm != "kmeans" && algorithm != "gmm" && algorithm != "dbscan" && algorithm != "kmedoids" &&
+           algorithm != "kprototypes";
   }
 
   /// The id of segment label j (Assignment::labels are labels, 0..k-1).
@@ -154,6 +159,9 @@ struct Model {
     xt::xtensor<double, 2> scaled_rows = usable.empty() ? X : scaler.transform(X);
     if (!usable.empty() && mixture) {
       const xt::xtensor<std::size_t, 1> labels = GaussianMixture::from_parameters(*mixture).predict(scaled_rows);
+      std::copy(labels.begin(), labels.end(), out.labels.begin());
+    } else if (!usable.empty() && prototypes) {
+      const xt::xtensor<std::size_t, 1> labels = prototypes->assign(scaled_rows, X);
       std::copy(labels.begin(), labels.end(), out.labels.begin());
     } else if (!usable.empty() && density) {
       const std::vector<std::ptrdiff_t> labels = density->assign(scaled_rows);
@@ -354,6 +362,21 @@ inline std::string to_json(const Model& model) {
     out["mixture"] = {{"covariance", covariance_name(model.mixture->covariance)},
                       {"weights", model.mixture->weights},
                       {"covariances", covariances}};
+  }
+  if (model.prototypes) {
+    const PrototypeModel& p = *model.prototypes;
+    json means = json::array(), modes = json::array();
+    for (std::size_t c = 0; c < p.means.shape(0); ++c) {
+      means.push_back(
+          std::vector<double>(p.means.data() + c * p.means.shape(1), p.means.data() + (c + 1) * p.means.shape(1)));
+      modes.push_back(
+          std::vector<std::size_t>(p.modes.data() + c * p.modes.shape(1), p.modes.data() + (c + 1) * p.modes.shape(1)));
+    }
+    out["prototypes"] = {{"gamma", p.gamma},
+                         {"numeric", p.columns.numeric},
+                         {"categories", p.columns.categories},
+                         {"means", means},
+                         {"modes", modes}};
   }
   if (model.density) {
     const DbscanCores& cores = *model.density;
@@ -651,6 +674,64 @@ Model model_from_json(const std::string& text, const std::string& where = "model
     }
     model.density = std::move(cores);
   }
+  if (j.contains("prototypes")) {
+    const json& part = j["prototypes"];
+    PrototypeModel p;
+    p.gamma = in.finite(in.at(part, "prototypes", "gamma"), "prototypes.gamma");
+    if (!(p.gamma >= 0)) in.fail("prototypes.gamma", "must be at least 0, not " + format_number(p.gamma));
+    const json& groups = in.array(in.at(part, "prototypes", "categories"), "prototypes.categories");
+    std::vector<std::vector<std::size_t>> categories;
+    std::vector<char> seen(d, 0);
+    for (std::size_t l = 0; l < groups.size(); ++l) {
+      const std::string field = "prototypes.categories[" + std::to_string(l) + "]";
+      categories.emplace_back();
+      for (std::size_t v = 0; v < in.array(groups[l], field).size(); ++v) {
+        const std::string at = field + "[" + std::to_string(v) + "]";
+        const std::size_t feature = whole(groups[l][v], at);
+        if (feature >= d || seen[feature])
+          in.fail(at, "is " + std::to_string(feature) + ", not a feature (0.." + std::to_string(d - 1) +
+                          ") of no other categorical column");
+        seen[feature] = 1;
+        categories.back().push_back(feature);
+      }
+      if (categories.back().empty()) in.fail(field, "must name the one-hot features of a categorical column");
+    }
+    p.columns = PrototypeColumns::of(d, std::move(categories));
+    const json& means = in.array(in.at(part, "prototypes", "means"), "prototypes.means");
+    const json& modes = in.array(in.at(part, "prototypes", "modes"), "prototypes.modes");
+    const std::size_t k = rows.size(), numeric = p.columns.numeric.size(), q = p.columns.categories.size();
+    if (means.size() != k)
+      in.fail("prototypes.means",
+              "has " + std::to_string(means.size()) + " rows for " + std::to_string(k) + " segments");
+    if (modes.size() != k)
+      in.fail("prototypes.modes",
+              "has " + std::to_string(modes.size()) + " rows for " + std::to_string(k) + " segments");
+    p.means = xt::empty<double>({k, numeric});
+    p.modes = xt::empty<std::size_t>({k, q});
+    for (std::size_t c = 0; c < k; ++c) {
+      const std::string mean_field = "prototypes.means[" + std::to_string(c) + "]";
+      const std::vector<double> row = in.numbers(means[c], mean_field);
+      if (row.size() != numeric)
+        in.fail(mean_field,
+                "has " + std::to_string(row.size()) + " values for " + std::to_string(numeric) + " numeric features");
+      std::copy(row.begin(), row.end(), p.means.data() + c * numeric);
+      const std::string mode_field = "prototypes.modes[" + std::to_string(c) + "]";
+      if (in.array(modes[c], mode_field).size() != q)
+        in.fail(mode_field,
+                "has " + std::to_string(modes[c].size()) + " codes for " + std::to_string(q) + " categorical columns");
+      for (std::size_t l = 0; l < q; ++l) {
+        const std::string at = mode_field + "[" + std::to_string(l) + "]";
+        p.modes(c, l) = whole(modes[c][l], at);
+        if (p.modes(c, l) >= p.columns.categories[l].size())
+          in.fail(at, "is " + std::to_string(p.modes(c, l)) + ", not a level (0.." +
+                          std::to_string(p.columns.categories[l].size() - 1) + ")");
+      }
+    }
+    model.prototypes = std::move(p);
+  }
+  if ((model.algorithm == "kprototypes") != model.prototypes.has_value())
+    in.fail("prototypes", model.prototypes ? "belongs to a k-prototypes model (algorithm \"kprototypes\")"
+                                           : "is missing: a k-prototypes model places customers by its prototypes");
   if ((model.algorithm == "dbscan") != model.density.has_value())
     in.fail("density", model.density ? "belongs to a DBSCAN model (algorithm \"dbscan\")"
                                      : "is missing: a DBSCAN model places customers by its core customers");

@@ -149,6 +149,8 @@ inline ProtoWriter onnx_node(const std::string& op, const std::vector<std::strin
 inline std::string to_onnx(const Model& model) {
   if (model.mixture)
     throw error("a Gaussian mixture's model cannot be written as ONNX (its graph is the nearest centre's)");
+  if (model.prototypes)
+    throw error("a k-prototypes model cannot be written as ONNX (its graph is the nearest centre's)");
   if (model.density)
     throw error(
         "a DBSCAN model cannot be written as ONNX (its graph is the nearest centre's, not the nearest core "

@@ -35,6 +35,8 @@ inline std::string exact_number(double v) {
 inline std::string to_pmml(const Model& model) {
   if (model.mixture)
     throw error("a Gaussian mixture's model cannot be written as PMML (its ClusteringModel is the nearest centre's)");
+  if (model.prototypes)
+    throw error("a k-prototypes model cannot be written as PMML (its ClusteringModel is the nearest centre's)");
   if (model.density)
     throw error("a DBSCAN model cannot be written as PMML (its ClusteringModel is the nearest centre's)");
   std::string measure;

@@ -47,6 +47,10 @@ inline Update partial_fit(Model& model, const data::Table& batch) {
     throw error("partial_fit moves k-means centres; a Gaussian mixture's model is fitted again instead");
   if (model.density)
     throw error("partial_fit moves k-means centres; a DBSCAN model has none to move and is fitted again instead");
+  if (model.prototypes)
+    throw error(
+        "partial_fit moves k-means centres; a k-prototypes model's modes are categories, and it is fitted "
+        "again instead");
   if (model.algorithm == "kmedoids")
     throw error(
         "partial_fit moves k-means centres to means; a k-medoids model's centres are customers, and it is "

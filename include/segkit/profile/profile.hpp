@@ -81,6 +81,15 @@ struct Profiles {
   std::vector<SegmentProfile> segments;                ///< segment j describes label j
 };
 
+/// The most frequent category of categorical column g in a segment (the first in sorted
+/// order on a tie): what k-prototypes' mode of the segment is.
+inline const CategoryShare& modal_category(const SegmentProfile& segment, std::size_t g) {
+  const auto& shares = segment.categories.at(g);
+  if (shares.empty()) throw error("a categorical column with no categories");
+  return *std::max_element(shares.begin(), shares.end(),
+                           [](const CategoryShare& a, const CategoryShare& b) { return a.count < b.count; });
+}
+
 /// The word for a standardised difference z with the thresholds of options.
 inline std::string level_word(double z, const ProfileOptions& options = {}) {
   if (z >= options.very_high) return "very high";

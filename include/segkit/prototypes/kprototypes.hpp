@@ -93,6 +93,19 @@ class KPrototypes {
     return out;
   }
 
+  /// A fitted model of given prototypes (a saved model's), for predict.
+  static KPrototypes from_prototypes(xt::xtensor<double, 2> means, xt::xtensor<std::size_t, 2> modes, double gamma) {
+    if (means.shape(0) != modes.shape(0) || means.shape(0) == 0)
+      throw error("k-prototypes: " + std::to_string(means.shape(0)) + " means for " + std::to_string(modes.shape(0)) +
+                  " modes");
+    if (!(gamma >= 0) || !std::isfinite(gamma)) throw error("gamma must be a finite number >= 0");
+    KPrototypes out({.k = means.shape(0), .gamma = gamma});
+    out.gamma_ = gamma;
+    out.run_.means = std::move(means);
+    out.run_.modes = std::move(modes);
+    return out;
+  }
+
   /// The prototypes: k x p means, k x q modes (the most frequent code, the lowest on a tie).
   const xt::xtensor<double, 2>& means() const { return run_.means; }
   const xt::xtensor<std::size_t, 2>& modes() const { return run_.modes; }
@@ -339,6 +352,64 @@ class KPrototypes {
   double gamma_ = 1;
   std::vector<std::size_t> levels_;
   Run run_;
+};
+
+/// k-prototypes over prepared features where each categorical column is one-hot encoded:
+/// which features are numbers (taken scaled) and which one-hot features make each column
+/// (read unscaled: the level whose feature is 1, or an unseen one when none is).
+struct PrototypeColumns {
+  std::vector<std::size_t> numeric;
+  std::vector<std::vector<std::size_t>> categories;
+
+  /// The columns of prepared features of `width` given the one-hot features of each categorical column.
+  static PrototypeColumns of(std::size_t width, std::vector<std::vector<std::size_t>> groups) {
+    PrototypeColumns out{{}, std::move(groups)};
+    std::vector<char> categorical(width, 0);
+    for (const auto& group : out.categories)
+      for (const std::size_t j : group) {
+        if (j >= width) throw error("one-hot feature " + std::to_string(j) + " of " + std::to_string(width));
+        categorical[j] = 1;
+      }
+    for (std::size_t j = 0; j < width; ++j)
+      if (!categorical[j]) out.numeric.push_back(j);
+    return out;
+  }
+
+  /// The numeric columns of the scaled features.
+  xt::xtensor<double, 2> numbers(const xt::xtensor<double, 2>& scaled) const {
+    xt::xtensor<double, 2> out = xt::empty<double>({scaled.shape(0), numeric.size()});
+    for (std::size_t i = 0; i < scaled.shape(0); ++i)
+      for (std::size_t j = 0; j < numeric.size(); ++j) out(i, j) = scaled(i, numeric[j]);
+    return out;
+  }
+
+  /// Each categorical column's code in the prepared (unscaled) one-hot features.
+  xt::xtensor<std::size_t, 2> codes(const xt::xtensor<double, 2>& prepared) const {
+    xt::xtensor<std::size_t, 2> out = xt::empty<std::size_t>({prepared.shape(0), categories.size()});
+    for (std::size_t i = 0; i < prepared.shape(0); ++i)
+      for (std::size_t l = 0; l < categories.size(); ++l) {
+        std::size_t code = categories[l].size();
+        for (std::size_t v = 0; v < categories[l].size() && code == categories[l].size(); ++v)
+          if (prepared(i, categories[l][v]) == 1) code = v;
+        out(i, l) = code;
+      }
+    return out;
+  }
+};
+
+/// A k-prototypes fit over prepared features, as a model keeps it: the columns, the
+/// prototypes (means of the scaled numeric features, modes as level codes) and gamma.
+struct PrototypeModel {
+  PrototypeColumns columns;
+  xt::xtensor<double, 2> means;
+  xt::xtensor<std::size_t, 2> modes;
+  double gamma = 1;
+
+  /// Each customer's segment from its scaled and its prepared (unscaled) features.
+  xt::xtensor<std::size_t, 1> assign(const xt::xtensor<double, 2>& scaled,
+                                     const xt::xtensor<double, 2>& prepared) const {
+    return KPrototypes::from_prototypes(means, modes, gamma).predict(columns.numbers(scaled), columns.codes(prepared));
+  }
 };
 
 }  // namespace segkit

@@ -83,6 +83,14 @@ struct ReportData {
   /// DBSCAN's sorted k-distance curve (points of it: each customer's rank and its distance to
   /// its k-th nearest customer), eps's rank on it (NaN: none), what it shows, and its y label.
   std::vector<double> k_distance_rank, k_distance;
+  /// Segmentations of the same customers side by side (segkit compare): each drawn on the
+  /// PCA axes above (pca_x, pca_y), coloured by its own labels. With panels and no labels,
+  /// the single segmentation's sections are left out.
+  struct Panel {
+    std::string title;
+    std::vector<std::size_t> labels;
+  };
+  std::vector<Panel> panels;
   double k_distance_eps_rank = std::numeric_limits<double>::quiet_NaN();
   std::string k_distance_note, k_distance_label;
 };
@@ -309,8 +317,14 @@ inline std::string centroid_marks(const ReportData& data, const Frame& f) {
 
 /// The whole report as one HTML document.
 inline std::string render_html(const ReportData& data) {
-  const std::size_t n = data.labels.size();
+  // The customers drawn: the segmentation's labels, or the panels' when only panels are drawn.
+  const std::size_t n =
+      data.labels.empty() && !data.panels.empty() ? data.panels.front().labels.size() : data.labels.size();
   auto sized = [n](std::size_t size) { return size == 0 || size == n; };
+  for (const auto& panel : data.panels)
+    if (panel.labels.size() != n)
+      throw error("report: the panel \"" + panel.title + "\" has " + std::to_string(panel.labels.size()) +
+                  " labels for " + std::to_string(n) + " customers");
   if (!sized(data.ids.size()) || !sized(data.pca_x.size()) || data.pca_x.size() != data.pca_y.size() ||
       !sized(data.silhouette_samples.size()))
     throw error("report: every per-customer column must have one value per customer (" + std::to_string(n) + ")");
@@ -374,32 +388,52 @@ inline std::string render_html(const ReportData& data) {
     s += dendrogram_chart(data.tree, 30, data.tree_cut, "Dendrogram: the last merges", "dendrogram") + "</section>\n";
   }
 
-  s += "<section id=\"segments\">\n<h2>The segments</h2>\n" + detail::legend(data);
-  if (data.customers_total > n)
-    s += "<p class=\"note sample\">The charts of customers draw a random sample of " + std::to_string(n) + " of the " +
-         std::to_string(data.customers_total) +
-         " customers, every segment in proportion to its size (and at least a few of each); the profiles "
-         "below use every customer.</p>\n";
-  if (!data.pca_x.empty()) {
-    std::vector<std::string> hover(n);
-    for (std::size_t i = 0; i < n; ++i) hover[i] = detail::hover_text(data, i);
-    Frame f;
-    f.width = 560;
-    f.height = 420;
-    std::string scatter =
-        scatter_chart(data.pca_x, data.pca_y, data.labels, hover, "Customers on the first two principal components",
-                      data.pca_x_label, data.pca_y_label, "pca-scatter", f);
-    scatter.insert(scatter.rfind("</svg>"), detail::centroid_marks(data, f));
-    s += scatter;
-    if (!data.centers_x.empty()) s += "<p class=\"note\">Crosses mark the centre of each segment.</p>\n";
+  if (!data.panels.empty() && data.pca_x.size() == n) {
+    s += "<section id=\"side-by-side\">\n<h2>The segmentations side by side</h2>\n<p class=\"note\">The same customers "
+         "on the same first two principal components, coloured by each algorithm's own segments (a colour means "
+         "nothing from one chart to the next).</p>\n";
+    for (const auto& panel : data.panels) {
+      std::vector<std::string> hover(n);
+      for (std::size_t i = 0; i < n; ++i)
+        hover[i] = (i < data.ids.size() ? data.ids[i] : "row " + std::to_string(i + 1)) + ": segment " +
+                   std::to_string(panel.labels[i]);
+      Frame f;
+      f.width = 420;
+      f.height = 340;
+      s += scatter_chart(data.pca_x, data.pca_y, panel.labels, hover, panel.title, data.pca_x_label, data.pca_y_label,
+                         "panel", f);
+    }
+    s += "</section>\n";
   }
-  if (!data.silhouette_samples.empty()) {
-    s += detail::silhouette_chart(data);
-    if (data.silhouette_sampled)
-      s += "<p class=\"note\">Silhouette values are computed within the sample: each customer against the sampled "
-           "customers only.</p>\n";
+
+  if (!data.labels.empty()) {
+    s += "<section id=\"segments\">\n<h2>The segments</h2>\n" + detail::legend(data);
+    if (data.customers_total > n)
+      s += "<p class=\"note sample\">The charts of customers draw a random sample of " + std::to_string(n) +
+           " of the " + std::to_string(data.customers_total) +
+           " customers, every segment in proportion to its size (and at least a few of each); the profiles "
+           "below use every customer.</p>\n";
+    if (!data.pca_x.empty()) {
+      std::vector<std::string> hover(n);
+      for (std::size_t i = 0; i < n; ++i) hover[i] = detail::hover_text(data, i);
+      Frame f;
+      f.width = 560;
+      f.height = 420;
+      std::string scatter =
+          scatter_chart(data.pca_x, data.pca_y, data.labels, hover, "Customers on the first two principal components",
+                        data.pca_x_label, data.pca_y_label, "pca-scatter", f);
+      scatter.insert(scatter.rfind("</svg>"), detail::centroid_marks(data, f));
+      s += scatter;
+      if (!data.centers_x.empty()) s += "<p class=\"note\">Crosses mark the centre of each segment.</p>\n";
+    }
+    if (!data.silhouette_samples.empty()) {
+      s += detail::silhouette_chart(data);
+      if (data.silhouette_sampled)
+        s += "<p class=\"note\">Silhouette values are computed within the sample: each customer against the sampled "
+             "customers only.</p>\n";
+    }
+    s += "</section>\n";
   }
-  s += "</section>\n";
 
   if (data.feature_values.size() >= 2) {
     s += "<section id=\"pairs\">\n<h2>Features, pair by pair</h2>\n";

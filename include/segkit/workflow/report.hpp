@@ -297,6 +297,24 @@ inline void drift_part(report::ReportData& data, const Drift& drift, const Profi
 
 }  // namespace detail
 
+/// Each segment's most frequent category of each categorical column, with its share of the
+/// segment: a header ("segment", then each column) and one row per segment.
+inline std::pair<std::vector<std::string>, std::vector<std::vector<std::string>>> modal_categories(
+    const Profiles& profiles) {
+  std::pair<std::vector<std::string>, std::vector<std::vector<std::string>>> out;
+  out.first.push_back("segment");
+  for (const std::string& column : profiles.categorical) out.first.push_back(column + " (most frequent)");
+  for (const SegmentProfile& segment : profiles.segments) {
+    std::vector<std::string> row = {std::to_string(segment.id)};
+    for (std::size_t g = 0; g < profiles.categorical.size(); ++g) {
+      const CategoryShare& mode = modal_category(segment, g);
+      row.push_back(mode.category + " (" + format_number(100 * mode.share, 3) + "%)");
+    }
+    out.second.push_back(std::move(row));
+  }
+  return out;
+}
+
 /// Points of DBSCAN's k-distance curve the report draws at most (one in every n / this).
 inline constexpr std::size_t report_k_distance_points = 400;
 
@@ -352,6 +370,14 @@ inline report::ReportData report_data(const Segmentation& s, const std::string& 
                                            : std::to_string(s.fit.tree->leaves) + " micro-segments") +
         ": its last merges, each cluster below them labelled with its size; the dashed line cuts it into " +
         std::to_string(s.fit.k) + " segments. A long way up to the next merge marks a natural cut.";
+  }
+  if (s.fit.prototypes && !s.profiles.categorical.empty()) {
+    report::ReportData::Table table;
+    table.title = "The modal categories of each segment";
+    table.note = "k-prototypes keeps each categorical column as one category: each segment's prototype holds its "
+                 "most frequent category (shown with its share of the segment's customers) beside the means.";
+    std::tie(table.header, table.rows) = modal_categories(s.profiles);
+    data.tables.push_back(std::move(table));
   }
   if (const std::vector<TypicalCustomer> typical = typical_customers(s); !typical.empty()) {
     report::ReportData::Table table;
@@ -454,6 +480,7 @@ inline io::Model model_of(const Segmentation& s) {
   model.mixture = s.fit.mixture;
   model.algorithm = s.settings.algorithm;
   model.density = s.fit.density;
+  model.prototypes = s.fit.prototypes;
   model.unassigned = s.fit.unassigned;
   return model;
 }

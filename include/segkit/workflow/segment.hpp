@@ -40,6 +40,7 @@
 #include "segkit/density/dbscan.hpp"
 #include "segkit/hierarchy/agglomerative.hpp"
 #include "segkit/medoids/kmedoids.hpp"
+#include "segkit/prototypes/kprototypes.hpp"
 #include "segkit/init/kmeans_plus_plus.hpp"
 #include "segkit/mixture/gaussian.hpp"
 #include "segkit/scaler/none.hpp"
@@ -63,13 +64,20 @@ struct ClusterSettings {
   /// "kmeans"; "gmm" (a Gaussian mixture; K chosen by BIC); or an agglomerative linkage:
   /// "ward", "complete", "average", "single" (a merge tree cut at K); "dbscan" (dense
   /// regions; K is what it finds, and customers in none are left "unassigned"); "kmedoids"
-  /// (FasterPAM: each segment around a real customer, any distance)
+  /// (FasterPAM: each segment around a real customer, any distance); "kprototypes"
+  /// (numbers and categories together, ClusterSettings::category_columns)
   std::string algorithm = "kmeans";
   std::string covariance = "full";  ///< the mixture's covariance type: full, tied, diag or spherical
   /// DBSCAN's radius in the scaled space; empty: the knee of the k-distance curve (choose_eps).
   std::optional<double> eps;
   /// DBSCAN's customers within eps that make a core one; empty: default_min_samples.
   std::optional<std::size_t> min_samples;
+  /// k-prototypes' cost of a category that differs; empty: half the mean standard deviation
+  /// of the scaled numeric features.
+  std::optional<double> gamma;
+  /// The one-hot features of each categorical column (segment() sets them from the
+  /// preparation): k-prototypes keeps each such column as one category.
+  std::vector<std::vector<std::size_t>> category_columns;
   std::uint64_t seed = 0;
   std::size_t n_init = 10;                           ///< k-means++ starts per fit; the lowest inertia wins
   std::size_t max_iter = 300;                        ///< Lloyd iterations per start at most
@@ -113,6 +121,8 @@ struct Fit {
   /// k-medoids': each segment's medoid (label order), a row of the segmented customers:
   /// the segment's typical customer. Its scaled_centers are these customers' rows.
   std::vector<std::size_t> medoids;
+  /// k-prototypes': the prototypes and how they read the prepared features.
+  std::optional<PrototypeModel> prototypes;
 
   /// The id of label j.
   std::size_t id_of(std::size_t j) const { return j < segment_ids.size() ? segment_ids[j] : j; }
@@ -559,6 +569,54 @@ Fit fit_medoids(xt::xtensor<double, 2>& X, const ClusterSettings& settings, bool
   return fit;
 }
 
+/// k-prototypes segments: the scaled numeric features and each categorical column (its
+/// one-hot features, ClusterSettings::category_columns) as one category, K given or voted
+/// as for k-means (on the scaled features). Cao's start, so one start is all there is.
+template <class Scaler>
+Fit fit_prototypes(xt::xtensor<double, 2>& X, const ClusterSettings& settings, bool consume) {
+  if (settings.category_columns.empty())
+    throw error("k-prototypes needs categorical columns (text columns, or codes named as categorical)");
+  const PrototypeColumns columns = PrototypeColumns::of(X.shape(1), settings.category_columns);
+  const xt::xtensor<std::size_t, 2> codes = columns.codes(X);
+  Fit fit;
+  const xt::xtensor<double, 2> Z =
+      scaled_for<Scaler>(X, settings, consume, fit, "k-prototypes measures numbers by squared Euclidean distances");
+  const xt::xtensor<double, 2> numbers = columns.numbers(Z);
+  const double gamma = settings.gamma.value_or(KPrototypes::default_gamma(numbers));
+  std::map<std::size_t, KPrototypes> fits;
+  const auto labels_at = [&](std::size_t k) {
+    KPrototypes model(
+        {.k = k, .gamma = gamma, .max_iter = settings.max_iter, .seed = settings.seed, .threads = settings.threads});
+    model.fit(numbers, codes);
+    const auto& labels = model.labels();
+    std::vector<std::size_t> out(labels.begin(), labels.end());
+    fits.insert_or_assign(k, std::move(model));
+    return out;
+  };
+  if (settings.k) {
+    fit.k = *settings.k;
+    stage(settings, "k-prototypes of K = " + std::to_string(fit.k));
+    fit.k_reason = "K = " + std::to_string(fit.k) + " as asked.";
+    fit.labels = labels_at(fit.k);
+  } else {
+    stage(settings,
+          "trying k-prototypes of K = " + std::to_string(settings.k_min) + ".." + std::to_string(settings.k_max));
+    KSweep result = sweep_segmentations(Z, settings, Z.shape(0), labels_at);
+    fit.k = result.recommendation.k;
+    fit.k_reason = result.recommendation.reason;
+    fit.recommendation = result.recommendation;
+    fit.sweep = std::move(result.scores);
+    const auto& labels = fits.at(fit.k).labels();
+    fit.labels.assign(labels.begin(), labels.end());
+  }
+  const KPrototypes& chosen = fits.at(fit.k);
+  fit.prototypes = PrototypeModel{columns, chosen.means(), chosen.modes(), chosen.gamma()};
+  std::tie(fit.scaled_centers, fit.inertia) = label_means(Z, fit.labels, fit.k);
+  fit.k_reason += " k-prototypes' cost of a category that differs: gamma = " + format_number(gamma) +
+                  (settings.gamma ? " (as asked)." : " (half the mean standard deviation of the numeric features).");
+  return fit;
+}
+
 /// DBSCAN's segments of the scaled rows, with eps and min_samples given or chosen
 /// (choose_eps): the dense regions are segments 0..s-1, and the customers in none make
 /// one more, the last, Fit::unassigned. The inertia is that of the dense segments only.
@@ -622,6 +680,7 @@ Fit cluster(xt::xtensor<double, 2>& X, const ClusterSettings& settings, bool con
   Fit fit = with_named_policy(Scalers{}, settings.scaler, "the scaler", [&](auto scaler) {
     if (settings.algorithm == "gmm") return detail::fit_mixture<decltype(scaler)>(X, settings, consume);
     if (settings.algorithm == "dbscan") return detail::fit_density<decltype(scaler)>(X, settings, consume);
+    if (settings.algorithm == "kprototypes") return detail::fit_prototypes<decltype(scaler)>(X, settings, consume);
     if (settings.algorithm == "kmedoids") return detail::fit_medoids<decltype(scaler), Distances>(X, settings, consume);
     if (agglomerative) return detail::fit_agglomerative<decltype(scaler)>(X, settings, consume);
     return with_named_policy(Distances{}, settings.distance, "the distance", [&](auto distance) {
@@ -1050,7 +1109,9 @@ Segmentation segment(CustomerTable customers, const SegmentOptions& options) {
   if (options.on_prepared) options.on_prepared(out.preparation, prepared);
   out.row_actions = prepared.actions;
   out.customers = prepared.X.shape(0);
-  out.fit = cluster<Scalers, Distances>(prepared.X, options.cluster, !options.keep_features);
+  ClusterSettings settings = options.cluster;
+  settings.category_columns = features::category_groups(out.preparation);
+  out.fit = cluster<Scalers, Distances>(prepared.X, settings, !options.keep_features);
   if (options.previous) {
     out.drift = align_fit(out.fit, *previous_centres, *options.previous);
     out.fit.warnings = guardrails(out.fit, options.cluster);  // they name segments by id
