@@ -609,6 +609,30 @@ TEST_CASE("k-medoids in the workflow: segments around real customers, a model th
   CHECK(manhattan_model.distance == "manhattan");
   CHECK(manhattan_model.predict(table).labels == m.fit.labels);
 
+  // Gower's dissimilarity on a mixed table: the prepared numbers and each categorical column as one category.
+  segkit::workflow::SegmentOptions mixed_options;
+  mixed_options.prepare.columns = {"Income", "Recency", "MntWines", "Education", "Marital_Status"};
+  mixed_options.cluster.algorithm = "kmedoids";
+  mixed_options.cluster.distance = "gower";
+  mixed_options.cluster.k = 3;
+  const std::string marketing = full_data_dir + "customer_personality/marketing_campaign.csv";
+  const segkit::workflow::Segmentation g =
+      segkit::workflow::segment(segkit::workflow::read_customers(marketing, {}), mixed_options);
+  REQUIRE(g.fit.gower);
+  const segkit::data::Table marketing_table = segkit::data::read_csv(marketing, {.categorical = {"ID"}});
+  const auto marketing_prepared = g.preparation.transform(marketing_table);
+  const auto [rows, categorical] = g.fit.gower->columns.mixed(marketing_prepared.X);
+  CHECK(categorical == std::vector<bool>{false, false, false, true, true});
+  const segkit::Gower gower = segkit::Gower::of(rows, categorical);
+  CHECK(gower.ranges == g.fit.gower->gower.ranges);
+  segkit::KMedoids<segkit::Gower> by_gower({.k = 3}, gower);
+  by_gower.fit(rows);
+  CHECK(g.fit.medoids == by_gower.medoids());
+  CHECK(g.fit.labels == std::vector<std::size_t>(by_gower.labels().begin(), by_gower.labels().end()));
+  const segkit::io::Model gower_model = segkit::io::model_from_json(segkit::io::to_json(segkit::workflow::model_of(g)));
+  CHECK(gower_model.distance == "gower");
+  CHECK(gower_model.predict(marketing_table).labels == g.fit.labels);
+
   // More customers than k-medoids weighs pair by pair are refused, saying what to do.
   xt::xtensor<double, 2> many = xt::zeros<double>({segkit::workflow::detail::kmedoids_max_rows + 1, std::size_t{1}});
   for (std::size_t i = 0; i < many.shape(0); ++i) many(i, 0) = static_cast<double>(i % 97);

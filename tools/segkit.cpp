@@ -415,7 +415,13 @@ segkit::workflow::ClusterSettings cluster_settings(const ClusterArgs& args) {
     throw segkit::error("--init must be k-means++ or k-means||, not \"" + settings.init + "\"");
   // Checked here, before the file is read (the registry's message, naming the option).
   segkit::with_named_policy(segkit::BuiltinScalers{}, args.scaler, "--scaler", [](auto) {});
-  segkit::with_named_policy(segkit::BuiltinDistances{}, args.distance, "--distance", [](auto) {});
+  if (args.distance == "gower") {
+    if (args.algorithm != "kmedoids")
+      throw segkit::error(
+          "--distance gower is k-medoids' (numbers and categories together): give --algorithm kmedoids");
+  } else {
+    segkit::with_named_policy(segkit::BuiltinDistances{}, args.distance, "--distance", [](auto) {});
+  }
   settings.seed = args.seed;
   settings.n_init = args.n_init;
   settings.max_iter = args.max_iter;
@@ -973,7 +979,10 @@ void add_cluster_options(CLI::App* command, ClusterArgs& args, bool with_model) 
   command->add_option("--k", args.k, "number of segments, or \"auto\" to choose it")->capture_default_str();
   command->add_option("--k-range", args.k_range, "the K tried by --k auto")->capture_default_str();
   command->add_option("--scaler", args.scaler, "standard, minmax, robust or none")->capture_default_str();
-  command->add_option("--distance", args.distance, "sqeuclidean, manhattan or cosine")->capture_default_str();
+  command
+      ->add_option("--distance", args.distance,
+                   "sqeuclidean, manhattan or cosine; gower with --algorithm kmedoids (numbers and categories)")
+      ->capture_default_str();
   command->add_option("--seed", args.seed, "random seed: the same seed gives the same segments")->capture_default_str();
   command->add_option("--init", args.init,
                       "the starts: k-means++ (default on one process) or k-means|| (default, and the only one, "

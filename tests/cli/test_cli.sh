@@ -397,6 +397,15 @@ case $scenario in
     "$segkit" predict --model ../in/proto.json "$marketing" --out predicted.csv > /dev/null 2>&1
     cmp proto.csv predicted.csv || fail "predict with the k-prototypes model does not reproduce the labels"
     rm proto.csv proto.txt proto.html predicted.csv
+    # k-medoids by Gower's dissimilarity: the same mixed table, categories as categories.
+    "$segkit" segment "$marketing" --features 'Income,Recency,MntWines,Education,Marital_Status' \
+      --algorithm kmedoids --distance gower --k 3 --out gower.csv --model ../in/gower.json > gower.txt 2> /dev/null
+    expect_in "The typical customer of each segment (its medoid):" gower.txt
+    expect_in '"distance": "gower"' ../in/gower.json
+    "$segkit" predict --model ../in/gower.json "$marketing" --out predicted.csv > /dev/null 2>&1
+    cmp gower.csv predicted.csv || fail "predict with the Gower k-medoids model does not reproduce the labels"
+    rm gower.csv gower.txt predicted.csv
+    expect_error "--distance gower is k-medoids'" segment no-such-file.csv --distance gower
     expect_error "--gamma is k-prototypes': give --algorithm kprototypes" segment no-such-file.csv --gamma 1
     expect_error "--onnx writes models of nearest centres only, not --algorithm kprototypes" segment no-such-file.csv \
       --algorithm kprototypes --onnx m.onnx

@@ -35,6 +35,7 @@
 #include "segkit/distance/nearest.hpp"
 #include "segkit/features/prepare.hpp"
 #include "segkit/density/dbscan.hpp"
+#include "segkit/medoids/kmedoids.hpp"
 #include "segkit/mixture/gaussian.hpp"
 #include "segkit/prototypes/kprototypes.hpp"
 #include "segkit/rfm/rfm.hpp"
@@ -95,6 +96,9 @@ struct Model {
   /// k-prototypes' (segkit segment --algorithm kprototypes): a customer joins the prototype of
   /// least cost, its scaled numeric features against the means and its categories against the modes.
   std::optional<PrototypeModel> prototypes;
+  /// k-medoids' by Gower's dissimilarity (distance "gower"): a customer joins the medoid of
+  /// least Gower dissimilarity, read from its prepared numbers and categories.
+  std::optional<GowerMedoids> gower;
   /// What made the segments (algorithm_names): "kmeans", "gmm", "dbscan", "kmedoids" (its
   /// centres are the medoids), or an agglomerative linkage ("ward", ...), whose segments have
   /// no rule for a new customer: predict puts it in the segment of
@@ -159,6 +163,9 @@ struct Model {
     xt::xtensor<double, 2> scaled_rows = usable.empty() ? X : scaler.transform(X);
     if (!usable.empty() && mixture) {
       const xt::xtensor<std::size_t, 1> labels = GaussianMixture::from_parameters(*mixture).predict(scaled_rows);
+      std::copy(labels.begin(), labels.end(), out.labels.begin());
+    } else if (!usable.empty() && gower) {
+      const xt::xtensor<std::size_t, 1> labels = gower->assign(X);
       std::copy(labels.begin(), labels.end(), out.labels.begin());
     } else if (!usable.empty() && prototypes) {
       const xt::xtensor<std::size_t, 1> labels = prototypes->assign(scaled_rows, X);
@@ -362,6 +369,17 @@ inline std::string to_json(const Model& model) {
     out["mixture"] = {{"covariance", covariance_name(model.mixture->covariance)},
                       {"weights", model.mixture->weights},
                       {"covariances", covariances}};
+  }
+  if (model.gower) {
+    const GowerMedoids& g = *model.gower;
+    json medoids = json::array();
+    for (std::size_t c = 0; c < g.medoids.shape(0); ++c)
+      medoids.push_back(std::vector<double>(g.medoids.data() + c * g.medoids.shape(1),
+                                            g.medoids.data() + (c + 1) * g.medoids.shape(1)));
+    out["gower"] = {{"numeric", g.columns.numeric},
+                    {"categories", g.columns.categories},
+                    {"ranges", g.gower.ranges},
+                    {"medoids", medoids}};
   }
   if (model.prototypes) {
     const PrototypeModel& p = *model.prototypes;
@@ -579,7 +597,11 @@ Model model_from_json(const std::string& text, const std::string& where = "model
     }
     model.scaler = std::move(policy);
   });
-  model.distance = in.choice(in.at(j, "", "distance"), "distance", Distances{});
+  // "gower" only beside the medoids it is read with (a k-medoids model of Gower's dissimilarity).
+  if (in.at(j, "", "distance") == "gower" && j.contains("gower"))
+    model.distance = "gower";
+  else
+    model.distance = in.choice(in.at(j, "", "distance"), "distance", Distances{});
 
   const json& rows = in.array(in.at(j, "", "centers"), "centers");
   if (rows.empty()) in.fail("centers", "must hold at least one centre");
@@ -696,7 +718,7 @@ Model model_from_json(const std::string& text, const std::string& where = "model
       }
       if (categories.back().empty()) in.fail(field, "must name the one-hot features of a categorical column");
     }
-    p.columns = PrototypeColumns::of(d, std::move(categories));
+    p.columns = features::MixedColumns::of(d, std::move(categories));
     const json& means = in.array(in.at(part, "prototypes", "means"), "prototypes.means");
     const json& modes = in.array(in.at(part, "prototypes", "modes"), "prototypes.modes");
     const std::size_t k = rows.size(), numeric = p.columns.numeric.size(), q = p.columns.categories.size();
@@ -728,6 +750,57 @@ Model model_from_json(const std::string& text, const std::string& where = "model
       }
     }
     model.prototypes = std::move(p);
+  }
+  if (j.contains("gower")) {
+    if (model.distance != "gower") in.fail("gower", "belongs to a model of distance \"gower\"");
+    const json& part = j["gower"];
+    const auto groups = [&](const json& list, const std::string& field) {
+      std::vector<std::vector<std::size_t>> out;
+      for (std::size_t l = 0; l < in.array(list, field).size(); ++l) {
+        out.emplace_back();
+        const std::string at = field + "[" + std::to_string(l) + "]";
+        for (std::size_t v = 0; v < in.array(list[l], at).size(); ++v)
+          out.back().push_back(whole(list[l][v], at + "[" + std::to_string(v) + "]"));
+      }
+      return out;
+    };
+    std::vector<std::vector<std::size_t>> categories = groups(in.at(part, "gower", "categories"), "gower.categories");
+    std::vector<char> seen(d, 0);
+    for (std::size_t l = 0; l < categories.size(); ++l)
+      for (const std::size_t feature : categories[l]) {
+        if (feature >= d || seen[feature])
+          in.fail("gower.categories[" + std::to_string(l) + "]", "names feature " + std::to_string(feature) +
+                                                                     ", not a feature (0.." + std::to_string(d - 1) +
+                                                                     ") of no other categorical column");
+        seen[feature] = 1;
+      }
+    GowerMedoids g;
+    g.columns = features::MixedColumns::of(d, std::move(categories));
+    const std::size_t width = g.columns.numeric.size() + g.columns.categories.size();
+    std::vector<bool> categorical(width, false);
+    std::fill(categorical.begin() + static_cast<std::ptrdiff_t>(g.columns.numeric.size()), categorical.end(), true);
+    g.gower.categorical = categorical;
+    g.gower.ranges = in.numbers(in.at(part, "gower", "ranges"), "gower.ranges");
+    if (g.gower.ranges.size() != width)
+      in.fail("gower.ranges",
+              "has " + std::to_string(g.gower.ranges.size()) + " values for " + std::to_string(width) + " columns");
+    for (std::size_t r = 0; r < width; ++r)
+      if (!(g.gower.ranges[r] >= 0))
+        in.fail("gower.ranges[" + std::to_string(r) + "]",
+                "must be at least 0, not " + format_number(g.gower.ranges[r]));
+    const json& medoids = in.array(in.at(part, "gower", "medoids"), "gower.medoids");
+    if (medoids.size() != rows.size())
+      in.fail("gower.medoids",
+              "has " + std::to_string(medoids.size()) + " rows for " + std::to_string(rows.size()) + " segments");
+    g.medoids = xt::empty<double>({rows.size(), width});
+    for (std::size_t c = 0; c < rows.size(); ++c) {
+      const std::string field = "gower.medoids[" + std::to_string(c) + "]";
+      const std::vector<double> row = in.numbers(medoids[c], field);
+      if (row.size() != width)
+        in.fail(field, "has " + std::to_string(row.size()) + " values for " + std::to_string(width) + " columns");
+      std::copy(row.begin(), row.end(), g.medoids.data() + c * width);
+    }
+    model.gower = std::move(g);
   }
   if ((model.algorithm == "kprototypes") != model.prototypes.has_value())
     in.fail("prototypes", model.prototypes ? "belongs to a k-prototypes model (algorithm \"kprototypes\")"

@@ -29,6 +29,7 @@
 #include "segkit/core/matrix.hpp"
 #include "segkit/core/parallel.hpp"
 #include "segkit/core/random.hpp"
+#include "segkit/features/mixed.hpp"
 
 namespace segkit {
 
@@ -360,6 +361,33 @@ class KMedoids {
   bool converged_ = false;
   xt::xtensor<double, 2> medoid_rows_;
   xt::xtensor<std::size_t, 1> labels_;
+};
+
+/// k-medoids by Gower's dissimilarity over prepared features, as a model keeps it: the
+/// columns read as numbers and categories (features::MixedColumns), the dissimilarity with
+/// its ranges, and the medoids' rows as MixedColumns::mixed gives them.
+struct GowerMedoids {
+  features::MixedColumns columns;
+  Gower gower;
+  xt::xtensor<double, 2> medoids;
+
+  /// Each customer's nearest medoid (the first on a tie) from its prepared features.
+  xt::xtensor<std::size_t, 1> assign(const xt::xtensor<double, 2>& prepared) const {
+    const xt::xtensor<double, 2> rows = columns.mixed(prepared).first;
+    const std::size_t n = rows.shape(0), w = rows.shape(1);
+    if (medoids.shape(1) != w)
+      throw error("customers of " + std::to_string(w) + " columns for medoids of " + std::to_string(medoids.shape(1)));
+    xt::xtensor<std::size_t, 1> out = xt::zeros<std::size_t>({n});
+    for (std::size_t i = 0; i < n; ++i) {
+      double best = std::numeric_limits<double>::infinity();
+      for (std::size_t c = 0; c < medoids.shape(0); ++c) {
+        const double v = gower.distance(std::span<const double>(rows.data() + i * w, w),
+                                        std::span<const double>(medoids.data() + c * w, w));
+        if (v < best) best = v, out(i) = c;
+      }
+    }
+    return out;
+  }
 };
 
 }  // namespace segkit

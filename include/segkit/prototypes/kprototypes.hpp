@@ -30,6 +30,7 @@
 #include "segkit/core/matrix.hpp"
 #include "segkit/core/parallel.hpp"
 #include "segkit/core/random.hpp"
+#include "segkit/features/mixed.hpp"
 
 namespace segkit {
 
@@ -354,53 +355,10 @@ class KPrototypes {
   Run run_;
 };
 
-/// k-prototypes over prepared features where each categorical column is one-hot encoded:
-/// which features are numbers (taken scaled) and which one-hot features make each column
-/// (read unscaled: the level whose feature is 1, or an unseen one when none is).
-struct PrototypeColumns {
-  std::vector<std::size_t> numeric;
-  std::vector<std::vector<std::size_t>> categories;
-
-  /// The columns of prepared features of `width` given the one-hot features of each categorical column.
-  static PrototypeColumns of(std::size_t width, std::vector<std::vector<std::size_t>> groups) {
-    PrototypeColumns out{{}, std::move(groups)};
-    std::vector<char> categorical(width, 0);
-    for (const auto& group : out.categories)
-      for (const std::size_t j : group) {
-        if (j >= width) throw error("one-hot feature " + std::to_string(j) + " of " + std::to_string(width));
-        categorical[j] = 1;
-      }
-    for (std::size_t j = 0; j < width; ++j)
-      if (!categorical[j]) out.numeric.push_back(j);
-    return out;
-  }
-
-  /// The numeric columns of the scaled features.
-  xt::xtensor<double, 2> numbers(const xt::xtensor<double, 2>& scaled) const {
-    xt::xtensor<double, 2> out = xt::empty<double>({scaled.shape(0), numeric.size()});
-    for (std::size_t i = 0; i < scaled.shape(0); ++i)
-      for (std::size_t j = 0; j < numeric.size(); ++j) out(i, j) = scaled(i, numeric[j]);
-    return out;
-  }
-
-  /// Each categorical column's code in the prepared (unscaled) one-hot features.
-  xt::xtensor<std::size_t, 2> codes(const xt::xtensor<double, 2>& prepared) const {
-    xt::xtensor<std::size_t, 2> out = xt::empty<std::size_t>({prepared.shape(0), categories.size()});
-    for (std::size_t i = 0; i < prepared.shape(0); ++i)
-      for (std::size_t l = 0; l < categories.size(); ++l) {
-        std::size_t code = categories[l].size();
-        for (std::size_t v = 0; v < categories[l].size() && code == categories[l].size(); ++v)
-          if (prepared(i, categories[l][v]) == 1) code = v;
-        out(i, l) = code;
-      }
-    return out;
-  }
-};
-
 /// A k-prototypes fit over prepared features, as a model keeps it: the columns, the
 /// prototypes (means of the scaled numeric features, modes as level codes) and gamma.
 struct PrototypeModel {
-  PrototypeColumns columns;
+  features::MixedColumns columns;
   xt::xtensor<double, 2> means;
   xt::xtensor<std::size_t, 2> modes;
   double gamma = 1;

@@ -374,8 +374,9 @@ inline report::ReportData report_data(const Segmentation& s, const std::string& 
   if (s.fit.prototypes && !s.profiles.categorical.empty()) {
     report::ReportData::Table table;
     table.title = "The modal categories of each segment";
-    table.note = "k-prototypes keeps each categorical column as one category: each segment's prototype holds its "
-                 "most frequent category (shown with its share of the segment's customers) beside the means.";
+    table.note =
+        "k-prototypes keeps each categorical column as one category: each segment's prototype holds its "
+        "most frequent category (shown with its share of the segment's customers) beside the means.";
     std::tie(table.header, table.rows) = modal_categories(s.profiles);
     data.tables.push_back(std::move(table));
   }
@@ -481,6 +482,7 @@ inline io::Model model_of(const Segmentation& s) {
   model.algorithm = s.settings.algorithm;
   model.density = s.fit.density;
   model.prototypes = s.fit.prototypes;
+  model.gower = s.fit.gower;
   model.unassigned = s.fit.unassigned;
   return model;
 }

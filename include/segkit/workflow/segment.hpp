@@ -121,6 +121,8 @@ struct Fit {
   /// k-medoids': each segment's medoid (label order), a row of the segmented customers:
   /// the segment's typical customer. Its scaled_centers are these customers' rows.
   std::vector<std::size_t> medoids;
+  /// k-medoids' by Gower's dissimilarity (distance "gower"): what places a new customer.
+  std::optional<GowerMedoids> gower;
   /// k-prototypes': the prototypes and how they read the prepared features.
   std::optional<PrototypeModel> prototypes;
 
@@ -517,10 +519,19 @@ inline constexpr std::size_t kmedoids_build_rows = 5000;
 /// k-medoids segments of the scaled rows (FasterPAM), K given or voted as for k-means: each
 /// segment's centre is a real customer (Fit::medoids). The distance setting names the
 /// dissimilarity: sqeuclidean (the default) means the Euclidean distance, k-medoids' usual
-/// loss, which puts a customer at the same nearest medoid; the others are used as they are.
+/// loss, which puts a customer at the same nearest medoid; "gower" is Gower's dissimilarity of
+/// the prepared numbers and the categories (each one-hot column read back as one, as
+/// k-prototypes does); the others are used as they are.
 template <class Scaler, class Distances>
 Fit fit_medoids(xt::xtensor<double, 2>& X, const ClusterSettings& settings, bool consume) {
   Fit fit;
+  // Gower's dissimilarity reads the prepared numbers (it divides by their ranges) and the
+  // categories' codes; the scaled features are for the scores and the charts.
+  const bool gower = settings.distance == "gower";
+  const features::MixedColumns columns = features::MixedColumns::of(X.shape(1), settings.category_columns);
+  std::pair<xt::xtensor<double, 2>, std::vector<bool>> mixed;
+  if (gower) mixed = columns.mixed(X);
+  const Gower gower_of_rows = gower ? Gower::of(mixed.first, mixed.second) : Gower{};
   const xt::xtensor<double, 2> Z = scaled_for<Scaler>(X, settings, consume, fit, "");
   const std::size_t n = Z.shape(0);
   if (n > kmedoids_max_rows)
@@ -534,17 +545,18 @@ Fit fit_medoids(xt::xtensor<double, 2>& X, const ClusterSettings& settings, bool
   const auto labels_at = [&](std::size_t k) {
     KMedoidsOptions options = base;
     options.k = k;
+    const auto fit_with = [&](auto dissimilarity, const xt::xtensor<double, 2>& rows) {
+      KMedoids<decltype(dissimilarity)> model(options, dissimilarity);
+      model.fit(rows);
+      medoids_of[k] = model.medoids();
+      return labels_of[k] = std::vector<std::size_t>(model.labels().begin(), model.labels().end());
+    };
+    if (gower) return fit_with(gower_of_rows, mixed.first);
     return with_named_policy(Distances{}, settings.distance, "the distance", [&](auto distance) {
-      const auto fit_with = [&](auto dissimilarity) {
-        KMedoids<decltype(dissimilarity)> model(options, dissimilarity);
-        model.fit(Z);
-        medoids_of[k] = model.medoids();
-        return labels_of[k] = std::vector<std::size_t>(model.labels().begin(), model.labels().end());
-      };
       if constexpr (std::is_same_v<decltype(distance), SquaredEuclidean>)
-        return fit_with(Euclidean{});
+        return fit_with(Euclidean{}, Z);
       else
-        return fit_with(distance);
+        return fit_with(distance, Z);
     });
   };
   if (settings.k) {
@@ -562,6 +574,11 @@ Fit fit_medoids(xt::xtensor<double, 2>& X, const ClusterSettings& settings, bool
     fit.sweep = std::move(result.scores);
   }
   fit.medoids = medoids_of.at(fit.k);
+  if (gower) {
+    GowerMedoids model{columns, gower_of_rows, xt::empty<double>({fit.k, mixed.first.shape(1)})};
+    for (std::size_t c = 0; c < fit.k; ++c) xt::row(model.medoids, c) = xt::row(mixed.first, fit.medoids[c]);
+    fit.gower = std::move(model);
+  }
   if (fit.labels.empty()) fit.labels = std::move(labels_of.at(fit.k));
   fit.scaled_centers = xt::empty<double>({fit.k, Z.shape(1)});
   for (std::size_t c = 0; c < fit.k; ++c) xt::row(fit.scaled_centers, c) = xt::row(Z, fit.medoids[c]);
@@ -576,7 +593,7 @@ template <class Scaler>
 Fit fit_prototypes(xt::xtensor<double, 2>& X, const ClusterSettings& settings, bool consume) {
   if (settings.category_columns.empty())
     throw error("k-prototypes needs categorical columns (text columns, or codes named as categorical)");
-  const PrototypeColumns columns = PrototypeColumns::of(X.shape(1), settings.category_columns);
+  const features::MixedColumns columns = features::MixedColumns::of(X.shape(1), settings.category_columns);
   const xt::xtensor<std::size_t, 2> codes = columns.codes(X);
   Fit fit;
   const xt::xtensor<double, 2> Z =
