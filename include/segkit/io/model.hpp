@@ -696,16 +696,15 @@ Model model_from_json(const std::string& text, const std::string& where = "model
     }
     model.density = std::move(cores);
   }
-  if (j.contains("prototypes")) {
-    const json& part = j["prototypes"];
-    PrototypeModel p;
-    p.gamma = in.finite(in.at(part, "prototypes", "gamma"), "prototypes.gamma");
-    if (!(p.gamma >= 0)) in.fail("prototypes.gamma", "must be at least 0, not " + format_number(p.gamma));
-    const json& groups = in.array(in.at(part, "prototypes", "categories"), "prototypes.categories");
+  // The one-hot features of each categorical column (part.categories): each a feature of
+  // the preparation, of one column only.
+  const auto mixed_columns = [&](const json& part, const std::string& name) {
+    const std::string list = name + ".categories";
+    const json& groups = in.array(in.at(part, name, "categories"), list);
     std::vector<std::vector<std::size_t>> categories;
     std::vector<char> seen(d, 0);
     for (std::size_t l = 0; l < groups.size(); ++l) {
-      const std::string field = "prototypes.categories[" + std::to_string(l) + "]";
+      const std::string field = list + "[" + std::to_string(l) + "]";
       categories.emplace_back();
       for (std::size_t v = 0; v < in.array(groups[l], field).size(); ++v) {
         const std::string at = field + "[" + std::to_string(v) + "]";
@@ -718,7 +717,14 @@ Model model_from_json(const std::string& text, const std::string& where = "model
       }
       if (categories.back().empty()) in.fail(field, "must name the one-hot features of a categorical column");
     }
-    p.columns = features::MixedColumns::of(d, std::move(categories));
+    return features::MixedColumns::of(d, std::move(categories));
+  };
+  if (j.contains("prototypes")) {
+    const json& part = j["prototypes"];
+    PrototypeModel p;
+    p.gamma = in.finite(in.at(part, "prototypes", "gamma"), "prototypes.gamma");
+    if (!(p.gamma >= 0)) in.fail("prototypes.gamma", "must be at least 0, not " + format_number(p.gamma));
+    p.columns = mixed_columns(part, "prototypes");
     const json& means = in.array(in.at(part, "prototypes", "means"), "prototypes.means");
     const json& modes = in.array(in.at(part, "prototypes", "modes"), "prototypes.modes");
     const std::size_t k = rows.size(), numeric = p.columns.numeric.size(), q = p.columns.categories.size();
@@ -754,28 +760,8 @@ Model model_from_json(const std::string& text, const std::string& where = "model
   if (j.contains("gower")) {
     if (model.distance != "gower") in.fail("gower", "belongs to a model of distance \"gower\"");
     const json& part = j["gower"];
-    const auto groups = [&](const json& list, const std::string& field) {
-      std::vector<std::vector<std::size_t>> out;
-      for (std::size_t l = 0; l < in.array(list, field).size(); ++l) {
-        out.emplace_back();
-        const std::string at = field + "[" + std::to_string(l) + "]";
-        for (std::size_t v = 0; v < in.array(list[l], at).size(); ++v)
-          out.back().push_back(whole(list[l][v], at + "[" + std::to_string(v) + "]"));
-      }
-      return out;
-    };
-    std::vector<std::vector<std::size_t>> categories = groups(in.at(part, "gower", "categories"), "gower.categories");
-    std::vector<char> seen(d, 0);
-    for (std::size_t l = 0; l < categories.size(); ++l)
-      for (const std::size_t feature : categories[l]) {
-        if (feature >= d || seen[feature])
-          in.fail("gower.categories[" + std::to_string(l) + "]", "names feature " + std::to_string(feature) +
-                                                                     ", not a feature (0.." + std::to_string(d - 1) +
-                                                                     ") of no other categorical column");
-        seen[feature] = 1;
-      }
     GowerMedoids g;
-    g.columns = features::MixedColumns::of(d, std::move(categories));
+    g.columns = mixed_columns(part, "gower");
     const std::size_t width = g.columns.numeric.size() + g.columns.categories.size();
     std::vector<bool> categorical(width, false);
     std::fill(categorical.begin() + static_cast<std::ptrdiff_t>(g.columns.numeric.size()), categorical.end(), true);

@@ -445,6 +445,30 @@ KSweep sweep_segmentations(const xt::xtensor<double, 2>& Z, const ClusterSetting
   return result;
 }
 
+/// The segments of an algorithm that fits one K at a time (labels_at(k), as for
+/// sweep_segmentations): K given, or chosen over the sweep, whose labels of the chosen K are
+/// kept. `what` names the algorithm in the stages told.
+template <class LabelsAt>
+void choose_segments(Fit& fit, const xt::xtensor<double, 2>& Z, const ClusterSettings& settings,
+                     const std::string& what, std::size_t most, LabelsAt&& labels_at) {
+  if (settings.k) {
+    fit.k = *settings.k;
+    stage(settings, what + " of K = " + std::to_string(fit.k));
+    fit.k_reason = "K = " + std::to_string(fit.k) + " as asked.";
+    fit.labels = labels_at(fit.k);
+    return;
+  }
+  stage(settings,
+        "trying " + what + " of K = " + std::to_string(settings.k_min) + ".." + std::to_string(settings.k_max));
+  std::map<std::size_t, std::vector<std::size_t>> kept;
+  KSweep result = sweep_segmentations(Z, settings, most, [&](std::size_t k) { return kept[k] = labels_at(k); });
+  fit.k = result.recommendation.k;
+  fit.k_reason = result.recommendation.reason;
+  fit.recommendation = result.recommendation;
+  fit.sweep = std::move(result.scores);
+  fit.labels = std::move(kept.at(fit.k));
+}
+
 /// Agglomerative segments of the scaled rows: the merge tree cut at K given, or at the K
 /// the criteria vote for (the sweep of k-means' criteria over the cuts K = k_min..k_max).
 template <class Scaler>
@@ -541,7 +565,7 @@ Fit fit_medoids(xt::xtensor<double, 2>& X, const ClusterSettings& settings, bool
                              .max_iter = settings.max_iter,
                              .seed = settings.seed,
                              .threads = settings.threads};
-  std::map<std::size_t, std::vector<std::size_t>> medoids_of, labels_of;  // K -> its medoids, its labels
+  std::map<std::size_t, std::vector<std::size_t>> medoids_of;  // K -> its medoids
   const auto labels_at = [&](std::size_t k) {
     KMedoidsOptions options = base;
     options.k = k;
@@ -549,7 +573,7 @@ Fit fit_medoids(xt::xtensor<double, 2>& X, const ClusterSettings& settings, bool
       KMedoids<decltype(dissimilarity)> model(options, dissimilarity);
       model.fit(rows);
       medoids_of[k] = model.medoids();
-      return labels_of[k] = std::vector<std::size_t>(model.labels().begin(), model.labels().end());
+      return std::vector<std::size_t>(model.labels().begin(), model.labels().end());
     };
     if (gower) return fit_with(gower_of_rows, mixed.first);
     return with_named_policy(Distances{}, settings.distance, "the distance", [&](auto distance) {
@@ -559,27 +583,13 @@ Fit fit_medoids(xt::xtensor<double, 2>& X, const ClusterSettings& settings, bool
         return fit_with(distance, Z);
     });
   };
-  if (settings.k) {
-    fit.k = *settings.k;
-    stage(settings, "k-medoids of K = " + std::to_string(fit.k));
-    fit.k_reason = "K = " + std::to_string(fit.k) + " as asked.";
-    fit.labels = labels_at(fit.k);
-  } else {
-    stage(settings,
-          "trying k-medoids of K = " + std::to_string(settings.k_min) + ".." + std::to_string(settings.k_max));
-    KSweep result = sweep_segmentations(Z, settings, n, labels_at);
-    fit.k = result.recommendation.k;
-    fit.k_reason = result.recommendation.reason;
-    fit.recommendation = result.recommendation;
-    fit.sweep = std::move(result.scores);
-  }
+  choose_segments(fit, Z, settings, "k-medoids", n, labels_at);
   fit.medoids = medoids_of.at(fit.k);
   if (gower) {
     GowerMedoids model{columns, gower_of_rows, xt::empty<double>({fit.k, mixed.first.shape(1)})};
     for (std::size_t c = 0; c < fit.k; ++c) xt::row(model.medoids, c) = xt::row(mixed.first, fit.medoids[c]);
     fit.gower = std::move(model);
   }
-  if (fit.labels.empty()) fit.labels = std::move(labels_of.at(fit.k));
   fit.scaled_centers = xt::empty<double>({fit.k, Z.shape(1)});
   for (std::size_t c = 0; c < fit.k; ++c) xt::row(fit.scaled_centers, c) = xt::row(Z, fit.medoids[c]);
   fit.inertia = label_means(Z, fit.labels, fit.k).second;
@@ -610,22 +620,7 @@ Fit fit_prototypes(xt::xtensor<double, 2>& X, const ClusterSettings& settings, b
     fits.insert_or_assign(k, std::move(model));
     return out;
   };
-  if (settings.k) {
-    fit.k = *settings.k;
-    stage(settings, "k-prototypes of K = " + std::to_string(fit.k));
-    fit.k_reason = "K = " + std::to_string(fit.k) + " as asked.";
-    fit.labels = labels_at(fit.k);
-  } else {
-    stage(settings,
-          "trying k-prototypes of K = " + std::to_string(settings.k_min) + ".." + std::to_string(settings.k_max));
-    KSweep result = sweep_segmentations(Z, settings, Z.shape(0), labels_at);
-    fit.k = result.recommendation.k;
-    fit.k_reason = result.recommendation.reason;
-    fit.recommendation = result.recommendation;
-    fit.sweep = std::move(result.scores);
-    const auto& labels = fits.at(fit.k).labels();
-    fit.labels.assign(labels.begin(), labels.end());
-  }
+  choose_segments(fit, Z, settings, "k-prototypes", Z.shape(0), labels_at);
   const KPrototypes& chosen = fits.at(fit.k);
   fit.prototypes = PrototypeModel{columns, chosen.means(), chosen.modes(), chosen.gamma()};
   std::tie(fit.scaled_centers, fit.inertia) = label_means(Z, fit.labels, fit.k);
