@@ -117,6 +117,15 @@ TEST_CASE("k-prototypes: marketing_campaign's categories as categories, the loss
     CHECK(one.losses() == two.losses());
     CHECK(one.means() == two.means());
     CHECK(one.modes() == two.modes());
+    // Float rows are measured in double: the same as the double fit of the same values.
+    const xt::xtensor<float, 2> narrow = xt::cast<float>(data.numbers);
+    segkit::KPrototypes from_float({.k = 4, .start = start, .n_init = 3, .seed = 7, .threads = 2});
+    from_float.fit(narrow, data.categories);
+    segkit::KPrototypes widened({.k = 4, .start = start, .n_init = 3, .seed = 7, .threads = 2});
+    widened.fit(xt::xtensor<double, 2>(xt::cast<double>(narrow)), data.categories);
+    CHECK(from_float.labels() == widened.labels());
+    CHECK(from_float.means() == widened.means());
+    CHECK(from_float.predict(narrow, data.categories) == from_float.labels());
   }
 }
 

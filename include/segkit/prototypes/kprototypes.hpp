@@ -22,8 +22,10 @@
 #include <numeric>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <vector>
 
+#include <xtensor/xoperation.hpp>
 #include <xtensor/xtensor.hpp>
 
 #include "segkit/core/error.hpp"
@@ -56,9 +58,29 @@ class KPrototypes {
  public:
   explicit KPrototypes(KPrototypesOptions options = {}) : options_(options) {}
 
-  /// numbers: n x p numeric columns (p may be 0); categories: n x q category codes, each
-  /// column's codes 0..levels-1 (q may be 0, p + q may not).
-  KPrototypes& fit(const xt::xtensor<double, 2>& numbers, const xt::xtensor<std::size_t, 2>& categories) {
+  /// numbers: n x p numeric columns (p may be 0), float or double (measured in double);
+  /// categories: n x q category codes, each column's codes 0..levels-1 (q may be 0, p + q may not).
+  template <class T>
+  KPrototypes& fit(const xt::xtensor<T, 2>& numbers, const xt::xtensor<std::size_t, 2>& categories) {
+    if constexpr (std::is_same_v<T, double>)
+      return fit_rows(numbers, categories);
+    else
+      return fit_rows(xt::xtensor<double, 2>(xt::cast<double>(numbers)), categories);
+  }
+
+  /// Each customer's cheapest prototype (the first on a tie); a category code the fit never
+  /// saw differs from every mode.
+  template <class T>
+  xt::xtensor<std::size_t, 1> predict(const xt::xtensor<T, 2>& numbers,
+                                      const xt::xtensor<std::size_t, 2>& categories) const {
+    if constexpr (std::is_same_v<T, double>)
+      return predict_rows(numbers, categories);
+    else
+      return predict_rows(xt::xtensor<double, 2>(xt::cast<double>(numbers)), categories);
+  }
+
+ private:
+  KPrototypes& fit_rows(const xt::xtensor<double, 2>& numbers, const xt::xtensor<std::size_t, 2>& categories) {
     const std::size_t n = check(numbers, categories);
     const std::size_t k = options_.k;
     if (k == 0) throw error("k-prototypes needs k >= 1");
@@ -79,10 +101,8 @@ class KPrototypes {
     return *this;
   }
 
-  /// Each customer's cheapest prototype (the first on a tie); a category code the fit never
-  /// saw differs from every mode.
-  xt::xtensor<std::size_t, 1> predict(const xt::xtensor<double, 2>& numbers,
-                                      const xt::xtensor<std::size_t, 2>& categories) const {
+  xt::xtensor<std::size_t, 1> predict_rows(const xt::xtensor<double, 2>& numbers,
+                                           const xt::xtensor<std::size_t, 2>& categories) const {
     if (run_.means.shape(0) == 0) throw error("k-prototypes: predict before fit");
     const std::size_t n = check(numbers, categories, false);
     if (numbers.shape(1) != run_.means.shape(1) || categories.shape(1) != run_.modes.shape(1))
@@ -94,6 +114,7 @@ class KPrototypes {
     return out;
   }
 
+ public:
   /// A fitted model of given prototypes (a saved model's), for predict.
   static KPrototypes from_prototypes(xt::xtensor<double, 2> means, xt::xtensor<std::size_t, 2> modes, double gamma) {
     if (means.shape(0) != modes.shape(0) || means.shape(0) == 0)
