@@ -112,6 +112,16 @@ struct Model {
            algorithm != "kprototypes";
   }
 
+  /// What the model is, when its rule for a customer is not the nearest centre of `distance`
+  /// ("a Gaussian mixture's model", ...): formats that write only that rule (ONNX, PMML)
+  /// cannot hold it. Empty for a model of nearest centres.
+  std::optional<std::string> rule_of_its_own() const {
+    if (mixture) return "a Gaussian mixture's model";
+    if (prototypes) return "a k-prototypes model";
+    if (density) return "a DBSCAN model";
+    return std::nullopt;
+  }
+
   /// The id of segment label j (Assignment::labels are labels, 0..k-1).
   std::size_t segment_id(std::size_t j) const { return j < segment_ids.size() ? segment_ids[j] : j; }
 
@@ -495,6 +505,19 @@ class ModelReader {
       out.push_back(finite(j[i], field + "[" + std::to_string(i) + "]"));
     return out;
   }
+  /// A list of rows of `width` numbers each ("has 7 values for 8 <unit>" otherwise), as a matrix.
+  xt::xtensor<double, 2> rows(const json& list, const std::string& field, std::size_t width,
+                              const std::string& unit) const {
+    xt::xtensor<double, 2> out = xt::empty<double>({array(list, field).size(), width});
+    for (std::size_t r = 0; r < list.size(); ++r) {
+      const std::string at = field + "[" + std::to_string(r) + "]";
+      const std::vector<double> row = numbers(list[r], at);
+      if (row.size() != width)
+        fail(at, "has " + std::to_string(row.size()) + " values for " + std::to_string(width) + " " + unit);
+      std::copy(row.begin(), row.end(), out.data() + r * width);
+    }
+    return out;
+  }
   const std::string& where() const { return where_; }
 
  private:
@@ -605,14 +628,7 @@ Model model_from_json(const std::string& text, const std::string& where = "model
 
   const json& rows = in.array(in.at(j, "", "centers"), "centers");
   if (rows.empty()) in.fail("centers", "must hold at least one centre");
-  model.centers = xt::zeros<double>({rows.size(), d});
-  for (std::size_t c = 0; c < rows.size(); ++c) {
-    const std::string field = "centers[" + std::to_string(c) + "]";
-    const std::vector<double> row = in.numbers(rows[c], field);
-    if (row.size() != d)
-      in.fail(field, "has " + std::to_string(row.size()) + " values for " + std::to_string(d) + " features");
-    for (std::size_t f = 0; f < d; ++f) model.centers(c, f) = row[f];
-  }
+  model.centers = in.rows(rows, "centers", d, "features");
   model.segment_names = in.texts(in.at(j, "", "segment_names"), "segment_names");
   if (!model.segment_names.empty() && model.segment_names.size() != rows.size())
     in.fail("segment_names",
@@ -681,13 +697,8 @@ Model model_from_json(const std::string& text, const std::string& where = "model
     if (segments.size() != core.size())
       in.fail("density.core_segments", "has " + std::to_string(segments.size()) + " segments for " +
                                            std::to_string(core.size()) + " core customers");
-    cores.rows = xt::empty<double>({core.size(), d});
+    cores.rows = in.rows(core, "density.core", d, "features");
     for (std::size_t c = 0; c < core.size(); ++c) {
-      const std::string field = "density.core[" + std::to_string(c) + "]";
-      const std::vector<double> row = in.numbers(core[c], field);
-      if (row.size() != d)
-        in.fail(field, "has " + std::to_string(row.size()) + " values for " + std::to_string(d) + " features");
-      std::copy(row.begin(), row.end(), &cores.rows(c, 0));
       const std::string segment_field = "density.core_segments[" + std::to_string(c) + "]";
       cores.segments.push_back(whole(segments[c], segment_field));
       if (cores.segments.back() >= dense)
@@ -734,15 +745,9 @@ Model model_from_json(const std::string& text, const std::string& where = "model
     if (modes.size() != k)
       in.fail("prototypes.modes",
               "has " + std::to_string(modes.size()) + " rows for " + std::to_string(k) + " segments");
-    p.means = xt::empty<double>({k, numeric});
+    p.means = in.rows(means, "prototypes.means", numeric, "numeric features");
     p.modes = xt::empty<std::size_t>({k, q});
     for (std::size_t c = 0; c < k; ++c) {
-      const std::string mean_field = "prototypes.means[" + std::to_string(c) + "]";
-      const std::vector<double> row = in.numbers(means[c], mean_field);
-      if (row.size() != numeric)
-        in.fail(mean_field,
-                "has " + std::to_string(row.size()) + " values for " + std::to_string(numeric) + " numeric features");
-      std::copy(row.begin(), row.end(), p.means.data() + c * numeric);
       const std::string mode_field = "prototypes.modes[" + std::to_string(c) + "]";
       if (in.array(modes[c], mode_field).size() != q)
         in.fail(mode_field,
@@ -778,14 +783,7 @@ Model model_from_json(const std::string& text, const std::string& where = "model
     if (medoids.size() != rows.size())
       in.fail("gower.medoids",
               "has " + std::to_string(medoids.size()) + " rows for " + std::to_string(rows.size()) + " segments");
-    g.medoids = xt::empty<double>({rows.size(), width});
-    for (std::size_t c = 0; c < rows.size(); ++c) {
-      const std::string field = "gower.medoids[" + std::to_string(c) + "]";
-      const std::vector<double> row = in.numbers(medoids[c], field);
-      if (row.size() != width)
-        in.fail(field, "has " + std::to_string(row.size()) + " values for " + std::to_string(width) + " columns");
-      std::copy(row.begin(), row.end(), g.medoids.data() + c * width);
-    }
+    g.medoids = in.rows(medoids, "gower.medoids", width, "columns");
     model.gower = std::move(g);
   }
   if ((model.algorithm == "kprototypes") != model.prototypes.has_value())

@@ -147,14 +147,8 @@ inline ProtoWriter onnx_node(const std::string& op, const std::vector<std::strin
 /// features to the model's segments. Needs the squared Euclidean distance and a scaler
 /// that is a per-feature shift and scale (every built-in one is); otherwise a segkit::error.
 inline std::string to_onnx(const Model& model) {
-  if (model.mixture)
-    throw error("a Gaussian mixture's model cannot be written as ONNX (its graph is the nearest centre's)");
-  if (model.prototypes)
-    throw error("a k-prototypes model cannot be written as ONNX (its graph is the nearest centre's)");
-  if (model.density)
-    throw error(
-        "a DBSCAN model cannot be written as ONNX (its graph is the nearest centre's, not the nearest core "
-        "customer's)");
+  if (const auto kind = model.rule_of_its_own())
+    throw error(*kind + " cannot be written as ONNX (its graph is the nearest centre's)");
   if (model.distance != "sqeuclidean")
     throw error("only a model of the squared Euclidean distance can be written as ONNX, not \"" + model.distance +
                 "\"");

@@ -33,12 +33,8 @@ inline std::string exact_number(double v) {
 /// and a scaler that is a per-feature shift and scale (every built-in one is); otherwise a
 /// segkit::error.
 inline std::string to_pmml(const Model& model) {
-  if (model.mixture)
-    throw error("a Gaussian mixture's model cannot be written as PMML (its ClusteringModel is the nearest centre's)");
-  if (model.prototypes)
-    throw error("a k-prototypes model cannot be written as PMML (its ClusteringModel is the nearest centre's)");
-  if (model.density)
-    throw error("a DBSCAN model cannot be written as PMML (its ClusteringModel is the nearest centre's)");
+  if (const auto kind = model.rule_of_its_own())
+    throw error(*kind + " cannot be written as PMML (its ClusteringModel is the nearest centre's)");
   std::string measure;
   if (model.distance == "sqeuclidean")
     measure = "squaredEuclidean";
