@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -275,6 +276,30 @@ TEST_CASE_TEMPLATE(
       check_hamerly_is_lloyd(X, init);
       check_hamerly_is_lloyd(X, init, segkit::Options{.tol = 0});
     }
+  }
+}
+
+TEST_CASE("a float bound is the float next to its double on the safe side, as nextafter gives") {
+  using segkit::detail::bound_above;
+  using segkit::detail::bound_below;
+  const float inf = std::numeric_limits<float>::infinity();
+  std::mt19937_64 rng(5);
+  std::vector<double> values = {
+      0.0,  -0.0,  1.0, -1.0, 1e-45, -1e-45, 1e-320, -1e-320, 3.4028234663852886e38, -3.4028234663852886e38,
+      1e39, -1e39, 0.1, -0.1};
+  std::uniform_real_distribution<double> mantissa(-1.0, 1.0);
+  std::uniform_int_distribution<int> exponent(-140, 120);
+  for (int i = 0; i < 20000; ++i) values.push_back(std::ldexp(mantissa(rng), exponent(rng)));
+  for (const double v : values) {
+    CAPTURE(v);
+    const float t = static_cast<float>(v);
+    const float up = static_cast<double>(t) < v ? std::nextafter(t, inf) : t;
+    const float down = static_cast<double>(t) > v ? std::nextafter(t, -inf) : t;
+    CHECK(std::bit_cast<std::uint32_t>(bound_above<float>(v)) == std::bit_cast<std::uint32_t>(up));
+    CHECK(std::bit_cast<std::uint32_t>(bound_below<float>(v)) == std::bit_cast<std::uint32_t>(down));
+    CHECK(static_cast<double>(bound_above<float>(v)) >= v);
+    CHECK(static_cast<double>(bound_below<float>(v)) <= v);
+    CHECK(bound_above<double>(v) == v);
   }
 }
 

@@ -11,11 +11,14 @@
 // (`sqrt_is_metric`, squared Euclidean).
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <cstddef>
+#include <cstdint>
 #include <limits>
 #include <numeric>
 #include <span>
+#include <type_traits>
 #include <vector>
 
 #include <xtensor/xtensor.hpp>
@@ -54,16 +57,42 @@ constexpr double bound_slack(std::size_t d) {
 
 /// A bound kept in the data's type T (half the memory of double for float data): an
 /// upper bound rounded up, a lower bound rounded down, so that the stored value never
-/// claims more than the double it stands for (for double, the value itself).
+/// claims more than the double it stands for (for double, the value itself). For float
+/// the step to the next value is made on the bits, without a branch: which way the
+/// conversion rounded is a coin toss per row, and a mispredicted branch (or a call to
+/// nextafter) there cost float fits more than their narrower distances saved.
 template <class T>
 T bound_above(double v) {
   const T t = static_cast<T>(v);
-  return static_cast<double>(t) < v ? std::nextafter(t, std::numeric_limits<T>::infinity()) : t;
+  if constexpr (std::is_same_v<T, double>) {
+    return t;
+  } else if constexpr (std::is_same_v<T, float> && std::numeric_limits<float>::is_iec559) {
+    // t < v: t is finite (or -inf, which v is not below) and the next float up is one
+    // step of the bits away from zero for t >= 0 (+0 to the smallest subnormal), toward
+    // it for t < 0 (-0 converts only from v <= 0, never below v).
+    // (Products of comparisons, not ?:, which GCC compiles to branches here.)
+    const std::uint32_t bits = std::bit_cast<std::uint32_t>(t);
+    const std::uint32_t step = 1u - 2u * static_cast<std::uint32_t>(t < 0);
+    return std::bit_cast<float>(bits + static_cast<std::uint32_t>(static_cast<double>(t) < v) * step);
+  } else {
+    return static_cast<double>(t) < v ? std::nextafter(t, std::numeric_limits<T>::infinity()) : t;
+  }
 }
 template <class T>
 T bound_below(double v) {
   const T t = static_cast<T>(v);
-  return static_cast<double>(t) > v ? std::nextafter(t, -std::numeric_limits<T>::infinity()) : t;
+  if constexpr (std::is_same_v<T, double>) {
+    return t;
+  } else if constexpr (std::is_same_v<T, float> && std::numeric_limits<float>::is_iec559) {
+    // t > v: the next float down is one step toward zero for t > 0, away from it for
+    // t < 0, and the negative smallest subnormal for either zero.
+    const std::uint32_t bits = std::bit_cast<std::uint32_t>(t);
+    const std::uint32_t step = static_cast<std::uint32_t>(t < 0) - static_cast<std::uint32_t>(t > 0) +
+                               static_cast<std::uint32_t>(t == 0) * (0x80000001u - bits);
+    return std::bit_cast<float>(bits + static_cast<std::uint32_t>(static_cast<double>(t) > v) * step);
+  } else {
+    return static_cast<double>(t) > v ? std::nextafter(t, -std::numeric_limits<T>::infinity()) : t;
+  }
 }
 
 /// Half the distance from each centre to its nearest other centre: a row
@@ -123,8 +152,10 @@ class HamerlyAssignment {
     const double total = assignment_pass(X, k, labels, pass_threads, out, [&] {
       // Per-chunk buffers for one block of rows.
       return [&, gathered = xt::xtensor<T, 2>(xt::empty<T>({all ? 0 : assignment_block, d})),
-              rows = std::vector<std::size_t>(), nearest = std::vector<std::size_t>(assignment_block),
-              best = std::vector<T>(assignment_block), second = std::vector<T>(assignment_block),
+              rows = std::vector<std::size_t>(), unsettled = std::vector<std::size_t>(assignment_block),
+              holds = std::vector<unsigned char>(assignment_block),
+              nearest = std::vector<std::size_t>(assignment_block), best = std::vector<T>(assignment_block),
+              second = std::vector<T>(assignment_block),
               scratch = std::vector<T>()](std::size_t b, std::size_t e) mutable {
         if (all) {
           // Every row, where it lies: the full step's labels and distances, and the bounds.
@@ -137,14 +168,36 @@ class HamerlyAssignment {
           }
           return block_sum(nearest_out, b, e);
         }
+        // First every row's bounds moved by the centres' motion, then only the rows
+        // that this does not settle.
+        const double eps = bound_slack<T>(d);
+        move_bounds(labels, b, e, eps, holds.data());
+        std::size_t open = 0;
+        for (std::size_t i = b; i < e; ++i) {
+          unsettled[open] = i;
+          open += !holds[i - b];
+        }
+        // Each open row's own distance tightens its upper bound once; rows still open
+        // get every distance below. The sum runs in row order either way.
         double sum = 0;
         rows.clear();
-        for (std::size_t i = b; i < e; ++i) {
-          double measured = -1;  // the row's distance, if the bounds needed it
-          if (!bounds_hold(distance, X, centers, labels, i, measured))
-            rows.push_back(i);
-          else
-            sum += measured >= 0 ? measured : out.objective ? row_distance(distance, X, i, centers, labels[i]) : 0.0;
+        std::size_t next = 0;
+        for (std::size_t i = out.objective ? b : (open ? unsettled[0] : e); i < e;) {
+          const bool was_open = next < open && unsettled[next] == i;
+          if (was_open) {
+            ++next;
+            const std::size_t a = labels[i];
+            const double measured = row_distance(distance, X, i, centers, a);
+            upper_[i] = bound_above<T>(metric_of<D>(measured));
+            const double limit = std::max(static_cast<double>(lower_[i]), half_gap_[a]) * (1 - eps);
+            if (static_cast<double>(upper_[i]) * (1 + eps) < limit)
+              sum += measured;
+            else
+              rows.push_back(i);
+          } else {
+            sum += row_distance(distance, X, i, centers, labels[i]);
+          }
+          i = out.objective ? i + 1 : (next < open ? unsettled[next] : e);
         }
         // The rows whose label may change: every distance, with Lloyd's kernel, and
         // the nearest two of each (in SIMD where the distance has nearest_two).
@@ -170,6 +223,28 @@ class HamerlyAssignment {
   void reset() {}
 
  private:
+  /// Rows [b, e): each bound moved by the centres' motion, and holds[i - b] whether the
+  /// two prove the row's label. A plain loop over local pointers (no call, no branch),
+  /// which the compiler vectorises: near the boundary the test's outcome is a coin toss,
+  /// which a branch per row would mispredict.
+  void move_bounds(const std::size_t* __restrict labels, std::size_t b, std::size_t e, double eps,
+                   unsigned char* __restrict holds) {
+    T* __restrict upper = upper_.data();
+    T* __restrict lower = lower_.data();
+    const double* __restrict motion = motion_.data();
+    const double* __restrict gap = half_gap_.data();
+    const std::size_t fastest = fastest_;
+    const double max_motion = max_motion_, second_motion = second_motion_;
+    for (std::size_t i = b; i < e; ++i) {
+      const std::size_t a = labels[i];
+      const T up = bound_above<T>(static_cast<double>(upper[i]) + motion[a]);
+      const T low = bound_below<T>(static_cast<double>(lower[i]) - (a == fastest ? second_motion : max_motion));
+      upper[i] = up;
+      lower[i] = low;
+      holds[i - b] = static_cast<double>(up) * (1 + eps) < std::max(static_cast<double>(low), gap[a]) * (1 - eps);
+    }
+  }
+
   /// Each centre's motion since the last call, and the largest two.
   void centre_motion(const D& distance, const xt::xtensor<T, 2>& centers) {
     motion_ = centre_motions(distance, previous_, centers);
@@ -184,22 +259,6 @@ class HamerlyAssignment {
         second_motion_ = std::max(second_motion_, motion_[c]);
       }
     }
-  }
-
-  /// Updates row i's bounds for the centre motion and says whether they prove
-  /// its label unchanged (tightening the upper bound once if needed, with the
-  /// distance it computes for that left in `measured`).
-  bool bounds_hold(const D& distance, const xt::xtensor<T, 2>& X, const xt::xtensor<T, 2>& centers,
-                   const std::size_t* labels, std::size_t i, double& measured) {
-    const std::size_t a = labels[i], d = X.shape(1);
-    const double eps = bound_slack<T>(d);
-    upper_[i] = bound_above<T>(upper_[i] + motion_[a]);
-    lower_[i] = bound_below<T>(lower_[i] - ((a == fastest_) ? second_motion_ : max_motion_));
-    const double limit = std::max(static_cast<double>(lower_[i]), half_gap_[a]) * (1 - eps);
-    if (upper_[i] * (1 + eps) < limit) return true;
-    measured = row_distance(distance, X, i, centers, a);
-    upper_[i] = bound_above<T>(metric_of<D>(measured));
-    return upper_[i] * (1 + eps) < limit;
   }
 
   // Per row, in the data's type (rounded outwards): for float data half the memory.
