@@ -16,6 +16,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <limits>
+#include <memory>
 #include <numeric>
 #include <span>
 #include <type_traits>
@@ -139,10 +140,12 @@ class HamerlyAssignment {
   double assign(const D& distance, const xt::xtensor<T, 2>& X, const xt::xtensor<T, 2>& centers, std::size_t* labels,
                 T* nearest_out, std::size_t threads, const PassOutputs& out) {
     const std::size_t n = X.shape(0), d = X.shape(1), k = centers.shape(0);
-    const bool first = upper_.empty(), all = first || measure_all_;
+    const bool first = !upper_, all = first || measure_all_;
     if (first) {
-      upper_.assign(n, T(0));
-      lower_.assign(n, T(0));
+      // Left unset: the first pass writes every row, spread over the threads (a fill
+      // would fault every page in on one thread first).
+      upper_.reset(new T[n]);
+      lower_.reset(new T[n]);
     } else {
       centre_motion(distance, centers);
     }
@@ -159,15 +162,17 @@ class HamerlyAssignment {
               scratch = std::vector<T>()](std::size_t b, std::size_t e) mutable {
         if (all) {
           // Every row, where it lies: the full step's labels and distances, and the bounds.
-          nearest_two(distance, X, b, e, centers, nearest.data(), best.data(), second.data(), scratch);
-          for (std::size_t i = b; i < e; ++i) {
-            labels[i] = nearest[i - b];
-            nearest_out[i] = best[i - b];
-            upper_[i] = bound_above<T>(metric_of<D>(best[i - b]));
-            lower_[i] = bound_below<T>(metric_of<D>(second[i - b]));
-          }
+          // The bounds are kept as the two distances themselves until a bounded pass
+          // needs them (raw_): a run of full passes takes no square roots.
+          nearest_two(distance, X, b, e, centers, labels + b, nearest_out + b, lower_.get() + b, scratch);
+          std::copy_n(nearest_out + b, e - b, upper_.get() + b);
           return block_sum(nearest_out, b, e);
         }
+        if (raw_)
+          for (std::size_t i = b; i < e; ++i) {
+            upper_[i] = bound_above<T>(metric_of<D>(upper_[i]));
+            lower_[i] = bound_below<T>(metric_of<D>(lower_[i]));
+          }
         // First every row's bounds moved by the centres' motion, then only the rows
         // that this does not settle.
         const double eps = bound_slack<T>(d);
@@ -215,6 +220,7 @@ class HamerlyAssignment {
     });
     previous_ = centers;
     measured_all_ = all;
+    raw_ = all;
     return total;
   }
 
@@ -229,8 +235,8 @@ class HamerlyAssignment {
   /// which a branch per row would mispredict.
   void move_bounds(const std::size_t* __restrict labels, std::size_t b, std::size_t e, double eps,
                    unsigned char* __restrict holds) {
-    T* __restrict upper = upper_.data();
-    T* __restrict lower = lower_.data();
+    T* __restrict upper = upper_.get();
+    T* __restrict lower = lower_.get();
     const double* __restrict motion = motion_.data();
     const double* __restrict gap = half_gap_.data();
     const std::size_t fastest = fastest_;
@@ -262,11 +268,13 @@ class HamerlyAssignment {
   }
 
   // Per row, in the data's type (rounded outwards): for float data half the memory.
-  std::vector<T> upper_, lower_;
+  std::unique_ptr<T[]> upper_, lower_;
   std::vector<double> motion_, half_gap_;
   double max_motion_ = 0, second_motion_ = 0;
   std::size_t fastest_ = 0;
   bool measure_all_ = false, measured_all_ = false;
+  // Whether upper_ and lower_ hold the last full pass's distances, not yet bounds.
+  bool raw_ = false;
   xt::xtensor<T, 2> previous_;
 };
 

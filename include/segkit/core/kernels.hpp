@@ -258,6 +258,65 @@ SEGKIT_ALWAYS_INLINE unsigned lane_bits(const xsimd::batch_bool<T, Arch>& b) {
   }
 }
 
+/// Lanes whose index has bit H set.
+template <std::size_t H>
+struct LaneHasBit {
+  static constexpr bool get(unsigned i, unsigned) { return (i & H) != 0; }
+};
+
+/// v[0..W) transposed in registers: lane l of v[r] becomes lane r of v[l]. log2(W)
+/// rounds of swapping half blocks (two swizzles and two blends per pair of batches).
+template <class Arch, class T, std::size_t H = xsimd::batch<T, Arch>::size / 2>
+SEGKIT_ALWAYS_INLINE void transpose_lanes(xsimd::batch<T, Arch>* v) {
+  if constexpr (H > 0) {
+    using batch = xsimd::batch<T, Arch>;
+    using index = xsimd::batch<xsimd::as_unsigned_integer_t<T>, Arch>;
+    constexpr std::size_t W = batch::size;
+    constexpr auto swap = xsimd::make_batch_constant<index, SwapLanes<H>>();
+    constexpr auto high = xsimd::make_batch_bool_constant<batch, LaneHasBit<H>>();
+    for (std::size_t r = 0; r < W; ++r) {
+      if (r & H) continue;
+      const batch a = v[r], b = v[r + H];
+      v[r] = xsimd::select(high, xsimd::swizzle(b, swap), a);
+      v[r + H] = xsimd::select(high, b, xsimd::swizzle(a, swap));
+    }
+    transpose_lanes<Arch, T, H / 2>(v);
+  }
+}
+
+/// row_minima and row_two_minima for rows [0, m - m % W) when the k centres fit one
+/// batch: W rows at a time, transposed so that a batch holds one centre's distance for
+/// W rows; the smallest, its centre and the second smallest are then taken across
+/// batches, lane by lane (a strict < keeps the first centre of a tie, as the scan does).
+/// A fifth of the work of reducing each row across its lanes. Returns the rows done.
+template <class Arch, class T, bool Two>
+std::size_t transposed_minima(const T* values, std::size_t m, std::size_t k, std::size_t k_pad, std::size_t* labels,
+                              T* best, T* second) {
+  using batch = xsimd::batch<T, Arch>;
+  constexpr std::size_t W = batch::size;
+  const batch infinity(std::numeric_limits<T>::infinity());
+  std::size_t i = 0;
+  for (; i + W <= m; i += W) {
+    batch v[W];
+    for (std::size_t r = 0; r < W; ++r) v[r] = batch::load_aligned(values + (i + r) * k_pad);
+    transpose_lanes<Arch, T>(v);
+    // (Centre numbers are exact in T: k < 2^24 even in float.)
+    batch bmin = v[0], bidx(T(0)), bsecond = infinity;
+    for (std::size_t c = 1; c < k; ++c) {
+      const auto closer = v[c] < bmin;
+      if constexpr (Two) bsecond = xsimd::select(closer, bmin, xsimd::min(bsecond, v[c]));
+      bmin = xsimd::select(closer, v[c], bmin);
+      bidx = xsimd::select(closer, batch(static_cast<T>(c)), bidx);
+    }
+    alignas(64) T index[W];
+    bidx.store_aligned(index);
+    for (std::size_t r = 0; r < W; ++r) labels[i + r] = static_cast<std::size_t>(index[r]);
+    bmin.store_unaligned(best + i);
+    if constexpr (Two) bsecond.store_unaligned(second + i);
+  }
+  return i;
+}
+
 /// For each of the m rows of values (stride k_pad, the lanes of the last computed
 /// batch beyond k holding +infinity): labels[i] the first column of the row's smallest
 /// value, best[i] that value. A row holding NaN gets label 0 and a NaN value (the
@@ -270,7 +329,9 @@ void row_minima(const T* values, std::size_t m, std::size_t k, std::size_t k_pad
   alignas(64) T lane_index[W];
   for (std::size_t l = 0; l < W; ++l) lane_index[l] = static_cast<T>(l);
   const batch lanes = batch::load_aligned(lane_index);
-  for (std::size_t i = 0; i < m; ++i) {
+  const std::size_t done =
+      k_cols == W ? transposed_minima<Arch, T, false>(values, m, k, k_pad, labels, best, nullptr) : 0;
+  for (std::size_t i = done; i < m; ++i) {
     const T* row = values + i * k_pad;
     // Per lane, the smallest distance and the first column holding it (strict <
     // keeps the earliest); then the smallest column among the lanes that tie.
@@ -315,7 +376,9 @@ void row_two_minima(const T* values, std::size_t m, std::size_t k, std::size_t k
   alignas(64) T lane_index[W];
   for (std::size_t l = 0; l < W; ++l) lane_index[l] = static_cast<T>(l);
   const batch lanes = batch::load_aligned(lane_index);
-  for (std::size_t i = 0; i < m; ++i) {
+  const std::size_t done =
+      k_cols == W ? transposed_minima<Arch, T, true>(values, m, k, k_pad, labels, best, second) : 0;
+  for (std::size_t i = done; i < m; ++i) {
     const T* row = values + i * k_pad;
     // Per lane: the smallest value, its first column, and the smallest of the rest.
     batch bmin = batch::load_aligned(row), bidx = lanes, bsecond = infinity;
