@@ -21,6 +21,18 @@
 #include <xsimd/xsimd.hpp>
 
 namespace segkit::kernels {
+#if XSIMD_WITH_AVX512F && XSIMD_WITH_FMA3_AVX2
+struct avx2_within_avx512bw;
+#endif
+}  // namespace segkit::kernels
+
+#if XSIMD_WITH_AVX512F && XSIMD_WITH_FMA3_AVX2
+namespace xsimd::types {
+XSIMD_DECLARE_SIMD_REGISTER_ALIAS(segkit::kernels::avx2_within_avx512bw, fma3<avx2>);
+}  // namespace xsimd::types
+#endif
+
+namespace segkit::kernels {
 
 /// Centre columns are padded to a multiple of this many lanes, the widest batch
 /// of any architecture (64 bytes), so one transposed layout serves every table.
@@ -56,6 +68,17 @@ inline xsimd::batch<T, Arch> fused_multiply_add(const xsimd::batch<T, Arch>& x, 
 template <class Arch>
 inline constexpr bool has_32_registers = std::is_base_of_v<xsimd::avx512f, Arch>;
 
+/// AVX2 + FMA as the AVX-512 kernels use it for centres that fill half their batch: a
+/// type of its own, so that every function it instantiates (segkit's and xsimd's) is
+/// named for AVX-512. Under xsimd's fma3<avx2> they would share their names with the
+/// AVX2 kernels, which a dispatching program compiles with other flags, and the
+/// linker could hand this unit's AVX-512-built copies to an AVX2-only CPU.
+#if XSIMD_WITH_AVX512F && XSIMD_WITH_FMA3_AVX2
+struct avx2_within_avx512bw : xsimd::fma3<xsimd::avx2> {
+  static constexpr char const* name() noexcept { return "fma3+avx2 within avx512bw"; }
+};
+#endif
+
 /// The architecture of half this one's width, where segkit uses it: AVX2 + FMA under
 /// AVX-512 (every AVX-512 CPU has both). A block of k centres that fills only half a
 /// batch (k = 8 floats on AVX-512) runs on it: the same sums, lane for lane, in half the
@@ -68,7 +91,7 @@ struct narrower {
 template <class Arch>
 requires std::is_base_of_v<xsimd::avx512f, Arch>
 struct narrower<Arch> {
-  using type = xsimd::fma3<xsimd::avx2>;
+  using type = avx2_within_avx512bw;
 };
 #endif
 
