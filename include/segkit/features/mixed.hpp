@@ -59,6 +59,13 @@ struct MixedColumns {
     return out;
   }
 
+  /// Which columns of mixed()'s rows are categorical: the numbers first, then the categories.
+  std::vector<bool> categorical() const {
+    std::vector<bool> out(numeric.size() + categories.size(), false);
+    std::fill(out.begin() + static_cast<std::ptrdiff_t>(numeric.size()), out.end(), true);
+    return out;
+  }
+
   /// The numbers (as given) then the categories' codes, one row per customer, and which
   /// of those columns are categorical: the rows Gower's dissimilarity reads.
   std::pair<xt::xtensor<double, 2>, std::vector<bool>> mixed(const xt::xtensor<double, 2>& prepared) const {
@@ -69,9 +76,7 @@ struct MixedColumns {
       for (std::size_t j = 0; j < p; ++j) out(i, j) = prepared(i, numeric[j]);
       for (std::size_t l = 0; l < q; ++l) out(i, p + l) = static_cast<double>(code(i, l));
     }
-    std::vector<bool> categorical(p + q, false);
-    std::fill(categorical.begin() + static_cast<std::ptrdiff_t>(p), categorical.end(), true);
-    return {std::move(out), std::move(categorical)};
+    return {std::move(out), categorical()};
   }
 };
 

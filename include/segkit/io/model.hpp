@@ -767,10 +767,8 @@ Model model_from_json(const std::string& text, const std::string& where = "model
     const json& part = j["gower"];
     GowerMedoids g;
     g.columns = mixed_columns(part, "gower");
-    const std::size_t width = g.columns.numeric.size() + g.columns.categories.size();
-    std::vector<bool> categorical(width, false);
-    std::fill(categorical.begin() + static_cast<std::ptrdiff_t>(g.columns.numeric.size()), categorical.end(), true);
-    g.gower.categorical = categorical;
+    g.gower.categorical = g.columns.categorical();
+    const std::size_t width = g.gower.categorical.size();
     g.gower.ranges = in.numbers(in.at(part, "gower", "ranges"), "gower.ranges");
     if (g.gower.ranges.size() != width)
       in.fail("gower.ranges",
