@@ -186,23 +186,24 @@ class HamerlyAssignment {
         // get every distance below. The sum runs in row order either way.
         double sum = 0;
         rows.clear();
-        std::size_t next = 0;
-        for (std::size_t i = out.objective ? b : (open ? unsettled[0] : e); i < e;) {
-          const bool was_open = next < open && unsettled[next] == i;
-          if (was_open) {
-            ++next;
-            const std::size_t a = labels[i];
-            const double measured = row_distance(distance, X, i, centers, a);
-            upper_[i] = bound_above<T>(metric_of<D>(measured));
-            const double limit = std::max(static_cast<double>(lower_[i]), half_gap_[a]) * (1 - eps);
-            if (static_cast<double>(upper_[i]) * (1 + eps) < limit)
-              sum += measured;
+        const auto tighten = [&](std::size_t i) {
+          const std::size_t a = labels[i];
+          const double measured = row_distance(distance, X, i, centers, a);
+          upper_[i] = bound_above<T>(metric_of<D>(measured));
+          const double limit = std::max(static_cast<double>(lower_[i]), half_gap_[a]) * (1 - eps);
+          if (static_cast<double>(upper_[i]) * (1 + eps) < limit)
+            sum += measured;
+          else
+            rows.push_back(i);
+        };
+        if (out.objective) {
+          for (std::size_t i = b, next = 0; i < e; ++i)
+            if (next < open && unsettled[next] == i)
+              tighten(unsettled[next++]);
             else
-              rows.push_back(i);
-          } else {
-            sum += row_distance(distance, X, i, centers, labels[i]);
-          }
-          i = out.objective ? i + 1 : (next < open ? unsettled[next] : e);
+              sum += row_distance(distance, X, i, centers, labels[i]);
+        } else {
+          for (std::size_t r = 0; r < open; ++r) tighten(unsettled[r]);
         }
         // The rows whose label may change: every distance, with Lloyd's kernel, and
         // the nearest two of each (in SIMD where the distance has nearest_two).

