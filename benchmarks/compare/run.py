@@ -12,7 +12,7 @@ fits, timed inside the process around the library call only:
   ms per iteration         a fit of at most --max-iter iterations (20), divided by
                            the iterations it ran,
 
-and the process's peak RSS is taken from its rusage (ru_maxrss). Medians over the
+and the process's peak RSS is taken from its rusage (ru_maxrss, through peak_rss.py). Medians over the
 repetitions are printed as one Markdown table per thread count and value type,
 with "peer / segkit" ratios (above 1: segkit is faster). The final inertia of each
 peer is recomputed here in float64 from the centres it returned (each row to its
@@ -120,18 +120,21 @@ def child_env(threads, omp_wait_policy="passive"):
     return env
 
 
+PEAK_RSS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "peak_rss.py")
+
+
 def run_child(cmd, env):
-    """Runs cmd; returns its stdout and its peak RSS in KiB (ru_maxrss of this child alone)."""
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        proc = subprocess.Popen(cmd, stdout=out, stderr=err, env=env)
-        _, status, usage = os.wait4(proc.pid, 0)
-        proc.returncode = os.waitstatus_to_exitcode(status)
+    """Runs cmd; returns its stdout and its peak RSS in KiB (its own: started through peak_rss.py, so that
+    this driver's peak, with the data it holds, is not lent to it)."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err, \
+            tempfile.NamedTemporaryFile(mode="r") as rss:
+        proc = subprocess.run([sys.executable, "-S", PEAK_RSS, rss.name] + cmd, stdout=out, stderr=err, env=env)
         out.seek(0)
         err.seek(0)
         stdout, stderr = out.read().decode(), err.read().decode()
-    if proc.returncode != 0:
-        raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}):\n{stdout}\n{stderr}")
-    return stdout, usage.ru_maxrss
+        if proc.returncode != 0:
+            raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}):\n{stdout}\n{stderr}")
+        return stdout, int(rss.read())
 
 
 def parse_output(stdout):

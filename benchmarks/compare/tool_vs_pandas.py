@@ -13,7 +13,7 @@ Both sides do the same job from the same file, each in a process of its own, tim
              then the chosen K's labels.
 
 segkit runs with --outliers keep (scikit-learn's side clips nothing) and --quiet. Peak memory is each
-process's ru_maxrss. Medians of --repetitions runs, alternating the two sides.
+process's ru_maxrss, through peak_rss.py. Medians of --repetitions runs, alternating the two sides.
 """
 
 import argparse
@@ -52,17 +52,20 @@ pd.DataFrame({"id": table["id"], "segment": labels}).to_csv(out, index=False)
 '''
 
 
+PEAK_RSS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "peak_rss.py")
+
+
 def timed(command):
-    """Wall seconds and peak resident MiB of one process."""
-    start = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(process.pid, 0)
-    seconds = time.perf_counter() - start
-    stderr = process.stderr.read().decode()
-    process.stderr.close()
-    if os.waitstatus_to_exitcode(status) != 0:
-        sys.exit(f"failed: {' '.join(command)}\n{stderr}")
-    return seconds, usage.ru_maxrss / 1024.0
+    """Wall seconds and peak resident MiB of one process (its own: started through peak_rss.py, so that
+    this driver's peak, with the data it generated, is not lent to it)."""
+    with tempfile.NamedTemporaryFile(mode="r") as rss:
+        start = time.perf_counter()
+        process = subprocess.run([sys.executable, "-S", PEAK_RSS, rss.name] + command, stdout=subprocess.DEVNULL,
+                                 stderr=subprocess.PIPE)
+        seconds = time.perf_counter() - start
+        if process.returncode != 0:
+            sys.exit(f"failed: {' '.join(command)}\n{process.stderr.decode()}")
+        return seconds, int(rss.read()) / 1024.0
 
 
 def main():
