@@ -209,3 +209,44 @@ TEST_CASE_TEMPLATE("every instruction set's products kernel gives the labels of 
     }
   }
 }
+
+TEST_CASE_TEMPLATE("every instruction set's cluster sums have the bits of a plain loop over the rows", T, float,
+                   double) {
+  // Grouped by cluster (few clusters) or row after row (many), across whole and partial
+  // 64-row words and 256-row blocks, features around every batch width, labels shuffled
+  // and in runs (sorted data): each cluster's rows must still be added in row order.
+  std::mt19937 rng(13);
+  std::normal_distribution<double> normal(0.0, 1.0);
+  const auto sets = runnable_sets<T>();
+  for (const auto& set : sets) {
+    for (std::size_t d : {1u, 3u, 4u, 7u, 8u, 9u, 16u, 17u, 33u, 64u}) {
+      for (std::size_t k : {1u, 2u, 8u, 9u, 12u, 13u, 40u}) {
+        for (std::size_t m : {1u, 63u, 64u, 65u, 256u, 300u, 1000u}) {
+          for (const bool runs : {false, true}) {
+            const std::string arch = set.table->arch;
+            CAPTURE(arch);
+            CAPTURE(d);
+            CAPTURE(k);
+            CAPTURE(m);
+            CAPTURE(runs);
+            std::vector<T> X(m * d);
+            for (auto& v : X) v = static_cast<T>(100 + 10 * normal(rng));
+            std::vector<std::size_t> labels(m);
+            for (std::size_t i = 0; i < m; ++i) labels[i] = runs ? i * k / m : rng() % k;
+            // Sums that start away from zero, as a chunk's do after its first blocks.
+            std::vector<double> start(k * d);
+            for (auto& v : start) v = 1e4 * normal(rng);
+            std::vector<double> expected = start, got = start;
+            for (std::size_t i = 0; i < m; ++i)
+              for (std::size_t j = 0; j < d; ++j)
+                expected[labels[i] * d + j] += static_cast<double>(X[i * d + j]);
+            set.table->add_rows(X.data(), m, d, labels.data(), k, got.data());
+            std::size_t different = 0;
+            for (std::size_t i = 0; i < k * d; ++i) different += got[i] != expected[i];
+            CHECK(different == 0);
+          }
+        }
+      }
+    }
+  }
+}

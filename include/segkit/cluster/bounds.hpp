@@ -137,18 +137,19 @@ class HamerlyAssignment {
   /// and wants the bounds ready, at no pass of their own, when it stops.
   void measure_all(bool on) { measure_all_ = on; }
 
+  /// `nearest_out` is the loop's array of each row's distance, the same at every call: a
+  /// full pass leaves its distances there, and the next bounded pass takes the upper
+  /// bounds from them.
   double assign(const D& distance, const xt::xtensor<T, 2>& X, const xt::xtensor<T, 2>& centers, std::size_t* labels,
                 T* nearest_out, std::size_t threads, const PassOutputs& out) {
     const std::size_t n = X.shape(0), d = X.shape(1), k = centers.shape(0);
-    const bool first = !upper_, all = first || measure_all_;
-    if (first) {
-      // Left unset: the first pass writes every row, spread over the threads (a fill
-      // would fault every page in on one thread first).
-      upper_.reset(new T[n]);
-      lower_.reset(new T[n]);
-    } else {
-      centre_motion(distance, centers);
-    }
+    const bool first = !lower_, all = first || measure_all_;
+    // Left unset: the first pass that needs them writes every row, spread over the threads
+    // (a fill would fault every page in on one thread first). The upper bounds wait for
+    // the first bounded pass: a fit of full passes only never pays for them.
+    if (first) lower_.reset(new T[n]);
+    if (!all && !upper_) upper_.reset(new T[n]);
+    if (!first) centre_motion(distance, centers);
     half_gap_ = half_gaps(distance, centers);
 
     const std::size_t pass_threads = threads_for(n * d * (all ? k : 4), threads);
@@ -161,16 +162,16 @@ class HamerlyAssignment {
               second = std::vector<T>(assignment_block),
               scratch = std::vector<T>()](std::size_t b, std::size_t e) mutable {
         if (all) {
-          // Every row, where it lies: the full step's labels and distances, and the bounds.
-          // The bounds are kept as the two distances themselves until a bounded pass
-          // needs them (raw_): a run of full passes takes no square roots.
+          // Every row, where it lies: the full step's labels and distances, and the bounds,
+          // kept as the distances themselves (the nearest in nearest_out, the second in
+          // lower_) until a bounded pass needs them (raw_): a run of full passes takes no
+          // square roots and writes no upper bounds.
           nearest_two(distance, X, b, e, centers, labels + b, nearest_out + b, lower_.get() + b, scratch);
-          std::copy_n(nearest_out + b, e - b, upper_.get() + b);
           return block_sum(nearest_out, b, e);
         }
         if (raw_)
           for (std::size_t i = b; i < e; ++i) {
-            upper_[i] = bound_above<T>(metric_of<D>(upper_[i]));
+            upper_[i] = bound_above<T>(metric_of<D>(nearest_out[i]));
             lower_[i] = bound_below<T>(metric_of<D>(lower_[i]));
           }
         // First every row's bounds moved by the centres' motion, then only the rows
@@ -274,7 +275,7 @@ class HamerlyAssignment {
   double max_motion_ = 0, second_motion_ = 0;
   std::size_t fastest_ = 0;
   bool measure_all_ = false, measured_all_ = false;
-  // Whether upper_ and lower_ hold the last full pass's distances, not yet bounds.
+  // Whether nearest_out and lower_ hold the last full pass's distances, not yet bounds.
   bool raw_ = false;
   xt::xtensor<T, 2> previous_;
 };

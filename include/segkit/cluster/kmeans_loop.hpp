@@ -25,6 +25,7 @@
 
 #include "segkit/core/clustering.hpp"
 #include "segkit/core/comm.hpp"
+#include "segkit/core/dispatch.hpp"
 #include "segkit/core/error.hpp"
 #include "segkit/core/format.hpp"
 #include "segkit/core/matrix.hpp"
@@ -86,15 +87,12 @@ double absolute_tol(const xt::xtensor<T, 2>& X, const Options& options, const Co
   return options.tol > 0 ? options.tol * mean_feature_variance(X, options.threads, comm, layout) : 0.0;
 }
 
-/// Adds rows [b, e) of X to sums[label * d ...] (in double), in row order.
+/// Adds rows [b, e) of X to sums[label * d ...] (in double), each cluster's rows in row
+/// order (the kernel's add_rows): the same bits for the fused sums and update_means.
 template <class T>
-void add_rows(const T* __restrict X, std::size_t d, const std::size_t* __restrict labels, std::size_t b, std::size_t e,
-              double* __restrict sums) {
-  for (std::size_t i = b; i < e; ++i) {
-    const T* x = X + i * d;
-    double* s = sums + labels[i] * d;
-    for (std::size_t j = 0; j < d; ++j) s[j] += static_cast<double>(x[j]);
-  }
+void add_rows(const T* X, std::size_t d, const std::size_t* labels, std::size_t b, std::size_t e, std::size_t k,
+              double* sums) {
+  simd::active<T>().add_rows(X + b * d, e - b, d, labels + b, k, sums);
 }
 
 /// counts[labels[i]] += 1 for i in [b, e): even and odd rows counted apart (the odd
@@ -184,7 +182,7 @@ double assignment_pass(const xt::xtensor<T, 2>& X, std::size_t k, const std::siz
       if (out.changed)
         for (std::size_t i = b; i < e; ++i) chunk_moved += before[i - b] != labels[i];
       if (out.counts) count_labels(labels, b, e, chunk_counts.data() + c * k, k);
-      if (out.chunk_sums) add_rows(X.data(), d, labels, b, e, out.chunk_sums->data() + c * k * d);
+      if (out.chunk_sums) add_rows(X.data(), d, labels, b, e, k, out.chunk_sums->data() + c * k * d);
     }
     partial[c] = sum;
     if (out.changed) moved[c] = chunk_moved;
@@ -252,7 +250,7 @@ void update_means(const xt::xtensor<T, 2>& X, const std::vector<std::size_t>& la
   const std::size_t n_chunks = chunk_count(n, chunk);
   std::vector<double> partial(n_chunks * k * d, 0.0);
   parallel_for(n_chunks, n * d < (std::size_t{1} << 18) ? 1 : threads, [&](std::size_t c) {
-    add_rows(X.data(), d, labels.data(), c * chunk, std::min(n, (c + 1) * chunk), partial.data() + c * k * d);
+    add_rows(X.data(), d, labels.data(), c * chunk, std::min(n, (c + 1) * chunk), k, partial.data() + c * k * d);
   });
   means_from_chunk_sums(std::move(partial), counts, centers, comm);
 }

@@ -11,6 +11,7 @@
 // of this file: a copy compiled with AVX-512 flags is then a different symbol
 // from the baseline one, never merged with it by the linker.
 
+#include <algorithm>
 #include <bit>
 #include <cmath>
 #include <cstddef>
@@ -259,12 +260,16 @@ SEGKIT_ALWAYS_INLINE unsigned lane_bits(const xsimd::batch_bool<T, Arch>& b) {
   if constexpr (std::is_base_of_v<xsimd::avx512f, Arch>) {
     return static_cast<unsigned>(b.data);
   } else if constexpr (std::is_base_of_v<xsimd::avx, Arch>) {
-    if constexpr (sizeof(T) == 8)
+    if constexpr (std::is_integral_v<T> && sizeof(T) == 8)
+      return static_cast<unsigned>(_mm256_movemask_pd(_mm256_castsi256_pd(b)));
+    else if constexpr (sizeof(T) == 8)
       return static_cast<unsigned>(_mm256_movemask_pd(b));
     else
       return static_cast<unsigned>(_mm256_movemask_ps(b));
   } else if constexpr (std::is_base_of_v<xsimd::sse2, Arch>) {
-    if constexpr (sizeof(T) == 8)
+    if constexpr (std::is_integral_v<T> && sizeof(T) == 8)
+      return static_cast<unsigned>(_mm_movemask_pd(_mm_castsi128_pd(b)));
+    else if constexpr (sizeof(T) == 8)
       return static_cast<unsigned>(_mm_movemask_pd(b));
     else
       return static_cast<unsigned>(_mm_movemask_ps(b));
@@ -598,6 +603,107 @@ void nearest_centres_by_products(const T* X, std::size_t m, std::size_t d, const
   }
 }
 
+/// The k-means update's sums, row by row in row order: sums[labels[i] * d + j] += X[i * d + j]
+/// in double for the m rows of X. Batches of Arch's narrower architecture where it has
+/// one: a 64-byte store that the next row of the same cluster loads again is not
+/// forwarded to it (Zen 4), and each such row then waits for the store to reach the cache.
+template <class Arch, class T>
+void add_rows_in_order(const T* X, std::size_t m, std::size_t d, const std::size_t* labels, double* sums) {
+  if constexpr (!std::is_void_v<typename narrower<Arch>::type>) {
+    return add_rows_in_order<typename narrower<Arch>::type, T>(X, m, d, labels, sums);
+  } else {
+    using B = xsimd::batch<double, Arch>;
+    constexpr std::size_t W = B::size;
+    const std::size_t whole = d / W * W;
+    for (std::size_t i = 0; i < m; ++i) {
+      const T* x = X + i * d;
+      double* s = sums + labels[i] * d;
+      for (std::size_t j = 0; j < whole; j += W)
+        (B::load_unaligned(s + j) + B::load_unaligned(x + j)).store_unaligned(s + j);
+      for (std::size_t j = whole; j < d; ++j) s[j] += static_cast<double>(x[j]);
+    }
+  }
+}
+
+/// Bit r of word w set where labels[64 w + r] == c, for the m (at most 256) labels.
+template <class Arch>
+SEGKIT_ALWAYS_INLINE void label_words(const std::size_t* labels, std::size_t m, std::size_t c, std::uint64_t* words) {
+  using L = xsimd::batch<std::uint64_t, Arch>;
+  constexpr std::size_t W = L::size;
+  const L wanted(static_cast<std::uint64_t>(c));
+  for (std::size_t w = 0; w * 64 < m; ++w) {
+    const std::size_t begin = w * 64, end = std::min(m, begin + 64);
+    std::uint64_t bits = 0;
+    std::size_t i = begin;
+    for (; i + W <= end; i += W)
+      bits |= static_cast<std::uint64_t>(lane_bits<Arch, std::uint64_t>(L::load_unaligned(labels + i) == wanted))
+              << (i - begin);
+    for (; i < end; ++i) bits |= static_cast<std::uint64_t>(labels[i] == c) << (i - begin);
+    words[w] = bits;
+  }
+}
+
+/// Columns [j, j + J W) of the rows whose bits are set, added to s[j...] in row order, in
+/// J batches of registers (one load and one store of the sums per cluster and block).
+template <class Arch, class T, std::size_t J>
+SEGKIT_ALWAYS_INLINE void add_marked_rows(const T* X, std::size_t d, std::size_t j, const std::uint64_t* words,
+                                          std::size_t n_words, double* s) {
+  using B = xsimd::batch<double, Arch>;
+  constexpr std::size_t W = B::size;
+  B acc[J];
+  for (std::size_t q = 0; q < J; ++q) acc[q] = B::load_unaligned(s + j + q * W);
+  for (std::size_t w = 0; w < n_words; ++w)
+    for (std::uint64_t bits = words[w]; bits != 0; bits &= bits - 1) {
+      const T* x = X + (w * 64 + static_cast<std::size_t>(std::countr_zero(bits))) * d + j;
+      for (std::size_t q = 0; q < J; ++q) acc[q] += B::load_unaligned(x + q * W);
+    }
+  for (std::size_t q = 0; q < J; ++q) acc[q].store_unaligned(s + j + q * W);
+}
+
+/// Whether add_rows groups a block's rows by cluster: each cluster costs a compare of
+/// the block's labels, each row's sum in registers saves more the more features it has
+/// (measured on Zen 4 with AVX-512: grouped is 1.2-2.7x faster up to k = 8 at d = 8 and
+/// up to k = 12 at d = 16 and 64, slower beyond).
+constexpr bool groups_sums(std::size_t k, std::size_t d) { return k <= (d >= 16 ? 12 : 8); }
+
+/// The k-means update's sums: sums[labels[i] * d + j] += X[i * d + j] in double for the m
+/// rows of X, k clusters; each cluster's rows are added in row order, so the sums have the
+/// bits of a plain loop over the rows. For few clusters, a block's rows are grouped by
+/// cluster (compares of the labels, one bit per row) and each cluster's sum stays in
+/// registers across its rows: added in row order, cluster after cluster, a row's sum is
+/// stored and loaded again by the next row of its cluster, a chain through memory.
+template <class Arch, class T>
+void add_rows(const T* X, std::size_t m, std::size_t d, const std::size_t* labels, std::size_t k, double* sums) {
+  using B = xsimd::batch<double, Arch>;
+  constexpr std::size_t W = B::size;
+  constexpr bool has_lane_bits = std::is_base_of_v<xsimd::avx2, Arch> || std::is_base_of_v<xsimd::avx512f, Arch>;
+  if (!has_lane_bits || !groups_sums(k, d) || d < W) return add_rows_in_order<Arch, T>(X, m, d, labels, sums);
+  constexpr std::size_t block = 256, J = has_32_registers<Arch> ? 8 : 4;
+  std::uint64_t words[block / 64];
+  const std::size_t whole = d / W * W;
+  for (std::size_t b = 0; b < m; b += block) {
+    const std::size_t rows = std::min(block, m - b), n_words = (rows + 63) / 64;
+    const T* Xb = X + b * d;
+    for (std::size_t c = 0; c < k; ++c) {
+      label_words<Arch>(labels + b, rows, c, words);
+      std::uint64_t any = 0;
+      for (std::size_t w = 0; w < n_words; ++w) any |= words[w];
+      if (any == 0) continue;
+      double* s = sums + c * d;
+      std::size_t j = 0;
+      for (; j + J * W <= whole; j += J * W) add_marked_rows<Arch, T, J>(Xb, d, j, words, n_words, s);
+      for (; j + 2 * W <= whole; j += 2 * W) add_marked_rows<Arch, T, 2>(Xb, d, j, words, n_words, s);
+      for (; j < whole; j += W) add_marked_rows<Arch, T, 1>(Xb, d, j, words, n_words, s);
+      if (whole < d)
+        for (std::size_t w = 0; w < n_words; ++w)
+          for (std::uint64_t bits = words[w]; bits != 0; bits &= bits - 1) {
+            const T* x = Xb + (w * 64 + static_cast<std::size_t>(std::countr_zero(bits))) * d;
+            for (std::size_t t = whole; t < d; ++t) s[t] += static_cast<double>(x[t]);
+          }
+    }
+  }
+}
+
 /// One architecture's kernels for one value type: what a dispatching program
 /// installs (core/dispatch.hpp).
 template <class T>
@@ -612,6 +718,7 @@ struct Table {
                                       T*);
   void (*nearest_two_centres)(const T*, std::size_t, std::size_t, const T*, std::size_t, std::size_t, T*, std::size_t*,
                               T*, T*);
+  void (*add_rows)(const T*, std::size_t, std::size_t, const std::size_t*, std::size_t, double*);
 };
 
 template <class Arch, class T>
@@ -623,7 +730,8 @@ const Table<T>& table() {
                           &distance_sums_1<Arch, T>,
                           &row_distance<Arch, T>,
                           &nearest_centres_by_products<Arch, T>,
-                          &nearest_two_centres<Arch, T>};
+                          &nearest_two_centres<Arch, T>,
+                          &add_rows<Arch, T>};
   return t;
 }
 
