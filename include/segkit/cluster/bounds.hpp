@@ -25,6 +25,7 @@
 #include <xtensor/xtensor.hpp>
 
 #include "segkit/cluster/kmeans_loop.hpp"
+#include "segkit/core/huge_pages.hpp"
 #include "segkit/core/parallel.hpp"
 #include "segkit/distance/concept.hpp"
 
@@ -147,8 +148,14 @@ class HamerlyAssignment {
     // Left unset: the first pass that needs them writes every row, spread over the threads
     // (a fill would fault every page in on one thread first). The upper bounds wait for
     // the first bounded pass: a fit of full passes only never pays for them.
-    if (first) lower_.reset(new T[n]);
-    if (!all && !upper_) upper_.reset(new T[n]);
+    if (first) {
+      lower_.reset(new T[n]);
+      prefer_huge_pages(lower_.get(), n * sizeof(T));
+    }
+    if (!all && !upper_) {
+      upper_.reset(new T[n]);
+      prefer_huge_pages(upper_.get(), n * sizeof(T));
+    }
     if (!first) centre_motion(distance, centers);
     half_gap_ = half_gaps(distance, centers);
 

@@ -28,6 +28,7 @@
 #include "segkit/core/dispatch.hpp"
 #include "segkit/core/error.hpp"
 #include "segkit/core/format.hpp"
+#include "segkit/core/huge_pages.hpp"
 #include "segkit/core/matrix.hpp"
 #include "segkit/core/options.hpp"
 #include "segkit/core/parallel.hpp"
@@ -404,6 +405,7 @@ Clustering<T> kmeans_loop(const xt::xtensor<T, 2>& X, const xt::xtensor<T, 2>& i
   result.centers = initial_centers;
   // Left unset (every pass writes every row): n-long fills cost a serial pass each.
   result.labels = xt::empty<std::size_t>({n});
+  prefer_huge_pages(result.labels.data(), n * sizeof(std::size_t));
   xt::xtensor<T, 2>& centers = result.centers;
   xt::xtensor<T, 2> next_centers = centers;
 
@@ -413,6 +415,7 @@ Clustering<T> kmeans_loop(const xt::xtensor<T, 2>& X, const xt::xtensor<T, 2>& i
   std::vector<std::size_t> relocated_labels;
   const std::unique_ptr<T[]> nearest_values(new T[n]);
   T* const nearest = nearest_values.get();
+  prefer_huge_pages(nearest, n * sizeof(T));
   std::vector<std::size_t> counts(k), offsets(k + 1), members;  // members: only for a non-mean centre
   std::vector<double> chunk_sums, chunk_objectives;
 
