@@ -138,17 +138,25 @@ class HamerlyAssignment {
   /// and wants the bounds ready, at no pass of their own, when it stops.
   void measure_all(bool on) { measure_all_ = on; }
 
+  /// Whether full passes keep the bounds (on by default). Off, a full pass measures only
+  /// the nearest centre, as Lloyd's full step (no second distance to find and store),
+  /// and the pass after it is a full one too.
+  void keep_bounds(bool on) { keep_bounds_ = on; }
+
+  /// Whether the bounds hold for the current labels: the next pass may be a bounded one.
+  bool bounds_kept() const { return bounds_valid_; }
+
   /// `nearest_out` is the loop's array of each row's distance, the same at every call: a
   /// full pass leaves its distances there, and the next bounded pass takes the upper
   /// bounds from them.
   double assign(const D& distance, const xt::xtensor<T, 2>& X, const xt::xtensor<T, 2>& centers, std::size_t* labels,
                 T* nearest_out, std::size_t threads, const PassOutputs& out) {
     const std::size_t n = X.shape(0), d = X.shape(1), k = centers.shape(0);
-    const bool first = !lower_, all = first || measure_all_;
+    const bool all = !bounds_valid_ || measure_all_, keep = !all || keep_bounds_;
     // Left unset: the first pass that needs them writes every row, spread over the threads
     // (a fill would fault every page in on one thread first). The upper bounds wait for
     // the first bounded pass: a fit of full passes only never pays for them.
-    if (first) {
+    if (keep && !lower_) {
       lower_.reset(new T[n]);
       prefer_huge_pages(lower_.get(), n * sizeof(T));
     }
@@ -156,8 +164,10 @@ class HamerlyAssignment {
       upper_.reset(new T[n]);
       prefer_huge_pages(upper_.get(), n * sizeof(T));
     }
-    if (!first) centre_motion(distance, centers);
-    half_gap_ = half_gaps(distance, centers);
+    if (!all) {
+      centre_motion(distance, centers);
+      half_gap_ = half_gaps(distance, centers);
+    }
 
     const std::size_t pass_threads = threads_for(n * d * (all ? k : 4), threads);
     const double total = assignment_pass(X, k, labels, pass_threads, out, [&] {
@@ -173,7 +183,10 @@ class HamerlyAssignment {
           // kept as the distances themselves (the nearest in nearest_out, the second in
           // lower_) until a bounded pass needs them (raw_): a run of full passes takes no
           // square roots and writes no upper bounds.
-          nearest_two(distance, X, b, e, centers, labels + b, nearest_out + b, lower_.get() + b, scratch);
+          if (keep)
+            nearest_two(distance, X, b, e, centers, labels + b, nearest_out + b, lower_.get() + b, scratch);
+          else
+            detail::nearest(distance, X, b, e, centers, labels + b, nearest_out + b, scratch);
           return block_sum(nearest_out, b, e);
         }
         if (raw_)
@@ -229,7 +242,8 @@ class HamerlyAssignment {
     });
     previous_ = centers;
     measured_all_ = all;
-    raw_ = all;
+    raw_ = all && keep;
+    bounds_valid_ = keep;
     return total;
   }
 
@@ -281,7 +295,7 @@ class HamerlyAssignment {
   std::vector<double> motion_, half_gap_;
   double max_motion_ = 0, second_motion_ = 0;
   std::size_t fastest_ = 0;
-  bool measure_all_ = false, measured_all_ = false;
+  bool measure_all_ = false, measured_all_ = false, keep_bounds_ = true, bounds_valid_ = false;
   // Whether nearest_out and lower_ hold the last full pass's distances, not yet bounds.
   bool raw_ = false;
   xt::xtensor<T, 2> previous_;

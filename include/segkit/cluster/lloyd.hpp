@@ -28,17 +28,31 @@ namespace detail {
 /// fit (a K the data does not hold, a start split across one group) moves a few
 /// boundary rows per iteration, and there the bounds settle nearly every row without
 /// its k distances. The labels are Lloyd's either way.
+///
+/// A full pass keeps the bounds (each row's second distance too) only when the pass
+/// before it changed at most four times that share of labels: then it may be the last
+/// full one. Earlier passes, and every pass of a fit that stops while many labels still
+/// change (three passes at 1,000,000 x 16 x 8), find the nearest centre alone.
 template <class T, class D>
 class AdaptiveAssignment {
  public:
-  explicit AdaptiveAssignment(std::size_t bounds_below) : bounds_below_(bounds_below) { bounds_.measure_all(true); }
+  explicit AdaptiveAssignment(std::size_t bounds_below) : bounds_below_(bounds_below) {
+    bounds_.measure_all(true);
+    bounds_.keep_bounds(false);
+  }
 
   bool nearest_exact() const { return bounds_.nearest_exact(); }
 
   double assign(const D& distance, const xt::xtensor<T, 2>& X, const xt::xtensor<T, 2>& centers, std::size_t* labels,
                 T* nearest, std::size_t threads, const PassOutputs& out) {
     const double sum = bounds_.assign(distance, X, centers, labels, nearest, threads, out);
-    if (out.changed && *out.changed * bounds_below_ <= X.shape(0)) bounds_.measure_all(false);
+    if (out.changed) {
+      const std::size_t n = X.shape(0), changed = *out.changed;
+      if (bounds_.bounds_kept() && changed * bounds_below_ <= n)
+        bounds_.measure_all(false);
+      else
+        bounds_.keep_bounds(changed * bounds_below_ <= 4 * n);
+    }
     return sum;
   }
 
