@@ -9,10 +9,24 @@ holding the benchmark's data (hundreds of MiB) would then lend its own peak to e
 command it times. Started from here (a bare interpreter, run with -S), a command's
 ru_maxrss is its own, plus at most this launcher's few MiB. The command's exit status is
 this process's; its stdin, stdout and stderr are passed through.
+
+The drivers of the benchmark (run.py, tool_vs_pandas.py) call run() below, which starts
+a command through this file and returns its peak.
 """
 
 import os
+import subprocess
 import sys
+import tempfile
+
+
+def run(command, **kwargs):
+    """subprocess.run(command, **kwargs) through this launcher; returns (the CompletedProcess, the
+    command's peak RSS in KiB)."""
+    with tempfile.NamedTemporaryFile(mode="r") as rss:
+        process = subprocess.run([sys.executable, "-S", os.path.abspath(__file__), rss.name] + list(command),
+                                 **kwargs)
+        return process, int(rss.read())
 
 
 def main():

@@ -30,10 +30,11 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
+
+import peak_rss
 
 SIZES = [  # (n, d, k)
     (100_000, 8, 8),
@@ -120,21 +121,17 @@ def child_env(threads, omp_wait_policy="passive"):
     return env
 
 
-PEAK_RSS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "peak_rss.py")
-
-
 def run_child(cmd, env):
     """Runs cmd; returns its stdout and its peak RSS in KiB (its own: started through peak_rss.py, so that
     this driver's peak, with the data it holds, is not lent to it)."""
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err, \
-            tempfile.NamedTemporaryFile(mode="r") as rss:
-        proc = subprocess.run([sys.executable, "-S", PEAK_RSS, rss.name] + cmd, stdout=out, stderr=err, env=env)
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        proc, rss = peak_rss.run(cmd, stdout=out, stderr=err, env=env)
         out.seek(0)
         err.seek(0)
         stdout, stderr = out.read().decode(), err.read().decode()
-        if proc.returncode != 0:
-            raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}):\n{stdout}\n{stderr}")
-        return stdout, int(rss.read())
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}):\n{stdout}\n{stderr}")
+    return stdout, rss
 
 
 def parse_output(stdout):

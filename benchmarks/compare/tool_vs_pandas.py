@@ -26,6 +26,8 @@ import time
 
 import numpy as np
 
+import peak_rss
+
 PYTHON_SIDE = r'''
 import sys
 import numpy as np, pandas as pd
@@ -52,20 +54,15 @@ pd.DataFrame({"id": table["id"], "segment": labels}).to_csv(out, index=False)
 '''
 
 
-PEAK_RSS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "peak_rss.py")
-
-
 def timed(command):
     """Wall seconds and peak resident MiB of one process (its own: started through peak_rss.py, so that
     this driver's peak, with the data it generated, is not lent to it)."""
-    with tempfile.NamedTemporaryFile(mode="r") as rss:
-        start = time.perf_counter()
-        process = subprocess.run([sys.executable, "-S", PEAK_RSS, rss.name] + command, stdout=subprocess.DEVNULL,
-                                 stderr=subprocess.PIPE)
-        seconds = time.perf_counter() - start
-        if process.returncode != 0:
-            sys.exit(f"failed: {' '.join(command)}\n{process.stderr.decode()}")
-        return seconds, int(rss.read()) / 1024.0
+    start = time.perf_counter()
+    process, rss = peak_rss.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    seconds = time.perf_counter() - start
+    if process.returncode != 0:
+        sys.exit(f"failed: {' '.join(command)}\n{process.stderr.decode()}")
+    return seconds, rss / 1024.0
 
 
 def main():

@@ -153,6 +153,9 @@ class HamerlyAssignment {
                 T* nearest_out, std::size_t threads, const PassOutputs& out) {
     const std::size_t n = X.shape(0), d = X.shape(1), k = centers.shape(0);
     const bool all = !bounds_valid_ || measure_all_, keep = !all || keep_bounds_;
+    // A bounded pass after a full one (which kept the bounds, as they are valid) finds them
+    // still as that pass's distances: the nearest in nearest_out, the second in lower_.
+    const bool raw = !all && measured_all_;
     // Left unset: the first pass that needs them writes every row, spread over the threads
     // (a fill would fault every page in on one thread first). The upper bounds wait for
     // the first bounded pass: a fit of full passes only never pays for them.
@@ -181,7 +184,7 @@ class HamerlyAssignment {
         if (all) {
           // Every row, where it lies: the full step's labels and distances, and the bounds,
           // kept as the distances themselves (the nearest in nearest_out, the second in
-          // lower_) until a bounded pass needs them (raw_): a run of full passes takes no
+          // lower_) until a bounded pass needs them (raw): a run of full passes takes no
           // square roots and writes no upper bounds.
           if (keep)
             nearest_two(distance, X, b, e, centers, labels + b, nearest_out + b, lower_.get() + b, scratch);
@@ -189,7 +192,7 @@ class HamerlyAssignment {
             detail::nearest(distance, X, b, e, centers, labels + b, nearest_out + b, scratch);
           return block_sum(nearest_out, b, e);
         }
-        if (raw_)
+        if (raw)
           for (std::size_t i = b; i < e; ++i) {
             upper_[i] = bound_above<T>(metric_of<D>(nearest_out[i]));
             lower_[i] = bound_below<T>(metric_of<D>(lower_[i]));
@@ -242,7 +245,6 @@ class HamerlyAssignment {
     });
     previous_ = centers;
     measured_all_ = all;
-    raw_ = all && keep;
     bounds_valid_ = keep;
     return total;
   }
@@ -296,8 +298,6 @@ class HamerlyAssignment {
   double max_motion_ = 0, second_motion_ = 0;
   std::size_t fastest_ = 0;
   bool measure_all_ = false, measured_all_ = false, keep_bounds_ = true, bounds_valid_ = false;
-  // Whether nearest_out and lower_ hold the last full pass's distances, not yet bounds.
-  bool raw_ = false;
   xt::xtensor<T, 2> previous_;
 };
 

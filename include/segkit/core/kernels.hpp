@@ -643,6 +643,14 @@ SEGKIT_ALWAYS_INLINE void label_words(const std::size_t* labels, std::size_t m, 
   }
 }
 
+/// f(r) for every row r whose bit is set in words[0, n_words), in row order.
+template <class F>
+SEGKIT_ALWAYS_INLINE void for_each_marked_row(const std::uint64_t* words, std::size_t n_words, F&& f) {
+  for (std::size_t w = 0; w < n_words; ++w)
+    for (std::uint64_t bits = words[w]; bits != 0; bits &= bits - 1)
+      f(w * 64 + static_cast<std::size_t>(std::countr_zero(bits)));
+}
+
 /// Columns [j, j + J W) of the rows whose bits are set, added to s[j...] in row order, in
 /// J batches of registers (one load and one store of the sums per cluster and block).
 template <class Arch, class T, std::size_t J>
@@ -652,11 +660,10 @@ SEGKIT_ALWAYS_INLINE void add_marked_rows(const T* X, std::size_t d, std::size_t
   constexpr std::size_t W = B::size;
   B acc[J];
   for (std::size_t q = 0; q < J; ++q) acc[q] = B::load_unaligned(s + j + q * W);
-  for (std::size_t w = 0; w < n_words; ++w)
-    for (std::uint64_t bits = words[w]; bits != 0; bits &= bits - 1) {
-      const T* x = X + (w * 64 + static_cast<std::size_t>(std::countr_zero(bits))) * d + j;
-      for (std::size_t q = 0; q < J; ++q) acc[q] += B::load_unaligned(x + q * W);
-    }
+  for_each_marked_row(words, n_words, [&](std::size_t r) {
+    const T* x = X + r * d + j;
+    for (std::size_t q = 0; q < J; ++q) acc[q] += B::load_unaligned(x + q * W);
+  });
   for (std::size_t q = 0; q < J; ++q) acc[q].store_unaligned(s + j + q * W);
 }
 
@@ -695,11 +702,9 @@ void add_rows(const T* X, std::size_t m, std::size_t d, const std::size_t* label
       for (; j + 2 * W <= whole; j += 2 * W) add_marked_rows<Arch, T, 2>(Xb, d, j, words, n_words, s);
       for (; j < whole; j += W) add_marked_rows<Arch, T, 1>(Xb, d, j, words, n_words, s);
       if (whole < d)
-        for (std::size_t w = 0; w < n_words; ++w)
-          for (std::uint64_t bits = words[w]; bits != 0; bits &= bits - 1) {
-            const T* x = Xb + (w * 64 + static_cast<std::size_t>(std::countr_zero(bits))) * d;
-            for (std::size_t t = whole; t < d; ++t) s[t] += static_cast<double>(x[t]);
-          }
+        for_each_marked_row(words, n_words, [&](std::size_t r) {
+          for (std::size_t t = whole; t < d; ++t) s[t] += static_cast<double>(Xb[r * d + t]);
+        });
     }
   }
 }
