@@ -238,12 +238,20 @@ TEST_CASE_TEMPLATE("every instruction set's cluster sums have the bits of a plai
             for (auto& v : start) v = 1e4 * normal(rng);
             std::vector<double> expected = start, got = start;
             for (std::size_t i = 0; i < m; ++i)
-              for (std::size_t j = 0; j < d; ++j)
-                expected[labels[i] * d + j] += static_cast<double>(X[i * d + j]);
-            set.table->add_rows(X.data(), m, d, labels.data(), k, got.data());
+              for (std::size_t j = 0; j < d; ++j) expected[labels[i] * d + j] += static_cast<double>(X[i * d + j]);
+            set.table->add_rows(X.data(), m, d, labels.data(), k, got.data(), nullptr);
             std::size_t different = 0;
             for (std::size_t i = 0; i < k * d; ++i) different += got[i] != expected[i];
             CHECK(different == 0);
+            // Only some clusters (a bounded pass sums again those its rows left or joined):
+            // theirs as above, every other sum left as it was.
+            std::vector<unsigned char> only(k);
+            for (auto& o : only) o = static_cast<unsigned char>(rng() % 2);
+            std::vector<double> some = start;
+            set.table->add_rows(X.data(), m, d, labels.data(), k, some.data(), only.data());
+            std::size_t wrong = 0;
+            for (std::size_t i = 0; i < k * d; ++i) wrong += some[i] != (only[i / d] ? expected[i] : start[i]);
+            CHECK(wrong == 0);
           }
         }
       }

@@ -90,10 +90,11 @@ double absolute_tol(const xt::xtensor<T, 2>& X, const Options& options, const Co
 
 /// Adds rows [b, e) of X to sums[label * d ...] (in double), each cluster's rows in row
 /// order (the kernel's add_rows): the same bits for the fused sums and update_means.
+/// With `only`, just the rows of the clusters c with only[c].
 template <class T>
 void add_rows(const T* X, std::size_t d, const std::size_t* labels, std::size_t b, std::size_t e, std::size_t k,
-              double* sums) {
-  simd::active<T>().add_rows(X + b * d, e - b, d, labels + b, k, sums);
+              double* sums, const unsigned char* only = nullptr) {
+  simd::active<T>().add_rows(X + b * d, e - b, d, labels + b, k, sums, only);
 }
 
 /// counts[labels[i]] += 1 for i in [b, e): even and odd rows counted apart (the odd
@@ -141,6 +142,12 @@ struct PassOutputs {
   /// Each chunk's per-cluster sums (n_chunks x k x d, in double), so the mean update
   /// needs no second pass over X.
   std::vector<double>* chunk_sums = nullptr;
+  /// Whether *chunk_sums already holds the sums of the labels the pass starts from (the
+  /// same chunks): then a chunk sums again only the clusters that its rows left or joined,
+  /// once its rows are labelled, from X. A cluster's sum in a chunk whose rows it kept
+  /// has the same bits. For a pass that reads few rows (bounded steps); one that reads
+  /// every row anyway sums them while they are in cache (the caller's step says which).
+  bool resum_changed = false;
   /// Rows per cluster after the pass.
   std::vector<std::size_t>* counts = nullptr;
   /// Rows whose label the pass changed (so no copy of the previous labels is kept;
@@ -167,23 +174,37 @@ double assignment_pass(const xt::xtensor<T, 2>& X, std::size_t k, const std::siz
                        const PassOutputs& out, MakeWorker&& make_worker) {
   const std::size_t n = X.shape(0), d = X.shape(1);
   const std::size_t chunk = out.chunk_rows ? out.chunk_rows : sum_chunk_rows(n), n_chunks = chunk_count(n, chunk);
-  if (out.chunk_sums) out.chunk_sums->assign(n_chunks * k * d, 0.0);
+  const bool resum = out.chunk_sums && out.resum_changed && out.chunk_sums->size() == n_chunks * k * d;
+  if (out.chunk_sums && !resum) out.chunk_sums->assign(n_chunks * k * d, 0.0);
+  const bool compare = out.changed || resum;
   std::vector<double> partial(n_chunks);
   std::vector<std::size_t> moved(out.changed ? n_chunks : 0), chunk_counts(out.counts ? n_chunks * k : 0);
   parallel_for(n_chunks, threads, [&](std::size_t c) {
     auto assign_block = make_worker();
     std::array<std::size_t, assignment_block> before;
-    const std::size_t chunk_end = std::min(n, (c + 1) * chunk);
+    // With resum: the clusters that rows of this chunk left or joined.
+    std::vector<unsigned char> touched(resum ? k : 0);
+    const std::size_t chunk_begin = c * chunk, chunk_end = std::min(n, (c + 1) * chunk);
+    double* const sums = out.chunk_sums ? out.chunk_sums->data() + c * k * d : nullptr;
     double sum = 0;
     std::size_t chunk_moved = 0;
-    for (std::size_t b = c * chunk; b < chunk_end; b += assignment_block) {
+    for (std::size_t b = chunk_begin; b < chunk_end; b += assignment_block) {
       const std::size_t e = std::min(chunk_end, b + assignment_block);
-      if (out.changed) std::copy(labels + b, labels + e, before.begin());
+      if (compare) std::copy(labels + b, labels + e, before.begin());
       sum += assign_block(b, e);
-      if (out.changed)
-        for (std::size_t i = b; i < e; ++i) chunk_moved += before[i - b] != labels[i];
+      if (compare)
+        for (std::size_t i = b; i < e; ++i) {
+          const std::size_t was = before[i - b], is = labels[i];
+          chunk_moved += was != is;
+          if (resum && was != is) touched[was] = touched[is] = 1;
+        }
       if (out.counts) count_labels(labels, b, e, chunk_counts.data() + c * k, k);
-      if (out.chunk_sums) add_rows(X.data(), d, labels, b, e, k, out.chunk_sums->data() + c * k * d);
+      if (sums && !resum) add_rows(X.data(), d, labels, b, e, k, sums);
+    }
+    if (resum && chunk_moved > 0) {
+      for (std::size_t cl = 0; cl < k; ++cl)
+        if (touched[cl]) std::fill_n(sums + cl * d, d, 0.0);
+      add_rows(X.data(), d, labels, chunk_begin, chunk_end, k, sums, touched.data());
     }
     partial[c] = sum;
     if (out.changed) moved[c] = chunk_moved;
@@ -206,7 +227,9 @@ template <class T, class D>
 double assign_nearest(const D& distance, const xt::xtensor<T, 2>& X, const xt::xtensor<T, 2>& centers,
                       std::size_t* labels, T* nearest, std::size_t threads, const PassOutputs& out = {}) {
   const std::size_t k = centers.shape(0);
-  return assignment_pass(X, k, labels, threads_for(X.size() * k, threads), out, [&] {
+  PassOutputs every_row = out;
+  every_row.resum_changed = false;  // every row is read: summed while in cache
+  return assignment_pass(X, k, labels, threads_for(X.size() * k, threads), every_row, [&] {
     return [&, scratch = std::vector<T>()](std::size_t b, std::size_t e) mutable {
       detail::nearest(distance, X, b, e, centers, labels + b, nearest + b, scratch);
       return block_sum(nearest, b, e);
@@ -426,6 +449,7 @@ Clustering<T> kmeans_loop(const xt::xtensor<T, 2>& X, const xt::xtensor<T, 2>& i
     std::size_t changed = layout ? layout->n_global : n;
     // The first pass measures every row whatever the step: its sum is X's check.
     PassOutputs out{.chunk_sums = CentreIsMean<D> ? &chunk_sums : nullptr,
+                    .resum_changed = it > 0,
                     .counts = &counts,
                     .changed = it > 0 ? &changed : nullptr,
                     .objective = options.inertia_trace,
@@ -455,7 +479,7 @@ Clustering<T> kmeans_loop(const xt::xtensor<T, 2>& X, const xt::xtensor<T, 2>& i
       if (relocated)
         update_means(X, relocated_labels, counts, next_centers, threads, comm, chunk);
       else
-        means_from_chunk_sums(std::move(chunk_sums), counts, next_centers, comm);
+        means_from_chunk_sums(chunk_sums, counts, next_centers, comm);  // kept: the next pass starts from them
     } else {
       // A centre that is no mean needs every member's row: one rank's rows at most.
       if (spread) throw error("a distance whose centre is not the mean cannot have its rows spread over ranks");

@@ -107,6 +107,26 @@ enum class Sum {
   product,             ///< (x - shift) * c: the inner product, for nearest_centres_by_products
 };
 
+/// A prefetch of the cache line at `address` (any address: nothing is read from it).
+inline void prefetch(std::uintptr_t address) {
+#if defined(__GNUC__)
+  __builtin_prefetch(reinterpret_cast<const void*>(address));
+#else
+  (void)address;
+#endif
+}
+
+/// Makes the compiler keep `value` in a register from here on (it cannot fold the
+/// load that made it into each instruction that uses it).
+template <class Batch>
+inline void in_register(Batch& value) {
+#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+  asm("" : "+v"(value.data));
+#else
+  (void)value;
+#endif
+}
+
 /// R rows against KB batches of centres: R x KB independent accumulator chains
 /// (one chain per row is latency-bound at small k), each centre load reused R times.
 template <class Arch, class T, std::size_t R, std::size_t KB, Sum S = Sum::squared_difference>
@@ -117,23 +137,30 @@ void squared_distance_tile(const T* X, std::size_t d, const T* ct, std::size_t k
   batch acc[R][KB];
   for (std::size_t r = 0; r < R; ++r)
     for (std::size_t b = 0; b < KB; ++b) acc[r][b] = batch(T(0));
-#if defined(__GNUC__)
-  // The rows four tiles ahead, which a stream of single-row broadcasts does not
-  // prefetch early enough when rows are short. Long rows the hardware prefetcher
-  // follows by itself, and a burst of prefetches for them holds up the loads
-  // (Intel Xeon, 2 threads: 200,000 x 64 x 32 7 % slower with it, 1,000,000 x 16 x 8
-  // 6 % faster). An address, not a pointer into X: past the end of X it is never
-  // formed as a pointer (a prefetch of any address is harmless).
-  if (R * d * sizeof(T) <= 1024) {
-    const std::uintptr_t ahead = reinterpret_cast<std::uintptr_t>(X) + 4 * R * d * sizeof(T);
-    for (std::size_t off = 0; off < R * d * sizeof(T); off += 64)
-      __builtin_prefetch(reinterpret_cast<const void*>(ahead + off));
-  }
-#endif
+  // The rows four tiles ahead, which neither a stream of single-row broadcasts nor the
+  // hardware prefetcher brings in early enough. Short rows all at once here; long rows
+  // a cache line of each at a time in the feature loop: a burst of prefetches for them
+  // held up the loads (Intel Xeon, 2 threads: 200,000 x 64 x 32 7 % slower), spread
+  // out they hide the memory (Zen 4, one thread, 200,000 x 64 x 32 in double: nearest
+  // two 35 -> 23.5 ms, 22.8 with X in cache). Addresses, not pointers into X: past
+  // the end of X one is never formed as a pointer (a prefetch of any address is harmless).
+  const std::uintptr_t ahead = reinterpret_cast<std::uintptr_t>(X) + 4 * R * d * sizeof(T);
+  constexpr std::size_t line = 64 / sizeof(T);
+  const bool short_rows = R * d * sizeof(T) <= 1024;
+  if (short_rows)
+    for (std::size_t off = 0; off < R * d * sizeof(T); off += 64) prefetch(ahead + off);
   const T* col = ct;
   for (std::size_t j = 0; j < d; ++j, col += k_pad) {
+    if (!short_rows && j % line == 0)
+      for (std::size_t r = 0; r < R; ++r) prefetch(ahead + (r * d + j) * sizeof(T));
     batch c[KB];
-    for (std::size_t b = 0; b < KB; ++b) c[b] = batch::load_aligned(col + b * W);
+    for (std::size_t b = 0; b < KB; ++b) {
+      c[b] = batch::load_aligned(col + b * W);
+      // Held in a register: GCC folds the load into each row's subtraction instead,
+      // R loads of it per feature, more than the load ports issue beside the FMAs
+      // (3-5 % of the kernel on Zen 4).
+      in_register(c[b]);
+    }
     for (std::size_t r = 0; r < R; ++r) {
       // Shifted here, one subtraction per row and feature, not copied first (a copy
       // of the rows cost more than the products saved).
@@ -604,18 +631,21 @@ void nearest_centres_by_products(const T* X, std::size_t m, std::size_t d, const
 }
 
 /// The k-means update's sums, row by row in row order: sums[labels[i] * d + j] += X[i * d + j]
-/// in double for the m rows of X. Batches of Arch's narrower architecture where it has
-/// one: a 64-byte store that the next row of the same cluster loads again is not
-/// forwarded to it (Zen 4), and each such row then waits for the store to reach the cache.
+/// in double for the m rows of X (only those whose cluster c has only[c], if `only` is
+/// given). Batches of Arch's narrower architecture where it has one: a 64-byte store that
+/// the next row of the same cluster loads again is not forwarded to it (Zen 4), and each
+/// such row then waits for the store to reach the cache.
 template <class Arch, class T>
-void add_rows_in_order(const T* X, std::size_t m, std::size_t d, const std::size_t* labels, double* sums) {
+void add_rows_in_order(const T* X, std::size_t m, std::size_t d, const std::size_t* labels, double* sums,
+                       const unsigned char* only) {
   if constexpr (!std::is_void_v<typename narrower<Arch>::type>) {
-    return add_rows_in_order<typename narrower<Arch>::type, T>(X, m, d, labels, sums);
+    return add_rows_in_order<typename narrower<Arch>::type, T>(X, m, d, labels, sums, only);
   } else {
     using B = xsimd::batch<double, Arch>;
     constexpr std::size_t W = B::size;
     const std::size_t whole = d / W * W;
     for (std::size_t i = 0; i < m; ++i) {
+      if (only && !only[labels[i]]) continue;
       const T* x = X + i * d;
       double* s = sums + labels[i] * d;
       for (std::size_t j = 0; j < whole; j += W)
@@ -674,17 +704,19 @@ SEGKIT_ALWAYS_INLINE void add_marked_rows(const T* X, std::size_t d, std::size_t
 constexpr bool groups_sums(std::size_t k, std::size_t d) { return k <= (d >= 16 ? 12 : 8); }
 
 /// The k-means update's sums: sums[labels[i] * d + j] += X[i * d + j] in double for the m
-/// rows of X, k clusters; each cluster's rows are added in row order, so the sums have the
-/// bits of a plain loop over the rows. For few clusters, a block's rows are grouped by
+/// rows of X, k clusters (only the clusters c with only[c], if `only` is given: a bounded
+/// pass sums again just those its rows left or joined); each cluster's rows are added in
+/// row order, so the sums have the bits of a plain loop over the rows. For few clusters, a block's rows are grouped by
 /// cluster (compares of the labels, one bit per row) and each cluster's sum stays in
 /// registers across its rows: added in row order, cluster after cluster, a row's sum is
 /// stored and loaded again by the next row of its cluster, a chain through memory.
 template <class Arch, class T>
-void add_rows(const T* X, std::size_t m, std::size_t d, const std::size_t* labels, std::size_t k, double* sums) {
+void add_rows(const T* X, std::size_t m, std::size_t d, const std::size_t* labels, std::size_t k, double* sums,
+              const unsigned char* only) {
   using B = xsimd::batch<double, Arch>;
   constexpr std::size_t W = B::size;
   constexpr bool has_lane_bits = std::is_base_of_v<xsimd::avx2, Arch> || std::is_base_of_v<xsimd::avx512f, Arch>;
-  if (!has_lane_bits || !groups_sums(k, d) || d < W) return add_rows_in_order<Arch, T>(X, m, d, labels, sums);
+  if (!has_lane_bits || !groups_sums(k, d) || d < W) return add_rows_in_order<Arch, T>(X, m, d, labels, sums, only);
   constexpr std::size_t block = 256, J = has_32_registers<Arch> ? 8 : 4;
   std::uint64_t words[block / 64];
   const std::size_t whole = d / W * W;
@@ -692,6 +724,7 @@ void add_rows(const T* X, std::size_t m, std::size_t d, const std::size_t* label
     const std::size_t rows = std::min(block, m - b), n_words = (rows + 63) / 64;
     const T* Xb = X + b * d;
     for (std::size_t c = 0; c < k; ++c) {
+      if (only && !only[c]) continue;
       label_words<Arch>(labels + b, rows, c, words);
       std::uint64_t any = 0;
       for (std::size_t w = 0; w < n_words; ++w) any |= words[w];
@@ -723,7 +756,7 @@ struct Table {
                                       T*);
   void (*nearest_two_centres)(const T*, std::size_t, std::size_t, const T*, std::size_t, std::size_t, T*, std::size_t*,
                               T*, T*);
-  void (*add_rows)(const T*, std::size_t, std::size_t, const std::size_t*, std::size_t, double*);
+  void (*add_rows)(const T*, std::size_t, std::size_t, const std::size_t*, std::size_t, double*, const unsigned char*);
 };
 
 template <class Arch, class T>
