@@ -245,7 +245,17 @@ class HamerlyAssignment {
             else
               sum += row_distance(distance, X, i, centers, labels[i]);
         } else {
-          for (std::size_t r = 0; r < open; ++r) tighten(unsettled[r]);
+          // The open rows are scattered: each would wait for its row from memory. Their
+          // lines are asked for a few rows ahead.
+          constexpr std::size_t ahead = 8;
+          const std::size_t row_bytes = d * sizeof(T);
+          for (std::size_t r = 0; r < open; ++r) {
+            if (r + ahead < open) {
+              const auto row = reinterpret_cast<std::uintptr_t>(X.data() + unsettled[r + ahead] * d);
+              for (std::size_t off = 0; off < row_bytes; off += 64) kernels::prefetch(row + off);
+            }
+            tighten(unsettled[r]);
+          }
         }
         // The rows whose label may change: every distance, with Lloyd's kernel, and
         // the nearest two of each (in SIMD where the distance has nearest_two).
