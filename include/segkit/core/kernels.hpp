@@ -706,10 +706,11 @@ constexpr bool groups_sums(std::size_t k, std::size_t d) { return k <= (d >= 16 
 /// The k-means update's sums: sums[labels[i] * d + j] += X[i * d + j] in double for the m
 /// rows of X, k clusters (only the clusters c with only[c], if `only` is given: a bounded
 /// pass sums again just those its rows left or joined); each cluster's rows are added in
-/// row order, so the sums have the bits of a plain loop over the rows. For few clusters, a block's rows are grouped by
-/// cluster (compares of the labels, one bit per row) and each cluster's sum stays in
-/// registers across its rows: added in row order, cluster after cluster, a row's sum is
-/// stored and loaded again by the next row of its cluster, a chain through memory.
+/// row order, so the sums have the bits of a plain loop over the rows. For few clusters, a
+/// block's rows are grouped by cluster (compares of the labels, one bit per row) and each
+/// cluster's sum stays in registers across its rows: added in row order, cluster after
+/// cluster, a row's sum is stored and loaded again by the next row of its cluster, a chain
+/// through memory.
 template <class Arch, class T>
 void add_rows(const T* X, std::size_t m, std::size_t d, const std::size_t* labels, std::size_t k, double* sums,
               const unsigned char* only) {
