@@ -194,6 +194,14 @@ class HamerlyAssignment {
             detail::nearest(distance, X, b, e, centers, labels + b, nearest_out + b, scratch);
           return block_sum(nearest_out, b, e);
         }
+        // Row i measured against every centre, as the r-th row of the kernel's outputs:
+        // its label and both bounds. Returns its distance.
+        const auto measured_whole = [&](std::size_t i, std::size_t r) {
+          labels[i] = nearest[r];
+          upper_[i] = bound_above<T>(metric_of<D>(best[r]));
+          lower_[i] = bound_below<T>(metric_of<D>(second[r]));
+          return static_cast<double>(best[r]);
+        };
         if (raw)
           for (std::size_t i = b; i < e; ++i) {
             upper_[i] = bound_above<T>(metric_of<D>(nearest_out[i]));
@@ -216,12 +224,7 @@ class HamerlyAssignment {
           // a share of 0.3 or 0.7 measured the same within the noise).
           nearest_two(distance, X, b, e, centers, nearest.data(), best.data(), second.data(), scratch);
           double block = 0;
-          for (std::size_t i = b; i < e; ++i) {
-            labels[i] = nearest[i - b];
-            upper_[i] = bound_above<T>(metric_of<D>(best[i - b]));
-            lower_[i] = bound_below<T>(metric_of<D>(second[i - b]));
-            block += static_cast<double>(best[i - b]);
-          }
+          for (std::size_t i = b; i < e; ++i) block += measured_whole(i, i - b);
           return block;
         }
         // Each open row's own distance tightens its upper bound once; rows still open
@@ -248,12 +251,10 @@ class HamerlyAssignment {
           // The open rows are scattered: each would wait for its row from memory. Their
           // lines are asked for a few rows ahead.
           constexpr std::size_t ahead = 8;
-          const std::size_t row_bytes = d * sizeof(T);
           for (std::size_t r = 0; r < open; ++r) {
-            if (r + ahead < open) {
-              const auto row = reinterpret_cast<std::uintptr_t>(X.data() + unsettled[r + ahead] * d);
-              for (std::size_t off = 0; off < row_bytes; off += 64) kernels::prefetch(row + off);
-            }
+            if (r + ahead < open)
+              kernels::prefetch_lines(reinterpret_cast<std::uintptr_t>(X.data() + unsettled[r + ahead] * d),
+                                      d * sizeof(T));
             tighten(unsettled[r]);
           }
         }
@@ -261,13 +262,7 @@ class HamerlyAssignment {
         // the nearest two of each (in SIMD where the distance has nearest_two).
         for (std::size_t r = 0; r < rows.size(); ++r) std::copy_n(X.data() + rows[r] * d, d, gathered.data() + r * d);
         nearest_two(distance, gathered, 0, rows.size(), centers, nearest.data(), best.data(), second.data(), scratch);
-        for (std::size_t r = 0; r < rows.size(); ++r) {
-          const std::size_t i = rows[r];
-          labels[i] = nearest[r];
-          upper_[i] = bound_above<T>(metric_of<D>(best[r]));
-          lower_[i] = bound_below<T>(metric_of<D>(second[r]));
-          sum += static_cast<double>(best[r]);
-        }
+        for (std::size_t r = 0; r < rows.size(); ++r) sum += measured_whole(rows[r], r);
         return sum;
       };
     });

@@ -116,6 +116,11 @@ inline void prefetch(std::uintptr_t address) {
 #endif
 }
 
+/// Prefetches of the cache lines of the `bytes` bytes from `address`.
+inline void prefetch_lines(std::uintptr_t address, std::size_t bytes) {
+  for (std::size_t off = 0; off < bytes; off += 64) prefetch(address + off);
+}
+
 /// Makes the compiler keep `value` in a register from here on (it cannot fold the
 /// load that made it into each instruction that uses it).
 template <class Batch>
@@ -147,8 +152,7 @@ void squared_distance_tile(const T* X, std::size_t d, const T* ct, std::size_t k
   const std::uintptr_t ahead = reinterpret_cast<std::uintptr_t>(X) + 4 * R * d * sizeof(T);
   constexpr std::size_t line = 64 / sizeof(T);
   const bool short_rows = R * d * sizeof(T) <= 1024;
-  if (short_rows)
-    for (std::size_t off = 0; off < R * d * sizeof(T); off += 64) prefetch(ahead + off);
+  if (short_rows) prefetch_lines(ahead, R * d * sizeof(T));
   const T* col = ct;
   for (std::size_t j = 0; j < d; ++j, col += k_pad) {
     if (!short_rows && j % line == 0)
