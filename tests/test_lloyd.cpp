@@ -338,6 +338,37 @@ TEST_CASE_TEMPLATE("Hamerly, Yinyang and Lloyd's switch to bounds give exactly L
   }
 }
 
+TEST_CASE_TEMPLATE("a fit that stops on unchanged labels returns the means of its labels, to the bit", T, float,
+                   double) {
+  // Passes keep each chunk's sums of the clusters whose rows stayed and sum the others
+  // again (block by block in full passes, after the chunk in bounded ones): the centres
+  // must still be what one plain pass over the final labels gives (update_means sums
+  // every row, in the same chunks). 20,000 rows: five chunks of 4,096, 16 blocks each.
+  for (const std::size_t k : {6, 12, 20}) {
+    CAPTURE(k);
+    const xt::xtensor<T, 2> X = blobs<T>(20000, 4, k, 2, 17);
+    const xt::xtensor<T, 2> init = segkit::RandomInit{}.initial_centers(X, k, segkit::SquaredEuclidean{}, 4, 1);
+    const segkit::Options options{.max_iter = 500, .tol = 0, .threads = 2};
+    for (const int which : {0, 1, 2, 3}) {
+      CAPTURE(which);
+      const segkit::Clustering<T> fit =
+          which == 0   ? segkit::Lloyd{.accelerate = false}.cluster(X, init, segkit::SquaredEuclidean{}, options)
+          : which == 1 ? segkit::Lloyd{}.cluster(X, init, segkit::SquaredEuclidean{}, options)
+          : which == 2 ? segkit::Hamerly{}.cluster(X, init, segkit::SquaredEuclidean{}, options)
+                       : segkit::Yinyang{}.cluster(X, init, segkit::SquaredEuclidean{}, options);
+      REQUIRE(fit.converged);
+      REQUIRE(fit.iterations > 3);  // later passes change few labels: most sums kept
+      const std::vector<std::size_t> labels(fit.labels.begin(), fit.labels.end());
+      std::vector<std::size_t> counts(k, 0);
+      for (const std::size_t l : labels) ++counts[l];
+      xt::xtensor<T, 2> means = fit.centers;
+      segkit::detail::update_means(X, labels, counts, means, 1);
+      const bool same_bits = means == fit.centers;
+      CHECK(same_bits);
+    }
+  }
+}
+
 TEST_CASE_TEMPLATE("Lloyd measuring by products ends with the clustering of Lloyd measuring by differences", T, float,
                    double) {
   // Wide rows, many overlapping segments, uncentred (an offset of 50 in every feature); d = 64

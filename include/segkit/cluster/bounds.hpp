@@ -173,9 +173,7 @@ class HamerlyAssignment {
     }
 
     const std::size_t pass_threads = threads_for(n * d * (all ? k : 4), threads);
-    PassOutputs pass_out = out;
-    pass_out.resum_changed = out.resum_changed && !all;  // a full pass sums its rows while in cache
-    const double total = assignment_pass(X, k, labels, pass_threads, pass_out, [&] {
+    const double total = assignment_pass(X, k, labels, pass_threads, out, all ? RowsRead::every : RowsRead::open, [&] {
       // Per-chunk buffers for one block of rows.
       return [&, gathered = xt::xtensor<T, 2>(xt::empty<T>({all ? 0 : assignment_block, d})),
               rows = std::vector<std::size_t>(), unsettled = std::vector<std::size_t>(assignment_block),
@@ -365,7 +363,7 @@ class YinyangAssignment {
     }
 
     const std::size_t pass_threads = threads_for(n * d * (first ? k : 4), threads);
-    const double total = assignment_pass(X, k, labels, pass_threads, out, [&] {
+    const double total = assignment_pass(X, k, labels, pass_threads, out, RowsRead::open, [&] {
       return [&, s = Scratch(assignment_block, d, t)](std::size_t b, std::size_t e) mutable {
         return assign_block(distance, X, centers, group_centers, labels, b, e, first, out.objective, s);
       };
