@@ -83,7 +83,8 @@ TEST_CASE_TEMPLATE(
   MESSAGE("kernel sets checked: " << sets.size());
   for (const auto& set : sets) {
     for (std::size_t d : {1u, 2u, 5u, 16u, 19u}) {
-      for (std::size_t k : {1u, 2u, 3u, 4u, 5u, 7u, 8u, 9u, 12u, 16u, 17u, 20u, 24u, 28u, 31u, 33u, 40u, 64u}) {
+      for (std::size_t k :
+           {1u, 2u, 3u, 4u, 5u, 7u, 8u, 9u, 12u, 16u, 17u, 20u, 24u, 28u, 31u, 33u, 40u, 64u, 65u, 129u}) {
         const std::string arch = set.table->arch;
         CAPTURE(arch);
         CAPTURE(d);

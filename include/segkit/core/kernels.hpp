@@ -341,35 +341,63 @@ SEGKIT_ALWAYS_INLINE void transpose_lanes(xsimd::batch<T, Arch>* v) {
   }
 }
 
-/// row_minima and row_two_minima for rows [0, m - m % W) when the k centres fit one
-/// batch: W rows at a time, transposed so that a batch holds one centre's distance for
-/// W rows; the smallest, its centre and the second smallest are then taken across
-/// batches, lane by lane (a strict < keeps the first centre of a tie, as the scan does).
-/// (At 1,000,000 x 16 x 8 in double: 5 % of a fit's time in perf, against 20 % for reducing
-/// each row across its lanes.) Returns the rows done.
-template <class Arch, class T, bool Two>
-std::size_t transposed_minima(const T* values, std::size_t m, std::size_t k, std::size_t k_pad, std::size_t* labels,
-                              T* best, T* second) {
+/// Batches of centres up to which transposed_minima beats reducing each row across its
+/// lanes (for the nearest two, with Two): per row and batch it costs a share of a
+/// transposition and W lane-wise steps, where the reduction costs log2(W) steps two or
+/// three times per row, whatever the batches. Zen 4, AVX-512, one thread, against the
+/// reduction: the nearest two in float 200,000 x 64 x 32 14.4 -> 12.1 ms, 1,000,000 x 16 x 64
+/// 48 -> 39 ms, 200,000 x 16 x 128 (8 batches) 16.5 -> 15.2 ms; in double 200,000 x 32 x 48
+/// (6 batches) 19.1 -> 18.0 ms; the nearest alone 7 % faster up to 4 batches, 2 % slower at 8.
+template <bool Two>
+inline constexpr std::size_t transposed_batches = Two ? 8 : 4;
+
+/// One batch of centres (the first at c0) in transposed_minima: v[c] holds centre c0 + c's
+/// value for W rows. The first batch starts at its second centre (bmin, bidx hold the
+/// first) and numbers its centres by constants.
+template <class Arch, class T, bool Two, bool First>
+SEGKIT_ALWAYS_INLINE void take_centres(const xsimd::batch<T, Arch>* v, std::size_t c0, xsimd::batch<T, Arch>& bmin,
+                                       xsimd::batch<T, Arch>& bidx, xsimd::batch<T, Arch>& bsecond) {
   using batch = xsimd::batch<T, Arch>;
   constexpr std::size_t W = batch::size;
-  const batch infinity(std::numeric_limits<T>::infinity());
+  // (Centre numbers are exact in T: k < 2^24 even in float.)
+  const batch base(static_cast<T>(c0));
+  for (std::size_t c = First ? 1 : 0; c < W; ++c) {
+    const auto closer = v[c] < bmin;
+    if constexpr (Two) bsecond = xsimd::select(closer, bmin, xsimd::min(bsecond, v[c]));
+    bmin = xsimd::select(closer, v[c], bmin);
+    const batch number(static_cast<T>(c));
+    bidx = xsimd::select(closer, First ? number : base + number, bidx);
+  }
+}
+
+/// row_minima and row_two_minima for rows [0, m - m % W) when the k centres fill at
+/// most transposed_batches<Two> batches: W rows at a time, each batch transposed so that a
+/// batch holds one centre's distance for W rows; the smallest, its centre and the second
+/// smallest are then taken across the centres, lane by lane, in centre order (a strict <
+/// keeps the first centre of a tie, as the scan does). Every lane, not just the k
+/// centres': the padding columns hold +infinity, never closer (nor a second smaller), and
+/// a bound known when compiling lets the loop unroll with v in registers and each centre
+/// number a constant (a loop to k kept v on the stack and converted c to T each time:
+/// 1,000,000 x 16 x 8 in float, one thread, nearest 6.2 -> 5.8 ns a row). (At 1,000,000 x 16
+/// x 8 in double: 5 % of a fit's time in perf, against 20 % for reducing each row across its
+/// lanes.) Returns the rows done.
+template <class Arch, class T, bool Two>
+std::size_t transposed_minima(const T* values, std::size_t m, std::size_t k_cols, std::size_t k_pad,
+                              std::size_t* labels, T* best, T* second) {
+  using batch = xsimd::batch<T, Arch>;
+  constexpr std::size_t W = batch::size;
   std::size_t i = 0;
   for (; i + W <= m; i += W) {
     batch v[W];
     for (std::size_t r = 0; r < W; ++r) v[r] = batch::load_aligned(values + (i + r) * k_pad);
     transpose_lanes<Arch, T>(v);
-    // Every lane, not just the k centres': the padding columns hold +infinity, never
-    // closer (nor a second smaller), and a bound known when compiling lets the loop
-    // unroll with v in registers and each centre number a constant (a loop to k kept
-    // v on the stack and converted c to T each time: 1,000,000 x 16 x 8 in float, one
-    // thread, nearest 6.2 -> 5.8 ns a row).
-    (void)k;
-    batch bmin = v[0], bidx(T(0)), bsecond = infinity;
-    for (std::size_t c = 1; c < W; ++c) {
-      const auto closer = v[c] < bmin;
-      if constexpr (Two) bsecond = xsimd::select(closer, bmin, xsimd::min(bsecond, v[c]));
-      bmin = xsimd::select(closer, v[c], bmin);
-      bidx = xsimd::select(closer, batch(static_cast<T>(c)), bidx);
+    // The first column as it is: a row of NaN keeps NaN, and centre 0.
+    batch bmin = v[0], bidx(T(0)), bsecond(std::numeric_limits<T>::infinity());
+    take_centres<Arch, T, Two, true>(v, 0, bmin, bidx, bsecond);
+    for (std::size_t c0 = W; c0 < k_cols; c0 += W) {
+      for (std::size_t r = 0; r < W; ++r) v[r] = batch::load_aligned(values + (i + r) * k_pad + c0);
+      transpose_lanes<Arch, T>(v);
+      take_centres<Arch, T, Two, false>(v, c0, bmin, bidx, bsecond);
     }
     alignas(64) T index[W];
     bidx.store_aligned(index);
@@ -392,8 +420,9 @@ void row_minima(const T* values, std::size_t m, std::size_t k, std::size_t k_pad
   alignas(64) T lane_index[W];
   for (std::size_t l = 0; l < W; ++l) lane_index[l] = static_cast<T>(l);
   const batch lanes = batch::load_aligned(lane_index);
-  const std::size_t done =
-      k_cols == W ? transposed_minima<Arch, T, false>(values, m, k, k_pad, labels, best, nullptr) : 0;
+  const std::size_t done = k_cols <= transposed_batches<false> * W
+                               ? transposed_minima<Arch, T, false>(values, m, k_cols, k_pad, labels, best, nullptr)
+                               : 0;
   for (std::size_t i = done; i < m; ++i) {
     const T* row = values + i * k_pad;
     // Per lane, the smallest distance and the first column holding it (strict <
@@ -439,8 +468,9 @@ void row_two_minima(const T* values, std::size_t m, std::size_t k, std::size_t k
   alignas(64) T lane_index[W];
   for (std::size_t l = 0; l < W; ++l) lane_index[l] = static_cast<T>(l);
   const batch lanes = batch::load_aligned(lane_index);
-  const std::size_t done =
-      k_cols == W ? transposed_minima<Arch, T, true>(values, m, k, k_pad, labels, best, second) : 0;
+  const std::size_t done = k_cols <= transposed_batches<true> * W
+                               ? transposed_minima<Arch, T, true>(values, m, k_cols, k_pad, labels, best, second)
+                               : 0;
   for (std::size_t i = done; i < m; ++i) {
     const T* row = values + i * k_pad;
     // Per lane: the smallest value, its first column, and the smallest of the rest.
