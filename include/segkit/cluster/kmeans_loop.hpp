@@ -201,6 +201,12 @@ double assignment_pass(const xt::xtensor<T, 2>& X, std::size_t k, const std::siz
     double* const sums = out.chunk_sums ? out.chunk_sums->data() + c * k * d : nullptr;
     double sum = 0;
     std::size_t chunk_moved = 0;
+    // The sums of the clusters in `which`, made again from the chunk's rows before `end`.
+    const auto sum_again = [&](std::size_t end, const unsigned char* which) {
+      for (std::size_t cl = 0; cl < k; ++cl)
+        if (which[cl]) std::fill_n(sums + cl * d, d, 0.0);
+      add_rows(X.data(), d, labels, chunk_begin, end, k, sums, which);
+    };
     for (std::size_t b = chunk_begin; b < chunk_end; b += assignment_block) {
       const std::size_t e = std::min(chunk_end, b + assignment_block);
       if (compare) std::copy(labels + b, labels + e, before.begin());
@@ -229,9 +235,7 @@ double assignment_pass(const xt::xtensor<T, 2>& X, std::size_t k, const std::siz
         // A cluster first touched here: its rows of the earlier blocks summed again, in
         // row order, before this block's are added.
         if (n_fresh > 0) {
-          for (std::size_t cl = 0; cl < k; ++cl)
-            if (fresh[cl]) std::fill_n(sums + cl * d, d, 0.0);
-          add_rows(X.data(), d, labels, chunk_begin, b, k, sums, fresh.data());
+          sum_again(b, fresh.data());
           for (std::size_t cl = 0; cl < k; ++cl) {
             touched[cl] |= fresh[cl];
             fresh[cl] = 0;
@@ -245,11 +249,7 @@ double assignment_pass(const xt::xtensor<T, 2>& X, std::size_t k, const std::siz
       else if (resum && reads == RowsRead::every && n_touched > 0)
         add_rows(X.data(), d, labels, b, e, k, sums, n_touched < k ? touched.data() : nullptr);
     }
-    if (resum && reads == RowsRead::open && chunk_moved > 0) {
-      for (std::size_t cl = 0; cl < k; ++cl)
-        if (touched[cl]) std::fill_n(sums + cl * d, d, 0.0);
-      add_rows(X.data(), d, labels, chunk_begin, chunk_end, k, sums, touched.data());
-    }
+    if (resum && reads == RowsRead::open && chunk_moved > 0) sum_again(chunk_end, touched.data());
     partial[c] = sum;
     if (out.changed) moved[c] = chunk_moved;
   });
