@@ -209,26 +209,40 @@ TEST_CASE_TEMPLATE("the one-pass mean update agrees with the per-cluster centres
 
 namespace {
 
+/// Which clusterer `cluster_with` runs: the bounded ones (Hamerly, Yinyang, and Lloyd's
+/// own switch to bounds below Lloyd::bounds_from_k centres, as it switches by default and
+/// after its first pass), and Lloyd without bounds.
+enum class Clusterer { hamerly, yinyang, lloyd_switching, lloyd_bounds_at_once, lloyd_unbounded };
+inline constexpr Clusterer bounded_clusterers[] = {Clusterer::hamerly, Clusterer::yinyang, Clusterer::lloyd_switching,
+                                                   Clusterer::lloyd_bounds_at_once};
+
+template <class T, class D>
+segkit::Clustering<T> cluster_with(Clusterer which, const xt::xtensor<T, 2>& X, const xt::xtensor<T, 2>& init,
+                                   const D& distance, const segkit::Options& o) {
+  switch (which) {
+    case Clusterer::hamerly:
+      return segkit::Hamerly{}.cluster(X, init, distance, o);
+    case Clusterer::yinyang:
+      return segkit::Yinyang{}.cluster(X, init, distance, o);
+    case Clusterer::lloyd_switching:
+      return segkit::Lloyd{}.cluster(X, init, distance, o);
+    case Clusterer::lloyd_bounds_at_once:
+      return segkit::Lloyd{.bounds_below_changed = 1}.cluster(X, init, distance, o);
+    default:
+      return segkit::Lloyd{.accelerate = false}.cluster(X, init, distance, o);
+  }
+}
+
 /// The bounded clusterers and Lloyd from the same start: the same labels, centres,
-/// iterations and inertia. Besides Hamerly and Yinyang, Lloyd's own switch to bounds
-/// below Lloyd::bounds_from_k centres: as it switches by default, and after its first pass.
+/// iterations and inertia.
 template <class T, class D = segkit::SquaredEuclidean>
 void check_hamerly_is_lloyd(const xt::xtensor<T, 2>& X, const xt::xtensor<T, 2>& init, segkit::Options options = {},
                             D distance = {}) {
-  const auto lloyd = segkit::Lloyd{.accelerate = false}.cluster(X, init, distance, options);
-  const auto bounded = [&](int which, const segkit::Options& o) {
-    switch (which) {
-      case 0:
-        return segkit::Hamerly{}.cluster(X, init, distance, o);
-      case 1:
-        return segkit::Yinyang{}.cluster(X, init, distance, o);
-      case 2:
-        return segkit::Lloyd{}.cluster(X, init, distance, o);
-      default:
-        return segkit::Lloyd{.bounds_below_changed = 1}.cluster(X, init, distance, o);
-    }
+  const auto lloyd = cluster_with(Clusterer::lloyd_unbounded, X, init, distance, options);
+  const auto bounded = [&](Clusterer which, const segkit::Options& o) {
+    return cluster_with(which, X, init, distance, o);
   };
-  for (const int which : {0, 1, 2, 3}) {
+  for (const Clusterer which : bounded_clusterers) {
     CAPTURE(which);
     const auto hamerly = bounded(which, options);
     CHECK(hamerly.labels == lloyd.labels);
@@ -349,13 +363,10 @@ TEST_CASE_TEMPLATE("a fit that stops on unchanged labels returns the means of it
     const xt::xtensor<T, 2> X = blobs<T>(20000, 4, k, 2, 17);
     const xt::xtensor<T, 2> init = segkit::RandomInit{}.initial_centers(X, k, segkit::SquaredEuclidean{}, 4, 1);
     const segkit::Options options{.max_iter = 500, .tol = 0, .threads = 2};
-    for (const int which : {0, 1, 2, 3}) {
+    for (const Clusterer which :
+         {Clusterer::lloyd_unbounded, Clusterer::lloyd_switching, Clusterer::hamerly, Clusterer::yinyang}) {
       CAPTURE(which);
-      const segkit::Clustering<T> fit =
-          which == 0   ? segkit::Lloyd{.accelerate = false}.cluster(X, init, segkit::SquaredEuclidean{}, options)
-          : which == 1 ? segkit::Lloyd{}.cluster(X, init, segkit::SquaredEuclidean{}, options)
-          : which == 2 ? segkit::Hamerly{}.cluster(X, init, segkit::SquaredEuclidean{}, options)
-                       : segkit::Yinyang{}.cluster(X, init, segkit::SquaredEuclidean{}, options);
+      const segkit::Clustering<T> fit = cluster_with(which, X, init, segkit::SquaredEuclidean{}, options);
       REQUIRE(fit.converged);
       REQUIRE(fit.iterations > 3);  // later passes change few labels: most sums kept
       const std::vector<std::size_t> labels(fit.labels.begin(), fit.labels.end());
