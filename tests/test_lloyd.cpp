@@ -380,6 +380,43 @@ TEST_CASE_TEMPLATE("a fit that stops on unchanged labels returns the means of it
   }
 }
 
+TEST_CASE_TEMPLATE("centres after a relocation are the means of the moved labels, to the bit", T, float, double) {
+  // Two starts far from every row: after the first pass their clusters are empty and take
+  // the two rows farthest from their centres. The loop makes the means from the kept sums
+  // of the chunks no row left (20,000 rows: five chunks of 4,096) and sums again only the
+  // chunks of the moved rows: the bits of one plain pass over the moved labels.
+  const std::size_t n = 20000, d = 3, k = 6;
+  const xt::xtensor<T, 2> X = blobs<T>(n, d, 4, 2, 23);
+  xt::xtensor<T, 2> init = xt::empty<T>({k, d});
+  for (std::size_t c = 0; c < k; ++c)
+    for (std::size_t j = 0; j < d; ++j) init(c, j) = c < 4 ? X(c * 997, j) : T(1000 + 500 * c);
+  for (const Clusterer which : {Clusterer::lloyd_unbounded, Clusterer::hamerly, Clusterer::yinyang}) {
+    CAPTURE(which);
+    const auto fit = cluster_with(which, X, init, segkit::SquaredEuclidean{},
+                                  segkit::Options{.max_iter = 1, .tol = 0, .threads = 2});
+    // What the loop must have done, step by step, the slow way.
+    std::vector<std::size_t> labels(n), counts(k, 0);
+    std::vector<T> nearest(n);
+    segkit::detail::assign_nearest(segkit::SquaredEuclidean{}, X, init, labels.data(), nearest.data(), 1);
+    for (const std::size_t l : labels) ++counts[l];
+    REQUIRE(counts[4] == 0);
+    REQUIRE(counts[5] == 0);
+    for (const std::size_t empty : {4, 5}) {
+      std::size_t far = n;
+      for (std::size_t i = 0; i < n; ++i)
+        if (counts[labels[i]] >= 2 && (far == n || nearest[i] > nearest[far])) far = i;
+      --counts[labels[far]];
+      labels[far] = empty;
+      counts[empty] = 1;
+      nearest[far] = T(-1);  // taken
+    }
+    xt::xtensor<T, 2> expected = init;
+    segkit::detail::update_means(X, labels, counts, expected, 1);
+    const bool same_bits = expected == fit.centers;
+    CHECK(same_bits);
+  }
+}
+
 TEST_CASE_TEMPLATE("Lloyd measuring by products ends with the clustering of Lloyd measuring by differences", T, float,
                    double) {
   // Wide rows, many overlapping segments, uncentred (an offset of 50 in every feature); d = 64

@@ -321,34 +321,85 @@ void update_means(const xt::xtensor<T, 2>& X, const std::vector<std::size_t>& la
   means_from_chunk_sums(std::move(partial), counts, centers, comm);
 }
 
-/// Gives every empty cluster the row farthest from its own centre (taken from a cluster
-/// that keeps at least one row), as scikit-learn does; counts are every rank's, and rows
-/// are global rows (the rank's own are layout.first + i). Returns whether any cluster
-/// was empty. Every rank makes the same choices from the same candidates: each rank's
-/// farthest rows, gathered.
-template <class T, Communicator Comm = SerialComm>
-bool relocate_empty(std::vector<std::size_t>& update_labels, const T* nearest, std::vector<std::size_t>& counts,
-                    const Comm& comm = {}, const RowLayout* layout = nullptr) {
-  const std::size_t k = counts.size(), n = update_labels.size();
-  const std::size_t first = layout ? layout->first : 0;
-  const std::size_t empty = static_cast<std::size_t>(std::count(counts.begin(), counts.end(), std::size_t{0}));
-  if (empty == 0) return false;
-  // Farthest first, the earlier row on ties (a stable order). Only the first few are
-  // taken, so each rank offers its farthest few: among them are the farthest of all.
-  // Only if they run out are all rows offered.
+/// A row the loop moves to an empty cluster: the rank's own row index, and its new cluster.
+struct Move {
+  std::size_t row, cluster;
+};
+
+/// The `count` rows of [0, n) farthest from their centres (nearest[i]), farthest first and
+/// the earlier row on ties: a total order, so the same rows as a sort of all n would give,
+/// found in one pass with a heap of `count` (no n-long index array).
+template <class T>
+std::vector<std::size_t> farthest_rows(const T* nearest, std::size_t n, std::size_t count) {
   const auto farther = [&](std::size_t a, std::size_t b) {
     return nearest[a] > nearest[b] || (nearest[a] == nearest[b] && a < b);
   };
-  std::vector<std::size_t> order(n);
-  std::iota(order.begin(), order.end(), std::size_t{0});
+  std::vector<std::size_t> kept;  // a heap whose top is the nearest row kept
+  kept.reserve(count);
+  for (std::size_t i = 0; i < n && count > 0; ++i) {
+    if (kept.size() < count) {
+      kept.push_back(i);
+      std::push_heap(kept.begin(), kept.end(), farther);
+    } else if (farther(i, kept.front())) {
+      std::pop_heap(kept.begin(), kept.end(), farther);
+      kept.back() = i;
+      std::push_heap(kept.begin(), kept.end(), farther);
+    }
+  }
+  std::sort_heap(kept.begin(), kept.end(), farther);
+  return kept;
+}
+
+/// Each cluster's mean once `moves` are made, with update_means' bits and without its pass
+/// over X: a chunk's kept sums (`chunk_sums`, of the labels before the moves, as
+/// assignment_pass keeps them) stand for every chunk where no row moved, and only the
+/// chunks holding a moved row are summed again. `chunk`: the rows per chunk, as the pass's.
+template <class T, Communicator Comm = SerialComm>
+void means_after_moves(const xt::xtensor<T, 2>& X, const std::size_t* labels, const std::vector<Move>& moves,
+                       std::vector<double> chunk_sums, const std::vector<std::size_t>& counts,
+                       xt::xtensor<T, 2>& centers, std::size_t chunk, const Comm& comm = {}) {
+  const std::size_t n = X.shape(0), d = X.shape(1), k = counts.size();
+  std::vector<std::size_t> moved_labels;
+  for (std::size_t m = 0; m < moves.size(); ++m) {
+    const std::size_t c = moves[m].row / chunk, begin = c * chunk, end = std::min(n, begin + chunk);
+    // Each chunk once, with every move into it (moves are few, each checked against all).
+    bool seen = false;
+    for (std::size_t earlier = 0; earlier < m && !seen; ++earlier) seen = moves[earlier].row / chunk == c;
+    if (seen) continue;
+    moved_labels.assign(labels + begin, labels + end);
+    for (const Move& move : moves)
+      if (move.row / chunk == c) moved_labels[move.row - begin] = move.cluster;
+    double* sums = chunk_sums.data() + c * k * d;
+    std::fill_n(sums, k * d, 0.0);
+    add_rows(X.data() + begin * d, d, moved_labels.data(), 0, end - begin, k, sums);
+  }
+  means_from_chunk_sums(std::move(chunk_sums), counts, centers, comm);
+}
+
+/// Gives every empty cluster the row farthest from its own centre (taken from a cluster
+/// that keeps at least one row), as scikit-learn does; counts are every rank's, and rows
+/// are global rows (the rank's own are layout.first + i). Returns whether any cluster
+/// was empty, and in `moves` the rank's rows to move (the labels themselves are left as
+/// they are). Every rank makes the same choices from the same candidates: each rank's
+/// farthest rows, gathered.
+template <class T, Communicator Comm = SerialComm>
+bool relocate_empty(const std::size_t* labels, std::size_t n, const T* nearest, std::vector<std::size_t>& counts,
+                    std::vector<Move>& moves, const Comm& comm = {}, const RowLayout* layout = nullptr) {
+  const std::size_t k = counts.size();
+  const std::size_t first = layout ? layout->first : 0;
+  const std::size_t empty = static_cast<std::size_t>(std::count(counts.begin(), counts.end(), std::size_t{0}));
+  moves.clear();
+  if (empty == 0) return false;
+  // Only the first few are taken, so each rank offers its farthest few: among them are the
+  // farthest of all. Only if they run out are all rows offered.
   for (std::size_t offered = std::min(n, 4 * empty + 64);; offered = n) {
-    std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(offered), order.end(), farther);
+    const std::vector<std::size_t> order = farthest_rows(nearest, n, offered);
     std::vector<double> value(offered);
     std::vector<unsigned long long> row(offered), label(offered);
     for (std::size_t r = 0; r < offered; ++r) {
       value[r] = static_cast<double>(nearest[order[r]]);
       row[r] = first + order[r];
-      label[r] = update_labels[order[r]];
+      label[r] = labels[order[r]];
     }
     const std::vector<double> all_value = comm.allgather(std::move(value));
     const std::vector<unsigned long long> all_row = comm.allgather(std::move(row)),
@@ -359,7 +410,7 @@ bool relocate_empty(std::vector<std::size_t>& update_labels, const T* nearest, s
       return all_value[a] > all_value[b] || (all_value[a] == all_value[b] && all_row[a] < all_row[b]);
     });
     std::vector<std::size_t> trial = counts;
-    std::vector<std::pair<std::size_t, std::size_t>> moves;  // (global row, new label)
+    std::vector<std::pair<std::size_t, std::size_t>> global_moves;  // (global row, new label)
     std::size_t next = 0;
     bool enough = true;
     for (std::size_t c = 0; c < k && enough; ++c) {
@@ -372,13 +423,13 @@ bool relocate_empty(std::vector<std::size_t>& update_labels, const T* nearest, s
       const std::size_t pick = candidates[next++];
       --trial[all_label[pick]];
       trial[c] = 1;
-      moves.emplace_back(all_row[pick], c);
+      global_moves.emplace_back(all_row[pick], c);
     }
     // Whether every rank offered every row already: then there is nothing more to offer.
     if (enough || comm.all(offered == n)) {
       counts = std::move(trial);
-      for (const auto& [global, c] : moves)
-        if (global >= first && global < first + n) update_labels[global - first] = c;
+      for (const auto& [global, c] : global_moves)
+        if (global >= first && global < first + n) moves.push_back({global - first, c});
       return true;
     }
   }
@@ -475,8 +526,10 @@ Clustering<T> kmeans_loop(const xt::xtensor<T, 2>& X, const xt::xtensor<T, 2>& i
   xt::xtensor<T, 2> next_centers = centers;
 
   std::size_t* labels = result.labels.data();
-  // The labels the centres are updated from: the assignment's own, unless an
-  // empty cluster took rows, which then happens on this copy (made only then).
+  // Rows moved to empty clusters: the assignment's labels stay as they are (its bounds hold
+  // for them); the centres are updated as if the moves were made (for a centre that is no
+  // mean, from this copy of the labels with them, made only then).
+  std::vector<Move> moves;
   std::vector<std::size_t> relocated_labels;
   const std::unique_ptr<T[]> nearest_values(new T[n]);
   T* const nearest = nearest_values.get();
@@ -511,18 +564,23 @@ Clustering<T> kmeans_loop(const xt::xtensor<T, 2>& X, const xt::xtensor<T, 2>& i
     if (std::find(counts.begin(), counts.end(), std::size_t{0}) != counts.end()) {
       // Rare: the farthest rows are needed, which a bounded step does not know.
       if (!step.nearest_exact()) assign_nearest(distance, X, centers, labels, nearest, threads);
-      relocated_labels.assign(labels, labels + n);
-      relocated = relocate_empty(relocated_labels, nearest, counts, comm, layout);
+      relocated = relocate_empty(labels, n, nearest, counts, moves, comm, layout);
       step.reset();
     }
-    const std::size_t* update_labels = relocated ? relocated_labels.data() : labels;
 
     if constexpr (CentreIsMean<D>) {
+      // The sums are kept either way: the next pass starts from them (the moves are the loop's alone).
       if (relocated)
-        update_means(X, relocated_labels, counts, next_centers, threads, comm, chunk);
+        means_after_moves(X, labels, moves, chunk_sums, counts, next_centers, chunk, comm);
       else
-        means_from_chunk_sums(chunk_sums, counts, next_centers, comm);  // kept: the next pass starts from them
+        means_from_chunk_sums(chunk_sums, counts, next_centers, comm);
     } else {
+      const std::size_t* update_labels = labels;
+      if (relocated) {
+        relocated_labels.assign(labels, labels + n);
+        for (const Move& move : moves) relocated_labels[move.row] = move.cluster;
+        update_labels = relocated_labels.data();
+      }
       // A centre that is no mean needs every member's row: one rank's rows at most.
       if (spread) throw error("a distance whose centre is not the mean cannot have its rows spread over ranks");
       // Members of each cluster in row order (a counting sort), then each centre.
