@@ -40,10 +40,13 @@ inline std::size_t chunk_count(std::size_t n, std::size_t chunk) { return (n + c
 /// thread count and any spread (core/comm.hpp) is cut in these chunks.
 inline std::size_t sum_chunk_rows(std::size_t n) { return std::max<std::size_t>(4096, (n + 255) / 256); }
 
-/// Below about a million multiply-adds one thread is faster than starting
-/// threads (~0.1 ms; benchmarks: n = 1e4, d = 2, k = 2). Results are the same either way.
+/// Below about 2^18 multiply-adds one thread is as fast as handing chunks to a kept
+/// thread (~7 us to wake it); above, two are faster: Lloyd fits on 2 threads of a Zen 4
+/// VM, medians of 60, us per iteration, threshold 2^20 against 2^18: 8,192 x 8 x 4 (2^18)
+/// 44.8 / 44.7, 20,000 x 8 x 4 144 / 102, 10,000 x 8 x 8 76.8 / 69.0, 40,000 x 2 x 4
+/// 258 / 207 (at 2^17 some fits were 10 % slower). Results are the same either way.
 inline std::size_t threads_for(std::size_t work, std::size_t threads) {
-  return work < (std::size_t{1} << 20) ? 1 : threads;
+  return work < (std::size_t{1} << 18) ? 1 : threads;
 }
 
 /// Threads kept between parallel_for calls. Starting one costs ~40 us (2-vCPU Zen 4
