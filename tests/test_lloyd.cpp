@@ -239,12 +239,9 @@ template <class T, class D = segkit::SquaredEuclidean>
 void check_hamerly_is_lloyd(const xt::xtensor<T, 2>& X, const xt::xtensor<T, 2>& init, segkit::Options options = {},
                             D distance = {}) {
   const auto lloyd = cluster_with(Clusterer::lloyd_unbounded, X, init, distance, options);
-  const auto bounded = [&](Clusterer which, const segkit::Options& o) {
-    return cluster_with(which, X, init, distance, o);
-  };
   for (const Clusterer which : bounded_clusterers) {
     CAPTURE(which);
-    const auto hamerly = bounded(which, options);
+    const auto hamerly = cluster_with(which, X, init, distance, options);
     CHECK(hamerly.labels == lloyd.labels);
     const bool same_centers = hamerly.centers == lloyd.centers;  // exact
     CHECK(same_centers);
@@ -261,7 +258,7 @@ void check_hamerly_is_lloyd(const xt::xtensor<T, 2>& X, const xt::xtensor<T, 2>&
     // the same clustering, to the bit, and the same final inertia.
     segkit::Options untraced = options;
     untraced.inertia_trace = false;
-    const auto quick = bounded(which, untraced);
+    const auto quick = cluster_with(which, X, init, distance, untraced);
     CHECK(quick.inertia_trace.empty());
     CHECK(quick.labels == hamerly.labels);
     const bool same_quick_centers = quick.centers == hamerly.centers;

@@ -305,8 +305,9 @@ void means_from_chunk_sums(std::vector<double> partial, const std::vector<std::s
 }
 
 /// Each cluster's mean in one pass over X, in the chunks of assign_nearest's
-/// fused sums (so both give the same bits), independent of the thread count.
-/// `chunk`: the rows per chunk (0: sum_chunk_rows(n)).
+/// fused sums (so both give the same bits), independent of the thread count: what the
+/// loop's kept sums (and means_after_moves) must equal, bit for bit; the tests check
+/// them against it. `chunk`: the rows per chunk (0: sum_chunk_rows(n)).
 template <class T, Communicator Comm = SerialComm>
 void update_means(const xt::xtensor<T, 2>& X, const std::vector<std::size_t>& labels,
                   const std::vector<std::size_t>& counts, xt::xtensor<T, 2>& centers, std::size_t threads,

@@ -79,10 +79,10 @@ class WorkerPool {
 
   /// Runs job.drain on this thread and on up to `helpers` pool threads; returns once all are out of it.
   void run(Job& job, std::size_t helpers) {
-    grow(helpers);
     bool posted = false;  // (job.wanted is the helpers' to change once posted)
     {
       const std::lock_guard<std::mutex> lock(mutex_);
+      grow(helpers);
       job.wanted = std::min(helpers, workers_);
       posted = job.wanted > 0;
       if (posted) queue_.push_back(&job);
@@ -104,8 +104,8 @@ class WorkerPool {
     return pool;
   }
 
+  // With mutex_ held (a new thread waits for it before it looks at the queue).
   void grow(std::size_t wanted) {
-    const std::lock_guard<std::mutex> lock(mutex_);
     // A thread the system refuses (a process limit, no memory for its stack) leaves the
     // work to the threads that exist.
     try {
