@@ -685,13 +685,30 @@ void add_rows_in_order(const T* X, std::size_t m, std::size_t d, const std::size
     using B = xsimd::batch<double, Arch>;
     constexpr std::size_t W = B::size;
     const std::size_t whole = d / W * W;
-    for (std::size_t i = 0; i < m; ++i) {
-      if (only && !only[labels[i]]) continue;
+    const auto add = [&](std::size_t i) {
       const T* x = X + i * d;
       double* s = sums + labels[i] * d;
       for (std::size_t j = 0; j < whole; j += W)
         (B::load_unaligned(s + j) + B::load_unaligned(x + j)).store_unaligned(s + j);
       for (std::size_t j = whole; j < d; ++j) s[j] += static_cast<double>(x[j]);
+    };
+    if (!only) {
+      for (std::size_t i = 0; i < m; ++i) add(i);
+      return;
+    }
+    // The rows of the chosen clusters listed first, without a branch per row: a bounded
+    // pass sums again a few clusters of many, and a test per row then mispredicted about
+    // as often as it chose a row.
+    constexpr std::size_t block = 256;
+    std::uint32_t chosen[block];
+    for (std::size_t b = 0; b < m; b += block) {
+      const std::size_t e = std::min(m, b + block);
+      std::size_t count = 0;
+      for (std::size_t i = b; i < e; ++i) {
+        chosen[count] = static_cast<std::uint32_t>(i - b);
+        count += only[labels[i]] != 0;
+      }
+      for (std::size_t r = 0; r < count; ++r) add(b + chosen[r]);
     }
   }
 }
