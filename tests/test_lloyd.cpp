@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <limits>
 #include <random>
+#include <span>
 #include <string>
 #include <type_traits>
 #include <vector>
@@ -233,15 +234,30 @@ segkit::Clustering<T> cluster_with(Clusterer which, const xt::xtensor<T, 2>& X, 
   }
 }
 
+/// The summed distance of every row to the centre its label names, row by row in double.
+template <class T, class D>
+double summed_distances(const xt::xtensor<T, 2>& X, const segkit::Clustering<T>& fit, const D& distance) {
+  const std::size_t d = X.shape(1);
+  double sum = 0;
+  for (std::size_t i = 0; i < X.shape(0); ++i)
+    sum += static_cast<double>(distance.distance(std::span<const T>(X.data() + i * d, d),
+                                                 std::span<const T>(fit.centers.data() + fit.labels(i) * d, d)));
+  return sum;
+}
+
 /// The bounded clusterers and Lloyd from the same start: the same labels, centres,
-/// iterations and inertia.
+/// iterations and inertia; and each fit's inertia is its labels' summed distance (stopped
+/// on unchanged labels, by the tolerance or by max_iter).
 template <class T, class D = segkit::SquaredEuclidean>
 void check_hamerly_is_lloyd(const xt::xtensor<T, 2>& X, const xt::xtensor<T, 2>& init, segkit::Options options = {},
                             D distance = {}) {
+  const double close = std::is_same_v<T, float> ? 1e-5 : 1e-12;
   const auto lloyd = cluster_with(Clusterer::lloyd_unbounded, X, init, distance, options);
+  CHECK(lloyd.inertia == doctest::Approx(summed_distances(X, lloyd, distance)).epsilon(close));
   for (const Clusterer which : bounded_clusterers) {
     CAPTURE(which);
     const auto hamerly = cluster_with(which, X, init, distance, options);
+    CHECK(hamerly.inertia == doctest::Approx(summed_distances(X, hamerly, distance)).epsilon(close));
     CHECK(hamerly.labels == lloyd.labels);
     const bool same_centers = hamerly.centers == lloyd.centers;  // exact
     CHECK(same_centers);
@@ -332,6 +348,9 @@ TEST_CASE_TEMPLATE("Hamerly, Yinyang and Lloyd's switch to bounds give exactly L
       const xt::xtensor<T, 2> init = segkit::RandomInit{}.initial_centers(X, s.k, segkit::SquaredEuclidean{}, seed, 1);
       check_hamerly_is_lloyd(X, init, segkit::Options{.tol = 0});
     }
+    // Stopped by max_iter while labels still change: the inertia comes from the last pass.
+    const xt::xtensor<T, 2> init = segkit::RandomInit{}.initial_centers(X, s.k, segkit::SquaredEuclidean{}, 4, 1);
+    check_hamerly_is_lloyd(X, init, segkit::Options{.max_iter = 2, .tol = 0});
   }
   SUBCASE("empty clusters are relocated as Lloyd relocates them") {
     const xt::xtensor<T, 2> X = blobs<T>(3000, 4, 3, 5, 7);

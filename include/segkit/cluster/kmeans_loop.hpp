@@ -613,13 +613,19 @@ Clustering<T> kmeans_loop(const xt::xtensor<T, 2>& X, const xt::xtensor<T, 2>& i
     }
   }
   result.converged = result.converged || strict;
-  if (!strict) step.assign(distance, X, centers, labels, nearest, threads, PassOutputs{});
-  // Stopped on unchanged labels, the centres are the ones the last full assignment
-  // measured (the same sums, in the same order): its summed distance is the inertia.
-  if (strict && comm.all(step.nearest_exact()))
+  if (!strict) {
+    // The labels of the final centres, and, asked for the objective, every row's distance
+    // to its centre summed in chunk order: the inertia, with no pass of its own.
+    PassOutputs last{.chunk_objectives = spread ? &chunk_objectives : nullptr, .chunk_rows = chunk};
+    result.inertia = step.assign(distance, X, centers, labels, nearest, threads, last);
+    if (spread) result.inertia = fold_chunks(comm, std::move(chunk_objectives), 1)[0];
+  } else if (comm.all(step.nearest_exact())) {
+    // Stopped on unchanged labels, the centres are the ones the last full assignment
+    // measured (the same sums, in the same order): its summed distance is the inertia.
     result.inertia = pass_sum;
-  else
+  } else {
     result.inertia = fold_chunks(comm, labelled_inertia_chunks(distance, X, centers, labels, threads, chunk), 1)[0];
+  }
   if (!std::isfinite(result.inertia)) refuse_distances(distance, X, result.inertia, threads);
   return result;
 }
