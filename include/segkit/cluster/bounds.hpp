@@ -168,8 +168,8 @@ class HamerlyAssignment {
       prefer_huge_pages(upper_.get(), n * sizeof(T));
     }
     if (!all) {
-      centre_motion(distance, centers);
       half_gap_ = half_gaps(distance, centers);
+      centre_motion(distance, centers);
     }
 
     const std::size_t pass_threads = threads_for(n * d * (all ? k : 4), threads);
@@ -180,7 +180,7 @@ class HamerlyAssignment {
               holds = std::vector<unsigned char>(assignment_block),
               nearest = std::vector<std::size_t>(assignment_block), best = std::vector<T>(assignment_block),
               second = std::vector<T>(assignment_block),
-              scratch = std::vector<T>()](std::size_t b, std::size_t e) mutable {
+              scratch = std::vector<T>()](std::size_t b, std::size_t e, Relabelled& relabelled) mutable {
         if (all) {
           // Every row, where it lies: the full step's labels and distances, and the bounds,
           // kept as the distances themselves (the nearest in nearest_out, the second in
@@ -193,8 +193,9 @@ class HamerlyAssignment {
           return block_sum(nearest_out, b, e);
         }
         // Row i measured against every centre, as the r-th row of the kernel's outputs:
-        // its label and both bounds. Returns its distance.
+        // its label (noted, for the pass) and both bounds. Returns its distance.
         const auto measured_whole = [&](std::size_t i, std::size_t r) {
+          relabelled.note(i, labels[i], nearest[r]);
           labels[i] = nearest[r];
           upper_[i] = bound_above<T>(metric_of<D>(best[r]));
           lower_[i] = bound_below<T>(metric_of<D>(second[r]));
@@ -276,28 +277,54 @@ class HamerlyAssignment {
 
  private:
   /// Rows [b, e): each bound moved by the centres' motion, and holds[i - b] whether the
-  /// two prove the row's label. A plain loop over local pointers (no call, no branch),
-  /// which the compiler vectorises: near the boundary the test's outcome is a coin toss,
-  /// which a branch per row would mispredict.
-  void move_bounds(const std::size_t* __restrict labels, std::size_t b, std::size_t e, double eps,
-                   unsigned char* __restrict holds) {
-    T* __restrict upper = upper_.get();
-    T* __restrict lower = lower_.get();
-    const double* __restrict motion = motion_.data();
-    const double* __restrict gap = half_gap_.data();
-    const std::size_t fastest = fastest_;
-    const double max_motion = max_motion_, second_motion = second_motion_;
-    for (std::size_t i = b; i < e; ++i) {
+  /// two prove the row's label.
+  void move_bounds(const std::size_t* labels, std::size_t b, std::size_t e, double eps, unsigned char* holds) {
+    // The test's two products round in T: for float their rounding joins the slack.
+    const double slack = eps + (std::is_same_v<T, double> ? 0.0 : 2.0 * std::numeric_limits<T>::epsilon());
+    move_rows(labels + b, e - b, upper_.get() + b, lower_.get() + b, up_step_.data(), low_step_.data(),
+              gap_below_.data(), bound_above<T>(1 + slack), bound_below<T>(1 - slack), holds);
+  }
+
+  /// move_bounds' loop: plain, no call, no branch, so that the compiler vectorises it
+  /// (near the boundary the test's outcome is a coin toss, which a branch per row would
+  /// mispredict), and in the data's type: for float eight rows to a register and no
+  /// conversions (moved through double and rounded back, as the bounds are stored, it
+  /// took a fifth of a late float pass, where double paid none). The pointers are
+  /// parameters so that their __restrict holds once inlined: the per-centre steps are
+  /// gathered, and GCC gathers only from memory it knows no store reaches.
+  static void move_rows(const std::size_t* __restrict labels, std::size_t rows, T* __restrict upper,
+                        T* __restrict lower, const T* __restrict up_step, const T* __restrict low_step,
+                        const T* __restrict gap, T above, T below, unsigned char* __restrict holds) {
+    for (std::size_t i = 0; i < rows; ++i) {
       const std::size_t a = labels[i];
-      const T up = bound_above<T>(static_cast<double>(upper[i]) + motion[a]);
-      const T low = bound_below<T>(static_cast<double>(lower[i]) - (a == fastest ? second_motion : max_motion));
+      const T up = sum_above(upper[i], up_step[a]);
+      const T low = difference_below(lower[i], low_step[a]);
       upper[i] = up;
       lower[i] = low;
-      holds[i - b] = static_cast<double>(up) * (1 + eps) < std::max(static_cast<double>(low), gap[a]) * (1 - eps);
+      holds[i] = up * above < std::max(low, gap[a]) * below;
     }
   }
 
-  /// Each centre's motion since the last call, and the largest two.
+  /// u + s for u, s >= 0, rounded so that it is not below the exact sum: in double the
+  /// sum itself, as before the bounds were kept in T (the slack covers its rounding); in
+  /// float one factor of (1 + 2^-22) covers the sum's rounding and its own.
+  static T sum_above(T u, T s) {
+    if constexpr (std::is_same_v<T, double>)
+      return u + s;
+    else
+      return (u + s) * (T(1) + std::numeric_limits<T>::epsilon() * 2);
+  }
+  /// l - s for l, s >= 0, not above the exact difference; in float below zero becomes
+  /// zero, still a bound on a distance (and the factor would move a negative one up).
+  static T difference_below(T l, T s) {
+    if constexpr (std::is_same_v<T, double>)
+      return l - s;
+    else
+      return std::max((l - s) * (T(1) - std::numeric_limits<T>::epsilon() * 2), T(0));
+  }
+
+  /// Each centre's motion since the last call, and the largest two; per centre, in T and
+  /// rounded outwards, what the bounds of its rows move by and half its gap.
   void centre_motion(const D& distance, const xt::xtensor<T, 2>& centers) {
     motion_ = centre_motions(distance, previous_, centers);
     max_motion_ = second_motion_ = 0.0;
@@ -311,11 +338,21 @@ class HamerlyAssignment {
         second_motion_ = std::max(second_motion_, motion_[c]);
       }
     }
+    const std::size_t k = motion_.size();
+    up_step_.resize(k);
+    low_step_.resize(k);
+    gap_below_.resize(k);
+    for (std::size_t c = 0; c < k; ++c) {
+      up_step_[c] = bound_above<T>(motion_[c]);
+      low_step_[c] = bound_above<T>(c == fastest_ ? second_motion_ : max_motion_);
+      gap_below_[c] = bound_below<T>(half_gap_[c]);
+    }
   }
 
   // Per row, in the data's type (rounded outwards): for float data half the memory.
   std::unique_ptr<T[]> upper_, lower_;
   std::vector<double> motion_, half_gap_;
+  std::vector<T> up_step_, low_step_, gap_below_;
   double max_motion_ = 0, second_motion_ = 0;
   std::size_t fastest_ = 0;
   bool measure_all_ = false, measured_all_ = false, keep_bounds_ = true, bounds_valid_ = false;
@@ -364,8 +401,8 @@ class YinyangAssignment {
 
     const std::size_t pass_threads = threads_for(n * d * (first ? k : 4), threads);
     const double total = assignment_pass(X, k, labels, pass_threads, out, RowsRead::open, [&] {
-      return [&, s = Scratch(assignment_block, d, t)](std::size_t b, std::size_t e) mutable {
-        return assign_block(distance, X, centers, group_centers, labels, b, e, first, out.objective, s);
+      return [&, s = Scratch(assignment_block, d, t)](std::size_t b, std::size_t e, Relabelled& relabelled) mutable {
+        return assign_block(distance, X, centers, group_centers, labels, b, e, first, out.objective, s, relabelled);
       };
     });
     previous_ = centers;
@@ -446,12 +483,13 @@ class YinyangAssignment {
       group_max_[group_of_[c]] = std::max(group_max_[group_of_[c]], motion_[c]);
   }
 
-  /// Rows [b, e): bounds, then the groups they cannot rule out. Returns the
+  /// Rows [b, e): bounds, then the groups they cannot rule out; each changed label noted
+  /// in `relabelled` (after the first call, which gives the first labels). Returns the
   /// block's summed distance to the assigned centres (with `objective`; else
   /// that of the rows it measured).
   double assign_block(const D& distance, const xt::xtensor<T, 2>& X, const xt::xtensor<T, 2>& centers,
                       const std::vector<xt::xtensor<T, 2>>& group_centers, std::size_t* labels, std::size_t b,
-                      std::size_t e, bool first, bool objective, Scratch& s) {
+                      std::size_t e, bool first, bool objective, Scratch& s, Relabelled& relabelled) {
     const std::size_t d = X.shape(1), t = members_.size();
     const double eps = bound_slack<T>(d);
     const T inf = std::numeric_limits<T>::infinity();
@@ -521,6 +559,7 @@ class YinyangAssignment {
         const std::size_t c = s.group_min_index[r * t + g];
         if (v < best || (v == best && c < best_index)) best = v, best_index = c, best_group = g;
       }
+      if (!first) relabelled.note(i, labels[i], best_index);
       labels[i] = best_index;
       upper_[i] = metric_of<D>(best);
       for (std::size_t g = 0; g < t; ++g) {

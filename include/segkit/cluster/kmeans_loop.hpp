@@ -149,6 +149,10 @@ struct PassOutputs {
   bool resum_changed = false;
   /// Rows per cluster after the pass.
   std::vector<std::size_t>* counts = nullptr;
+  /// Whether *counts already holds the counts of the labels the pass starts from: a step
+  /// that reports its relabelled rows (RowsRead::open) then moves them by those rows
+  /// instead of counting every row again.
+  bool counts_kept = false;
   /// Rows whose label the pass changed (so no copy of the previous labels is kept;
   /// `labels` must then hold labels already).
   std::size_t* changed = nullptr;
@@ -166,18 +170,45 @@ struct PassOutputs {
 enum class RowsRead {
   /// Every row (a full step): a chunk that keeps sums (PassOutputs::resum_changed) sums a
   /// cluster again from the first block where a row left or joined it, that block's rows
-  /// as they are labelled (in cache) and the earlier blocks' again from the chunk.
+  /// as they are labelled (in cache) and the earlier blocks' again from the chunk. The pass
+  /// finds the changed labels by comparing each row's with a copy.
   every,
   /// Only the rows its bounds leave open: the clusters whose rows changed are summed again
   /// once the chunk is labelled, in one stream over the chunk (block by block, each new
   /// cluster would read the earlier blocks again: 1,000,000 x 16 x 64, one thread, 7-10 % slower).
+  /// The step reports each label it changes (Relabelled), so the pass neither copies nor
+  /// compares the block's labels, nor counts them again.
   open,
+};
+
+/// The rows of one block whose label an assignment step changed, as the step reports them
+/// (RowsRead::open): at most assignment_block.
+class Relabelled {
+ public:
+  struct Row {
+    std::size_t row, from, to;
+  };
+  /// Row `row`, labelled `from`, gets `to`: kept only when the two differ, without a
+  /// branch (near the boundary whether a measured row changes is a coin toss).
+  void note(std::size_t row, std::size_t from, std::size_t to) {
+    rows_[size_] = {row, from, to};
+    size_ += from != to;
+  }
+  void clear() { size_ = 0; }
+  std::size_t size() const { return size_; }
+  const Row* begin() const { return rows_.data(); }
+  const Row* end() const { return rows_.data() + size_; }
+
+ private:
+  std::array<Row, assignment_block> rows_;
+  std::size_t size_ = 0;
 };
 
 /// One assignment pass over X, shared by every assignment step: chunks of
 /// sum_chunk_rows(n) rows on up to `threads` threads, blocks of assignment_block rows within.
-/// `make_worker()` gives each chunk a callable (b, e) -> double that labels rows
-/// [b, e) and returns their summed distance (it owns its scratch buffers). `out`
+/// `make_worker()` gives each chunk a callable (b, e, Relabelled&) -> double that labels
+/// rows [b, e) and returns their summed distance (it owns its scratch buffers); with
+/// RowsRead::open it notes in the Relabelled each row whose label it changes. `out`
 /// says what else to measure. Returns the summed distance, merged in chunk order:
 /// independent of the thread count, as every output is.
 template <class T, class MakeWorker>
@@ -188,11 +219,16 @@ double assignment_pass(const xt::xtensor<T, 2>& X, std::size_t k, const std::siz
   const bool resum = out.chunk_sums && out.resum_changed && out.chunk_sums->size() == n_chunks * k * d;
   if (out.chunk_sums && !resum) out.chunk_sums->assign(n_chunks * k * d, 0.0);
   const bool compare = out.changed || resum;
+  // A step that reads only the open rows reports the labels it changed: its report stands
+  // for the copy and comparison of every label, and moves the kept counts.
+  const bool reported = compare && reads == RowsRead::open;
+  const bool delta_counts = reported && out.counts && out.counts_kept && out.counts->size() == k;
   std::vector<double> partial(n_chunks);
   std::vector<std::size_t> moved(out.changed ? n_chunks : 0), chunk_counts(out.counts ? n_chunks * k : 0);
   parallel_for(n_chunks, threads, [&](std::size_t c) {
     auto assign_block = make_worker();
     std::array<std::size_t, assignment_block> before;
+    Relabelled relabelled;
     // With resum: the clusters that rows of this chunk left or joined (touched), and
     // those first touched in the current block (fresh).
     std::vector<unsigned char> touched(resum ? k : 0), fresh(resum ? k : 0);
@@ -209,14 +245,21 @@ double assignment_pass(const xt::xtensor<T, 2>& X, std::size_t k, const std::siz
     };
     for (std::size_t b = chunk_begin; b < chunk_end; b += assignment_block) {
       const std::size_t e = std::min(chunk_end, b + assignment_block);
-      if (compare) std::copy(labels + b, labels + e, before.begin());
-      sum += assign_block(b, e);
+      if (compare && !reported) std::copy(labels + b, labels + e, before.begin());
+      relabelled.clear();
+      sum += assign_block(b, e, relabelled);
       std::size_t block_moved = 0;
-      if (compare)
+      if (reported)
+        block_moved = relabelled.size();
+      else if (compare)
         for (std::size_t i = b; i < e; ++i) block_moved += before[i - b] != labels[i];
       chunk_moved += block_moved;
       // Each cluster a row of the block left or joined, marked in `set` (no branch per row).
       const auto mark_changed = [&](unsigned char* set) {
+        if (reported) {
+          for (const Relabelled::Row& r : relabelled) set[r.from] = set[r.to] = 1;
+          return;
+        }
         for (std::size_t i = b; i < e; ++i) {
           const std::size_t was = before[i - b], is = labels[i];
           const unsigned char changed = was != is;
@@ -243,7 +286,17 @@ double assignment_pass(const xt::xtensor<T, 2>& X, std::size_t k, const std::siz
           n_touched += n_fresh;
         }
       }
-      if (out.counts) count_labels(labels, b, e, chunk_counts.data() + c * k, k);
+      if (delta_counts) {
+        // Unsigned: a chunk's count of a cluster may fall below zero here and wraps; the
+        // totals, added below, are exact.
+        std::size_t* counts = chunk_counts.data() + c * k;
+        for (const Relabelled::Row& r : relabelled) {
+          ++counts[r.to];
+          --counts[r.from];
+        }
+      } else if (out.counts) {
+        count_labels(labels, b, e, chunk_counts.data() + c * k, k);
+      }
       if (sums && !resum)
         add_rows(X.data(), d, labels, b, e, k, sums);
       else if (resum && reads == RowsRead::every && n_touched > 0)
@@ -255,7 +308,7 @@ double assignment_pass(const xt::xtensor<T, 2>& X, std::size_t k, const std::siz
   });
   if (out.changed) *out.changed = std::accumulate(moved.begin(), moved.end(), std::size_t{0});
   if (out.counts) {
-    out.counts->assign(k, 0);
+    if (!delta_counts) out.counts->assign(k, 0);
     for (std::size_t c = 0; c < n_chunks; ++c)
       for (std::size_t cl = 0; cl < k; ++cl) (*out.counts)[cl] += chunk_counts[c * k + cl];
   }
@@ -272,7 +325,7 @@ double assign_nearest(const D& distance, const xt::xtensor<T, 2>& X, const xt::x
                       std::size_t* labels, T* nearest, std::size_t threads, const PassOutputs& out = {}) {
   const std::size_t k = centers.shape(0);
   return assignment_pass(X, k, labels, threads_for(X.size() * k, threads), out, RowsRead::every, [&] {
-    return [&, scratch = std::vector<T>()](std::size_t b, std::size_t e) mutable {
+    return [&, scratch = std::vector<T>()](std::size_t b, std::size_t e, Relabelled&) mutable {
       detail::nearest(distance, X, b, e, centers, labels + b, nearest + b, scratch);
       return block_sum(nearest, b, e);
     };
@@ -536,6 +589,8 @@ Clustering<T> kmeans_loop(const xt::xtensor<T, 2>& X, const xt::xtensor<T, 2>& i
   T* const nearest = nearest_values.get();
   prefer_huge_pages(nearest, n * sizeof(T));
   std::vector<std::size_t> counts(k), offsets(k + 1), members;  // members: only for a non-mean centre
+  // This rank's rows per cluster of the assignment's labels (counts: of every rank, with the moves).
+  std::vector<std::size_t> label_counts;
   std::vector<double> chunk_sums, chunk_objectives;
 
   bool strict = false;
@@ -546,12 +601,14 @@ Clustering<T> kmeans_loop(const xt::xtensor<T, 2>& X, const xt::xtensor<T, 2>& i
     // The first pass measures every row whatever the step: its sum is X's check.
     PassOutputs out{.chunk_sums = CentreIsMean<D> ? &chunk_sums : nullptr,
                     .resum_changed = it > 0,
-                    .counts = &counts,
+                    .counts = &label_counts,
+                    .counts_kept = it > 0,
                     .changed = it > 0 ? &changed : nullptr,
                     .objective = options.inertia_trace,
                     .chunk_objectives = spread ? &chunk_objectives : nullptr,
                     .chunk_rows = chunk};
     pass_sum = step.assign(distance, X, centers, labels, nearest, threads, out);
+    counts = label_counts;
     if (spread) {
       pass_sum = fold_chunks(comm, std::move(chunk_objectives), 1)[0];
       const std::vector<unsigned long long> all_counts =
