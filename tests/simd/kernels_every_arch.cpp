@@ -15,6 +15,7 @@
 #include <limits>
 #include <random>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include <xsimd/xsimd.hpp>
@@ -255,6 +256,62 @@ TEST_CASE_TEMPLATE("every instruction set's cluster sums have the bits of a plai
             CHECK(wrong == 0);
           }
         }
+      }
+    }
+  }
+}
+
+TEST_CASE_TEMPLATE("every instruction set's outward square roots are bounds within two steps of the root", T, float,
+                   double) {
+  // The bounded steps keep bounds on a distance's square root: times 1 + epsilon not below
+  // the exact root, times 1 - epsilon not above it (float); in double the root itself. Every
+  // set gives the bits of std::sqrt times the factor, the batches' lanes and the tail alike.
+  std::mt19937 rng(17);
+  std::uniform_real_distribution<double> exponent(-40.0, 40.0);
+  const T eps = std::numeric_limits<T>::epsilon();
+  const T factors[] = {T(1), T(1) + eps, T(1) - eps};
+  for (const auto& set : runnable_sets<T>()) {
+    for (std::size_t m : {1u, 7u, 8u, 9u, 16u, 17u, 33u, 1000u}) {
+      const std::string arch = set.table->arch;
+      CAPTURE(arch);
+      CAPTURE(m);
+      std::vector<T> x(m);
+      for (std::size_t i = 0; i < m; ++i) {
+        switch (i % 5) {
+          case 0:
+            x[i] = static_cast<T>(std::exp2(std::round(exponent(rng))));
+            break;  // a power of two
+          case 1:
+            x[i] = i < 5 ? T(0) : static_cast<T>(std::exp2(exponent(rng)));
+            break;
+          default:
+            x[i] = static_cast<T>(std::exp2(exponent(rng)) * (1 + rng() % 1000));
+            break;
+        }
+      }
+      for (const T factor : factors) {
+        CAPTURE(factor);
+        std::vector<T> got = x;
+        set.table->scaled_roots(got.data(), m, factor);
+        std::size_t different = 0, wrong_side = 0, too_far = 0;
+        for (std::size_t i = 0; i < m; ++i) {
+          const T expected = std::sqrt(x[i]) * factor;
+          different += got[i] != expected;
+          if constexpr (std::is_same_v<T, float>) {
+            // The root in double is exact enough to tell the side: a float's root has 24 bits.
+            const double root = std::sqrt(static_cast<double>(x[i]));
+            if (factor > 1) {
+              wrong_side += static_cast<double>(got[i]) < root;
+              too_far += got[i] > std::nextafter(std::nextafter(static_cast<float>(root), INFINITY), INFINITY);
+            } else if (factor < 1) {
+              wrong_side += static_cast<double>(got[i]) > root;
+              too_far += got[i] < std::nextafter(std::nextafter(static_cast<float>(root), 0.0f), 0.0f);
+            }
+          }
+        }
+        CHECK(different == 0);
+        CHECK(wrong_side == 0);
+        CHECK(too_far == 0);
       }
     }
   }

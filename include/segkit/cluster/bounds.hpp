@@ -25,6 +25,7 @@
 #include <xtensor/xtensor.hpp>
 
 #include "segkit/cluster/kmeans_loop.hpp"
+#include "segkit/core/dispatch.hpp"
 #include "segkit/core/huge_pages.hpp"
 #include "segkit/core/parallel.hpp"
 #include "segkit/distance/concept.hpp"
@@ -192,20 +193,29 @@ class HamerlyAssignment {
             detail::nearest(distance, X, b, e, centers, labels + b, nearest_out + b, scratch);
           return block_sum(nearest_out, b, e);
         }
-        // Row i measured against every centre, as the r-th row of the kernel's outputs:
-        // its label (noted, for the pass) and both bounds. Returns its distance.
-        const auto measured_whole = [&](std::size_t i, std::size_t r) {
-          relabelled.note(i, labels[i], nearest[r]);
-          labels[i] = nearest[r];
-          upper_[i] = bound_above<T>(metric_of<D>(best[r]));
-          lower_[i] = bound_below<T>(metric_of<D>(second[r]));
-          return static_cast<double>(best[r]);
-        };
-        if (raw)
-          for (std::size_t i = b; i < e; ++i) {
-            upper_[i] = bound_above<T>(metric_of<D>(nearest_out[i]));
-            lower_[i] = bound_below<T>(metric_of<D>(lower_[i]));
+        // The m rows row(0), ..., row(m - 1) measured against every centre, as the rows of
+        // the kernel's outputs: their labels (noted, for the pass), their distances added
+        // to `sum` in that order, and both bounds.
+        const auto measured_whole = [&](std::size_t m, auto row, double& sum) {
+          for (std::size_t r = 0; r < m; ++r) {
+            const std::size_t i = row(r);
+            relabelled.note(i, labels[i], nearest[r]);
+            labels[i] = nearest[r];
+            sum += static_cast<double>(best[r]);
           }
+          metric_bounds<true>(best.data(), m);
+          metric_bounds<false>(second.data(), m);
+          for (std::size_t r = 0; r < m; ++r) {
+            const std::size_t i = row(r);
+            upper_[i] = best[r];
+            lower_[i] = second[r];
+          }
+        };
+        if (raw) {
+          std::copy(nearest_out + b, nearest_out + e, upper_.get() + b);
+          metric_bounds<true>(upper_.get() + b, e - b);
+          metric_bounds<false>(lower_.get() + b, e - b);
+        }
         // First every row's bounds moved by the centres' motion, then only the rows
         // that this does not settle.
         const double eps = bound_slack<T>(d);
@@ -223,7 +233,8 @@ class HamerlyAssignment {
           // a share of 0.3 or 0.7 measured the same within the noise).
           nearest_two(distance, X, b, e, centers, nearest.data(), best.data(), second.data(), scratch);
           double block = 0;
-          for (std::size_t i = b; i < e; ++i) block += measured_whole(i, i - b);
+          measured_whole(
+              e - b, [b](std::size_t r) { return b + r; }, block);
           return block;
         }
         // Each open row's own distance tightens its upper bound once; rows still open
@@ -261,7 +272,8 @@ class HamerlyAssignment {
         // the nearest two of each (in SIMD where the distance has nearest_two).
         for (std::size_t r = 0; r < rows.size(); ++r) std::copy_n(X.data() + rows[r] * d, d, gathered.data() + r * d);
         nearest_two(distance, gathered, 0, rows.size(), centers, nearest.data(), best.data(), second.data(), scratch);
-        for (std::size_t r = 0; r < rows.size(); ++r) sum += measured_whole(rows[r], r);
+        measured_whole(
+            rows.size(), [&rows](std::size_t r) { return rows[r]; }, sum);
         return sum;
       };
     });
@@ -302,6 +314,19 @@ class HamerlyAssignment {
       upper[i] = up;
       lower[i] = low;
       holds[i] = up * above < std::max(low, gap[a]) * below;
+    }
+  }
+
+  /// The m distances at v become bounds on their metric, in place: not below it (Above)
+  /// or not above it. A metric is its own bound, already in T. A square root is rounded
+  /// outwards in float by a factor of 1 +- epsilon (it lands within half a step of the
+  /// root, the factor moves it one or two steps out); in double it is the root itself,
+  /// as before the bounds were kept in T (the slack covers its rounding).
+  template <bool Above>
+  static void metric_bounds(T* v, std::size_t m) {
+    if constexpr (!D::is_metric) {
+      constexpr T step = std::is_same_v<T, double> ? T(0) : std::numeric_limits<T>::epsilon();
+      simd::active<T>().scaled_roots(v, m, Above ? T(1) + step : T(1) - step);
     }
   }
 

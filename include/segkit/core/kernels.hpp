@@ -610,6 +610,19 @@ T row_distance(const T* a, const T* b, std::size_t d) {
   return sum;
 }
 
+/// v[i] = sqrt(v[i]) * factor, in place: the bounded steps' bounds on the square root
+/// of a squared distance, a factor of 1 + epsilon or 1 - epsilon rounding them outwards.
+/// (Written with xsimd: a loop of std::sqrt is not vectorised where errno may be set.)
+template <class Arch, class T>
+void scaled_roots(T* v, std::size_t m, T factor) {
+  using batch = xsimd::batch<T, Arch>;
+  constexpr std::size_t W = batch::size;
+  const batch f(factor);
+  std::size_t i = 0;
+  for (; i + W <= m; i += W) (xsimd::sqrt(batch::load_unaligned(v + i)) * f).store_unaligned(v + i);
+  for (; i < m; ++i) v[i] = std::sqrt(v[i]) * factor;
+}
+
 /// The centres as nearest_centres_by_products reads them. The shift (the centres'
 /// own mean) is taken from rows and centres alike: distances do not change, and the
 /// inner products stay small, so |c|^2 - 2 x.c loses few digits to cancellation.
@@ -832,6 +845,7 @@ struct Table {
   void (*distance_sums_4)(const T*, const T*, std::size_t, std::size_t, std::size_t, std::size_t, double*, T*);
   void (*distance_sums_1)(const T*, const T*, std::size_t, std::size_t, std::size_t, std::size_t, double*, T*);
   T (*row_distance)(const T*, const T*, std::size_t);
+  void (*scaled_roots)(T*, std::size_t, T);
   void (*nearest_centres_by_products)(const T*, std::size_t, std::size_t, const ShiftedCentres<T>&, T*, std::size_t*,
                                       T*);
   void (*nearest_two_centres)(const T*, std::size_t, std::size_t, const T*, std::size_t, std::size_t, T*, std::size_t*,
@@ -847,6 +861,7 @@ const Table<T>& table() {
                           &distance_sums_4<Arch, T>,
                           &distance_sums_1<Arch, T>,
                           &row_distance<Arch, T>,
+                          &scaled_roots<Arch, T>,
                           &nearest_centres_by_products<Arch, T>,
                           &nearest_two_centres<Arch, T>,
                           &add_rows<Arch, T>};
