@@ -353,6 +353,14 @@ TEST_CASE_TEMPLATE("Hamerly, Yinyang and Lloyd's switch to bounds give exactly L
     }
     check_hamerly_is_lloyd(X, init, segkit::Options{.tol = 0});
   }
+  SUBCASE("a cluster emptied in a bounded pass takes the farthest row, as in Lloyd") {
+    // Found by search: well separated blobs, a random start with two centres in some and
+    // none in others; a later, bounded pass leaves a cluster empty, and the bounds rule out
+    // most rows from being the farthest (HamerlyAssignment::measure_farthest).
+    const xt::xtensor<T, 2> X = blobs<T>(5000, 16, 32, 10, 11);
+    const xt::xtensor<T, 2> init = segkit::RandomInit{}.initial_centers(X, 32, segkit::SquaredEuclidean{}, 2, 1);
+    check_hamerly_is_lloyd(X, init, segkit::Options{.tol = 0});
+  }
   SUBCASE("with Manhattan distance, a metric, bounds on the distance itself") {
     const xt::xtensor<T, 2> X = blobs<T>(3000, 5, 8, 4, 5);
     const xt::xtensor<T, 2> init = segkit::RandomInit{}.initial_centers(X, 8, segkit::SquaredEuclidean{}, 4, 1);
@@ -385,6 +393,42 @@ TEST_CASE_TEMPLATE("a fit that stops on unchanged labels returns the means of it
       const bool same_bits = means == fit.centers;
       CHECK(same_bits);
     }
+  }
+}
+
+TEST_CASE_TEMPLATE("after a bounded pass the farthest rows are the full step's, measured only where bounds reach", T,
+                   float, double) {
+  // An empty cluster takes the rows farthest from their centres. After a bounded pass the
+  // loop asks the step for them (HamerlyAssignment::measure_farthest): their distances,
+  // and the order relocate_empty reads, must be those of a full pass over every row.
+  const std::size_t n = 20000, k = 24;
+  const xt::xtensor<T, 2> X = blobs<T>(n, 6, k, 3, 23);
+  xt::xtensor<T, 2> centers = segkit::RandomInit{}.initial_centers(X, k, segkit::SquaredEuclidean{}, 5, 1);
+  segkit::detail::HamerlyAssignment<T, segkit::SquaredEuclidean> step;
+  std::vector<std::size_t> labels(n), counts;
+  std::vector<T> nearest(n);
+  for (int pass = 0; pass < 10; ++pass) {
+    if (pass > 0) segkit::detail::update_means(X, labels, counts, centers, 1);
+    step.assign(segkit::SquaredEuclidean{}, X, centers, labels.data(), nearest.data(), 2,
+                segkit::detail::PassOutputs{.counts = &counts});
+  }
+  REQUIRE_FALSE(step.nearest_exact());  // the last pass was a bounded one
+  std::vector<std::size_t> full_labels(n);
+  std::vector<T> full(n);
+  segkit::detail::assign_nearest(segkit::SquaredEuclidean{}, X, centers, full_labels.data(), full.data(), 1);
+  CHECK(full_labels == labels);
+  for (const std::size_t count : {1u, 7u, 64u, 500u}) {
+    CAPTURE(count);
+    std::vector<T> some = nearest;
+    REQUIRE(step.measure_farthest(segkit::SquaredEuclidean{}, X, centers, some.data(), 2, count));
+    const std::vector<std::size_t> expected = segkit::detail::farthest_rows(full.data(), n, count),
+                                   got = segkit::detail::farthest_rows(some.data(), n, count);
+    CHECK(got == expected);
+    std::size_t same = 0, measured = 0;
+    for (const std::size_t i : got) same += some[i] == full[i];
+    CHECK(same == count);
+    for (const T v : some) measured += v != T(0);
+    CHECK(measured < n / 2);  // the bounds ruled out most rows
   }
 }
 

@@ -287,7 +287,48 @@ class HamerlyAssignment {
   /// bounds of the assignment labels stay valid, the centre motion covers the rest.
   void reset() {}
 
+  /// After a bounded pass, for relocate_empty: nearest[i] becomes the full step's distance
+  /// of every row that may be among the `count` farthest from their centres, and zero for
+  /// every other row (nearer than all of those), measuring only the rows whose upper
+  /// bounds reach the distance of the nearest of the `count` rows with the largest upper
+  /// bounds. False where the bounds cannot tell (none kept, or that distance is zero):
+  /// the caller then measures every row.
+  bool measure_farthest(const D& distance, const xt::xtensor<T, 2>& X, const xt::xtensor<T, 2>& centers, T* nearest,
+                        std::size_t threads, std::size_t count) const {
+    if (!bounds_valid_ || measured_all_ || !upper_ || count == 0) return false;
+    const std::size_t n = X.shape(0);
+    const double eps = bound_slack<T>(X.shape(1));
+    const std::vector<std::size_t> top = farthest_rows(upper_.get(), n, count);
+    std::vector<T> top_distance(top.size());
+    measure_rows(distance, X, centers, top, top_distance.data(), threads);
+    const double limit = metric_of<D>(*std::min_element(top_distance.begin(), top_distance.end())) * (1 - eps);
+    if (!(limit > 0)) return false;
+    std::vector<std::size_t> candidates;
+    for (std::size_t i = 0; i < n; ++i)
+      if (static_cast<double>(upper_[i]) * (1 + eps) >= limit) candidates.push_back(i);
+    std::vector<T> measured(candidates.size());
+    measure_rows(distance, X, centers, candidates, measured.data(), threads);
+    std::fill_n(nearest, n, T(0));
+    for (std::size_t r = 0; r < candidates.size(); ++r) nearest[candidates[r]] = measured[r];
+    return true;
+  }
+
  private:
+  /// out[r]: the full step's distance of row rows[r] to its nearest centre, the rows
+  /// gathered a block at a time and measured with the full step's kernel.
+  static void measure_rows(const D& distance, const xt::xtensor<T, 2>& X, const xt::xtensor<T, 2>& centers,
+                           const std::vector<std::size_t>& rows, T* out, std::size_t threads) {
+    const std::size_t d = X.shape(1), m = rows.size();
+    parallel_for(chunk_count(m, assignment_block), threads_for(m * d * centers.shape(0), threads), [&](std::size_t c) {
+      const std::size_t b = c * assignment_block, e = std::min(m, b + assignment_block);
+      xt::xtensor<T, 2> gathered = xt::empty<T>({e - b, d});
+      for (std::size_t r = b; r < e; ++r) std::copy_n(X.data() + rows[r] * d, d, gathered.data() + (r - b) * d);
+      std::vector<std::size_t> labels(e - b);
+      std::vector<T> scratch;
+      detail::nearest(distance, gathered, 0, e - b, centers, labels.data(), out + b, scratch);
+    });
+  }
+
   /// Rows [b, e): each bound moved by the centres' motion, and holds[i - b] whether the
   /// two prove the row's label.
   void move_bounds(const std::size_t* labels, std::size_t b, std::size_t e, double eps, unsigned char* holds) {

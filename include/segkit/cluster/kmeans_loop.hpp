@@ -435,10 +435,13 @@ void means_after_moves(const xt::xtensor<T, 2>& X, const std::size_t* labels, co
 /// are global rows (the rank's own are layout.first + i). Returns whether any cluster
 /// was empty, and in `moves` the rank's rows to move (the labels themselves are left as
 /// they are). Every rank makes the same choices from the same candidates: each rank's
-/// farthest rows, gathered.
-template <class T, Communicator Comm = SerialComm>
-bool relocate_empty(const std::size_t* labels, std::size_t n, const T* nearest, std::vector<std::size_t>& counts,
-                    std::vector<Move>& moves, const Comm& comm = {}, const RowLayout* layout = nullptr) {
+/// farthest rows, gathered. `measure(count)` is called before the `count` farthest rows are
+/// read from `nearest`: a caller whose distances are not all there yet measures them then.
+template <class T, Communicator Comm = SerialComm, class Measure = void (*)(std::size_t)>
+bool relocate_empty(
+    const std::size_t* labels, std::size_t n, const T* nearest, std::vector<std::size_t>& counts,
+    std::vector<Move>& moves, const Comm& comm = {}, const RowLayout* layout = nullptr,
+    Measure&& measure = [](std::size_t) {}) {
   const std::size_t k = counts.size();
   const std::size_t first = layout ? layout->first : 0;
   const std::size_t empty = static_cast<std::size_t>(std::count(counts.begin(), counts.end(), std::size_t{0}));
@@ -447,6 +450,7 @@ bool relocate_empty(const std::size_t* labels, std::size_t n, const T* nearest, 
   // Only the first few are taken, so each rank offers its farthest few: among them are the
   // farthest of all. Only if they run out are all rows offered.
   for (std::size_t offered = std::min(n, 4 * empty + 64);; offered = n) {
+    measure(offered);
     const std::vector<std::size_t> order = farthest_rows(nearest, n, offered);
     std::vector<double> value(offered);
     std::vector<unsigned long long> row(offered), label(offered);
@@ -620,9 +624,17 @@ Clustering<T> kmeans_loop(const xt::xtensor<T, 2>& X, const xt::xtensor<T, 2>& i
     if (options.inertia_trace) result.inertia_trace.push_back(pass_sum);
     bool relocated = false;
     if (std::find(counts.begin(), counts.end(), std::size_t{0}) != counts.end()) {
-      // Rare: the farthest rows are needed, which a bounded step does not know.
-      if (!step.nearest_exact()) assign_nearest(distance, X, centers, labels, nearest, threads);
-      relocated = relocate_empty(labels, n, nearest, counts, moves, comm, layout);
+      // The farthest rows are needed. A bounded step measures those its upper bounds cannot
+      // rule out, where it can; else every row is measured.
+      bool measured = step.nearest_exact();
+      const auto measure = [&](std::size_t count) {
+        if (measured) return;
+        if constexpr (requires { step.measure_farthest(distance, X, centers, nearest, threads, count); })
+          if (count < n && step.measure_farthest(distance, X, centers, nearest, threads, count)) return;
+        assign_nearest(distance, X, centers, labels, nearest, threads);
+        measured = true;
+      };
+      relocated = relocate_empty(labels, n, nearest, counts, moves, comm, layout, measure);
       step.reset();
     }
 

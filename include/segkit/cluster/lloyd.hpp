@@ -58,6 +58,11 @@ class AdaptiveAssignment {
 
   void reset() { bounds_.reset(); }
 
+  bool measure_farthest(const D& distance, const xt::xtensor<T, 2>& X, const xt::xtensor<T, 2>& centers, T* nearest,
+                        std::size_t threads, std::size_t count) const {
+    return bounds_.measure_farthest(distance, X, centers, nearest, threads, count);
+  }
+
  private:
   std::size_t bounds_below_;
   // Its full passes keep the bounds too, so the first bounded pass needs no pass of its own.
