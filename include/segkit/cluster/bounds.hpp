@@ -168,10 +168,7 @@ class HamerlyAssignment {
       upper_.reset(new T[n]);
       prefer_huge_pages(upper_.get(), n * sizeof(T));
     }
-    if (!all) {
-      half_gap_ = half_gaps(distance, centers);
-      centre_motion(distance, centers);
-    }
+    if (!all) centre_motion(distance, centers);
 
     const std::size_t pass_threads = threads_for(n * d * (all ? k : 4), threads);
     const double total = assignment_pass(X, k, labels, pass_threads, out, all ? RowsRead::every : RowsRead::open, [&] {
@@ -389,9 +386,11 @@ class HamerlyAssignment {
       return std::max((l - s) * (T(1) - std::numeric_limits<T>::epsilon() * 2), T(0));
   }
 
-  /// Each centre's motion since the last call, and the largest two; per centre, in T and
-  /// rounded outwards, what the bounds of its rows move by and half its gap.
+  /// Each centre's motion since the last call, the largest two, and half its gap to the
+  /// nearest other; per centre, in T and rounded outwards, what the bounds of its rows move
+  /// by and that half gap (made here, from this call's gaps, never an earlier pass's).
   void centre_motion(const D& distance, const xt::xtensor<T, 2>& centers) {
+    half_gap_ = half_gaps(distance, centers);
     motion_ = centre_motions(distance, previous_, centers);
     max_motion_ = second_motion_ = 0.0;
     fastest_ = 0;
