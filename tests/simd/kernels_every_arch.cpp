@@ -216,7 +216,8 @@ TEST_CASE_TEMPLATE("every instruction set's cluster sums have the bits of a plai
                    double) {
   // Grouped by cluster (few clusters) or row after row (many), across whole and partial
   // 64-row words and 256-row blocks, features around every batch width, labels shuffled
-  // and in runs (sorted data): each cluster's rows must still be added in row order.
+  // and in runs (sorted data): each cluster's rows must still be added in row order. The
+  // counts taken on the way are of every row, whichever clusters are summed.
   std::mt19937 rng(13);
   std::normal_distribution<double> normal(0.0, 1.0);
   const auto sets = runnable_sets<T>();
@@ -241,19 +242,29 @@ TEST_CASE_TEMPLATE("every instruction set's cluster sums have the bits of a plai
             std::vector<double> expected = start, got = start;
             for (std::size_t i = 0; i < m; ++i)
               for (std::size_t j = 0; j < d; ++j) expected[labels[i] * d + j] += static_cast<double>(X[i * d + j]);
-            set.table->add_rows(X.data(), m, d, labels.data(), k, got.data(), nullptr);
+            std::vector<std::size_t> expected_counts(k, 5);  // counts added to, as a chunk's are
+            for (std::size_t i = 0; i < m; ++i) ++expected_counts[labels[i]];
+            std::vector<std::size_t> counts(k, 5);
+            set.table->add_rows(X.data(), m, d, labels.data(), k, got.data(), nullptr, counts.data());
             std::size_t different = 0;
             for (std::size_t i = 0; i < k * d; ++i) different += got[i] != expected[i];
             CHECK(different == 0);
+            CHECK(counts == expected_counts);
             // Only some clusters (a bounded pass sums again those its rows left or joined):
             // theirs as above, every other sum left as it was.
             std::vector<unsigned char> only(k);
             for (auto& o : only) o = static_cast<unsigned char>(rng() % 2);
             std::vector<double> some = start;
-            set.table->add_rows(X.data(), m, d, labels.data(), k, some.data(), only.data());
+            std::vector<std::size_t> some_counts(k, 5);
+            set.table->add_rows(X.data(), m, d, labels.data(), k, some.data(), only.data(), some_counts.data());
             std::size_t wrong = 0;
             for (std::size_t i = 0; i < k * d; ++i) wrong += some[i] != (only[i / d] ? expected[i] : start[i]);
             CHECK(wrong == 0);
+            CHECK(some_counts == expected_counts);
+            // Without counts, as the passes that keep theirs call it.
+            std::vector<double> uncounted = start;
+            set.table->add_rows(X.data(), m, d, labels.data(), k, uncounted.data(), only.data(), nullptr);
+            CHECK(uncounted == some);
           }
         }
       }
