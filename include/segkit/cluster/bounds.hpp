@@ -11,6 +11,7 @@
 // (`sqrt_is_metric`, squared Euclidean).
 
 #include <algorithm>
+#include <atomic>
 #include <bit>
 #include <cmath>
 #include <cstddef>
@@ -169,13 +170,12 @@ class HamerlyAssignment {
       prefer_huge_pages(upper_.get(), n * sizeof(T));
     }
     if (!all) centre_motion(distance, centers);
-    // Whether a block's open rows get their own distances first is the block's own finding
-    // (skip_tightening_, one entry a block of each chunk): it depends on its rows alone, not
-    // on the threads, the ranks holding the chunks, or whether the objective is asked for,
-    // so every such run passes through the same bounds and sums in the same order.
-    const std::size_t chunk = out.chunk_rows ? out.chunk_rows : sum_chunk_rows(n);
-    const std::size_t blocks_per_chunk = chunk_count(chunk, assignment_block);
-    if (!all) skip_tightening_.resize(chunk_count(n, chunk) * blocks_per_chunk, 0);
+    // Whether the open rows' own distances come first: the last bounded pass's finding,
+    // made the same way with the objective or without it, so that a fit with the
+    // objective and one without pass through the same bounds (and sum the final pass's
+    // distances in the same order).
+    const bool tighten_open = tighten_next_;
+    std::size_t tightened = 0, settled = 0;
 
     const std::size_t pass_threads = threads_for(n * d * (all ? k : 4), threads);
     const double total = assignment_pass(X, k, labels, pass_threads, out, all ? RowsRead::every : RowsRead::open, [&] {
@@ -246,8 +246,6 @@ class HamerlyAssignment {
         // order either way. The open rows are scattered: each would wait for its row from
         // memory where it is first read, so their lines are asked for a few rows ahead.
         constexpr std::size_t ahead = 8;
-        unsigned char& skips = skip_tightening_[b / chunk * blocks_per_chunk + b % chunk / assignment_block];
-        const bool tighten_open = skips == 0;
         double sum = 0;
         rows.clear();
         std::size_t block_settled = 0;
@@ -284,10 +282,10 @@ class HamerlyAssignment {
             tighten(unsettled[r]);
           }
         }
-        if (!tighten_open)
-          --skips;
-        else if (open > 0 && !tightening_pays(open, block_settled, k, d))
-          skips = retighten_every - 1;
+        if (tighten_open) {
+          std::atomic_ref<std::size_t>(tightened).fetch_add(open, std::memory_order_relaxed);
+          std::atomic_ref<std::size_t>(settled).fetch_add(block_settled, std::memory_order_relaxed);
+        }
         // The rows whose label may change: every distance, with Lloyd's kernel, and
         // the nearest two of each (in SIMD where the distance has nearest_two).
         for (std::size_t r = 0; r < rows.size(); ++r) {
@@ -301,6 +299,12 @@ class HamerlyAssignment {
         return sum;
       };
     });
+    if (!all) {
+      if (tighten_open)
+        tighten_next_ = tightening_pays(tightened, settled, k, d);
+      else
+        tighten_next_ = ++untightened_passes_ % retighten_every == 0;
+    }
     previous_ = centers;
     measured_all_ = all;
     bounds_valid_ = keep;
@@ -383,7 +387,7 @@ class HamerlyAssignment {
   }
 
   /// Whether an open row's own distance first (Hamerly's tightening of its upper bound) saved
-  /// more than it cost in a block that tightened `tightened` rows and so settled `settled`:
+  /// more than it cost in a pass that tightened `tightened` rows and so settled `settled`:
   /// each settled row saves its k distances, each tightened row costs a scattered read of
   /// it and one distance. Rule of thumb from 20-iteration fits and fits to the fixed point
   /// on 2 threads, Zen 3 (blobs, settled shares 0.2-0.5 after the first bounded passes):
@@ -393,8 +397,8 @@ class HamerlyAssignment {
     constexpr std::size_t break_even_bytes = 3000;
     return settled * k * d * sizeof(T) >= break_even_bytes * tightened;
   }
-  /// A block that skips tightening tries it again every this many bounded passes.
-  static constexpr unsigned char retighten_every = 4;
+  /// Passes that skip tightening try it again every this many, to see whether it pays again.
+  static constexpr std::size_t retighten_every = 4;
 
   /// The m distances at v become bounds on their metric, in place: not below it (Above)
   /// or not above it. A metric is its own bound, already in T. A square root is rounded
@@ -462,8 +466,8 @@ class HamerlyAssignment {
   double max_motion_ = 0, second_motion_ = 0;
   std::size_t fastest_ = 0;
   bool measure_all_ = false, measured_all_ = false, keep_bounds_ = true, bounds_valid_ = false;
-  // Per block of each chunk: the bounded passes left before it tightens its open rows again.
-  std::vector<unsigned char> skip_tightening_;
+  bool tighten_next_ = true;
+  std::size_t untightened_passes_ = 0;
   xt::xtensor<T, 2> previous_;
 };
 
