@@ -328,10 +328,11 @@ TEST_CASE_TEMPLATE("Hamerly, Yinyang and Lloyd's switch to bounds give exactly L
     std::size_t n, d, k;
     double spread;
   };
-  // Well separated, overlapping, many centres, a start with duplicate rows, and rows over
-  // several sum chunks (4096 rows: a bounded pass sums again only the clusters a chunk's
-  // rows left or joined, and keeps the other sums).
-  for (const Shape s : {Shape{5000, 2, 5, 10}, Shape{4000, 8, 20, 3}, Shape{3000, 16, 60, 1}, Shape{2000, 3, 40, 20},
+  // Well separated, overlapping, many centres (32 x 64: enough bytes of centres that the
+  // bounded passes tighten open rows first, in float and double), a start with duplicate
+  // rows, and rows over several sum chunks (4096 rows: a bounded pass sums again only the
+  // clusters a chunk's rows left or joined, and keeps the other sums).
+  for (const Shape s : {Shape{5000, 2, 5, 10}, Shape{4000, 8, 20, 3}, Shape{3000, 32, 64, 1}, Shape{2000, 3, 40, 20},
                         Shape{20000, 4, 12, 2}}) {
     CAPTURE(s.n);
     CAPTURE(s.k);

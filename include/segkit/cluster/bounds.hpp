@@ -11,7 +11,6 @@
 // (`sqrt_is_metric`, squared Euclidean).
 
 #include <algorithm>
-#include <atomic>
 #include <bit>
 #include <cmath>
 #include <cstddef>
@@ -170,13 +169,11 @@ class HamerlyAssignment {
       prefer_huge_pages(upper_.get(), n * sizeof(T));
     }
     if (!all) centre_motion(distance, centers);
-    // Whether the open rows' own distances come first: the last bounded pass's finding,
-    // made the same way with the objective or without it, so that a fit with the
-    // objective and one without pass through the same bounds (and sum the final pass's
-    // distances in the same order).
-    const bool tighten_open = tighten_next_;
-    std::size_t tightened = 0, settled = 0;
-
+    // Whether the open rows' own distances come first: from the shape and type alone, so
+    // that every thread count, every spread over processes and a fit with the objective or
+    // without it pass through the same bounds (and sum the final pass's distances in the
+    // same order).
+    const bool tighten_open = tightening_pays(k, d);
     const std::size_t pass_threads = threads_for(n * d * (all ? k : 4), threads);
     const double total = assignment_pass(X, k, labels, pass_threads, out, all ? RowsRead::every : RowsRead::open, [&] {
       // Per-chunk buffers for one block of rows.
@@ -246,9 +243,11 @@ class HamerlyAssignment {
         // order either way. The open rows are scattered: each would wait for its row from
         // memory where it is first read, so their lines are asked for a few rows ahead.
         constexpr std::size_t ahead = 8;
+        const auto prefetch_row = [&](std::size_t i) {
+          kernels::prefetch_lines(reinterpret_cast<std::uintptr_t>(X.data() + i * d), d * sizeof(T));
+        };
         double sum = 0;
         rows.clear();
-        std::size_t block_settled = 0;
         const auto tighten = [&](std::size_t i) {
           const std::size_t a = labels[i];
           const double measured = row_distance(distance, X, i, centers, a);
@@ -256,7 +255,6 @@ class HamerlyAssignment {
           const double limit = std::max(static_cast<double>(lower_[i]), half_gap_[a]) * (1 - eps);
           if (static_cast<double>(upper_[i]) * (1 + eps) < limit) {
             sum += measured;
-            ++block_settled;
           } else {
             rows.push_back(i);
           }
@@ -276,21 +274,14 @@ class HamerlyAssignment {
           rows.assign(unsettled.begin(), unsettled.begin() + static_cast<std::ptrdiff_t>(open));
         } else {
           for (std::size_t r = 0; r < open; ++r) {
-            if (r + ahead < open)
-              kernels::prefetch_lines(reinterpret_cast<std::uintptr_t>(X.data() + unsettled[r + ahead] * d),
-                                      d * sizeof(T));
+            if (r + ahead < open) prefetch_row(unsettled[r + ahead]);
             tighten(unsettled[r]);
           }
-        }
-        if (tighten_open) {
-          std::atomic_ref<std::size_t>(tightened).fetch_add(open, std::memory_order_relaxed);
-          std::atomic_ref<std::size_t>(settled).fetch_add(block_settled, std::memory_order_relaxed);
         }
         // The rows whose label may change: every distance, with Lloyd's kernel, and
         // the nearest two of each (in SIMD where the distance has nearest_two).
         for (std::size_t r = 0; r < rows.size(); ++r) {
-          if (!tighten_open && r + ahead < rows.size())
-            kernels::prefetch_lines(reinterpret_cast<std::uintptr_t>(X.data() + rows[r + ahead] * d), d * sizeof(T));
+          if (!tighten_open && r + ahead < rows.size()) prefetch_row(rows[r + ahead]);
           std::copy_n(X.data() + rows[r] * d, d, gathered.data() + r * d);
         }
         nearest_two(distance, gathered, 0, rows.size(), centers, nearest.data(), best.data(), second.data(), scratch);
@@ -299,12 +290,6 @@ class HamerlyAssignment {
         return sum;
       };
     });
-    if (!all) {
-      if (tighten_open)
-        tighten_next_ = tightening_pays(tightened, settled, k, d);
-      else
-        tighten_next_ = ++untightened_passes_ % retighten_every == 0;
-    }
     previous_ = centers;
     measured_all_ = all;
     bounds_valid_ = keep;
@@ -386,19 +371,17 @@ class HamerlyAssignment {
     }
   }
 
-  /// Whether an open row's own distance first (Hamerly's tightening of its upper bound) saved
-  /// more than it cost in a pass that tightened `tightened` rows and so settled `settled`:
-  /// each settled row saves its k distances, each tightened row costs a scattered read of
-  /// it and one distance. Rule of thumb from 20-iteration fits and fits to the fixed point
-  /// on 2 threads, Zen 3 (blobs, settled shares 0.2-0.5 after the first bounded passes):
-  /// skipped, 1,000,000 x 16 x 64 float 5-10 % faster, double within the noise; 200,000 x
-  /// 64 x 32 within the noise both ways; the labels are the same either way.
-  static bool tightening_pays(std::size_t tightened, std::size_t settled, std::size_t k, std::size_t d) {
-    constexpr std::size_t break_even_bytes = 3000;
-    return settled * k * d * sizeof(T) >= break_even_bytes * tightened;
-  }
-  /// Passes that skip tightening try it again every this many, to see whether it pays again.
-  static constexpr std::size_t retighten_every = 4;
+  /// Whether an open row's own distance first (Hamerly's tightening of its upper bound)
+  /// saves more than it costs: each row it settles saves its k distances, each row it
+  /// tightens costs a scattered read of the row and one distance. Decided from the bytes
+  /// of the centres alone (k d sizeof T), never from counts of settled rows: a count is
+  /// per process, and the rule must be the same for one process and for the same rows
+  /// spread over several. From 20-iteration fits and fits to the fixed point on 2 threads,
+  /// Zen 3 (blobs, settled shares 0.2-0.5 after the first bounded passes): skipped,
+  /// 1,000,000 x 16 x 64 float (4 KiB of centres) 5-10 % faster; at 8 KiB (double there,
+  /// float 200,000 x 64 x 32) and 16 KiB within the noise both ways. The labels are the
+  /// same either way.
+  static bool tightening_pays(std::size_t k, std::size_t d) { return k * d * sizeof(T) >= 8192; }
 
   /// The m distances at v become bounds on their metric, in place: not below it (Above)
   /// or not above it. A metric is its own bound, already in T. A square root is rounded
@@ -466,8 +449,6 @@ class HamerlyAssignment {
   double max_motion_ = 0, second_motion_ = 0;
   std::size_t fastest_ = 0;
   bool measure_all_ = false, measured_all_ = false, keep_bounds_ = true, bounds_valid_ = false;
-  bool tighten_next_ = true;
-  std::size_t untightened_passes_ = 0;
   xt::xtensor<T, 2> previous_;
 };
 
