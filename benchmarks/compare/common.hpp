@@ -3,13 +3,15 @@
 //
 // Every program takes the same leading arguments
 //
-//   X.bin C0.bin n d k f32|f64 threads M max_iter centres_out.bin [program-specific...]
+//   X.bin C0.bin n d k f32|f64 threads M R max_iter centres_out.bin [program-specific...]
 //
-// (X: n x d and C0: k x d, raw row-major values of the given type), runs two
-// fits from C0, each timed around the library call only:
+// (X: n x d and C0: k x d, raw row-major values of the given type), runs fits
+// from C0, each timed around the library call only:
 //
 //   1. to the fixed point: at most max_iter iterations, no tolerance;
-//   2. with at most M iterations (for the time per iteration),
+//   2. R fits with at most M iterations each (for the time per iteration:
+//      run.py takes their median, so that what a process's first fits pay
+//      once, such as faulting in fresh memory, does not stand for an iteration),
 //
 // and prints one line per fit, "fixed|periter seconds iterations inertia"
 // (inertia as the library reports it, "nan" when it does not), plus "info"
@@ -28,14 +30,14 @@ namespace compare {
 
 struct Args {
   std::string x_path, c_path, out_path;
-  std::size_t n = 0, d = 0, k = 0, threads = 1, m = 20, max_iter = 300;
+  std::size_t n = 0, d = 0, k = 0, threads = 1, m = 20, periter_fits = 3, max_iter = 300;
   bool f32 = false;
   std::vector<std::string> extra;
 };
 
 inline Args parse(int argc, char** argv, const char* usage_extra = "") {
-  if (argc < 11) {
-    std::fprintf(stderr, "usage: %s X.bin C0.bin n d k f32|f64 threads M max_iter centres_out.bin%s\n", argv[0],
+  if (argc < 12) {
+    std::fprintf(stderr, "usage: %s X.bin C0.bin n d k f32|f64 threads M R max_iter centres_out.bin%s\n", argv[0],
                  usage_extra);
     std::exit(2);
   }
@@ -53,9 +55,14 @@ inline Args parse(int argc, char** argv, const char* usage_extra = "") {
   a.f32 = type == "f32";
   a.threads = std::stoul(argv[7]);
   a.m = std::stoul(argv[8]);
-  a.max_iter = std::stoul(argv[9]);
-  a.out_path = argv[10];
-  for (int i = 11; i < argc; ++i) a.extra.emplace_back(argv[i]);
+  a.periter_fits = std::stoul(argv[9]);
+  a.max_iter = std::stoul(argv[10]);
+  a.out_path = argv[11];
+  if (a.periter_fits == 0) {
+    std::fprintf(stderr, "%s: R, the number of fits of at most M iterations, must be at least 1\n", argv[0]);
+    std::exit(2);
+  }
+  for (int i = 12; i < argc; ++i) a.extra.emplace_back(argv[i]);
   return a;
 }
 

@@ -72,12 +72,15 @@ int main(int argc, char** argv) {
   compare::read_raw(a.x_path, run.X.ptr<float>(), a.n * a.d);
   compare::read_raw(a.extra[0], run.L0.ptr<int>(), a.n);
 
-  double fixed_s = 0, short_s = 0;
+  double fixed_s = 0;
   const cv::Mat fixed = run.fit(a.max_iter, true, &fixed_s);
   const double fixed_compactness = run.compactness;
   compare::write_raw(a.out_path, fixed.ptr<float>(), a.k * a.d);
-  run.fit(a.m, true, &short_s);
-  const double short_compactness = run.compactness;
+  std::vector<double> short_s(a.periter_fits), short_compactness(a.periter_fits);
+  for (std::size_t r = 0; r < a.periter_fits; ++r) {
+    run.fit(a.m, true, &short_s[r]);
+    short_compactness[r] = run.compactness;
+  }
 
   // Iterations of the fixed-point fit (see the top of the file).
   std::size_t iterations = known;
@@ -107,7 +110,8 @@ int main(int argc, char** argv) {
     if (smallest == 2) how = "2 or 3 (OpenCV runs at least 2 iterations)";
   }
   compare::report("fixed", fixed_s, iterations, fixed_compactness);
-  compare::report("periter", short_s, std::max<std::size_t>(2, std::min(a.m, iterations)), short_compactness);
+  for (std::size_t r = 0; r < a.periter_fits; ++r)
+    compare::report("periter", short_s[r], std::max<std::size_t>(2, std::min(a.m, iterations)), short_compactness[r]);
   // The build's "Parallel framework:" line (pthreads, OpenMP, TBB...).
   const std::string build = cv::getBuildInformation();
   std::string framework = "?";

@@ -4,13 +4,18 @@
 Every peer gets the same data (Gaussian blobs written once per size as raw float64
 and float32 files) and starts from the same k rows, with tol = 0, on 1 and on 2
 threads, in float64 and float32 (OpenCV and FAISS: float32 only). Each peer runs
-in a process of its own, once per repetition, in turn; each process makes two
+in a process of its own, once per repetition, in turn; each process makes these
 fits, timed inside the process around the library call only:
 
   fit to the fixed point   at most --fit-max-iter iterations (300), stop when the
                            labels no longer change: its time and iterations;
-  ms per iteration         a fit of at most --max-iter iterations (20), divided by
-                           the iterations it ran,
+  ms per iteration         --periter-fits fits (3) of at most --max-iter iterations
+                           (20) each, after the fit to the fixed point: the median
+                           of their times divided by the iterations they ran (so
+                           that what only a process's first fits pay, such as
+                           faulting in fresh memory, is not taken for the cost of
+                           an iteration; the fit to the fixed point, the first,
+                           pays it),
 
 and the process's peak RSS is taken from its rusage (ru_maxrss, through peak_rss.py). Medians over the
 repetitions are printed as one Markdown table per thread count and value type,
@@ -58,8 +63,9 @@ def worker(argv):
     import threadpoolctl
 
     name = argv[0]
-    x_path, c_path, n, d, k, vtype, threads, m, max_iter, out_path = argv[1:11]
+    x_path, c_path, n, d, k, vtype, threads, m, periter_fits, max_iter, out_path = argv[1:12]
     n, d, k, threads, m, max_iter = int(n), int(d), int(k), int(threads), int(m), int(max_iter)
+    periter_fits = int(periter_fits)
     dtype = np.float32 if vtype == "f32" else np.float64
     X = np.fromfile(x_path, dtype=dtype).reshape(n, d)
     C0 = np.fromfile(c_path, dtype=dtype).reshape(k, d)
@@ -78,12 +84,12 @@ def worker(argv):
         # threadpoolctl sets both of scikit-learn's thread pools: OpenMP (the Lloyd loop) and BLAS.
         with threadpoolctl.threadpool_limits(limits=threads):
             fixed = fit(max_iter)
-            short = fit(m)
+            short = [fit(m) for _ in range(periter_fits)]
             pools = ", ".join(f"{p['internal_api']} {p['num_threads']}" for p in threadpoolctl.threadpool_info())
         info = f"scikit-learn {sklearn.__version__}, numpy {np.__version__}, threads: {pools}"
     elif name == "faiss":
         import faiss
-        niter_fixed = int(argv[11])  # FAISS has no stopping rule: run.py passes the fixed point's count
+        niter_fixed = int(argv[12])  # FAISS has no stopping rule: run.py passes the fixed point's count
 
         def fit(iterations):
             km = faiss.Kmeans(d, k, niter=iterations, verbose=False, spherical=False, seed=1234, nredo=1,
@@ -95,7 +101,7 @@ def worker(argv):
         faiss.omp_set_num_threads(threads)
         with threadpoolctl.threadpool_limits(limits=threads):  # the BLAS of IndexFlatL2's search
             fixed = fit(niter_fixed)
-            short = fit(m)
+            short = [fit(m) for _ in range(periter_fits)]
             pools = ", ".join(f"{p['internal_api']} {p['num_threads']}" for p in threadpoolctl.threadpool_info())
         info = f"faiss {faiss.__version__}, faiss.omp_get_max_threads() = {faiss.omp_get_max_threads()}, {pools}"
     else:
@@ -103,7 +109,8 @@ def worker(argv):
 
     np.ascontiguousarray(fixed[3], dtype=dtype).tofile(out_path)
     print(f"fixed {fixed[0]:.9f} {fixed[1]} {fixed[2]:.17g}")
-    print(f"periter {short[0]:.9f} {short[1]} {short[2]:.17g}")
+    for s in short:
+        print(f"periter {s[0]:.9f} {s[1]} {s[2]:.17g}")
     print(f"info {info}")
 
 
@@ -135,13 +142,21 @@ def run_child(cmd, env):
 
 
 def parse_output(stdout):
-    fits, info = {}, ""
+    """The fits a peer's process reports: {"fixed": fit, "periter": [fit, ...]}, each fit (seconds,
+    iterations, inertia); and its info line."""
+    fits, info = {"periter": []}, ""
     for line in stdout.splitlines():
         fields = line.split()
         if fields and fields[0] in ("fixed", "periter"):
-            fits[fields[0]] = (float(fields[1]), int(fields[2]), float(fields[3]))
+            fit = (float(fields[1]), int(fields[2]), float(fields[3]))
+            if fields[0] == "fixed":
+                fits["fixed"] = fit
+            else:
+                fits["periter"].append(fit)
         elif fields and fields[0] == "info":
             info = line[5:]
+    if "fixed" not in fits or not fits["periter"]:
+        raise RuntimeError(f"no fixed and periter lines in the output:\n{stdout}")
     return fits, info
 
 
@@ -212,7 +227,10 @@ def main():
                              ") or as NxDxK, comma-separated")
     parser.add_argument("--repetitions", type=int, default=None, help="runs per peer and configuration (5; --quick: 1)")
     parser.add_argument("--quick", action="store_true", help="smoke run: n / 10, 1 repetition, shorter machine peaks")
-    parser.add_argument("--max-iter", type=int, default=20, help="iterations of the ms-per-iteration fit (M)")
+    parser.add_argument("--max-iter", type=int, default=20, help="iterations of the ms-per-iteration fits (M)")
+    parser.add_argument("--periter-fits", type=int, default=3,
+                        help="ms-per-iteration fits per process (R), after the fit to the fixed point; the "
+                             "process's figure is their median")
     parser.add_argument("--fit-max-iter", type=int, default=300, help="max_iter of the fit to the fixed point")
     parser.add_argument("--threads", default="1,2")
     parser.add_argument("--types", default="float64,float32")
@@ -223,6 +241,8 @@ def main():
     parser.add_argument("--json", metavar="PATH", help="also write the raw results here")
     parser.add_argument("--no-install", action="store_true", help="(for run.sh; ignored here)")
     args = parser.parse_args()
+    if args.periter_fits < 1:
+        parser.error("--periter-fits must be at least 1")
 
     # This driver's own numpy (the data, the inertia of each peer's centres) on one thread: OpenBLAS's
     # threads spin for a while after each call, and on 2 cores they took the cores from the next peer's
@@ -287,7 +307,7 @@ def main():
                                 continue
                             out_path = os.path.join(tmp, "centres.out")
                             common = [x_path, c_path, str(n), str(d), str(k), SHORT[vtype], str(threads),
-                                      str(args.max_iter), str(args.fit_max_iter), out_path]
+                                      str(args.max_iter), str(args.periter_fits), str(args.fit_max_iter), out_path]
                             if peer == "segkit" or peer == "Armadillo":
                                 cmd = [os.path.join(bench, PROGRAMS[peer])] + common
                             elif peer == "OpenCV":
@@ -306,7 +326,8 @@ def main():
                             infos[peer] = info
                             centres = np.fromfile(out_path, dtype=np.float32 if vtype == "float32" else np.float64)
                             _, inertia = nearest(X_as64, centres.reshape(k, d).astype(np.float64))
-                            fixed, short = fits["fixed"], fits["periter"]
+                            fixed, shorts = fits["fixed"], fits["periter"]
+                            periter_ms = [1e3 * s[0] / s[1] for s in shorts]
                             if peer == "segkit" and reference_iterations is None:
                                 reference_iterations = fixed[1]
                             if peer == "OpenCV":
@@ -314,9 +335,11 @@ def main():
                             runs.append(dict(size=size, n=n, d=d, k=k, type=vtype, threads=threads, peer=peer,
                                              repetition=rep + 1, fit_seconds=fixed[0], fit_iterations=fixed[1],
                                              own_inertia=None if fixed[2] != fixed[2] else fixed[2],
-                                             inertia=inertia, periter_fit_seconds=short[0],
-                                             periter_iterations=short[1],
-                                             ms_per_iteration=1e3 * short[0] / short[1], peak_rss_kib=rss))
+                                             inertia=inertia,
+                                             periter_fit_seconds=[s[0] for s in shorts],
+                                             periter_iterations=statistics.median(s[1] for s in shorts),
+                                             periter_ms_each=periter_ms,
+                                             ms_per_iteration=statistics.median(periter_ms), peak_rss_kib=rss))
 
     # ----------------------------------------------------------------- medians and tables
     def median_of(rows, key):
@@ -397,8 +420,12 @@ def main():
     print("\n## Notes\n")
     print(f"- Load average at start / end: {load_start[0]:.2f} / {load_end[0]:.2f} (on {os.cpu_count()} cores); "
           "another job's load inflates the 2-thread rows most.")
-    print("- ms / iter: a fit of at most M iterations divided by the iterations it ran; a fit that reaches "
-          "its fixed point earlier spreads its per-call setup over fewer iterations. All fits are timed "
+    print(f"- ms / iter: the median, over the {args.periter_fits} fits of at most M iterations that a process "
+          "makes after its fit to the fixed point, of each fit's time divided by the iterations it ran; then "
+          "the median over the repetitions. A fit that reaches its fixed point earlier spreads its per-call "
+          "setup over fewer iterations. What only a process's first fits pay (faulting in fresh memory, which "
+          "the C library's allocator may or may not keep between fits) is in 'fit ms', the process's first "
+          "fit. All fits are timed "
           "inside the peer's process around the library call; peak RSS is the whole process's (for the "
           "Python peers it includes the interpreter and its modules).")
     print("- Inertia (f64): every peer's final centres, each row to its nearest centre, summed in float64 by "
@@ -439,7 +466,8 @@ def main():
         with open(args.json, "w") as f:
             json.dump(dict(started=started, load_average_start=load_start, load_average_end=load_end,
                            settings=dict(sizes=[list(s) for s in sizes], repetitions=repetitions,
-                                         max_iter=args.max_iter, fit_max_iter=args.fit_max_iter,
+                                         max_iter=args.max_iter, periter_fits=args.periter_fits,
+                                         fit_max_iter=args.fit_max_iter,
                                          threads=thread_counts, types=types, peers=peers, quick=args.quick,
                                          omp_wait_policy=args.omp_wait_policy),
                            machine=dict(bandwidth_gb_s={str(t): v for t, v in bandwidth.items()},
