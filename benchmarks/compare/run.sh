@@ -20,7 +20,7 @@ if [ "$install" = yes ]; then
   [ "$(id -u)" -ne 0 ] && sudo=sudo
   $sudo apt-get update
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y --no-install-recommends \
-    python3-sklearn python3-numpy python3-faiss libarmadillo-dev libopencv-dev
+    python3-sklearn python3-numpy python3-pandas python3-faiss libarmadillo-dev libopencv-dev
 fi
 
 # Set in this sandbox to work around old OpenBLAS bugs; they select slower kernels

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <cstddef>
@@ -61,8 +62,8 @@ class WorkerPool {
   struct Job {
     void (*drain)(void*);
     void* context;
-    std::size_t wanted;      // helpers it may still take
-    std::size_t active = 0;  // helpers in drain
+    std::size_t wanted;                  // helpers it may still take
+    std::atomic<std::size_t> active{0};  // helpers in drain (changed with the pool's mutex held)
   };
 
   /// The process's pool (a child of fork gets its own: the parent's threads are not in it).
@@ -85,15 +86,29 @@ class WorkerPool {
       grow(helpers);
       job.wanted = std::min(helpers, workers_);
       posted = job.wanted > 0;
-      if (posted) queue_.push_back(&job);
+      if (posted) {
+        queue_.push_back(&job);
+        queued_.store(queue_.size(), std::memory_order_release);
+      }
     }
     if (posted) wake_.notify_all();
     job.drain(job.context);
     std::unique_lock<std::mutex> lock(mutex_);
     // Helpers that did not come in time are not needed: the chunks are all taken.
     const auto queued = std::find(queue_.begin(), queue_.end(), &job);
-    if (queued != queue_.end()) queue_.erase(queued);
-    done_.wait(lock, [&] { return job.active == 0; });
+    if (queued != queue_.end()) {
+      queue_.erase(queued);
+      queued_.store(queue_.size(), std::memory_order_relaxed);
+    }
+    if (job.active.load(std::memory_order_acquire) != 0) {
+      // The helpers are on their last chunks: watched for a while, as serve() watches
+      // the queue, rather than slept on (waking would take longer than what is left).
+      lock.unlock();
+      const auto until = std::chrono::steady_clock::now() + spin_before_sleep;
+      while (job.active.load(std::memory_order_acquire) != 0 && std::chrono::steady_clock::now() < until) pause();
+      lock.lock();
+    }
+    done_.wait(lock, [&] { return job.active.load(std::memory_order_relaxed) == 0; });
   }
 
  private:
@@ -117,9 +132,21 @@ class WorkerPool {
   void serve() {
     std::unique_lock<std::mutex> lock(mutex_);
     for (;;) {
+      if (queue_.empty()) {
+        // Watch the queue a while before sleeping: an iterative caller (a Lloyd fit) posts
+        // its next pass soon after the last, and a sleeping thread takes tens of
+        // microseconds to wake on a VM, a share of a short pass it then misses.
+        lock.unlock();
+        const auto until = std::chrono::steady_clock::now() + spin_before_sleep;
+        while (queued_.load(std::memory_order_acquire) == 0 && std::chrono::steady_clock::now() < until) pause();
+        lock.lock();
+      }
       wake_.wait(lock, [&] { return !queue_.empty(); });
       Job* job = queue_.front();
-      if (--job->wanted == 0) queue_.pop_front();
+      if (--job->wanted == 0) {
+        queue_.pop_front();
+        queued_.store(queue_.size(), std::memory_order_relaxed);
+      }
       ++job->active;
       lock.unlock();
       job->drain(job->context);
@@ -128,9 +155,18 @@ class WorkerPool {
     }
   }
 
+  static void pause() noexcept {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
+  }
+
+  static constexpr std::chrono::microseconds spin_before_sleep{100};
+
   std::mutex mutex_;
   std::condition_variable wake_, done_;
-  std::deque<Job*> queue_;  // jobs that still take helpers, oldest first
+  std::deque<Job*> queue_;              // jobs that still take helpers, oldest first
+  std::atomic<std::size_t> queued_{0};  // queue_.size(), for threads that watch it unlocked
   std::size_t workers_ = 0;
 };
 
