@@ -9,9 +9,16 @@
 // from C0, each timed around the library call only:
 //
 //   1. to the fixed point: at most max_iter iterations, no tolerance;
-//   2. R fits with at most M iterations each (for the time per iteration:
+//   2. fits with at most M iterations each, neither timed nor reported, until
+//      the process has fitted for warm_up_seconds() (0.25 s) with the first;
+//   3. R fits with at most M iterations each (for the time per iteration:
 //      run.py takes their median, so that what a process's first fits pay
 //      once, such as faulting in fresh memory, does not stand for an iteration),
+//
+// Why 2: on a 2-vCPU VM the first milliseconds of a process's 2-thread fits often
+// ran at 1-thread speed (segkit, 100,000 x 8 x 8, float, 2 threads: fits 1-5 of a
+// process at 0.9-1.1 ms per iteration, the rest at 0.47), so that the R fits of a
+// short shape, which all fall in that time, measured the start of the process.
 //
 // and prints one line per fit, "fixed|periter seconds iterations inertia"
 // (inertia as the library reports it, "nan" when it does not), plus "info"
@@ -93,6 +100,21 @@ double timed(F&& f) {
   const auto start = std::chrono::steady_clock::now();
   f();
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+/// Seconds a process fits before its R timed fits (COMPARE_WARMUP_SECONDS, which run.py
+/// sets from --warmup; 0.25 unless set).
+inline double warm_up_seconds() {
+  const char* set = std::getenv("COMPARE_WARMUP_SECONDS");
+  return set ? std::strtod(set, nullptr) : 0.25;
+}
+
+/// Runs fit() until `spent` (the fixed-point fit's seconds) and the runs add up to
+/// warm_up_seconds(); nothing is reported.
+template <class F>
+void warm_up(double spent, F&& fit) {
+  const double goal = warm_up_seconds();
+  while (spent < goal) spent += timed(fit);
 }
 
 inline void report(const char* fit, double seconds, std::size_t iterations, double inertia) {

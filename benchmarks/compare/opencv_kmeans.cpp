@@ -76,6 +76,7 @@ int main(int argc, char** argv) {
   const cv::Mat fixed = run.fit(a.max_iter, true, &fixed_s);
   const double fixed_compactness = run.compactness;
   compare::write_raw(a.out_path, fixed.ptr<float>(), a.k * a.d);
+  compare::warm_up(fixed_s, [&] { run.fit(a.m, true); });
   std::vector<double> short_s(a.periter_fits), short_compactness(a.periter_fits);
   for (std::size_t r = 0; r < a.periter_fits; ++r) {
     run.fit(a.m, true, &short_s[r]);

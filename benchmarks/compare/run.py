@@ -15,7 +15,11 @@ fits, timed inside the process around the library call only:
                            that what only a process's first fits pay, such as
                            faulting in fresh memory, is not taken for the cost of
                            an iteration; the fit to the fixed point, the first,
-                           pays it),
+                           pays it); before them, fits of at most --max-iter
+                           iterations, untimed, until the process has fitted
+                           for --warmup seconds (0.25) with the fixed-point fit
+                           (the first milliseconds of a process's 2-thread fits
+                           often ran at 1-thread speed on a 2-vCPU VM),
 
 and the process's peak RSS is taken from its rusage (ru_maxrss, through peak_rss.py). Medians over the
 repetitions are printed as one Markdown table per thread count and value type,
@@ -58,6 +62,14 @@ SHORT = {"float64": "f64", "float32": "f32"}
 # The Python peers run in a child process of their own (run.py --worker NAME ...),
 # with the same arguments and output as the C++ programs (see common.hpp).
 
+def warm_up(spent, fit):
+    """Runs fit() until spent (the fixed-point fit's seconds) and its runs add up to
+    COMPARE_WARMUP_SECONDS (as common.hpp's warm_up: 0.25 unless set)."""
+    goal = float(os.environ.get("COMPARE_WARMUP_SECONDS", "0.25"))
+    while spent < goal:
+        spent += fit()[0]
+
+
 def worker(argv):
     import numpy as np
     import threadpoolctl
@@ -84,6 +96,7 @@ def worker(argv):
         # threadpoolctl sets both of scikit-learn's thread pools: OpenMP (the Lloyd loop) and BLAS.
         with threadpoolctl.threadpool_limits(limits=threads):
             fixed = fit(max_iter)
+            warm_up(fixed[0], lambda: fit(m))
             short = [fit(m) for _ in range(periter_fits)]
             pools = ", ".join(f"{p['internal_api']} {p['num_threads']}" for p in threadpoolctl.threadpool_info())
         info = f"scikit-learn {sklearn.__version__}, numpy {np.__version__}, threads: {pools}"
@@ -101,6 +114,7 @@ def worker(argv):
         faiss.omp_set_num_threads(threads)
         with threadpoolctl.threadpool_limits(limits=threads):  # the BLAS of IndexFlatL2's search
             fixed = fit(niter_fixed)
+            warm_up(fixed[0], lambda: fit(m))
             short = [fit(m) for _ in range(periter_fits)]
             pools = ", ".join(f"{p['internal_api']} {p['num_threads']}" for p in threadpoolctl.threadpool_info())
         info = f"faiss {faiss.__version__}, faiss.omp_get_max_threads() = {faiss.omp_get_max_threads()}, {pools}"
@@ -116,8 +130,9 @@ def worker(argv):
 
 # --------------------------------------------------------------------------- driver
 
-def child_env(threads, omp_wait_policy="passive"):
+def child_env(threads, omp_wait_policy="passive", warmup=0.25):
     env = dict(os.environ)
+    env["COMPARE_WARMUP_SECONDS"] = repr(warmup)
     # Set in this sandbox to work around old OpenBLAS bugs; they select a slower kernel.
     env.pop("OPENBLAS_CORETYPE", None)
     env.pop("OPENBLAS_L2_SIZE", None)
@@ -231,6 +246,8 @@ def main():
     parser.add_argument("--periter-fits", type=int, default=3,
                         help="ms-per-iteration fits per process (R), after the fit to the fixed point; the "
                              "process's figure is their median")
+    parser.add_argument("--warmup", type=float, default=0.25,
+                        help="seconds each process fits, untimed after the fixed-point fit, before the timed ones")
     parser.add_argument("--fit-max-iter", type=int, default=300, help="max_iter of the fit to the fixed point")
     parser.add_argument("--threads", default="1,2")
     parser.add_argument("--types", default="float64,float32")
@@ -300,7 +317,7 @@ def main():
                 x_path, c_path, X_as64 = data[vtype]
                 reference_iterations = None  # segkit's fixed-point count, for FAISS and OpenCV
                 for threads in thread_counts:
-                    env = child_env(threads, args.omp_wait_policy)
+                    env = child_env(threads, args.omp_wait_policy, args.warmup)
                     for rep in range(repetitions):
                         for peer in peers:
                             if vtype == "float64" and peer in FLOAT32_ONLY:
@@ -421,7 +438,8 @@ def main():
     print(f"- Load average at start / end: {load_start[0]:.2f} / {load_end[0]:.2f} (on {os.cpu_count()} cores); "
           "another job's load inflates the 2-thread rows most.")
     print(f"- ms / iter: the median, over the {args.periter_fits} fits of at most M iterations that a process "
-          "makes after its fit to the fixed point, of each fit's time divided by the iterations it ran; then "
+          f"makes after its fit to the fixed point and {args.warmup:g} s of untimed fits (with the first), of "
+          "each fit's time divided by the iterations it ran; then "
           "the median over the repetitions. A fit that reaches its fixed point earlier spreads its per-call "
           "setup over fewer iterations. What only a process's first fits pay (faulting in fresh memory, which "
           "the C library's allocator may or may not keep between fits) is in 'fit ms', the process's first "
@@ -467,7 +485,7 @@ def main():
             json.dump(dict(started=started, load_average_start=load_start, load_average_end=load_end,
                            settings=dict(sizes=[list(s) for s in sizes], repetitions=repetitions,
                                          max_iter=args.max_iter, periter_fits=args.periter_fits,
-                                         fit_max_iter=args.fit_max_iter,
+                                         fit_max_iter=args.fit_max_iter, warmup=args.warmup,
                                          threads=thread_counts, types=types, peers=peers, quick=args.quick,
                                          omp_wait_policy=args.omp_wait_policy),
                            machine=dict(bandwidth_gb_s={str(t): v for t, v in bandwidth.items()},

@@ -15,6 +15,7 @@
 #include <limits>
 #include <memory>
 #include <cstddef>
+#include <cstdint>
 #include <cstring>
 #include <numeric>
 #include <span>
@@ -245,6 +246,7 @@ double assignment_pass(const xt::xtensor<T, 2>& X, std::size_t k, const std::siz
   parallel_for(n_chunks, threads, [&](std::size_t c) {
     auto assign_block = make_worker();
     std::array<std::size_t, assignment_block> before;
+    std::array<std::uint16_t, assignment_block> moved_rows;  // rows of the block, from its first
     Relabelled relabelled;
     // With resum: the clusters that rows of this chunk left or joined (touched), and
     // those first touched in the current block (fresh).
@@ -271,17 +273,24 @@ double assignment_pass(const xt::xtensor<T, 2>& X, std::size_t k, const std::siz
       else if (compare)
         for (std::size_t i = b; i < e; ++i) block_moved += before[i - b] != labels[i];
       chunk_moved += block_moved;
-      // Each cluster a row of the block left or joined, marked in `set` (no branch per row).
+      // Each cluster a row of the block left or joined, marked in `set`. The moved rows are
+      // listed first, without a branch per row (whether a row near the boundary moved is a
+      // coin toss), and only theirs marked: a mark of every row's clusters (set[was] |=
+      // moved) chained the rows through memory, 70 % of the pass's own time at 100,000 x 8 x 8.
       const auto mark_changed = [&](unsigned char* set) {
         if (reported) {
           for (const Relabelled::Row& r : relabelled) set[r.from] = set[r.to] = 1;
           return;
         }
+        std::size_t listed = 0;
         for (std::size_t i = b; i < e; ++i) {
-          const std::size_t was = before[i - b], is = labels[i];
-          const unsigned char changed = was != is;
-          set[was] |= changed;
-          set[is] |= changed;
+          moved_rows[listed] = static_cast<std::uint16_t>(i - b);
+          listed += before[i - b] != labels[i];
+        }
+        for (std::size_t r = 0; r < listed; ++r) {
+          const std::size_t row = moved_rows[r];
+          set[before[row]] = 1;
+          set[labels[b + row]] = 1;
         }
       };
       if (resum && block_moved > 0 && reads == RowsRead::open) mark_changed(touched.data());

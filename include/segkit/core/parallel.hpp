@@ -88,7 +88,7 @@ class WorkerPool {
       posted = job.wanted > 0;
       if (posted) {
         queue_.push_back(&job);
-        queued_.store(queue_.size(), std::memory_order_release);
+        queue_changed();
       }
     }
     if (posted) wake_.notify_all();
@@ -98,14 +98,13 @@ class WorkerPool {
     const auto queued = std::find(queue_.begin(), queue_.end(), &job);
     if (queued != queue_.end()) {
       queue_.erase(queued);
-      queued_.store(queue_.size(), std::memory_order_relaxed);
+      queue_changed();
     }
     if (job.active.load(std::memory_order_acquire) != 0) {
       // The helpers are on their last chunks: watched for a while, as serve() watches
       // the queue, rather than slept on (waking would take longer than what is left).
       lock.unlock();
-      const auto until = std::chrono::steady_clock::now() + spin_before_sleep;
-      while (job.active.load(std::memory_order_acquire) != 0 && std::chrono::steady_clock::now() < until) pause();
+      watch_for_a_while([&] { return job.active.load(std::memory_order_acquire) != 0; });
       lock.lock();
     }
     done_.wait(lock, [&] { return job.active.load(std::memory_order_relaxed) == 0; });
@@ -137,15 +136,14 @@ class WorkerPool {
         // its next pass soon after the last, and a sleeping thread takes tens of
         // microseconds to wake on a VM, a share of a short pass it then misses.
         lock.unlock();
-        const auto until = std::chrono::steady_clock::now() + spin_before_sleep;
-        while (queued_.load(std::memory_order_acquire) == 0 && std::chrono::steady_clock::now() < until) pause();
+        watch_for_a_while([&] { return queued_.load(std::memory_order_acquire) == 0; });
         lock.lock();
       }
       wake_.wait(lock, [&] { return !queue_.empty(); });
       Job* job = queue_.front();
       if (--job->wanted == 0) {
         queue_.pop_front();
-        queued_.store(queue_.size(), std::memory_order_relaxed);
+        queue_changed();
       }
       ++job->active;
       lock.unlock();
@@ -153,6 +151,16 @@ class WorkerPool {
       lock.lock();
       if (--job->active == 0) done_.notify_all();
     }
+  }
+
+  // With mutex_ held, after every change to queue_.
+  void queue_changed() noexcept { queued_.store(queue_.size(), std::memory_order_release); }
+
+  // Spins while still_waiting() holds, for at most spin_before_sleep.
+  template <class Pred>
+  static void watch_for_a_while(Pred&& still_waiting) noexcept {
+    const auto until = std::chrono::steady_clock::now() + spin_before_sleep;
+    while (still_waiting() && std::chrono::steady_clock::now() < until) pause();
   }
 
   static void pause() noexcept {
