@@ -15,6 +15,7 @@
 #include <segkit/cluster/hamerly.hpp>
 #include <segkit/cluster/lloyd.hpp>
 #include <segkit/cluster/yinyang.hpp>
+#include <segkit/core/work_memory.hpp>
 #include <segkit/distance/cosine.hpp>
 #include <segkit/distance/manhattan.hpp>
 #include <segkit/distance/squared_euclidean.hpp>
@@ -550,6 +551,60 @@ TEST_CASE_TEMPLATE("a NaN or an infinity anywhere in X is named by row and colum
       }
     }
   }
+}
+
+TEST_CASE("a fit's work arrays are kept for the next fit, within the limit, and given back on request") {
+  using segkit::detail::WorkMemory;
+  WorkMemory& memory = WorkMemory::shared();
+  segkit::release_work_memory();
+  CHECK(segkit::work_memory_kept() == 0);
+
+  // A block given back is the next taker's when it needs at least half of it, and only then.
+  constexpr std::size_t mib = std::size_t{1} << 20;
+  void* block = memory.take(mib);
+  CHECK(reinterpret_cast<std::uintptr_t>(block) % 64 == 0);
+  memory.give(block, mib);
+  CHECK(segkit::work_memory_kept() == mib);
+  void* small = memory.take(mib / 4);  // would waste three quarters of it: a new block
+  CHECK(small != block);
+  CHECK(segkit::work_memory_kept() == mib);
+  CHECK(memory.take(mib / 2 + 1) == block);
+  CHECK(segkit::work_memory_kept() == 0);
+  memory.give(small, mib / 4);
+  memory.give(block, mib);
+  CHECK(segkit::work_memory_kept() == mib + mib / 4);
+
+  // Never more than the limit: the oldest blocks go first; one larger than it is not kept.
+  const std::size_t share = segkit::work_memory_limit / 3;
+  for (int i = 0; i < 4; ++i) memory.give(memory.take(share), share);  // each takes the last one back
+  CHECK(segkit::work_memory_kept() == mib + mib / 4 + share);
+  std::vector<void*> blocks;
+  for (int i = 0; i < 4; ++i) blocks.push_back(memory.take(share));
+  for (void* b : blocks) memory.give(b, share);
+  CHECK(segkit::work_memory_kept() == 3 * share);
+  void* huge = memory.take(segkit::work_memory_limit + 1);
+  memory.give(huge, segkit::work_memory_limit + 1);
+  CHECK(segkit::work_memory_kept() <= segkit::work_memory_limit);
+  segkit::release_work_memory();
+  CHECK(segkit::work_memory_kept() == 0);
+
+  // A fit keeps its row-long arrays (each row's distance, the bounds), and the next fit of the
+  // same shape takes them instead of as much again, with the same result.
+  // (16 centres: Hamerly's bounds from the first pass, both kept in work arrays.)
+  const xt::xtensor<float, 2> X = blobs<float>(20000, 8, 16, 2.0, 5);
+  const xt::xtensor<float, 2> start = xt::view(X, xt::range(0, 16), xt::all());
+  const segkit::Options options{.max_iter = 50, .tol = 0.0, .threads = 2};
+  const segkit::Clustering<float> first = segkit::Lloyd{}.cluster(X, start, segkit::SquaredEuclidean{}, options);
+  const std::size_t kept = segkit::work_memory_kept();
+  CHECK(first.iterations >= 2);
+  CHECK(kept == 3 * 20000 * sizeof(float));
+  CHECK(kept <= segkit::work_memory_limit);
+  const segkit::Clustering<float> again = segkit::Lloyd{}.cluster(X, start, segkit::SquaredEuclidean{}, options);
+  CHECK(segkit::work_memory_kept() == kept);
+  CHECK(again.labels == first.labels);
+  CHECK(again.centers == first.centers);
+  CHECK(again.inertia == first.inertia);
+  segkit::release_work_memory();
 }
 
 }  // namespace segkit_test_lloyd

@@ -16,7 +16,6 @@
 #include <cstddef>
 #include <cstdint>
 #include <limits>
-#include <memory>
 #include <numeric>
 #include <span>
 #include <type_traits>
@@ -26,8 +25,8 @@
 
 #include "segkit/cluster/kmeans_loop.hpp"
 #include "segkit/core/dispatch.hpp"
-#include "segkit/core/huge_pages.hpp"
 #include "segkit/core/parallel.hpp"
+#include "segkit/core/work_memory.hpp"
 #include "segkit/distance/concept.hpp"
 
 namespace segkit {
@@ -160,14 +159,8 @@ class HamerlyAssignment {
     // Left unset: the first pass that needs them writes every row, spread over the threads
     // (a fill would fault every page in on one thread first). The upper bounds wait for
     // the first bounded pass: a fit of full passes only never pays for them.
-    if (keep && !lower_) {
-      lower_.reset(new T[n]);
-      prefer_huge_pages(lower_.get(), n * sizeof(T));
-    }
-    if (!all && !upper_) {
-      upper_.reset(new T[n]);
-      prefer_huge_pages(upper_.get(), n * sizeof(T));
-    }
+    if (keep && !lower_) lower_ = make_work_array<T>(n);
+    if (!all && !upper_) upper_ = make_work_array<T>(n);
     if (!all) centre_motion(distance, centers);
     // Whether the open rows' own distances come first: from the shape and type alone, so
     // that every thread count, every spread over processes and a fit with the objective or
@@ -443,7 +436,7 @@ class HamerlyAssignment {
   }
 
   // Per row, in the data's type (rounded outwards): for float data half the memory.
-  std::unique_ptr<T[]> upper_, lower_;
+  work_array<T> upper_, lower_;
   std::vector<double> motion_, half_gap_;
   std::vector<T> up_step_, low_step_, gap_below_;
   double max_motion_ = 0, second_motion_ = 0;

@@ -13,7 +13,6 @@
 #include <array>
 #include <cmath>
 #include <limits>
-#include <memory>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -34,6 +33,7 @@
 #include "segkit/core/matrix.hpp"
 #include "segkit/core/options.hpp"
 #include "segkit/core/parallel.hpp"
+#include "segkit/core/work_memory.hpp"
 #include "segkit/distance/concept.hpp"
 #include "segkit/distance/nearest.hpp"
 #include "segkit/distance/squared_euclidean.hpp"
@@ -617,9 +617,8 @@ Clustering<T> kmeans_loop(const xt::xtensor<T, 2>& X, const xt::xtensor<T, 2>& i
   // mean, from this copy of the labels with them, made only then).
   std::vector<Move> moves;
   std::vector<std::size_t> relocated_labels;
-  const std::unique_ptr<T[]> nearest_values(new T[n]);
+  const work_array<T> nearest_values = make_work_array<T>(n);
   T* const nearest = nearest_values.get();
-  prefer_huge_pages(nearest, n * sizeof(T));
   std::vector<std::size_t> counts(k), offsets(k + 1), members;  // members: only for a non-mean centre
   // This rank's rows per cluster of the assignment's labels (counts: of every rank, with the moves).
   std::vector<std::size_t> label_counts;
