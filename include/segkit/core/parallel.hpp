@@ -19,11 +19,8 @@
 #include <thread>
 #include <vector>
 
-#if defined(__unix__) || defined(__APPLE__)
-#include <pthread.h>
-#endif
-
 #include "segkit/core/comm.hpp"
+#include "segkit/core/process_local.hpp"
 
 namespace segkit::detail {
 
@@ -67,16 +64,7 @@ class WorkerPool {
   };
 
   /// The process's pool (a child of fork gets its own: the parent's threads are not in it).
-  static WorkerPool& shared() {
-    static const bool registered = [] {
-#if defined(__unix__) || defined(__APPLE__)
-      pthread_atfork(nullptr, nullptr, [] { instance() = new WorkerPool; });
-#endif
-      return true;
-    }();
-    (void)registered;
-    return *instance();
-  }
+  static WorkerPool& shared() { return process_local<WorkerPool>(); }
 
   /// Runs job.drain on this thread and on up to `helpers` pool threads; returns once all are out of it.
   void run(Job& job, std::size_t helpers) {
@@ -111,13 +99,6 @@ class WorkerPool {
   }
 
  private:
-  // Never deleted: a static object's destructor may still run a parallel_for at exit,
-  // and the threads, detached, end with the process.
-  static WorkerPool*& instance() {
-    static WorkerPool* pool = new WorkerPool;
-    return pool;
-  }
-
   // With mutex_ held (a new thread waits for it before it looks at the queue).
   void grow(std::size_t wanted) {
     // A thread the system refuses (a process limit, no memory for its stack) leaves the

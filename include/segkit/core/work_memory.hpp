@@ -18,11 +18,8 @@
 #include <mutex>
 #include <new>
 
-#if defined(__unix__) || defined(__APPLE__)
-#include <pthread.h>
-#endif
-
 #include "segkit/core/huge_pages.hpp"
+#include "segkit/core/process_local.hpp"
 
 namespace segkit {
 
@@ -34,16 +31,7 @@ namespace detail {
 class WorkMemory {
  public:
   /// The process's (a child of fork starts with none: the parent's lock may be held).
-  static WorkMemory& shared() {
-    static const bool registered = [] {
-#if defined(__unix__) || defined(__APPLE__)
-      pthread_atfork(nullptr, nullptr, [] { instance() = new WorkMemory; });
-#endif
-      return true;
-    }();
-    (void)registered;
-    return *instance();
-  }
+  static WorkMemory& shared() { return process_local<WorkMemory>(); }
 
   /// A block of at least `bytes` bytes, 64-byte aligned: the smallest kept one that is at
   /// most twice as large (a larger one would hold memory the fit does not use), else new.
@@ -108,12 +96,6 @@ class WorkMemory {
     std::size_t bytes;
   };
   static constexpr std::align_val_t alignment{64};
-
-  // Never deleted, as WorkerPool: a static object's destructor may still fit at exit.
-  static WorkMemory*& instance() {
-    static WorkMemory* memory = new WorkMemory;
-    return memory;
-  }
 
   std::mutex mutex_;
   std::deque<Block> kept_;  // oldest first
