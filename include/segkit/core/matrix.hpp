@@ -76,16 +76,16 @@ void check_finite(const xt::xtensor<T, 2>& X, const char* what, std::size_t thre
     using Bits = std::conditional_t<sizeof(T) == 4, std::uint32_t, std::uint64_t>;
     constexpr Bits exponent = static_cast<Bits>(sizeof(T) == 4 ? 0x7f800000ull : 0x7ff0000000000000ull);
     const std::size_t total = n * d, chunk = std::size_t{1} << 16;
-    const double found = chunked_sum(total, chunk, total < (std::size_t{1} << 20) ? 1 : threads,
-                                     [p, exponent](std::size_t b, std::size_t e) {
-                                       Bits any = 0;
-                                       for (std::size_t i = b; i < e; ++i) {
-                                         Bits bits;
-                                         std::memcpy(&bits, p + i, sizeof bits);
-                                         any |= static_cast<Bits>((bits & exponent) == exponent);
-                                       }
-                                       return static_cast<double>(any);
-                                     });
+    const double found =
+        chunked_sum(total, chunk, total < (std::size_t{1} << 20) ? 1 : threads, [p](std::size_t b, std::size_t e) {
+          Bits any = 0;
+          for (std::size_t i = b; i < e; ++i) {
+            Bits bits;
+            std::memcpy(&bits, p + i, sizeof bits);
+            any |= static_cast<Bits>((bits & exponent) == exponent);
+          }
+          return static_cast<double>(any);
+        });
     if (found == 0) return;
   }
   for (std::size_t i = 0; i < n * d; ++i) {
