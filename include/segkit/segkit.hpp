@@ -12,6 +12,7 @@
 #include "segkit/core/file.hpp"
 #include "segkit/core/options.hpp"
 #include "segkit/core/progress.hpp"
+#include "segkit/core/work_memory.hpp"
 
 #include "segkit/data/table.hpp"
 #include "segkit/features/prepare.hpp"
