@@ -14,6 +14,7 @@
 
 #include <segkit/cluster/hamerly.hpp>
 #include <segkit/cluster/lloyd.hpp>
+#include <segkit/cluster/minibatch.hpp>
 #include <segkit/cluster/yinyang.hpp>
 #include <segkit/core/work_memory.hpp>
 #include <segkit/distance/cosine.hpp>
@@ -559,32 +560,37 @@ TEST_CASE("a fit's work arrays are kept for the next fit, within the limit, and 
   segkit::release_work_memory();
   CHECK(segkit::work_memory_kept() == 0);
 
-  // A block given back is the next taker's when it needs at least half of it, and only then.
+  // A block given back is the next taker's when it needs at least half of it, and only then,
+  // and it comes with its own size, which goes back with it.
+  using Block = WorkMemory::Block;
   constexpr std::size_t mib = std::size_t{1} << 20;
-  void* block = memory.take(mib);
-  CHECK(reinterpret_cast<std::uintptr_t>(block) % 64 == 0);
-  memory.give(block, mib);
+  Block block = memory.take(mib);
+  CHECK(reinterpret_cast<std::uintptr_t>(block.block) % 64 == 0);
+  CHECK(block.bytes == mib);
+  memory.give(block);
   CHECK(segkit::work_memory_kept() == mib);
-  void* small = memory.take(mib / 4);  // would waste three quarters of it: a new block
-  CHECK(small != block);
+  const Block small = memory.take(mib / 4);  // would waste three quarters of it: a new block
+  CHECK(small.block != block.block);
+  CHECK(small.bytes == mib / 4);
   CHECK(segkit::work_memory_kept() == mib);
-  CHECK(memory.take(mib / 2 + 1) == block);
+  const Block taken = memory.take(mib / 2 + 1);
+  CHECK(taken.block == block.block);
+  CHECK(taken.bytes == mib);
   CHECK(segkit::work_memory_kept() == 0);
-  memory.give(small, mib / 4);
-  memory.give(block, mib);
+  memory.give(small);
+  memory.give(taken);
   CHECK(segkit::work_memory_kept() == mib + mib / 4);
 
   // Never more than the limit: the oldest blocks go first; one larger than it is not kept.
   const std::size_t share = segkit::work_memory_limit / 3;
-  for (int i = 0; i < 4; ++i) memory.give(memory.take(share), share);  // each takes the last one back
+  for (int i = 0; i < 4; ++i) memory.give(memory.take(share));  // each takes the last one back
   CHECK(segkit::work_memory_kept() == mib + mib / 4 + share);
-  std::vector<void*> blocks;
+  std::vector<Block> blocks;
   for (int i = 0; i < 4; ++i) blocks.push_back(memory.take(share));
-  for (void* b : blocks) memory.give(b, share);
+  for (const Block& b : blocks) memory.give(b);
   CHECK(segkit::work_memory_kept() == 3 * share);
-  void* huge = memory.take(segkit::work_memory_limit + 1);
-  memory.give(huge, segkit::work_memory_limit + 1);
-  CHECK(segkit::work_memory_kept() <= segkit::work_memory_limit);
+  memory.give(memory.take(segkit::work_memory_limit + 1));
+  CHECK(segkit::work_memory_kept() == 3 * share);
   segkit::release_work_memory();
   CHECK(segkit::work_memory_kept() == 0);
 
@@ -604,6 +610,16 @@ TEST_CASE("a fit's work arrays are kept for the next fit, within the limit, and 
   CHECK(again.labels == first.labels);
   CHECK(again.centers == first.centers);
   CHECK(again.inertia == first.inertia);
+
+  // MiniBatch's final labelling takes a block for each row's distance and keeps it for the
+  // next fit; Yinyang's bounds (one per row, one per row and group of centres: 16 centres
+  // make two groups) are work arrays too, in double: new blocks (none kept is as large).
+  segkit::release_work_memory();
+  segkit::MiniBatch{.batch_size = 512}.cluster(X, start, segkit::SquaredEuclidean{}, options);
+  CHECK(segkit::work_memory_kept() == 20000 * sizeof(float));
+  const segkit::Clustering<float> grouped = segkit::Yinyang{}.cluster(X, start, segkit::SquaredEuclidean{}, options);
+  CHECK(grouped.labels == first.labels);
+  CHECK(segkit::work_memory_kept() == 20000 * sizeof(float) + 20000 * sizeof(double) + 2 * 20000 * sizeof(double));
   segkit::release_work_memory();
 }
 

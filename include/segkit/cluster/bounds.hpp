@@ -467,12 +467,13 @@ class YinyangAssignment {
   double assign(const D& distance, const xt::xtensor<T, 2>& X, const xt::xtensor<T, 2>& centers, std::size_t* labels,
                 T* /*nearest*/, std::size_t threads, const PassOutputs& out) {
     const std::size_t n = X.shape(0), d = X.shape(1), k = centers.shape(0);
-    const bool first = upper_.empty();
+    const bool first = !upper_;
     if (first) make_groups(centers);
     const std::size_t t = members_.size();
     if (first) {
-      upper_.assign(n, 0.0);
-      lower_.assign(n * t, 0.0);
+      // Left unset: the first pass measures every row against every group.
+      upper_ = make_work_array<double>(n);
+      lower_ = make_work_array<double>(n * t);
     } else {
       group_motion(distance, centers);
     }
@@ -587,7 +588,7 @@ class YinyangAssignment {
         continue;
       }
       const std::size_t a = labels[i];
-      double* lower = lower_.data() + i * t;
+      double* lower = lower_.get() + i * t;
       upper_[i] += motion_[a];
       double lowest = std::numeric_limits<double>::infinity();
       for (std::size_t g = 0; g < t; ++g) lowest = std::min(lowest, lower[g] -= group_max_[g]);
@@ -659,7 +660,8 @@ class YinyangAssignment {
 
   std::vector<std::size_t> group_of_;
   std::vector<std::vector<std::size_t>> members_;
-  std::vector<double> upper_, lower_, motion_, group_max_, half_gap_;
+  work_array<double> upper_, lower_;
+  std::vector<double> motion_, group_max_, half_gap_;
   xt::xtensor<T, 2> previous_;
 };
 

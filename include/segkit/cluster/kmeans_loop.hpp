@@ -246,7 +246,7 @@ double assignment_pass(const xt::xtensor<T, 2>& X, std::size_t k, const std::siz
   parallel_for(n_chunks, threads, [&](std::size_t c) {
     auto assign_block = make_worker();
     std::array<std::size_t, assignment_block> before;
-    std::array<std::uint16_t, assignment_block> moved_rows;  // rows of the block, from its first
+    std::array<std::uint16_t, assignment_block> moved_rows;
     Relabelled relabelled;
     // With resum: the clusters that rows of this chunk left or joined (touched), and
     // those first touched in the current block (fresh).
@@ -267,27 +267,30 @@ double assignment_pass(const xt::xtensor<T, 2>& X, std::size_t k, const std::siz
       if (compare && !reported) std::copy(labels + b, labels + e, before.begin());
       relabelled.clear();
       sum += assign_block(b, e, relabelled);
+      // Where the clusters that rows left or joined are to be marked (below), the moved rows
+      // are listed as they are counted: the rows of the block, from its first, without a
+      // branch per row (whether a row near the boundary moved is a coin toss). Else counted.
       std::size_t block_moved = 0;
-      if (reported)
+      if (reported) {
         block_moved = relabelled.size();
-      else if (compare)
+      } else if (resum && n_touched < k) {
+        for (std::size_t i = b; i < e; ++i) {
+          moved_rows[block_moved] = static_cast<std::uint16_t>(i - b);
+          block_moved += before[i - b] != labels[i];
+        }
+      } else if (compare) {
         for (std::size_t i = b; i < e; ++i) block_moved += before[i - b] != labels[i];
+      }
       chunk_moved += block_moved;
-      // Each cluster a row of the block left or joined, marked in `set`. The moved rows are
-      // listed first, without a branch per row (whether a row near the boundary moved is a
-      // coin toss), and only theirs marked: a mark of every row's clusters (set[was] |=
-      // moved) chained the rows through memory, 70 % of the pass's own time at 100,000 x 8 x 8.
+      // Each cluster a row of the block left or joined, marked in `set`: only the moved rows'
+      // (a mark of every row's clusters, set[was] |= moved, chained the rows through memory:
+      // 70 % of the pass's own time at 100,000 x 8 x 8).
       const auto mark_changed = [&](unsigned char* set) {
         if (reported) {
           for (const Relabelled::Row& r : relabelled) set[r.from] = set[r.to] = 1;
           return;
         }
-        std::size_t listed = 0;
-        for (std::size_t i = b; i < e; ++i) {
-          moved_rows[listed] = static_cast<std::uint16_t>(i - b);
-          listed += before[i - b] != labels[i];
-        }
-        for (std::size_t r = 0; r < listed; ++r) {
+        for (std::size_t r = 0; r < block_moved; ++r) {
           const std::size_t row = moved_rows[r];
           set[before[row]] = 1;
           set[labels[b + row]] = 1;

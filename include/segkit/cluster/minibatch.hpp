@@ -42,6 +42,7 @@
 #include "segkit/core/options.hpp"
 #include "segkit/core/parallel.hpp"
 #include "segkit/core/random.hpp"
+#include "segkit/core/work_memory.hpp"
 #include "segkit/distance/concept.hpp"
 #include "segkit/distance/nearest.hpp"
 
@@ -194,9 +195,9 @@ struct MiniBatch {
     // Every row to its nearest final centre: labels that belong to the centres
     // returned, and the inertia of the whole data rather than of a batch.
     result.centers = centres_t;
-    result.labels = xt::zeros<std::size_t>({n});
-    std::vector<T> all_nearest(n);
-    detail::assign_nearest(distance, X, result.centers, result.labels.data(), all_nearest.data(), threads);
+    result.labels = xt::empty<std::size_t>({n});  // every row is labelled
+    const detail::work_array<T> all_nearest = detail::make_work_array<T>(n);
+    detail::assign_nearest(distance, X, result.centers, result.labels.data(), all_nearest.get(), threads);
     result.inertia = detail::labelled_inertia(distance, X, result.centers, result.labels.data(), threads);
     return result;
   }

@@ -1,7 +1,7 @@
 #pragma once
 // Work memory kept from one fit for the next.
 //
-// A fit's n-long work arrays (each row's distance to its centre, Hamerly's bounds) are
+// A fit's n-long work arrays (each row's distance to its centre, the bounds) are
 // new memory each time, and the system maps and clears each page at its first touch. On
 // the 2-vCPU VM of 2026-12-07 that cost 1.8 us a page, and glibc gave freed blocks of
 // these sizes back to the system or kept them by thresholds it moves itself: Lloyd fits
@@ -30,74 +30,75 @@ namespace detail {
 
 class WorkMemory {
  public:
+  /// A block and its size in bytes.
+  struct Block {
+    void* block;
+    std::size_t bytes;
+  };
+
   /// The process's (a child of fork starts with none: the parent's lock may be held).
   static WorkMemory& shared() { return process_local<WorkMemory>(); }
 
   /// A block of at least `bytes` bytes, 64-byte aligned: the smallest kept one that is at
-  /// most twice as large (a larger one would hold memory the fit does not use), else new.
-  void* take(std::size_t bytes) {
+  /// most twice as large (a larger one would hold memory the fit does not use), else new
+  /// (asked of the system as huge pages where it is large enough). Give it back with its
+  /// own size, which may be larger than asked.
+  Block take(std::size_t bytes) {
     {
       const std::lock_guard<std::mutex> lock(mutex_);
       auto best = kept_.end();
       for (auto it = kept_.begin(); it != kept_.end(); ++it)
         if (it->bytes >= bytes && it->bytes / 2 <= bytes && (best == kept_.end() || it->bytes < best->bytes)) best = it;
       if (best != kept_.end()) {
-        void* block = best->block;
-        held_ -= best->bytes;
+        const Block block = *best;
+        held_ -= block.bytes;
         kept_.erase(best);
         return block;
       }
     }
-    return ::operator new(bytes, alignment);
+    void* block = ::operator new(bytes, alignment);
+    prefer_huge_pages(block, bytes);
+    return {block, bytes};
   }
 
-  /// Keeps a block from take() for the next taker, giving back the oldest kept beyond the limit.
-  void give(void* block, std::size_t bytes) noexcept {
-    std::deque<Block> surplus;
-    {
-      const std::lock_guard<std::mutex> lock(mutex_);
-      if (bytes <= work_memory_limit) {
-        try {
-          kept_.push_back({block, bytes});
-          held_ += bytes;
-          block = nullptr;
-        } catch (const std::bad_alloc&) {
-        }
-      }
-      while (held_ > work_memory_limit) {
-        surplus.push_back(kept_.front());
-        held_ -= kept_.front().bytes;
-        kept_.pop_front();
+  /// Keeps a block from take() for the next taker, giving back the oldest kept beyond the
+  /// limit. Blocks are freed under the lock: freeing allocates nothing, so this cannot throw.
+  void give(Block block) noexcept {
+    const std::lock_guard<std::mutex> lock(mutex_);
+    bool kept = false;
+    if (block.bytes <= work_memory_limit) {
+      try {
+        kept_.push_back(block);
+        held_ += block.bytes;
+        kept = true;
+      } catch (const std::bad_alloc&) {
       }
     }
-    if (block) ::operator delete(block, alignment);
-    for (const Block& b : surplus) ::operator delete(b.block, alignment);
+    if (!kept) ::operator delete(block.block, alignment);
+    while (held_ > work_memory_limit) {
+      ::operator delete(kept_.front().block, alignment);
+      held_ -= kept_.front().bytes;
+      kept_.pop_front();
+    }
   }
 
   /// Gives back every kept block.
   void release() noexcept {
-    std::deque<Block> kept;
-    {
-      const std::lock_guard<std::mutex> lock(mutex_);
-      kept.swap(kept_);
-      held_ = 0;
-    }
-    for (const Block& b : kept) ::operator delete(b.block, alignment);
+    const std::lock_guard<std::mutex> lock(mutex_);
+    for (const Block& b : kept_) ::operator delete(b.block, alignment);
+    kept_.clear();
+    held_ = 0;
   }
 
-  std::size_t held() {
+  std::size_t held() const {
     const std::lock_guard<std::mutex> lock(mutex_);
     return held_;
   }
 
  private:
-  struct Block {
-    void* block;
-    std::size_t bytes;
-  };
   static constexpr std::align_val_t alignment{64};
 
-  std::mutex mutex_;
+  mutable std::mutex mutex_;
   std::deque<Block> kept_;  // oldest first
   std::size_t held_ = 0;
 };
@@ -106,7 +107,7 @@ class WorkMemory {
 template <class T>
 struct WorkMemoryReturn {
   std::size_t bytes = 0;
-  void operator()(T* values) const noexcept { WorkMemory::shared().give(values, bytes); }
+  void operator()(T* values) const noexcept { WorkMemory::shared().give({values, bytes}); }
 };
 
 /// n values of T (left unset: the first pass that needs them writes each, spread over
@@ -117,9 +118,8 @@ using work_array = std::unique_ptr<T[], WorkMemoryReturn<T>>;
 template <class T>
 work_array<T> make_work_array(std::size_t n) {
   const std::size_t bytes = std::max<std::size_t>(n, 1) * sizeof(T);
-  T* values = static_cast<T*>(WorkMemory::shared().take(bytes));
-  prefer_huge_pages(values, bytes);
-  return work_array<T>(values, WorkMemoryReturn<T>{bytes});
+  const WorkMemory::Block block = WorkMemory::shared().take(bytes);
+  return work_array<T>(static_cast<T*>(block.block), WorkMemoryReturn<T>{block.bytes});
 }
 
 }  // namespace detail
