@@ -267,19 +267,34 @@ double assignment_pass(const xt::xtensor<T, 2>& X, std::size_t k, const std::siz
       if (compare && !reported) std::copy(labels + b, labels + e, before.begin());
       relabelled.clear();
       sum += assign_block(b, e, relabelled);
-      // Where the clusters that rows left or joined are to be marked (below), the moved rows
-      // are listed as they are counted: the rows of the block, from its first, without a
-      // branch per row (whether a row near the boundary moved is a coin toss). Else counted.
       std::size_t block_moved = 0;
       if (reported) {
         block_moved = relabelled.size();
-      } else if (resum && n_touched < k) {
-        for (std::size_t i = b; i < e; ++i) {
-          moved_rows[block_moved] = static_cast<std::uint16_t>(i - b);
-          block_moved += before[i - b] != labels[i];
-        }
       } else if (compare) {
         for (std::size_t i = b; i < e; ++i) block_moved += before[i - b] != labels[i];
+        // Where the clusters that rows left or joined are to be marked (below), the moved
+        // rows are listed, from the block's first. Few (late passes): only the groups of 8
+        // rows where one moved, found by a branch that rarely goes the other way. Many:
+        // every row, without a branch (whether a row near the boundary moved is a coin toss).
+        if (block_moved > 0 && resum && n_touched < k) {
+          std::size_t listed = 0;
+          const auto list = [&](std::size_t from, std::size_t to) {
+            for (std::size_t i = from; i < to; ++i) {
+              moved_rows[listed] = static_cast<std::uint16_t>(i - b);
+              listed += before[i - b] != labels[i];
+            }
+          };
+          if (16 * block_moved <= e - b) {
+            for (std::size_t g = b; g < e; g += 8) {
+              const std::size_t ge = std::min(e, g + 8);
+              std::size_t differ = 0;
+              for (std::size_t i = g; i < ge; ++i) differ |= before[i - b] ^ labels[i];
+              if (differ != 0) list(g, ge);
+            }
+          } else {
+            list(b, e);
+          }
+        }
       }
       chunk_moved += block_moved;
       // Each cluster a row of the block left or joined, marked in `set`: only the moved rows'
